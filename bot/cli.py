@@ -1,0 +1,19 @@
+"""The `samverkan` command line. Sub-commands live in bot/cli_*.py, one file each."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli_common import app
+from bot import cli_db, cli_serve  # noqa: F401  (register commands)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["app", "main", "typer"]

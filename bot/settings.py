@@ -1,0 +1,186 @@
+"""Configuration from the environment and `.env` (pydantic-settings).
+
+The Agents SDK's own connection settings keep their SDK names
+(`CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID` ...), so a deployment
+configured for any Agents SDK sample works here too.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from storage.db import DEFAULT_DATABASE_URL, normalise_url
+
+_SDK = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+
+
+def _split(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    client_id: str | None = Field(default=None, validation_alias=AliasChoices(_SDK + "CLIENTID"))
+    client_secret: str | None = Field(
+        default=None, validation_alias=AliasChoices(_SDK + "CLIENTSECRET")
+    )
+    tenant_id: str | None = Field(default=None, validation_alias=AliasChoices(_SDK + "TENANTID"))
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL, validation_alias=AliasChoices("DATABASE_URL")
+    )
+    timezone: str = Field(
+        default="Europe/Stockholm", validation_alias=AliasChoices("SAMVERKAN_TIMEZONE")
+    )
+    language: Literal["sv", "en"] = Field(
+        default="sv", validation_alias=AliasChoices("SAMVERKAN_LANGUAGE")
+    )
+    allowed_tenants: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("SAMVERKAN_ALLOWED_TENANTS")
+    )
+    secret: str | None = Field(default=None, validation_alias=AliasChoices("SAMVERKAN_SECRET"))
+    admins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("SAMVERKAN_ADMINS")
+    )
+    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("SAMVERKAN_HOST"))
+    port: int = Field(default=3978, ge=1, le=65535, validation_alias=AliasChoices("SAMVERKAN_PORT"))
+    data_dir: Path = Field(default=Path("var"), validation_alias=AliasChoices("SAMVERKAN_DATA_DIR"))
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, validation_alias=AliasChoices("SAMVERKAN_MAX_BODY_BYTES")
+    )
+    global_rate_per_second: float = Field(
+        default=50.0, gt=0, le=1000, validation_alias=AliasChoices("SAMVERKAN_GLOBAL_RATE")
+    )
+    max_send_attempts: int = Field(
+        default=8, ge=1, le=100, validation_alias=AliasChoices("SAMVERKAN_MAX_SEND_ATTEMPTS")
+    )
+
+    @field_validator("allowed_tenants", "admins", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return _split(value)
+
+    @field_validator("admins")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return [v.lower() for v in value]
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use e.g. Europe/Stockholm)") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _db(cls, value: str) -> str:
+        url = normalise_url(value)
+        if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return url
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @property
+    def anonymous(self) -> bool:
+        """Local mode: no bot credentials, no JWT, the local user is admin."""
+        return not self.client_id
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def check_serving(self) -> None:
+        """Refuse combinations that would be unsafe to serve."""
+        if self.anonymous and not _is_loopback(self.host):
+            raise ConfigError(
+                f"SAMVERKAN_HOST={self.host}: anonymous local mode (no "
+                f"{_SDK}CLIENTID) only listens on a loopback address such as 127.0.0.1; "
+                "configure the bot's credentials to serve on other addresses."
+            )
+        if not self.anonymous and not self.client_secret:
+            raise ConfigError(f"{_SDK}CLIENTSECRET: required when CLIENTID is set.")
+        if not self.anonymous and not self.tenant_id:
+            raise ConfigError(f"{_SDK}TENANTID: required when CLIENTID is set.")
+        if not self.anonymous and not self.secret:
+            raise ConfigError("SAMVERKAN_SECRET: required when the bot has credentials.")
+
+    def server_secret(self) -> str:
+        """The configured secret, or in local mode one generated once under data_dir."""
+        if self.secret:
+            return self.secret
+        path = self.data_dir / "secret"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_hex(32)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value
+
+    def sdk_configuration(self) -> dict[str, Any]:
+        """The dict the Agents SDK's connection manager expects."""
+        settings: dict[str, Any] = {
+            "VALIDATE_ISSUER": "true",
+        }
+        if self.anonymous:
+            settings["ANONYMOUS_ALLOWED"] = "true"
+        else:
+            settings.update(
+                CLIENTID=self.client_id,
+                CLIENTSECRET=self.client_secret,
+                TENANTID=self.tenant_id,
+                AUTHTYPE="ClientSecret",
+            )
+        return {"CONNECTIONS": {"SERVICE_CONNECTION": {"SETTINGS": settings}}}
+
+
+class ConfigError(Exception):
+    """A setting that stops start-up; the message is one line for the operator."""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load settings, turning validation errors into one ConfigError line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = first.get("loc", ())
+        name = _env_name(str(loc[0])) if loc else "setting"
+        got = first.get("input")
+        raise ConfigError(f"{name}: {first.get('msg')} (got {got!r})") from None
+
+
+def _env_name(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    if info is not None and isinstance(info.validation_alias, AliasChoices):
+        return str(info.validation_alias.choices[0])
+    return field

@@ -1,0 +1,128 @@
+"""The tables. One row type per concept; relations by id, loaded explicitly."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+class Unit(SQLModel, table=True):
+    """A node in the county's chain: macro, topic group, cluster, team (any depth)."""
+
+    __tablename__ = "units"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True, index=True)
+    level: str = Field(max_length=40)
+    level_label: str | None = Field(default=None, max_length=120)
+    parent_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    topic: str | None = Field(default=None, max_length=120)
+    kolada_id: str | None = Field(default=None, max_length=20)
+    defaults: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Conversation(SQLModel, table=True):
+    """A Teams conversation the bot is installed in, with its serialized reference.
+
+    The reference lives in the database, never only in memory, so proactive posts
+    survive restarts and work from any instance.
+    """
+
+    __tablename__ = "conversations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(max_length=400, unique=True, index=True)
+    kind: str = Field(max_length=20)  # channel | groupChat | personal
+    tenant_id: str | None = Field(default=None, max_length=64, index=True)
+    team_id: str | None = Field(default=None, max_length=400, index=True)
+    channel_id: str | None = Field(default=None, max_length=400)
+    name: str | None = Field(default=None, max_length=400)
+    user_aad_id: str | None = Field(default=None, max_length=64, index=True)
+    reference: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    active: bool = Field(default=True)
+    installed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ChannelBinding(SQLModel, table=True):
+    """A unit's channel: where its cards are posted. One active binding per unit."""
+
+    __tablename__ = "channel_bindings"
+    __table_args__ = (
+        Index(
+            "uq_active_binding_per_unit",
+            "unit_id",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    conversation_pk: int = Field(foreign_key="conversations.id", index=True)
+    tenant_id: str | None = Field(default=None, max_length=64)
+    team_id: str | None = Field(default=None, max_length=400)
+    channel_id: str | None = Field(default=None, max_length=400)
+    active: bool = Field(default=True)
+    bound_by: str | None = Field(default=None, max_length=320)
+    bound_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    deactivated_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class RoleAssignment(SQLModel, table=True):
+    """A person's role in a unit. The person is an Entra object id or a UPN (lower case)."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (UniqueConstraint("unit_id", "person", "role", name="uq_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    person: str = Field(max_length=320, index=True)
+    role: str = Field(max_length=20)  # coordinator | manager | admin
+    source: str = Field(default="org", max_length=20)  # org | graph | command
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to post or a card to update, written in the producer's transaction.
+
+    The idempotency key makes a double enqueue (a schedule firing twice) one row.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=300, unique=True)
+    operation: str = Field(default="send", max_length=10)  # send | update
+    conversation_pk: int = Field(foreign_key="conversations.id", index=True)
+    # For an update: the key of the earlier send whose activity is replaced.
+    updates_key: str | None = Field(default=None, max_length=300)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=10)  # pending|retrying|sent|dead
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    activity_id: str | None = Field(default=None, max_length=400)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only record of who changed what. Rows are only ever inserted."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    actor: str | None = Field(default=None, max_length=320)
+    action: str = Field(max_length=80, index=True)
+    unit_id: int | None = Field(default=None, index=True)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
