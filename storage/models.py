@@ -126,3 +126,19 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=80, index=True)
     unit_id: int | None = Field(default=None, index=True)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Person(SQLModel, table=True):
+    """What the bot knows of a user: the UPN Teams told us, and a language choice.
+
+    Roles in the org file may name people by UPN, while activities carry only the
+    Entra object id; the connector's member lookup links the two once.
+    """
+
+    __tablename__ = "people"
+
+    aad_object_id: str = Field(primary_key=True, max_length=64)
+    upn: str | None = Field(default=None, max_length=320, index=True)
+    display_name: str | None = Field(default=None, max_length=200)
+    language: str | None = Field(default=None, max_length=5)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -1,4 +1,4 @@
-"""foundation: units, conversations, bindings, roles, outbox, audit
+"""foundation
 
 Revision ID: 0001
 Revises: 
@@ -56,6 +56,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_conversations_team_id'), ['team_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_conversations_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_conversations_user_aad_id'), ['user_aad_id'], unique=False)
+
+    op.create_table('people',
+    sa.Column('aad_object_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('upn', sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+    sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=True),
+    sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('aad_object_id')
+    )
+    with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_people_upn'), ['upn'], unique=False)
 
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -159,6 +170,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_units_name'))
 
     op.drop_table('units')
+    with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_people_upn'))
+
+    op.drop_table('people')
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conversations_user_aad_id'))
         batch_op.drop_index(batch_op.f('ix_conversations_tenant_id'))

@@ -1,0 +1,108 @@
+"""The Agents SDK `Agent`: routes each activity to a registered handler.
+
+Every turn ends with an answer: a failure in a handler is logged (without the
+message text) and the person gets a short apology; the HTTP layer never sees
+an exception, so Teams never gets a 500 for something a person typed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from microsoft_agents.hosting.core import TurnContext
+
+from bot.handlers import lifecycle
+from bot.router import Router
+from bot.turn import Services, Turn
+from core.commands import clean_text
+from storage import channels_repo
+
+log = logging.getLogger(__name__)
+
+ACTION_KEY = "action"
+
+
+class SamverkanAgent:
+    def __init__(self, router: Router, services: Services) -> None:
+        self.router = router
+        self.services = services
+        self.table = services.commands
+
+    async def on_turn(self, context: TurnContext) -> None:
+        turn = Turn(context, self.services)
+        kind = context.activity.type or "unknown"
+        self.services.metrics.inc("samverkan_activities_total", type=kind)
+        try:
+            await self._language(turn)
+            if kind == "message":
+                await self._message(turn)
+            elif kind == "invoke":
+                await self._invoke(turn)
+            elif kind == "conversationUpdate":
+                await lifecycle.conversation_update(turn)
+            elif kind == "installationUpdate":
+                await lifecycle.installation_update(turn)
+        except Exception:
+            self.services.metrics.inc("samverkan_handler_errors_total", type=kind)
+            log.exception("handler failed for a %s activity", kind)
+            try:
+                await turn.send_text(turn.text("error.generic"))
+            except Exception:
+                log.warning("could not tell the user about the failure")
+        await turn.flush_invoke()
+
+    async def _language(self, turn: Turn) -> None:
+        """The person's choice, else their Teams locale (sv/en), else the default."""
+        if turn.user_id:
+            async with self.services.db.session() as s:
+                person = await channels_repo.get_person(s, turn.user_id)
+            if person and person.language in ("sv", "en"):
+                turn.lang = person.language
+                return
+        locale = (turn.ctx.activity.locale or "").lower()
+        if locale.startswith("en"):
+            turn.lang = "en"
+        elif locale.startswith("sv"):
+            turn.lang = "sv"
+
+    async def _message(self, turn: Turn) -> None:
+        value = turn.ctx.activity.value
+        if isinstance(value, dict) and ACTION_KEY in value:
+            await self._action(turn, str(value.get(ACTION_KEY)), value)
+            return
+        text = clean_text(turn.ctx.activity.text, bot_names=self._bot_names(turn))
+        parsed = self.table.parse(text)
+        if parsed is None:
+            return
+        self.services.metrics.inc("samverkan_commands_total", command=parsed.name if parsed.known else "unknown")
+        if not parsed.known:
+            await lifecycle.unknown_command(turn, parsed.name, list(parsed.suggestions))
+            return
+        await self.router.commands[parsed.name].handler(turn, parsed.args)
+
+    async def _invoke(self, turn: Turn) -> None:
+        act = turn.ctx.activity
+        if act.name != "adaptiveCard/action":
+            return
+        value = act.value if isinstance(act.value, dict) else {}
+        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        verb = action.get("verb") or data.get(ACTION_KEY)
+        await self._action(turn, str(verb or ""), data)
+
+    async def _action(self, turn: Turn, name: str, data: dict[str, Any]) -> None:
+        handler = self.router.actions.get(name)
+        self.services.metrics.inc("samverkan_card_actions_total", action=name if handler else "unknown")
+        if handler is None:
+            await turn.send_text(turn.text("error.bad_action"))
+            return
+        await handler(turn, data)
+
+    @staticmethod
+    def _bot_names(turn: Turn) -> tuple[str, ...]:
+        recipient = turn.ctx.activity.recipient
+        names = ["Samverkan"]
+        if recipient and recipient.name and recipient.name not in names:
+            names.append(recipient.name)
+        return tuple(names)

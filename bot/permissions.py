@@ -1,0 +1,51 @@
+"""Server-side role checks. A card or a command can never grant what the role does not."""
+
+from __future__ import annotations
+
+from bot.turn import Turn
+from cards.texts import role_name
+from core.roles import allows, effective_roles, holders
+from storage import roles_repo
+from storage.models import Unit
+
+
+async def roles_for_unit(turn: Turn, unit_id: int) -> set[str]:
+    keys = await turn.person_keys()
+    async with turn.services.db.session() as s:
+        parents = await roles_repo.parents_map(s)
+        assignments = await roles_repo.assignments_for(s, keys)
+    return effective_roles(unit_id, parents, assignments, global_admin=await turn.is_global_admin())
+
+
+async def roles_anywhere(turn: Turn) -> set[str]:
+    """Every role the person holds somewhere: decides which commands the help card lists."""
+    if await turn.is_global_admin():
+        return {"admin", "coordinator", "manager"}
+    keys = await turn.person_keys()
+    async with turn.services.db.session() as s:
+        assignments = await roles_repo.assignments_for(s, keys)
+    out: set[str] = set()
+    for roles in assignments.values():
+        out.update(roles)
+    if "admin" in out:
+        out.add("coordinator")
+    return out
+
+
+async def require(turn: Turn, unit: Unit, needed: str) -> bool:
+    """True if allowed; otherwise tells the person who can, and returns False."""
+    assert unit.id is not None
+    if allows(await roles_for_unit(turn, unit.id), needed):
+        return True
+    async with turn.services.db.session() as s:
+        parents = await roles_repo.parents_map(s)
+        chain_people = await roles_repo.people_by_unit(s, list(parents))
+    people = holders(unit.id, needed, parents, chain_people)
+    role = role_name(turn.lang, needed)
+    who = (
+        turn.text("denied.who", people=", ".join(people[:3]))
+        if people
+        else turn.text("denied.nobody", role=role)
+    )
+    await turn.send_text(turn.text("denied", role=role, unit=unit.name, who=who))
+    return False

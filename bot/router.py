@@ -1,0 +1,70 @@
+"""Decorator-registered handlers: commands by name, card actions by name.
+
+    @router.command("help", aliases=("hjälp",), help_key="cmd.help")
+    async def help_command(turn: Turn, args: str) -> None: ...
+
+    @router.action("setup.move")
+    async def move(turn: Turn, data: dict[str, Any]) -> None: ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.turn import Turn
+from core.commands import CommandSpec, CommandTable
+
+CommandHandler = Callable[[Turn, str], Awaitable[None]]
+ActionHandler = Callable[[Turn, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class CommandEntry:
+    spec: CommandSpec
+    handler: CommandHandler
+    help_key: str
+    # The word shown in the help card, per language (Swedish alias for sv users).
+    words: dict[str, str]
+
+
+class Router:
+    def __init__(self) -> None:
+        self.commands: dict[str, CommandEntry] = {}
+        self.actions: dict[str, ActionHandler] = {}
+
+    def command(
+        self,
+        name: str,
+        *,
+        aliases: tuple[str, ...] = (),
+        role: str = "staff",
+        scopes: tuple[str, ...] = ("channel", "groupChat", "personal"),
+        help_key: str | None = None,
+        sv: str | None = None,
+    ) -> Callable[[CommandHandler], CommandHandler]:
+        def register(fn: CommandHandler) -> CommandHandler:
+            if name in self.commands:
+                raise ValueError(f"command {name!r} registered twice")
+            spec = CommandSpec(name=name, aliases=aliases, role=role, scopes=scopes)
+            words = {"en": name, "sv": sv or (aliases[0] if aliases else name)}
+            self.commands[name] = CommandEntry(spec, fn, help_key or f"cmd.{name}", words)
+            return fn
+
+        return register
+
+    def action(self, name: str) -> Callable[[ActionHandler], ActionHandler]:
+        def register(fn: ActionHandler) -> ActionHandler:
+            if name in self.actions:
+                raise ValueError(f"action {name!r} registered twice")
+            self.actions[name] = fn
+            return fn
+
+        return register
+
+    def table(self) -> CommandTable:
+        return CommandTable([entry.spec for entry in self.commands.values()])
+
+
+router = Router()

@@ -1,0 +1,175 @@
+"""One incoming activity, with what handlers need: who, where, language, replies."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from microsoft_agents.activity import Activity, Attachment, InvokeResponse
+from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.hosting.core.connector import ConnectorClientBase
+
+from cards.base import CARD_CONTENT_TYPE, Card
+from cards.texts import t
+from storage import channels_repo
+from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
+    from bot.settings import Settings
+    from core.commands import CommandTable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Long-lived parts a handler may use. Built once per process."""
+
+    settings: Settings
+    db: Database
+    metrics: Metrics
+    commands: CommandTable
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def base_conversation_id(conversation_id: str) -> str:
+    """A channel thread id (`19:...;messageid=123`) without the thread part."""
+    return conversation_id.split(";messageid=", 1)[0]
+
+
+class Turn:
+    """The handler's view of the activity. Built per request; holds no global state."""
+
+    def __init__(self, ctx: TurnContext, services: Services) -> None:
+        self.ctx = ctx
+        self.services = services
+        act = ctx.activity
+        data = act.channel_data if isinstance(act.channel_data, dict) else {}
+        self.channel_data: dict[str, Any] = data
+        self.user_id: str | None = act.from_property.aad_object_id if act.from_property else None
+        self.user_channel_id: str | None = act.from_property.id if act.from_property else None
+        self.user_name: str | None = act.from_property.name if act.from_property else None
+        tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else None
+        self.tenant_id: str | None = (tenant or {}).get("id") or (
+            act.conversation.tenant_id if act.conversation else None
+        )
+        team = data.get("team") if isinstance(data.get("team"), dict) else {}
+        channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
+        self.team_id: str | None = (team or {}).get("id")
+        self.team_name: str | None = (team or {}).get("name")
+        self.channel_id: str | None = (channel or {}).get("id")
+        self.channel_name: str | None = (channel or {}).get("name")
+        conv_type = (act.conversation.conversation_type if act.conversation else None) or "personal"
+        self.kind: str = conv_type if conv_type in ("channel", "groupChat", "personal") else "personal"
+        self.conversation_id: str = base_conversation_id(act.conversation.id) if act.conversation else ""
+        self.lang: str = services.settings.language
+        self._invoke_response: InvokeResponse | None = None
+
+    # -- identity -------------------------------------------------------------------
+
+    @property
+    def is_local_admin(self) -> bool:
+        """Anonymous local mode: the person at the keyboard set the bot up."""
+        return self.services.settings.anonymous
+
+    async def person_keys(self) -> list[str]:
+        """Identifiers roles may be given to: the Entra object id and, once known, the UPN."""
+        if not self.user_id:
+            return []
+        keys = [self.user_id.lower()]
+        async with self.services.db.session() as s:
+            person = await channels_repo.get_person(s, self.user_id)
+        upn = person.upn if person else None
+        if upn is None:
+            upn = await self._lookup_upn()
+            if upn:
+                async with self.services.db.session() as s:
+                    await channels_repo.remember_person(s, self.user_id, upn=upn, display_name=self.user_name)
+        if upn:
+            keys.append(upn.lower())
+        return keys
+
+    async def _lookup_upn(self) -> str | None:
+        """Ask the connector for the member's UPN (Teams puts it on the roster)."""
+        client = self.ctx.services.get(ConnectorClientBase) if self.ctx.services else None
+        if client is None or not self.user_channel_id or not self.ctx.activity.conversation:
+            return None
+        try:
+            member = await client.conversations.get_conversation_member(
+                self.ctx.activity.conversation.id, self.user_channel_id
+            )
+        except Exception as exc:  # the roster is a nicety; roles by object id still work
+            log.info("member lookup failed: %s", type(exc).__name__)
+            return None
+        extra = member.model_extra or {}
+        value = extra.get("userPrincipalName") or extra.get("email")
+        return str(value) if value else None
+
+    async def is_global_admin(self) -> bool:
+        if self.is_local_admin:
+            return True
+        admins = set(self.services.settings.admins)
+        if not admins:
+            return False
+        return bool(admins & set(await self.person_keys()))
+
+    # -- replies ----------------------------------------------------------------------
+
+    def text(self, key: str, **args: object) -> str:
+        return t(self.lang, key, **args)
+
+    async def send_text(self, text: str) -> str | None:
+        if self.is_invoke:
+            self.set_invoke_message(text)
+            return None
+        response = await self.ctx.send_activity(Activity(type="message", text=text, text_format="markdown"))
+        return response.id if response else None
+
+    async def send_card(self, card: Card, *, summary: str | None = None) -> str | None:
+        if self.is_invoke:
+            self.set_invoke_card(card)
+            return None
+        activity = Activity(
+            type="message",
+            attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)],
+            summary=summary,
+        )
+        response = await self.ctx.send_activity(activity)
+        return response.id if response else None
+
+    async def update_card(self, activity_id: str, card: Card) -> None:
+        """Replace the card a button was pressed on (Action.Submit path)."""
+        activity = Activity(
+            type="message",
+            id=activity_id,
+            conversation=self.ctx.activity.conversation,
+            attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)],
+        )
+        await self.ctx.update_activity(activity)
+
+    # -- invoke -----------------------------------------------------------------------
+
+    @property
+    def is_invoke(self) -> bool:
+        return self.ctx.activity.type == "invoke"
+
+    def set_invoke_card(self, card: Card) -> None:
+        self._invoke_response = InvokeResponse(
+            status=200,
+            body={"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card},
+        )
+
+    def set_invoke_message(self, text: str) -> None:
+        self._invoke_response = InvokeResponse(
+            status=200,
+            body={"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text},
+        )
+
+    async def flush_invoke(self) -> None:
+        """Answer an invoke; every invoke gets an answer so Teams never shows an error."""
+        if not self.is_invoke:
+            return
+        response = self._invoke_response or InvokeResponse(status=200, body={"statusCode": 200})
+        await self.ctx.send_activity(Activity(type="invokeResponse", value=response))

@@ -1,0 +1,228 @@
+"""Conversations the bot is in, and which unit each channel serves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditEvent, ChannelBinding, Conversation, Person, Unit
+from storage.types import utcnow
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    conversation_id: str
+    kind: str
+    tenant_id: str | None
+    team_id: str | None
+    channel_id: str | None
+    name: str | None
+    user_aad_id: str | None
+    reference: dict[str, Any]
+
+
+async def upsert_conversation(session: AsyncSession, info: ConversationInfo) -> Conversation:
+    """Store (or refresh) a conversation reference; reactivates a removed one."""
+    row = (
+        await session.execute(
+            select(Conversation).where(Conversation.conversation_id == info.conversation_id)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        row = Conversation(
+            conversation_id=info.conversation_id,
+            kind=info.kind,
+            tenant_id=info.tenant_id,
+            team_id=info.team_id,
+            channel_id=info.channel_id,
+            name=info.name,
+            user_aad_id=info.user_aad_id,
+            reference=info.reference,
+        )
+        session.add(row)
+        await session.flush()
+        return row
+    changed = (
+        row.reference != info.reference
+        or not row.active
+        or (info.name and row.name != info.name)
+        or (info.team_id and row.team_id != info.team_id)
+    )
+    if changed:
+        row.reference = info.reference
+        row.active = True
+        row.name = info.name or row.name
+        row.team_id = info.team_id or row.team_id
+        row.channel_id = info.channel_id or row.channel_id
+        row.tenant_id = info.tenant_id or row.tenant_id
+        row.updated_at = utcnow()
+    return row
+
+
+async def get_conversation(session: AsyncSession, conversation_id: str) -> Conversation | None:
+    return (
+        await session.execute(
+            select(Conversation).where(Conversation.conversation_id == conversation_id)
+        )
+    ).scalar_one_or_none()
+
+
+async def deactivate_conversations(
+    session: AsyncSession, *, conversation_id: str | None = None, team_id: str | None = None
+) -> int:
+    """The bot left a channel or a team: stop posting there. Returns bindings deactivated."""
+    query = select(Conversation)
+    if conversation_id is not None:
+        query = query.where(Conversation.conversation_id == conversation_id)
+    elif team_id is not None:
+        query = query.where(Conversation.team_id == team_id)
+    else:
+        raise ValueError("conversation_id or team_id required")
+    rows = (await session.execute(query)).scalars().all()
+    now = utcnow()
+    count = 0
+    for conv in rows:
+        conv.active = False
+        conv.updated_at = now
+        result = await session.execute(
+            update(ChannelBinding)
+            .where(ChannelBinding.conversation_pk == conv.id, ChannelBinding.active.is_(True))  # type: ignore[attr-defined]
+            .values(active=False, deactivated_at=now)
+            .returning(ChannelBinding.unit_id)
+        )
+        for (unit_id,) in result.all():
+            count += 1
+            session.add(
+                AuditEvent(
+                    actor=None,
+                    action="channel.unbound",
+                    unit_id=unit_id,
+                    details={"reason": "bot removed", "conversation": conv.conversation_id},
+                )
+            )
+    return count
+
+
+async def active_binding_for_unit(session: AsyncSession, unit_id: int) -> ChannelBinding | None:
+    return (
+        await session.execute(
+            select(ChannelBinding).where(
+                ChannelBinding.unit_id == unit_id,
+                ChannelBinding.active.is_(True),  # type: ignore[attr-defined]
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def units_bound_to(session: AsyncSession, conversation_pk: int) -> list[Unit]:
+    rows = await session.execute(
+        select(Unit)
+        .join(ChannelBinding, ChannelBinding.unit_id == Unit.id)  # type: ignore[arg-type]
+        .where(
+            ChannelBinding.conversation_pk == conversation_pk,
+            ChannelBinding.active.is_(True),  # type: ignore[attr-defined]
+        )
+        .order_by(Unit.name)
+    )
+    return list(rows.scalars().all())
+
+
+async def bind(
+    session: AsyncSession, unit: Unit, conversation: Conversation, actor: str | None
+) -> ChannelBinding:
+    """Bind `conversation` to `unit`, ending the unit's earlier binding if any.
+
+    A channel serves one unit: any other unit bound here is unbound, so cards
+    never land in a channel people think belongs to someone else.
+    """
+    assert unit.id is not None and conversation.id is not None
+    now = utcnow()
+    previous = await active_binding_for_unit(session, unit.id)
+    if previous is not None:
+        previous.active = False
+        previous.deactivated_at = now
+    others = (
+        await session.execute(
+            select(ChannelBinding).where(
+                ChannelBinding.conversation_pk == conversation.id,
+                ChannelBinding.active.is_(True),  # type: ignore[attr-defined]
+            )
+        )
+    ).scalars().all()
+    for other in others:
+        other.active = False
+        other.deactivated_at = now
+    await session.flush()
+    binding = ChannelBinding(
+        unit_id=unit.id,
+        conversation_pk=conversation.id,
+        tenant_id=conversation.tenant_id,
+        team_id=conversation.team_id,
+        channel_id=conversation.channel_id,
+        bound_by=actor,
+    )
+    session.add(binding)
+    session.add(
+        AuditEvent(
+            actor=actor,
+            action="channel.bound",
+            unit_id=unit.id,
+            details={
+                "conversation": conversation.conversation_id,
+                "moved_from": previous.conversation_pk if previous else None,
+                "replaced_units": [o.unit_id for o in others],
+            },
+        )
+    )
+    await session.flush()
+    return binding
+
+
+async def unbound_unit_names(session: AsyncSession) -> tuple[list[str], int]:
+    """Names of live units with no active channel, and the number of live units."""
+    units = (
+        await session.execute(select(Unit).where(Unit.archived_at.is_(None)).order_by(Unit.name))  # type: ignore[union-attr]
+    ).scalars().all()
+    bound = set(
+        (
+            await session.execute(
+                select(ChannelBinding.unit_id).where(ChannelBinding.active.is_(True))  # type: ignore[attr-defined]
+            )
+        ).scalars().all()
+    )
+    return [u.name for u in units if u.id not in bound], len(units)
+
+
+async def conversation_name(session: AsyncSession, conversation_pk: int) -> str | None:
+    conv = await session.get(Conversation, conversation_pk)
+    return conv.name if conv else None
+
+
+async def get_person(session: AsyncSession, aad_object_id: str) -> Person | None:
+    return await session.get(Person, aad_object_id)
+
+
+async def remember_person(
+    session: AsyncSession,
+    aad_object_id: str,
+    *,
+    upn: str | None = None,
+    display_name: str | None = None,
+    language: str | None = None,
+) -> Person:
+    person = await session.get(Person, aad_object_id)
+    if person is None:
+        person = Person(aad_object_id=aad_object_id)
+        session.add(person)
+    if upn:
+        person.upn = upn.lower()
+    if display_name:
+        person.display_name = display_name
+    if language:
+        person.language = language
+    person.updated_at = utcnow()
+    await session.flush()
+    return person

@@ -1,0 +1,43 @@
+"""Role look-ups for the bot: one query for the tree, one for the person."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import RoleAssignment, Unit
+
+
+async def parents_map(session: AsyncSession) -> dict[int, int | None]:
+    rows = await session.execute(select(Unit.id, Unit.parent_id))
+    return {uid: parent for uid, parent in rows.all()}
+
+
+async def assignments_for(session: AsyncSession, persons: list[str]) -> dict[int, set[str]]:
+    """Unit id -> roles, for any of the person's identifiers (object id, UPN)."""
+    keys = [p.lower() for p in persons if p]
+    if not keys:
+        return {}
+    rows = await session.execute(
+        select(RoleAssignment.unit_id, RoleAssignment.role).where(
+            RoleAssignment.person.in_(keys)  # type: ignore[attr-defined]
+        )
+    )
+    out: dict[int, set[str]] = defaultdict(set)
+    for unit_id, role in rows.all():
+        out[unit_id].add(role)
+    return dict(out)
+
+
+async def people_by_unit(session: AsyncSession, unit_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+    rows = await session.execute(
+        select(RoleAssignment.unit_id, RoleAssignment.role, RoleAssignment.person)
+        .where(RoleAssignment.unit_id.in_(unit_ids))  # type: ignore[attr-defined]
+        .order_by(RoleAssignment.person)
+    )
+    out: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for unit_id, role, person in rows.all():
+        out[unit_id][role].append(person)
+    return {k: dict(v) for k, v in out.items()}

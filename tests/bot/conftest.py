@@ -1,0 +1,91 @@
+"""The real aiohttp app over HTTP, talking to the fake Bot Connector."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession
+from aiohttp.test_utils import TestServer
+
+from bot.settings import Settings
+from bot.web import build_app
+from storage.db import Database
+from storage.models import RoleAssignment, Unit
+from tests.fakes.connector import FakeConnector
+from tests.teams import ActivityFactory, TeamsUser
+
+
+@dataclass
+class BotHarness:
+    url: str
+    http: ClientSession
+    connector: FakeConnector
+    teams: ActivityFactory
+    db: Database
+
+    async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        async with self.http.post(self.url + "/api/messages", json=activity, headers=headers or {}) as resp:
+            text = await resp.text()
+            try:
+                body = await resp.json(content_type=None) if text else None
+            except ValueError:
+                body = text
+            return resp.status, body
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[tuple[FakeConnector, str]]:
+    fake = FakeConnector()
+    server = TestServer(fake.app, host="127.0.0.1")
+    await server.start_server()
+    yield fake, str(server.make_url("/"))
+    await server.close()
+
+
+def local_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "client_id": None,
+        "database_url": db_url,
+        "data_dir": tmp_path,
+        "admins": [],
+        "allowed_tenants": [],
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def harness(
+    db: Database, connector: tuple[FakeConnector, str], tmp_path: Path
+) -> AsyncIterator[BotHarness]:
+    fake, connector_url = connector
+    app = build_app(local_settings(db.url, tmp_path), db)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    async with ClientSession() as http:
+        yield BotHarness(str(server.make_url("")).rstrip("/"), http, fake, ActivityFactory(connector_url), db)
+    await server.close()
+
+
+async def add_units(db: Database, tree: dict[str, str | None], roles: list[tuple[str, str, str]] = ()) -> dict[str, int]:  # type: ignore[assignment]
+    """Insert units {name: parent name} (parents first) and (unit, person, role) rows."""
+    ids: dict[str, int] = {}
+    async with db.session() as s:
+        for name, parent in tree.items():
+            level = "macro" if parent is None else "cluster"
+            unit = Unit(name=name, level=level, parent_id=ids[parent] if parent else None, defaults={})
+            s.add(unit)
+            await s.flush()
+            assert unit.id is not None
+            ids[name] = unit.id
+        for unit_name, person, role in roles:
+            s.add(RoleAssignment(unit_id=ids[unit_name], person=person.lower(), role=role))
+    return ids
+
+
+def user(name: str = "Anna Berg", upn: str = "anna.berg@example.se") -> TeamsUser:
+    return TeamsUser(name=name, upn=upn)

