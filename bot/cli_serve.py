@@ -1,8 +1,42 @@
-"""`samverkan serve`: the web app (placeholder until the bot lands)."""
-from bot.cli_common import app
+"""`samverkan serve`: run the bot."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+from aiohttp import web
+
+from bot.cli_common import app, settings_or_exit
+from bot.settings import ConfigError
+
+PLAYGROUND_HINT = """\
+Samverkan is running in anonymous local mode on http://{host}:{port}/api/messages
+Chat with it through Microsoft 365 Agents Playground (a local Teams client):
+    npx --prefix tests/e2e agentsplayground -e http://{host}:{port}/api/messages -c msteams
+(or `npm install -g @microsoft/m365agentsplayground` and run `agentsplayground`).
+"""
 
 
 @app.command("serve")
-def serve() -> None:
-    """Start the bot."""
-    raise SystemExit("not yet")
+def serve(
+    host: str | None = typer.Option(None, help="Address to listen on (default SAMVERKAN_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default SAMVERKAN_PORT)."),
+) -> None:
+    """Start the bot: /api/messages, /healthz and /metrics."""
+    settings = settings_or_exit()
+    if host is not None:
+        settings.host = host
+    if port is not None:
+        settings.port = port
+    try:
+        settings.check_serving()
+    except ConfigError as exc:
+        typer.echo(f"Refusing to start: {exc}", err=True)
+        raise typer.Exit(2) from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.runtime import create_app
+
+    if settings.anonymous:
+        typer.echo(PLAYGROUND_HINT.format(host=settings.host, port=settings.port))
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)

@@ -113,6 +113,7 @@ class OutboxMessage(SQLModel, table=True):
     activity_id: str | None = Field(default=None, max_length=400)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    dead_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -142,3 +143,45 @@ class Person(SQLModel, table=True):
     display_name: str | None = Field(default=None, max_length=200)
     language: str | None = Field(default=None, max_length=5)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Schedule(SQLModel, table=True):
+    """A recurring job (meeting reminder, digest, pulse, escalation sweep).
+
+    The database is the source of truth; the scheduler leader rebuilds its
+    in-memory triggers from these rows at start and whenever `version` changes.
+    """
+
+    __tablename__ = "schedules"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)  # e.g. "digest:unit:12"
+    kind: str = Field(max_length=40, index=True)
+    unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    # Cron fields in local time, as APScheduler's CronTrigger takes them.
+    trigger: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    timezone: str = Field(default="Europe/Stockholm", max_length=60)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    grace_seconds: int = Field(default=3600)
+    active: bool = Field(default=True)
+    version: int = Field(default=1)
+    last_occurrence_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ScheduleRun(SQLModel, table=True):
+    """One occurrence handled: fired, or missed (too old after downtime).
+
+    Unique per (schedule, occurrence), so two instances firing the same occurrence
+    record it once; the job's outbox rows go in the same transaction.
+    """
+
+    __tablename__ = "schedule_runs"
+    __table_args__ = (UniqueConstraint("schedule_id", "occurrence_at", name="uq_schedule_occurrence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    schedule_id: int = Field(foreign_key="schedules.id", index=True)
+    occurrence_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = Field(max_length=10)  # fired | missed
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

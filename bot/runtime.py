@@ -1,0 +1,38 @@
+"""The process: web app plus the background parts that run beside it.
+
+Background parts are aiohttp cleanup contexts, so they start after the app is
+built, stop in reverse order on shutdown, and a failure to start stops start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+from aiohttp import web
+
+from bot.settings import Settings
+from bot.web import build_app, build_services
+from storage.db import Database
+
+
+def instance_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def create_app(settings: Settings) -> web.Application:
+    db = Database(settings.database_url)
+    services = build_services(settings, db)
+    services.extras["instance_id"] = instance_id()
+    app = build_app(settings, db, services=services)
+    # Background parts (delivery dispatcher, scheduler leader) register here.
+    app.on_cleanup.append(_close_db(db))
+    return app
+
+
+def _close_db(db: Database):  # type: ignore[no-untyped-def]
+    async def close(_app: web.Application) -> None:
+        await db.dispose()
+
+    return close
