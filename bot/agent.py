@@ -75,7 +75,9 @@ class SamverkanAgent:
         parsed = self.table.parse(text)
         if parsed is None:
             return
-        self.services.metrics.inc("samverkan_commands_total", command=parsed.name if parsed.known else "unknown")
+        self.services.metrics.inc(
+            "samverkan_commands_total", command=parsed.name if parsed.known else "unknown"
+        )
         if not parsed.known:
             await lifecycle.unknown_command(turn, parsed.name, list(parsed.suggestions))
             return
@@ -85,15 +87,19 @@ class SamverkanAgent:
         act = turn.ctx.activity
         if act.name != "adaptiveCard/action":
             return
-        value = act.value if isinstance(act.value, dict) else {}
-        action = value.get("action") if isinstance(value.get("action"), dict) else {}
-        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        value: dict[str, Any] = act.value if isinstance(act.value, dict) else {}
+        raw_action = value.get("action")
+        action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
+        raw_data = action.get("data")
+        data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
         verb = action.get("verb") or data.get(ACTION_KEY)
         await self._action(turn, str(verb or ""), data)
 
     async def _action(self, turn: Turn, name: str, data: dict[str, Any]) -> None:
         handler = self.router.actions.get(name)
-        self.services.metrics.inc("samverkan_card_actions_total", action=name if handler else "unknown")
+        self.services.metrics.inc(
+            "samverkan_card_actions_total", action=name if handler else "unknown"
+        )
         if handler is None:
             await turn.send_text(turn.text("error.bad_action"))
             return

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli_common import app
 from bot import cli_db, cli_serve  # noqa: F401  (register commands)
+from bot.cli_common import app
 
 
 def main() -> None:

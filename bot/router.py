@@ -1,10 +1,10 @@
 """Decorator-registered handlers: commands by name, card actions by name.
 
-    @router.command("help", aliases=("hjälp",), help_key="cmd.help")
-    async def help_command(turn: Turn, args: str) -> None: ...
+@router.command("help", aliases=("hjälp",), help_key="cmd.help")
+async def help_command(turn: Turn, args: str) -> None: ...
 
-    @router.action("setup.move")
-    async def move(turn: Turn, data: dict[str, Any]) -> None: ...
+@router.action("setup.move")
+async def move(turn: Turn, data: dict[str, Any]) -> None: ...
 """
 
 from __future__ import annotations

@@ -62,8 +62,12 @@ class Turn:
         self.channel_id: str | None = (channel or {}).get("id")
         self.channel_name: str | None = (channel or {}).get("name")
         conv_type = (act.conversation.conversation_type if act.conversation else None) or "personal"
-        self.kind: str = conv_type if conv_type in ("channel", "groupChat", "personal") else "personal"
-        self.conversation_id: str = base_conversation_id(act.conversation.id) if act.conversation else ""
+        self.kind: str = (
+            conv_type if conv_type in ("channel", "groupChat", "personal") else "personal"
+        )
+        self.conversation_id: str = (
+            base_conversation_id(act.conversation.id) if act.conversation else ""
+        )
         self.lang: str = services.settings.language
         self._invoke_response: InvokeResponse | None = None
 
@@ -86,14 +90,16 @@ class Turn:
             upn = await self._lookup_upn()
             if upn:
                 async with self.services.db.session() as s:
-                    await channels_repo.remember_person(s, self.user_id, upn=upn, display_name=self.user_name)
+                    await channels_repo.remember_person(
+                        s, self.user_id, upn=upn, display_name=self.user_name
+                    )
         if upn:
             keys.append(upn.lower())
         return keys
 
     async def _lookup_upn(self) -> str | None:
         """Ask the connector for the member's UPN (Teams puts it on the roster)."""
-        client = self.ctx.services.get(ConnectorClientBase) if self.ctx.services else None
+        client = self.ctx.services.get(ConnectorClientBase) if self.ctx.services else None  # type: ignore[type-abstract]
         if client is None or not self.user_channel_id or not self.ctx.activity.conversation:
             return None
         try:
@@ -124,7 +130,9 @@ class Turn:
         if self.is_invoke:
             self.set_invoke_message(text)
             return None
-        response = await self.ctx.send_activity(Activity(type="message", text=text, text_format="markdown"))
+        response = await self.ctx.send_activity(
+            Activity(type="message", text=text, text_format="markdown")
+        )
         return response.id if response else None
 
     async def send_card(self, card: Card, *, summary: str | None = None) -> str | None:
@@ -164,7 +172,11 @@ class Turn:
     def set_invoke_message(self, text: str) -> None:
         self._invoke_response = InvokeResponse(
             status=200,
-            body={"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text},
+            body={
+                "statusCode": 200,
+                "type": "application/vnd.microsoft.activity.message",
+                "value": text,
+            },
         )
 
     async def flush_invoke(self) -> None:

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from bot import handlers as _handlers  # noqa: F401
 from bot.agent import SamverkanAgent
-from bot.handlers import help as _help, setup as _setup, units as _units  # noqa: F401
+from bot.handlers import help as _help  # noqa: F401
 from bot.metrics import Metrics
 from bot.router import Router, router
 from bot.settings import Settings
@@ -47,13 +47,17 @@ AUTH_CONFIG_KEY = web.AppKey("auth_config", AgentAuthConfiguration)
 def build_services(settings: Settings, db: Database, reg: Router = router) -> Services:
     metrics = Metrics()
     metrics.describe("samverkan_activities_total", "Activities received, by type")
-    metrics.describe("samverkan_http_rejected_total", "Requests to /api/messages refused, by status")
+    metrics.describe(
+        "samverkan_http_rejected_total", "Requests to /api/messages refused, by status"
+    )
     services = Services(settings=settings, db=db, metrics=metrics, commands=reg.table())
     services.extras["router"] = reg
     return services
 
 
-def build_adapter(settings: Settings, provider_factory: TokenProviderFactory | None = None) -> CloudAdapter:
+def build_adapter(
+    settings: Settings, provider_factory: TokenProviderFactory | None = None
+) -> CloudAdapter:
     manager = ConnectionManager(
         provider_factory=provider_factory or MsalAuth, **settings.sdk_configuration()
     )

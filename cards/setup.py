@@ -10,7 +10,10 @@ def confirm_move_card(lang: str, unit: str, unit_id: int, binding_id: int, other
     """Asks before moving a unit's channel. The binding id makes a stale press detectable."""
     data = {"unit_id": unit_id, "binding_id": binding_id}
     return card(
-        [title(t(lang, "setup.move_title", unit=unit)), text(t(lang, "setup.move_body", unit=unit, other=other))],
+        [
+            title(t(lang, "setup.move_title", unit=unit)),
+            text(t(lang, "setup.move_body", unit=unit, other=other)),
+        ],
         [
             submit(t(lang, "setup.move_yes"), {"action": "setup.move", **data}, style="positive"),
             submit(t(lang, "setup.move_no"), {"action": "setup.keep", **data}),

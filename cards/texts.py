@@ -17,7 +17,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "sv": "Koppla den här kanalen till en enhet: `setup <enhet>`",
         "en": "Bind this channel to a unit: `setup <unit>`",
     },
-    "cmd.units": {"sv": "Visa kedjan av enheter och deras kanaler", "en": "Show the chain of units and their channels"},
+    "cmd.units": {
+        "sv": "Visa kedjan av enheter och deras kanaler",
+        "en": "Show the chain of units and their channels",
+    },
     "cmd.language": {
         "sv": "Byt språk för dig: `språk en` eller `språk sv`",
         "en": "Change your language: `language en` or `language sv`",
@@ -28,23 +31,35 @@ TEXTS: dict[str, dict[str, str]] = {
         "sv": "Skriv ett kommando, med eller utan /. I en kanal: nämn mig först (@Samverkan).",
         "en": "Type a command, with or without /. In a channel: mention me first (@Samverkan).",
     },
-    "help.unit": {"sv": "Den här kanalen hör till **{unit}**.", "en": "This channel belongs to **{unit}**."},
+    "help.unit": {
+        "sv": "Den här kanalen hör till **{unit}**.",
+        "en": "This channel belongs to **{unit}**.",
+    },
     "help.unbound": {
         "sv": "Den här kanalen är inte kopplad till någon enhet än.",
         "en": "This channel is not bound to a unit yet.",
     },
     "help.roles": {"sv": "Dina roller: {roles}", "en": "Your roles: {roles}"},
-    "help.no_roles": {"sv": "Du har ingen särskild roll här.", "en": "You have no special role here."},
+    "help.no_roles": {
+        "sv": "Du har ingen särskild roll här.",
+        "en": "You have no special role here.",
+    },
     "role.coordinator": {"sv": "samordnare", "en": "coordinator"},
     "role.manager": {"sv": "chef", "en": "manager"},
     "role.admin": {"sv": "administratör", "en": "administrator"},
     "role.staff": {"sv": "medarbetare", "en": "staff"},
     # Unknown command.
-    "unknown.title": {"sv": "Det kommandot känner jag inte igen", "en": "I don't know that command"},
-    "unknown.didyoumean": {"sv": "Menade du **{suggestions}**?", "en": "Did you mean **{suggestions}**?"},
+    "unknown.title": {
+        "sv": "Det kommandot känner jag inte igen",
+        "en": "I don't know that command",
+    },
+    "unknown.didyoumean": {
+        "sv": "Menade du **{suggestions}**?",
+        "en": "Did you mean **{suggestions}**?",
+    },
     "unknown.nothing": {
-        "sv": "Jag förstod inte \"{word}\". Här är vad du kan göra:",
-        "en": "I didn't understand \"{word}\". Here is what you can do:",
+        "sv": 'Jag förstod inte "{word}". Här är vad du kan göra:',
+        "en": 'I didn\'t understand "{word}". Here is what you can do:',
     },
     "or": {"sv": "eller", "en": "or"},
     # Welcome card.
@@ -59,7 +74,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "sv": "En samordnare kopplar kanalen till sin enhet: skriv **@Samverkan setup <enhet>**.",
         "en": "A coordinator binds this channel to their unit: type **@Samverkan setup <unit>**.",
     },
-    "welcome.unbound": {"sv": "Enheter utan kanal ({count})", "en": "Units without a channel ({count})"},
+    "welcome.unbound": {
+        "sv": "Enheter utan kanal ({count})",
+        "en": "Units without a channel ({count})",
+    },
     "welcome.more": {"sv": "… och {count} till", "en": "… and {count} more"},
     "welcome.all_bound": {"sv": "Alla enheter har en kanal.", "en": "Every unit has a channel."},
     "welcome.no_units": {
@@ -79,7 +97,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "sv": "`setup` fungerar bara i en kanal i ett team. Lägg till mig i teamets kanal och försök där.",
         "en": "`setup` only works in a team channel. Add me to the team's channel and try there.",
     },
-    "setup.unknown": {"sv": "Jag hittar ingen enhet som heter \"{name}\".", "en": "I can't find a unit called \"{name}\"."},
+    "setup.unknown": {
+        "sv": 'Jag hittar ingen enhet som heter "{name}".',
+        "en": 'I can\'t find a unit called "{name}".',
+    },
     "setup.suggest": {"sv": "Menade du: {names}?", "en": "Did you mean: {names}?"},
     "setup.no_suggest": {
         "sv": "Skriv `enheter` för att se alla enheter.",
@@ -95,15 +116,18 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "setup.move_title": {"sv": "Flytta {unit} hit?", "en": "Move {unit} here?"},
     "setup.move_body": {
-        "sv": "**{unit}** är redan kopplad till kanalen \"{other}\". Vill du flytta den hit? Då kommer enhetens kort hit i stället.",
-        "en": "**{unit}** is already bound to the channel \"{other}\". Move it here? Its cards will then come here instead.",
+        "sv": '**{unit}** är redan kopplad till kanalen "{other}". Vill du flytta den hit? Då kommer enhetens kort hit i stället.',
+        "en": '**{unit}** is already bound to the channel "{other}". Move it here? Its cards will then come here instead.',
     },
     "setup.move_yes": {"sv": "Ja, flytta hit", "en": "Yes, move here"},
     "setup.move_no": {"sv": "Nej, behåll", "en": "No, keep it"},
-    "setup.move_cancelled": {"sv": "Okej, {unit} ligger kvar där den var.", "en": "OK, {unit} stays where it was."},
+    "setup.move_cancelled": {
+        "sv": "Okej, {unit} ligger kvar där den var.",
+        "en": "OK, {unit} stays where it was.",
+    },
     "setup.stale": {
-        "sv": "Det här valet gäller inte längre: **{unit}** är nu kopplad till \"{other}\". Skriv `setup {unit}` igen om du vill flytta den.",
-        "en": "This choice no longer applies: **{unit}** is now bound to \"{other}\". Type `setup {unit}` again to move it.",
+        "sv": 'Det här valet gäller inte längre: **{unit}** är nu kopplad till "{other}". Skriv `setup {unit}` igen om du vill flytta den.',
+        "en": 'This choice no longer applies: **{unit}** is now bound to "{other}". Type `setup {unit}` again to move it.',
     },
     "setup.other_unit_here": {
         "sv": "Obs: kanalen var kopplad till {old}; den kopplingen är borttagen.",
@@ -128,8 +152,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "units.title": {"sv": "Enheter", "en": "Units"},
     "units.no_channel": {"sv": "ingen kanal", "en": "no channel"},
     # Language.
-    "language.set": {"sv": "Jag skriver svenska till dig från och med nu.", "en": "I'll write to you in English from now on."},
-    "language.usage": {"sv": "Skriv `språk sv` eller `språk en`.", "en": "Type `language sv` or `language en`."},
+    "language.set": {
+        "sv": "Jag skriver svenska till dig från och med nu.",
+        "en": "I'll write to you in English from now on.",
+    },
+    "language.usage": {
+        "sv": "Skriv `språk sv` eller `språk en`.",
+        "en": "Type `language sv` or `language en`.",
+    },
     # Generic.
     "error.generic": {
         "sv": "Något gick fel hos mig. Inget av det du skrev har gått förlorat – försök igen om en stund.",

@@ -20,7 +20,9 @@ def welcome_card(lang: str, unbound_units: list[str], total_units: int) -> Card:
         shown = unbound_units[:MAX_LISTED]
         body.append(bullets(shown))
         if len(unbound_units) > MAX_LISTED:
-            body.append(text(t(lang, "welcome.more", count=len(unbound_units) - MAX_LISTED), subtle=True))
+            body.append(
+                text(t(lang, "welcome.more", count=len(unbound_units) - MAX_LISTED), subtle=True)
+            )
     return card(body)
 
 

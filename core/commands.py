@@ -86,7 +86,9 @@ class CommandTable:
         )
 
     def suggest(self, word: str, limit: int = 3) -> tuple[str, ...]:
-        matches = difflib.get_close_matches(_fold(word), list(self._lookup), n=limit * 2, cutoff=0.6)
+        matches = difflib.get_close_matches(
+            _fold(word), list(self._lookup), n=limit * 2, cutoff=0.6
+        )
         names: list[str] = []
         for match in matches:
             name = self._lookup[match]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.models import AuditEvent, ChannelBinding, Conversation, Person, Unit
 from storage.types import utcnow
@@ -28,7 +29,7 @@ async def upsert_conversation(session: AsyncSession, info: ConversationInfo) -> 
     """Store (or refresh) a conversation reference; reactivates a removed one."""
     row = (
         await session.execute(
-            select(Conversation).where(Conversation.conversation_id == info.conversation_id)
+            select(Conversation).where(col(Conversation.conversation_id) == info.conversation_id)
         )
     ).scalar_one_or_none()
     if row is None:
@@ -65,7 +66,7 @@ async def upsert_conversation(session: AsyncSession, info: ConversationInfo) -> 
 async def get_conversation(session: AsyncSession, conversation_id: str) -> Conversation | None:
     return (
         await session.execute(
-            select(Conversation).where(Conversation.conversation_id == conversation_id)
+            select(Conversation).where(col(Conversation.conversation_id) == conversation_id)
         )
     ).scalar_one_or_none()
 
@@ -76,9 +77,9 @@ async def deactivate_conversations(
     """The bot left a channel or a team: stop posting there. Returns bindings deactivated."""
     query = select(Conversation)
     if conversation_id is not None:
-        query = query.where(Conversation.conversation_id == conversation_id)
+        query = query.where(col(Conversation.conversation_id) == conversation_id)
     elif team_id is not None:
-        query = query.where(Conversation.team_id == team_id)
+        query = query.where(col(Conversation.team_id) == team_id)
     else:
         raise ValueError("conversation_id or team_id required")
     rows = (await session.execute(query)).scalars().all()
@@ -89,9 +90,11 @@ async def deactivate_conversations(
         conv.updated_at = now
         result = await session.execute(
             update(ChannelBinding)
-            .where(ChannelBinding.conversation_pk == conv.id, ChannelBinding.active.is_(True))  # type: ignore[attr-defined]
+            .where(
+                col(ChannelBinding.conversation_pk) == conv.id, col(ChannelBinding.active).is_(True)
+            )
             .values(active=False, deactivated_at=now)
-            .returning(ChannelBinding.unit_id)
+            .returning(col(ChannelBinding.unit_id))
         )
         for (unit_id,) in result.all():
             count += 1
@@ -110,8 +113,8 @@ async def active_binding_for_unit(session: AsyncSession, unit_id: int) -> Channe
     return (
         await session.execute(
             select(ChannelBinding).where(
-                ChannelBinding.unit_id == unit_id,
-                ChannelBinding.active.is_(True),  # type: ignore[attr-defined]
+                col(ChannelBinding.unit_id) == unit_id,
+                col(ChannelBinding.active).is_(True),
             )
         )
     ).scalar_one_or_none()
@@ -120,12 +123,12 @@ async def active_binding_for_unit(session: AsyncSession, unit_id: int) -> Channe
 async def units_bound_to(session: AsyncSession, conversation_pk: int) -> list[Unit]:
     rows = await session.execute(
         select(Unit)
-        .join(ChannelBinding, ChannelBinding.unit_id == Unit.id)  # type: ignore[arg-type]
+        .join(ChannelBinding, col(ChannelBinding.unit_id) == col(Unit.id))
         .where(
-            ChannelBinding.conversation_pk == conversation_pk,
-            ChannelBinding.active.is_(True),  # type: ignore[attr-defined]
+            col(ChannelBinding.conversation_pk) == conversation_pk,
+            col(ChannelBinding.active).is_(True),
         )
-        .order_by(Unit.name)
+        .order_by(col(Unit.name))
     )
     return list(rows.scalars().all())
 
@@ -145,13 +148,17 @@ async def bind(
         previous.active = False
         previous.deactivated_at = now
     others = (
-        await session.execute(
-            select(ChannelBinding).where(
-                ChannelBinding.conversation_pk == conversation.id,
-                ChannelBinding.active.is_(True),  # type: ignore[attr-defined]
+        (
+            await session.execute(
+                select(ChannelBinding).where(
+                    col(ChannelBinding.conversation_pk) == conversation.id,
+                    col(ChannelBinding.active).is_(True),
+                )
             )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for other in others:
         other.active = False
         other.deactivated_at = now
@@ -184,14 +191,22 @@ async def bind(
 async def unbound_unit_names(session: AsyncSession) -> tuple[list[str], int]:
     """Names of live units with no active channel, and the number of live units."""
     units = (
-        await session.execute(select(Unit).where(Unit.archived_at.is_(None)).order_by(Unit.name))  # type: ignore[union-attr]
-    ).scalars().all()
+        (
+            await session.execute(
+                select(Unit).where(col(Unit.archived_at).is_(None)).order_by(col(Unit.name))
+            )
+        )
+        .scalars()
+        .all()
+    )
     bound = set(
         (
             await session.execute(
-                select(ChannelBinding.unit_id).where(ChannelBinding.active.is_(True))  # type: ignore[attr-defined]
+                select(col(ChannelBinding.unit_id)).where(col(ChannelBinding.active).is_(True))
             )
-        ).scalars().all()
+        )
+        .scalars()
+        .all()
     )
     return [u.name for u in units if u.id not in bound], len(units)
 

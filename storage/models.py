@@ -178,7 +178,9 @@ class ScheduleRun(SQLModel, table=True):
     """
 
     __tablename__ = "schedule_runs"
-    __table_args__ = (UniqueConstraint("schedule_id", "occurrence_at", name="uq_schedule_occurrence"),)
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "occurrence_at", name="uq_schedule_occurrence"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     schedule_id: int = Field(foreign_key="schedules.id", index=True)

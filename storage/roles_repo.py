@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.models import RoleAssignment, Unit
 
 
 async def parents_map(session: AsyncSession) -> dict[int, int | None]:
-    rows = await session.execute(select(Unit.id, Unit.parent_id))
-    return {uid: parent for uid, parent in rows.all()}
+    rows = await session.execute(select(col(Unit.id), col(Unit.parent_id)))
+    return {uid: parent for uid, parent in rows.all() if uid is not None}
 
 
 async def assignments_for(session: AsyncSession, persons: list[str]) -> dict[int, set[str]]:
@@ -21,8 +21,8 @@ async def assignments_for(session: AsyncSession, persons: list[str]) -> dict[int
     if not keys:
         return {}
     rows = await session.execute(
-        select(RoleAssignment.unit_id, RoleAssignment.role).where(
-            RoleAssignment.person.in_(keys)  # type: ignore[attr-defined]
+        select(col(RoleAssignment.unit_id), col(RoleAssignment.role)).where(
+            col(RoleAssignment.person).in_(keys)
         )
     )
     out: dict[int, set[str]] = defaultdict(set)
@@ -31,11 +31,13 @@ async def assignments_for(session: AsyncSession, persons: list[str]) -> dict[int
     return dict(out)
 
 
-async def people_by_unit(session: AsyncSession, unit_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+async def people_by_unit(
+    session: AsyncSession, unit_ids: list[int]
+) -> dict[int, dict[str, list[str]]]:
     rows = await session.execute(
-        select(RoleAssignment.unit_id, RoleAssignment.role, RoleAssignment.person)
-        .where(RoleAssignment.unit_id.in_(unit_ids))  # type: ignore[attr-defined]
-        .order_by(RoleAssignment.person)
+        select(col(RoleAssignment.unit_id), col(RoleAssignment.role), col(RoleAssignment.person))
+        .where(col(RoleAssignment.unit_id).in_(unit_ids))
+        .order_by(col(RoleAssignment.person))
     )
     out: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for unit_id, role, person in rows.all():

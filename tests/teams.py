@@ -46,7 +46,9 @@ class ActivityFactory:
         self.service_url = service_url.rstrip("/") + "/"
         self.tenant = tenant
 
-    def _base(self, kind: str, user: TeamsUser, conversation: dict[str, Any], channel_data: dict[str, Any]) -> dict[str, Any]:
+    def _base(
+        self, kind: str, user: TeamsUser, conversation: dict[str, Any], channel_data: dict[str, Any]
+    ) -> dict[str, Any]:
         return {
             "type": kind,
             "id": f"f:{next(_ids)}",
@@ -60,28 +62,44 @@ class ActivityFactory:
             "locale": "sv-SE",
         }
 
-    def _channel_parts(self, channel: Channel, thread: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _channel_parts(
+        self, channel: Channel, thread: str | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         conv_id = channel.conversation_id + (f";messageid={thread}" if thread else "")
-        conversation = {"id": conv_id, "conversationType": "channel", "isGroup": True, "tenantId": self.tenant}
+        conversation = {
+            "id": conv_id,
+            "conversationType": "channel",
+            "isGroup": True,
+            "tenantId": self.tenant,
+        }
         channel_data: dict[str, Any] = {
             "team": {"id": channel.team_id, "name": channel.team_name},
-            "channel": {"id": channel.channel_id, **({"name": channel.channel_name} if channel.channel_name else {})},
+            "channel": {
+                "id": channel.channel_id,
+                **({"name": channel.channel_name} if channel.channel_name else {}),
+            },
         }
         return conversation, channel_data
 
     def install_in_team(self, channel: Channel, by: TeamsUser) -> dict[str, Any]:
         conversation, data = self._channel_parts(channel)
-        act = self._base("conversationUpdate", by, conversation, {**data, "eventType": "teamMemberAdded"})
+        act = self._base(
+            "conversationUpdate", by, conversation, {**data, "eventType": "teamMemberAdded"}
+        )
         act["membersAdded"] = [{"id": BOT_ID}]
         return act
 
     def remove_from_team(self, channel: Channel, by: TeamsUser) -> dict[str, Any]:
         conversation, data = self._channel_parts(channel)
-        act = self._base("conversationUpdate", by, conversation, {**data, "eventType": "teamMemberRemoved"})
+        act = self._base(
+            "conversationUpdate", by, conversation, {**data, "eventType": "teamMemberRemoved"}
+        )
         act["membersRemoved"] = [{"id": BOT_ID}]
         return act
 
-    def channel_message(self, channel: Channel, user: TeamsUser, text: str, *, mention: bool = True) -> dict[str, Any]:
+    def channel_message(
+        self, channel: Channel, user: TeamsUser, text: str, *, mention: bool = True
+    ) -> dict[str, Any]:
         conversation, data = self._channel_parts(channel, thread=str(next(_ids)))
         body = f"<at>Samverkan</at> {text}" if mention else text
         act = self._base("message", user, conversation, data)
@@ -89,11 +107,17 @@ class ActivityFactory:
         act["textFormat"] = "xml" if mention else "plain"
         if mention:
             act["entities"] = [
-                {"type": "mention", "text": "<at>Samverkan</at>", "mentioned": {"id": BOT_ID, "name": "Samverkan"}}
+                {
+                    "type": "mention",
+                    "text": "<at>Samverkan</at>",
+                    "mentioned": {"id": BOT_ID, "name": "Samverkan"},
+                }
             ]
         return act
 
-    def card_submit(self, channel: Channel, user: TeamsUser, value: dict[str, Any], reply_to: str | None = None) -> dict[str, Any]:
+    def card_submit(
+        self, channel: Channel, user: TeamsUser, value: dict[str, Any], reply_to: str | None = None
+    ) -> dict[str, Any]:
         conversation, data = self._channel_parts(channel)
         act = self._base("message", user, conversation, data)
         act["value"] = value
@@ -101,21 +125,34 @@ class ActivityFactory:
             act["replyToId"] = reply_to
         return act
 
-    def invoke_action(self, channel: Channel, user: TeamsUser, verb: str, data: dict[str, Any]) -> dict[str, Any]:
+    def invoke_action(
+        self, channel: Channel, user: TeamsUser, verb: str, data: dict[str, Any]
+    ) -> dict[str, Any]:
         conversation, cdata = self._channel_parts(channel)
         act = self._base("invoke", user, conversation, cdata)
         act["name"] = "adaptiveCard/action"
-        act["value"] = {"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
+        act["value"] = {
+            "action": {"type": "Action.Execute", "verb": verb, "data": data},
+            "trigger": "manual",
+        }
         return act
 
     def personal_message(self, user: TeamsUser, text: str) -> dict[str, Any]:
-        conversation = {"id": f"a:{user.aad_object_id}", "conversationType": "personal", "tenantId": self.tenant}
+        conversation = {
+            "id": f"a:{user.aad_object_id}",
+            "conversationType": "personal",
+            "tenantId": self.tenant,
+        }
         act = self._base("message", user, conversation, {})
         act["text"] = text
         return act
 
     def personal_install(self, user: TeamsUser) -> dict[str, Any]:
-        conversation = {"id": f"a:{user.aad_object_id}", "conversationType": "personal", "tenantId": self.tenant}
+        conversation = {
+            "id": f"a:{user.aad_object_id}",
+            "conversationType": "personal",
+            "tenantId": self.tenant,
+        }
         act = self._base("conversationUpdate", user, conversation, {})
         act["membersAdded"] = [{"id": BOT_ID}, {"id": user.channel_id}]
         return act

@@ -13,7 +13,9 @@ from storage.models import Conversation
 log = logging.getLogger(__name__)
 
 
-def conversation_info(turn: Turn, conversation_id: str | None = None) -> channels_repo.ConversationInfo:
+def conversation_info(
+    turn: Turn, conversation_id: str | None = None
+) -> channels_repo.ConversationInfo:
     """What to store about the current conversation, with a reference for proactive posts."""
     act = turn.ctx.activity
     ref = act.get_conversation_reference()
@@ -72,7 +74,9 @@ async def conversation_update(turn: Turn) -> None:
         async with turn.services.db.session() as s:
             existing = await channels_repo.get_conversation(s, base_conversation_id(target))
             if existing is not None:
-                await channels_repo.upsert_conversation(s, conversation_info(turn, existing.conversation_id))
+                await channels_repo.upsert_conversation(
+                    s, conversation_info(turn, existing.conversation_id)
+                )
 
 
 async def installation_update(turn: Turn) -> None:
@@ -88,7 +92,9 @@ async def _forget(turn: Turn) -> None:
         if turn.kind == "channel" and turn.team_id:
             count = await channels_repo.deactivate_conversations(s, team_id=turn.team_id)
         else:
-            count = await channels_repo.deactivate_conversations(s, conversation_id=turn.conversation_id)
+            count = await channels_repo.deactivate_conversations(
+                s, conversation_id=turn.conversation_id
+            )
     log.info("bot removed from a conversation; %d binding(s) deactivated", count)
 
 
@@ -98,14 +104,18 @@ async def send_welcome(turn: Turn) -> None:
         return
     async with turn.services.db.session() as s:
         unbound, total = await channels_repo.unbound_unit_names(s)
-    await turn.send_card(welcome_card(turn.lang, unbound, total), summary=turn.text("welcome.title"))
+    await turn.send_card(
+        welcome_card(turn.lang, unbound, total), summary=turn.text("welcome.title")
+    )
 
 
 async def unknown_command(turn: Turn, word: str, suggestions: list[str]) -> None:
     lead = []
     if suggestions:
         words = [_display_word(turn, s) for s in suggestions]
-        lead.append(turn.text("unknown.didyoumean", suggestions=f"** {turn.text('or')} **".join(words)))
+        lead.append(
+            turn.text("unknown.didyoumean", suggestions=f"** {turn.text('or')} **".join(words))
+        )
     else:
         lead.append(turn.text("unknown.nothing", word=word[:40]))
     await send_help(turn, lead=lead)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
@@ -20,11 +20,15 @@ MAX_UNIT_NAME = 200
 
 async def _live_units(turn: Turn) -> list[Unit]:
     async with turn.services.db.session() as s:
-        rows = await s.execute(select(Unit).where(Unit.archived_at.is_(None)).order_by(Unit.name))  # type: ignore[union-attr]
+        rows = await s.execute(
+            select(Unit).where(col(Unit.archived_at).is_(None)).order_by(col(Unit.name))
+        )
         return list(rows.scalars().all())
 
 
-@router.command("setup", aliases=("koppla", "installera"), role="coordinator", scopes=("channel",), sv="koppla")
+@router.command(
+    "setup", aliases=("koppla", "installera"), role="coordinator", scopes=("channel",), sv="koppla"
+)
 async def setup_command(turn: Turn, args: str) -> None:
     units = await _live_units(turn)
     if turn.kind != "channel":

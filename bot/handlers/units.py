@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from bot.router import router
 from bot.turn import Turn
@@ -16,11 +16,17 @@ MAX_LINES = 120  # a county like Skåne has ~100 units; beyond that the card get
 @router.command("units", aliases=("enheter",), sv="enheter")
 async def units_command(turn: Turn, args: str) -> None:
     async with turn.services.db.session() as s:
-        units = (await s.execute(select(Unit).where(Unit.archived_at.is_(None)))).scalars().all()  # type: ignore[union-attr]
+        units = (
+            (await s.execute(select(Unit).where(col(Unit.archived_at).is_(None)))).scalars().all()
+        )
         bound = set(
             (
-                await s.execute(select(ChannelBinding.unit_id).where(ChannelBinding.active.is_(True)))  # type: ignore[attr-defined]
-            ).scalars().all()
+                await s.execute(
+                    select(col(ChannelBinding.unit_id)).where(col(ChannelBinding.active).is_(True))
+                )
+            )
+            .scalars()
+            .all()
         )
     children: dict[int | None, list[Unit]] = {}
     for u in units:
@@ -50,7 +56,14 @@ async def language_command(turn: Turn, args: str) -> None:
     from storage import channels_repo
 
     choice = args.strip().lower()[:10]
-    lang = {"sv": "sv", "svenska": "sv", "swedish": "sv", "en": "en", "english": "en", "engelska": "en"}.get(choice)
+    lang = {
+        "sv": "sv",
+        "svenska": "sv",
+        "swedish": "sv",
+        "en": "en",
+        "english": "en",
+        "engelska": "en",
+    }.get(choice)
     if lang is None or not turn.user_id:
         await turn.send_text(turn.text("language.usage"))
         return

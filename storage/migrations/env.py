@@ -38,7 +38,9 @@ async def _run_async() -> None:
 
 def run() -> None:
     if context.is_offline_mode():
-        context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata)
+        context.configure(
+            url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata
+        )
         with context.begin_transaction():
             context.run_migrations()
         return

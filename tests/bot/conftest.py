@@ -27,8 +27,12 @@ class BotHarness:
     teams: ActivityFactory
     db: Database
 
-    async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
-        async with self.http.post(self.url + "/api/messages", json=activity, headers=headers or {}) as resp:
+    async def post(
+        self, activity: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        async with self.http.post(
+            self.url + "/api/messages", json=activity, headers=headers or {}
+        ) as resp:
             text = await resp.text()
             try:
                 body = await resp.json(content_type=None) if text else None
@@ -67,17 +71,23 @@ async def harness(
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     async with ClientSession() as http:
-        yield BotHarness(str(server.make_url("")).rstrip("/"), http, fake, ActivityFactory(connector_url), db)
+        yield BotHarness(
+            str(server.make_url("")).rstrip("/"), http, fake, ActivityFactory(connector_url), db
+        )
     await server.close()
 
 
-async def add_units(db: Database, tree: dict[str, str | None], roles: list[tuple[str, str, str]] = ()) -> dict[str, int]:  # type: ignore[assignment]
+async def add_units(
+    db: Database, tree: dict[str, str | None], roles: list[tuple[str, str, str]] = ()
+) -> dict[str, int]:  # type: ignore[assignment]
     """Insert units {name: parent name} (parents first) and (unit, person, role) rows."""
     ids: dict[str, int] = {}
     async with db.session() as s:
         for name, parent in tree.items():
             level = "macro" if parent is None else "cluster"
-            unit = Unit(name=name, level=level, parent_id=ids[parent] if parent else None, defaults={})
+            unit = Unit(
+                name=name, level=level, parent_id=ids[parent] if parent else None, defaults={}
+            )
             s.add(unit)
             await s.flush()
             assert unit.id is not None

@@ -44,7 +44,12 @@ async def secured(
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     async with ClientSession() as http:
-        yield BotHarness(str(server.make_url("")).rstrip("/"), http, fake, ActivityFactory(connector_url), db), issuer
+        yield (
+            BotHarness(
+                str(server.make_url("")).rstrip("/"), http, fake, ActivityFactory(connector_url), db
+            ),
+            issuer,
+        )
     await server.close()
     await issuer_server.close()
     remove_jwks_hook(TENANT)
@@ -54,7 +59,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_valid_token_is_accepted_and_the_reply_carries_an_outgoing_token(secured: tuple[BotHarness, LocalIssuer]) -> None:
+async def test_valid_token_is_accepted_and_the_reply_carries_an_outgoing_token(
+    secured: tuple[BotHarness, LocalIssuer],
+) -> None:
     harness, issuer = secured
     act = harness.teams.channel_message(new_channel(), user(), "hjälp")
     status, _ = await harness.post(act, bearer(issuer.token(APP_ID, service_url=act["serviceUrl"])))
@@ -65,7 +72,16 @@ async def test_valid_token_is_accepted_and_the_reply_carries_an_outgoing_token(s
 
 @pytest.mark.parametrize(
     "case",
-    ["missing", "forged", "expired", "wrong_audience", "wrong_issuer", "garbage", "no_kid", "basic"],
+    [
+        "missing",
+        "forged",
+        "expired",
+        "wrong_audience",
+        "wrong_issuer",
+        "garbage",
+        "no_kid",
+        "basic",
+    ],
 )
 async def test_bad_tokens_get_401(secured: tuple[BotHarness, LocalIssuer], case: str) -> None:
     harness, issuer = secured
@@ -87,7 +103,9 @@ async def test_bad_tokens_get_401(secured: tuple[BotHarness, LocalIssuer], case:
     assert harness.connector.posted == []
 
 
-async def test_entra_token_of_own_tenant_is_accepted(secured: tuple[BotHarness, LocalIssuer]) -> None:
+async def test_entra_token_of_own_tenant_is_accepted(
+    secured: tuple[BotHarness, LocalIssuer],
+) -> None:
     """The control for wrong_issuer: same key and path, the bot's own tenant's issuer."""
     harness, issuer = secured
     act = harness.teams.channel_message(new_channel(), user(), "hjälp")
@@ -108,9 +126,17 @@ async def test_other_tenant_gets_403(secured: tuple[BotHarness, LocalIssuer]) ->
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"[]", b'"text"', b'{"type": "message"}', b'{"type": 5, "conversation": {"id": 1}}'],
+    [
+        b"{not json",
+        b"[]",
+        b'"text"',
+        b'{"type": "message"}',
+        b'{"type": 5, "conversation": {"id": 1}}',
+    ],
 )
-async def test_malformed_bodies_get_400(secured: tuple[BotHarness, LocalIssuer], body: bytes) -> None:
+async def test_malformed_bodies_get_400(
+    secured: tuple[BotHarness, LocalIssuer], body: bytes
+) -> None:
     harness, issuer = secured
     async with harness.http.post(
         harness.url + "/api/messages",

@@ -9,15 +9,23 @@ from tests.bot.conftest import BotHarness, add_units, user
 from tests.cardschema import assert_valid_card
 from tests.teams import new_channel
 
-COUNTY = {"Regionens samverkansråd": None, "Östersund": "Regionens samverkansråd", "Krokom": "Regionens samverkansråd"}
+COUNTY = {
+    "Regionens samverkansråd": None,
+    "Östersund": "Regionens samverkansråd",
+    "Krokom": "Regionens samverkansråd",
+}
 
 
-async def test_install_in_team_stores_reference_and_welcomes_with_unbound_units(harness: BotHarness) -> None:
+async def test_install_in_team_stores_reference_and_welcomes_with_unbound_units(
+    harness: BotHarness,
+) -> None:
     await add_units(harness.db, COUNTY)
     channel = new_channel()
     status, _ = await harness.post(harness.teams.install_in_team(channel, user()))
     assert status in (200, 202)
-    welcome = await harness.connector.wait_for(lambda p: p.conversation_id == channel.conversation_id)
+    welcome = await harness.connector.wait_for(
+        lambda p: p.conversation_id == channel.conversation_id
+    )
     [card] = welcome.cards
     assert_valid_card(card)
     texts = str(card)
@@ -34,16 +42,22 @@ async def test_setup_binds_channel_and_help_lists_commands(harness: BotHarness) 
     channel = new_channel()
     await harness.post(harness.teams.install_in_team(channel, user()))
     # Local mode: the person at the keyboard is admin.
-    status, _ = await harness.post(harness.teams.channel_message(channel, user(), "/setup östersund"))
+    status, _ = await harness.post(
+        harness.teams.channel_message(channel, user(), "/setup östersund")
+    )
     assert status in (200, 202)
     done = await harness.connector.wait_for(lambda p: "Östersund" in p.text and "Klart" in p.text)
     assert done.reply_to is None or done.conversation_id.startswith(channel.conversation_id)
     async with harness.db.session() as s:
-        binding = (await s.execute(select(ChannelBinding).where(ChannelBinding.active.is_(True)))).scalar_one()  # type: ignore[attr-defined]
+        binding = (
+            await s.execute(select(ChannelBinding).where(ChannelBinding.active.is_(True)))
+        ).scalar_one()  # type: ignore[attr-defined]
     assert binding.team_id == channel.team_id
 
     await harness.post(harness.teams.channel_message(channel, user(), "HJÄLP"))
-    help_post = await harness.connector.wait_for(lambda p: any("kommandon" in str(c) for c in p.cards))
+    help_post = await harness.connector.wait_for(
+        lambda p: any("kommandon" in str(c) for c in p.cards)
+    )
     [card] = help_post.cards
     assert_valid_card(card)
     assert "Östersund" in str(card)
@@ -92,13 +106,23 @@ async def test_binding_an_already_bound_unit_asks_before_moving(harness: BotHarn
 
     # Nothing moved before the confirmation.
     async with harness.db.session() as s:
-        bound = (await s.execute(select(ChannelBinding).where(ChannelBinding.active.is_(True)))).scalars().all()  # type: ignore[attr-defined]
+        bound = (
+            (await s.execute(select(ChannelBinding).where(ChannelBinding.active.is_(True))))
+            .scalars()
+            .all()
+        )  # type: ignore[attr-defined]
     assert [b.team_id for b in bound] == [first.team_id]
 
     await harness.post(harness.teams.card_submit(second, user(), yes["data"], reply_to=ask.id))
-    await harness.connector.wait_for(lambda p: p.conversation_id.startswith(second.conversation_id) and "Klart" in p.text)
+    await harness.connector.wait_for(
+        lambda p: p.conversation_id.startswith(second.conversation_id) and "Klart" in p.text
+    )
     async with harness.db.session() as s:
-        bound = (await s.execute(select(ChannelBinding).where(ChannelBinding.active.is_(True)))).scalars().all()  # type: ignore[attr-defined]
+        bound = (
+            (await s.execute(select(ChannelBinding).where(ChannelBinding.active.is_(True))))
+            .scalars()
+            .all()
+        )  # type: ignore[attr-defined]
     assert [b.team_id for b in bound] == [second.team_id]
 
     # Pressing the same (now stale) button again changes nothing and says so.

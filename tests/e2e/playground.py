@@ -71,9 +71,7 @@ class PlaygroundConfig:
     personal_chat_id: str = "a:personal-chat-id"
     group_chat_id: str = "19:group-chat@thread.v2"
     group_chat_name: str = "Group Chat"
-    current_user: dict[str, str] = field(
-        default_factory=lambda: _user(0, "Alex Wilber", "alexw")
-    )
+    current_user: dict[str, str] = field(default_factory=lambda: _user(0, "Alex Wilber", "alexw"))
     users: list[dict[str, str]] = field(
         default_factory=lambda: [
             _user(1, "Megan Bowen", "meganb"),
@@ -99,9 +97,7 @@ class PlaygroundConfig:
                 "name": self.team_name,
                 "aadGroupId": self.team_aad_group_id,
                 "channels": (
-                    [{"id": self.channel_id, "name": self.channel_name}]
-                    if self.channel_id
-                    else []
+                    [{"id": self.channel_id, "name": self.channel_name}] if self.channel_id else []
                 ),
             },
         }
@@ -246,6 +242,10 @@ class Playground:
         self._changed = asyncio.Event()
         self._rec_offset = 0
         self._rec_buffer = ""
+        self._log_offset = 0
+        # Indexes into bot_messages()/bot_activities()/exchanges taken just before the last
+        # driving call; the wait_* methods look only past them unless given after=.
+        self._mark = (0, 0, 0)
 
     # ----------------------------------------------------------------- lifecycle
     @property
@@ -354,11 +354,22 @@ class Playground:
                 if data.get("action") not in ("createMessage", "updateMessage"):
                     continue
                 m = data["message"]
+                conversation_id = m.get("postConversationId") or data["actionConversationId"]
+                if data["action"] == "updateMessage":
+                    # Updates of a thread's root post name the channel, not the thread.
+                    conversation_id = next(
+                        (
+                            x.conversation_id
+                            for x in self.messages
+                            if x.message_id == m["messageId"]
+                        ),
+                        conversation_id,
+                    )
                 self.messages.append(
                     Message(
                         action=data["action"],
                         message_id=m["messageId"],
-                        conversation_id=m.get("postConversationId") or data["actionConversationId"],
+                        conversation_id=conversation_id,
                         from_id=m["from"]["id"],
                         text=m.get("text"),
                         attachments=m.get("attachments") or [],
@@ -405,11 +416,24 @@ class Playground:
         self._poll_recording()
         return [e for e in self.exchanges if e.from_bot]
 
+    def mark(self) -> None:
+        """Remember where the transcript ends; later wait_* calls look only past this point.
+
+        Every driving method (install, send_message, submit_card, ...) calls it first.
+        """
+        self._poll_recording()
+        self._mark = (len(self.bot_messages()), len(self.bot_activities()), len(self.exchanges))
+
     async def wait_for_message(
-        self, predicate: Callable[[Message], Any] = lambda m: True, timeout: float = 10.0,
-        *, after: int = 0,
+        self,
+        predicate: Callable[[Message], Any] = lambda m: True,
+        timeout: float = 10.0,  # noqa: ASYNC109
+        *,
+        after: int | None = None,
     ) -> Message:
-        """First bot message (index >= ``after`` in :meth:`bot_messages`) matching predicate."""
+        """First bot message matching predicate, created or updated since the last driving
+        call (or from index ``after`` of :meth:`bot_messages`; ``after=0`` for all)."""
+        after = self._mark[0] if after is None else after
         deadline = time.monotonic() + timeout
         while True:
             for m in self.bot_messages()[after:]:
@@ -420,10 +444,19 @@ class Playground:
             await self._tick(deadline)
 
     async def wait_for_activity(
-        self, predicate: Callable[[Exchange], Any] = lambda e: True, timeout: float = 10.0,
-        *, after: int = 0,
+        self,
+        predicate: Callable[[Exchange], Any] = lambda e: True,
+        timeout: float = 10.0,  # noqa: ASYNC109
+        *,
+        after: int | None = None,
     ) -> Exchange:
-        """First bot→connector exchange (index >= ``after``) matching predicate."""
+        """First bot→connector request matching predicate, since the last driving call
+        (or from index ``after`` of :meth:`bot_activities`).
+
+        Use this for what the WebSocket cannot show: HTTP method/URL (``e.is_update`` for
+        PUT), the raw activity (channelData, replyToId, entities), the connector's answer.
+        """
+        after = self._mark[1] if after is None else after
         deadline = time.monotonic() + timeout
         while True:
             for e in self.bot_activities()[after:]:
@@ -437,7 +470,9 @@ class Playground:
             await self._tick(deadline)
 
     async def wait_turn(
-        self, predicate: Callable[[dict[str, Any]], Any], timeout: float = 15.0
+        self,
+        predicate: Callable[[dict[str, Any]], Any],
+        timeout: float = 15.0,  # noqa: ASYNC109
     ) -> Exchange:
         """Wait until the bot has answered the HTTP POST of an activity matching predicate.
 
@@ -445,19 +480,34 @@ class Playground:
         responded, i.e. after the turn (and every reply sent inside it) finished.
         """
         deadline = time.monotonic() + timeout
+        after = self._mark[2]
         while True:
             self._poll_recording()
-            for e in self.exchanges:
+            for e in self.exchanges[after:]:
                 if e.to_bot and predicate(e.activity):
                     return e
+            if "Cannot connect to your app" in self._new_log():
+                raise self._error(f"playground cannot reach the bot at {self.bot_endpoint}")
             if time.monotonic() >= deadline:
-                raise self._error("bot turn not completed (bot down, erroring or slow?)")
+                raise self._error("bot turn not completed (bot down, answering >= 400, or slow?)")
             await self._tick(deadline)
+
+    def _new_log(self) -> str:
+        try:
+            with self.log_path.open("rb") as f:
+                f.seek(self._log_offset)
+                chunk = f.read()
+        except FileNotFoundError:
+            return ""
+        self._log_offset += len(chunk)
+        return chunk.decode("utf-8", errors="replace")
 
     async def _tick(self, deadline: float) -> None:
         self._changed.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), min(0.05, max(0, deadline - time.monotonic())))
+            await asyncio.wait_for(
+                self._changed.wait(), min(0.05, max(0, deadline - time.monotonic()))
+            )
 
     def _error(self, what: str, seen: Any = None) -> PlaygroundError:
         def tail(p: Path) -> str:
@@ -495,11 +545,14 @@ class Playground:
         in a channel; no ``channelData.channel``). Use :meth:`install_in_channel` with
         ``full_channel_data=True`` for a hand-built activity carrying ``channel`` too.
         """
+        self.mark()
         await self._post(f"/_debug/conversation/{conversation_id}/installation", {})
         if wait:
             await self.wait_turn(
-                lambda a: a.get("type") == "conversationUpdate"
-                and a.get("conversation", {}).get("id") == conversation_id
+                lambda a: (
+                    a.get("type") == "conversationUpdate"
+                    and a.get("conversation", {}).get("id") == conversation_id
+                )
             )
 
     async def install_in_channel(
@@ -511,7 +564,7 @@ class Playground:
             await self.install(channel_id, wait=wait)
             return None
         activity = self.channel_bot_added_activity(channel_id)
-        await self.send_custom_activity(activity)
+        await self.send_custom_activity(activity)  # marks
         if wait:
             await self.wait_turn(lambda a: a.get("id") == activity["id"])
         return activity
@@ -553,6 +606,7 @@ class Playground:
         Fire-and-forget (answers 200 before the bot is called). Its ``conversation.id``
         must be one the playground knows, or the bot's replies get 404.
         """
+        self.mark()
         await self._post("/_internal/v1/customActivities", activity)
 
     async def send_message(
@@ -573,20 +627,26 @@ class Playground:
         """
         c = self.config
         conversation_id = conversation_id or c.channel_id or c.team_id
-        body: dict[str, Any] = {"from": {"id": from_id or c.current_user["id"]}, "textFormat": "xml"}
+        body: dict[str, Any] = {
+            "from": {"id": from_id or c.current_user["id"]},
+            "textFormat": "xml",
+        }
         at = f"<at>{c.bot_name}</at>"
         if mention_bot:
             if at not in text:
                 text = f"{at} {text}"
             body["mentions"] = [{"mentioned": {"id": c.bot_id}, "text": at}]
         body["text"] = text
+        self.mark()
         res = await self._post(f"/_conversation/v1/conversations/{conversation_id}/messages", body)
         res["conversationId"] = res.get("postConversationId") or conversation_id
         if wait and (mention_bot or conversation_id == c.personal_chat_id):
             await self.wait_turn(
-                lambda a: a.get("type") == "message"
-                and a.get("conversation", {}).get("id") == res["conversationId"]
-                and a.get("text") == text
+                lambda a: (
+                    a.get("type") == "message"
+                    and a.get("conversation", {}).get("id") == res["conversationId"]
+                    and a.get("text") == text
+                )
             )
         return res
 
@@ -609,12 +669,15 @@ class Playground:
             "replyToId": card_message.message_id,
             "value": value,
         }
+        self.mark()
         await self._post("/_conversation/v1/submit", body)
         if wait:
             await self.wait_turn(
-                lambda a: a.get("type") == "message"
-                and a.get("replyToId") == card_message.message_id
-                and a.get("value") == value
+                lambda a: (
+                    a.get("type") == "message"
+                    and a.get("replyToId") == card_message.message_id
+                    and a.get("value") == value
+                )
             )
 
     async def invoke_action(
@@ -641,6 +704,7 @@ class Playground:
             "conversation": {"id": card_message.conversation_id},
             "replyToId": card_message.message_id,
         }
+        self.mark()
         return await self._post("/_conversation/v1/invoke", body)
 
 

@@ -18,7 +18,10 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt import PyJWKClient
 from jwt.algorithms import RSAAlgorithm
-from microsoft_agents.hosting.core.authorization._entra_issuers import BOTFRAMEWORK_JWKS_URIS, BOTFRAMEWORK_PUBLIC_ISSUER
+from microsoft_agents.hosting.core.authorization._entra_issuers import (
+    BOTFRAMEWORK_JWKS_URIS,
+    BOTFRAMEWORK_PUBLIC_ISSUER,
+)
 from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import (
     JwtTokenValidator,
     _JwkClientCacheEntry,
@@ -51,7 +54,13 @@ class LocalIssuer:
         extra: dict[str, Any] | None = None,
     ) -> str:
         now = int(time.time())
-        claims: dict[str, Any] = {"iss": issuer, "aud": audience, "iat": now - 10, "nbf": now - 10, "exp": now + expires_in}
+        claims: dict[str, Any] = {
+            "iss": issuer,
+            "aud": audience,
+            "iat": now - 10,
+            "nbf": now - 10,
+            "exp": now + expires_in,
+        }
         if service_url:
             claims["serviceurl"] = service_url
         claims.update(extra or {})
@@ -63,7 +72,10 @@ def _uris(tenant: str) -> list[str]:
     # Bot Framework tokens, and Entra tokens routed by the bot's tenant: both key
     # sets resolve to the local issuer, so an unlisted issuer fails on the issuer
     # check itself, not on a key lookup.
-    return [BOTFRAMEWORK_JWKS_URIS[ISSUER], f"https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys"]
+    return [
+        BOTFRAMEWORK_JWKS_URIS[ISSUER],
+        f"https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys",
+    ]
 
 
 def install_jwks_hook(jwks_url: str, tenant: str) -> None:

@@ -16,7 +16,9 @@ class FakeTokenProvider(AccessTokenProviderBase):
     def configuration(self) -> AgentAuthConfiguration:
         return self._configuration
 
-    async def get_access_token(self, resource_url: str, scopes: list[str], force_refresh: bool = False) -> str:
+    async def get_access_token(
+        self, resource_url: str, scopes: list[str], force_refresh: bool = False
+    ) -> str:
         self.calls += 1
         return "fake-outgoing-token"
 
