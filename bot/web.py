@@ -25,9 +25,8 @@ from microsoft_agents.hosting.core import (
 from microsoft_agents.hosting.core.authorization.jwt import _authorize_request
 from pydantic import ValidationError
 
-from bot import handlers as _handlers  # noqa: F401
+import bot.handlers  # noqa: F401  (registers the handlers)
 from bot.agent import SamverkanAgent
-from bot.handlers import help as _help  # noqa: F401
 from bot.metrics import Metrics
 from bot.router import Router, router
 from bot.settings import Settings
