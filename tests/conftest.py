@@ -3,6 +3,9 @@
 Tests that take `db` run twice, once per backend. PostgreSQL is the server at
 127.0.0.1:5432 (database `test`, trust auth); each test run gets its own fresh
 database. With CI=true a missing server fails loudly instead of skipping.
+
+Test databases are built from the models (fast); tests/storage/test_migrations.py
+proves the Alembic migrations build exactly the same schema on both backends.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
 from storage.db import Database
-from storage.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get("SAMVERKAN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -57,7 +59,7 @@ def pg_url() -> Iterator[str]:
 
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    upgrade(url)
+    create_schema(url)
     yield url
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -67,12 +69,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database URL on each backend."""
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'samverkan.db'}"
-        upgrade(url)
+        create_schema(url)
         yield url
         return
     url = request.getfixturevalue("pg_url")
     _truncate_pg(url)
     yield url
+
+
+def create_schema(url: str) -> None:
+    """Every table of the current models, as the migrations would make them."""
+
+    async def run() -> None:
+        database = Database(url)
+        async with database.engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all)
+        await database.dispose()
+
+    asyncio.run(run())
 
 
 def _truncate_pg(url: str) -> None:
