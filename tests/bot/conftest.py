@@ -16,7 +16,11 @@ from bot.web import build_app
 from storage.db import Database
 from storage.models import RoleAssignment, Unit
 from tests.fakes.connector import FakeConnector
-from tests.teams import ActivityFactory, TeamsUser
+from tests.fakes.issuer import LocalIssuer, install_jwks_hook, remove_jwks_hook
+from tests.fakes.tokens import FakeTokenProvider
+from tests.teams import TENANT, ActivityFactory, TeamsUser
+
+APP_ID = "6f1c2a3b-1111-4222-8333-444455556666"
 
 
 @dataclass
@@ -26,6 +30,14 @@ class BotHarness:
     connector: FakeConnector
     teams: ActivityFactory
     db: Database
+    settings: Settings | None = None
+    token: str | None = None
+
+    async def say(self, activity: dict[str, Any]) -> int:
+        """Post as Teams would: with a valid Bot Framework token when the bot has credentials."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        status, _ = await self.post(activity, headers)
+        return status
 
     async def post(
         self, activity: dict[str, Any], headers: dict[str, str] | None = None
@@ -99,3 +111,43 @@ async def add_units(
 
 def user(name: str = "Anna Berg", upn: str = "anna.berg@example.se") -> TeamsUser:
     return TeamsUser(name=name, upn=upn)
+
+
+@pytest.fixture
+async def secured(
+    db: Database, connector: tuple[FakeConnector, str], tmp_path: Path
+) -> AsyncIterator[tuple[BotHarness, LocalIssuer]]:
+    fake, connector_url = connector
+    issuer = LocalIssuer()
+    issuer_server = TestServer(issuer.app, host="127.0.0.1")
+    await issuer_server.start_server()
+    install_jwks_hook(str(issuer_server.make_url("/keys")), TENANT)
+    settings = local_settings(
+        db.url,
+        tmp_path,
+        client_id=APP_ID,
+        client_secret="not-used-by-the-fake",
+        tenant_id=TENANT,
+        secret="x" * 40,
+    )
+    app = build_app(settings, db, provider_factory=FakeTokenProvider)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    async with ClientSession() as http:
+        harness = BotHarness(
+            str(server.make_url("")).rstrip("/"),
+            http,
+            fake,
+            ActivityFactory(connector_url),
+            db,
+            settings=settings,
+            token=issuer.token(APP_ID),
+        )
+        yield harness, issuer
+    await server.close()
+    await issuer_server.close()
+    remove_jwks_hook(TENANT)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -2,61 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-from aiohttp import ClientSession
-from aiohttp.test_utils import TestServer
 
-from bot.web import build_app
-from storage.db import Database
-from tests.bot.conftest import BotHarness, local_settings, user
-from tests.fakes.connector import FakeConnector
-from tests.fakes.issuer import LocalIssuer, install_jwks_hook, remove_jwks_hook
-from tests.fakes.tokens import FakeTokenProvider
-from tests.teams import TENANT, ActivityFactory, new_channel
+from tests.bot.conftest import APP_ID, BotHarness, bearer, user
+from tests.fakes.issuer import LocalIssuer
+from tests.teams import TENANT, new_channel
 
-APP_ID = "6f1c2a3b-1111-4222-8333-444455556666"
 # A real-looking Entra issuer of another tenant: signed with the key the SDK
 # trusts, so only issuer validation (VALIDATE_ISSUER=true) can refuse it.
 OTHER_TENANT_ISSUER = "https://sts.windows.net/99999999-8888-4777-8666-555555555555/"
-
-
-@pytest.fixture
-async def secured(
-    db: Database, connector: tuple[FakeConnector, str], tmp_path: Path
-) -> AsyncIterator[tuple[BotHarness, LocalIssuer]]:
-    fake, connector_url = connector
-    issuer = LocalIssuer()
-    issuer_server = TestServer(issuer.app, host="127.0.0.1")
-    await issuer_server.start_server()
-    install_jwks_hook(str(issuer_server.make_url("/keys")), TENANT)
-    settings = local_settings(
-        db.url,
-        tmp_path,
-        client_id=APP_ID,
-        client_secret="not-used-by-the-fake",
-        tenant_id=TENANT,
-        secret="x" * 40,
-    )
-    app = build_app(settings, db, provider_factory=FakeTokenProvider)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    async with ClientSession() as http:
-        yield (
-            BotHarness(
-                str(server.make_url("")).rstrip("/"), http, fake, ActivityFactory(connector_url), db
-            ),
-            issuer,
-        )
-    await server.close()
-    await issuer_server.close()
-    remove_jwks_hook(TENANT)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_valid_token_is_accepted_and_the_reply_carries_an_outgoing_token(

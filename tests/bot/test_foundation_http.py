@@ -61,7 +61,7 @@ async def test_setup_binds_channel_and_help_lists_commands(harness: BotHarness) 
     [card] = help_post.cards
     assert_valid_card(card)
     assert "Östersund" in str(card)
-    assert "koppla" in str(card)
+    assert "**koppla**" in str(card)
 
 
 async def test_near_miss_unit_name_gets_suggestions(harness: BotHarness) -> None:
