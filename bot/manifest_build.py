@@ -79,7 +79,9 @@ def validate_version(version: str) -> str:
 # --- schema -------------------------------------------------------------------------------
 
 
-def schema_dir(manifest_version: str, manifest_dir: Path = MANIFEST_DIR, install: bool = True) -> Path:
+def schema_dir(
+    manifest_version: str, manifest_dir: Path = MANIFEST_DIR, install: bool = True
+) -> Path:
     """The bundled schema folder for this manifestVersion; runs `npm ci` if it is missing."""
     folder = manifest_dir / SCHEMA_ROOT / f"v{manifest_version}"
     if not (folder / "MicrosoftTeams.schema.json").is_file() and install:
@@ -210,8 +212,9 @@ class Png:
         rows = []
         for y in range(self.height):
             start = y * (stride + 1)
-            line = _unfilter(raw[start], bytearray(raw[start + 1 : start + 1 + stride]),
-                             previous, channels)
+            line = _unfilter(
+                raw[start], bytearray(raw[start + 1 : start + 1 + stride]), previous, channels
+            )
             pixels = [tuple(line[x : x + channels]) for x in range(0, stride, channels)]
             rows.append([(p[0], p[1], p[2], p[3] if channels == 4 else 255) for p in pixels])
             previous = line

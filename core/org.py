@@ -228,6 +228,7 @@ class _Raw:
     level: str | None
     nested_parent: str | None  # the enclosing unit's name (nested form)
     parent_ref: str | None  # `parent:` as written (flat form)
+    nested: bool = False
     parent: str | None = None  # resolved, canonical name
 
 
@@ -252,7 +253,9 @@ class _Parser:
                 self.problem(f"{path}.{key}" if path else key, "required")
             return None
         if not isinstance(value, str) or not value.strip():
-            self.problem(f"{path}.{key}" if path else key, f"must be non-empty text (got {value!r})")
+            self.problem(
+                f"{path}.{key}" if path else key, f"must be non-empty text (got {value!r})"
+            )
             return None
         return " ".join(value.split())
 
@@ -318,16 +321,21 @@ class _Parser:
         return dict(value)
 
     def day_counts(self, value: Any, path: str) -> None:
-        """Any `*_days` key anywhere in defaults is a count of days: a positive int."""
+        """Defaults are stored as JSON: plain values only; any `*_days` is a positive int."""
         if isinstance(value, Mapping):
             for key, item in value.items():
                 sub = f"{path}.{key}"
-                if str(key).endswith("_days") and not (_is_int(item) and item > 0):
+                if not isinstance(key, str):
+                    self.problem(sub, f"keys must be text (got {key!r})")
+                elif key.endswith("_days") and not (_is_int(item) and item > 0):
                     self.problem(sub, f"must be a positive whole number of days (got {item!r})")
                 self.day_counts(item, sub)
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 self.day_counts(item, f"{path}[{i}]")
+        elif not isinstance(value, str | int | float | bool) and value is not None:
+            # YAML turns 2025-01-31 into a date, which JSON cannot hold.
+            self.problem(path, f"write this value in quotes (got {value!r})")
 
     def escalation(self, value: Any, path: str) -> None:
         if value is None:
@@ -362,7 +370,9 @@ class _Parser:
             self.unit(item, f"units[{i}]", None, raws)
         return raws
 
-    def unit(self, data: Any, path: str, nested_parent: str | None, out: list[_Raw]) -> None:
+    def unit(
+        self, data: Any, path: str, nested_parent: str | None, out: list[_Raw], nested: bool = False
+    ) -> None:
         if not isinstance(data, Mapping):
             self.problem(path, f"a unit must be a mapping with name and level (got {data!r})")
             return
@@ -374,13 +384,13 @@ class _Parser:
             self.problem(f"{path}.level", f"bad level '{level}'{hint}; levels: {', '.join(LEVELS)}")
             level = None
         parent_ref = self.text(data, "parent", path, required=False)
-        if parent_ref is not None and nested_parent is not None:
+        if parent_ref is not None and nested:
             self.problem(
                 f"{path}.parent",
                 "a nested unit's parent is the unit it is nested under; remove `parent:`",
             )
             parent_ref = None
-        out.append(_Raw(path, data, name, level, nested_parent, parent_ref))
+        out.append(_Raw(path, data, name, level, nested_parent, parent_ref, nested))
         children = data.get("children")
         if children is None:
             return
@@ -389,7 +399,7 @@ class _Parser:
             return
         for i, child in enumerate(children):
             # An unnamed parent still gets its children checked; their parent is unknown.
-            self.unit(child, f"{path}.children[{i}]", name or "", out)
+            self.unit(child, f"{path}.children[{i}]", name, out, nested=True)
 
     def build(
         self,
@@ -452,9 +462,7 @@ class _Parser:
                     loop = chain[chain.index(key) :]
                     if not seen & set(loop):
                         names = [by_fold[k].name or k for k in [*loop, key]]
-                        self.problem(
-                            f"{by_fold[key].path}.parent", "cycle: " + " -> ".join(names)
-                        )
+                        self.problem(f"{by_fold[key].path}.parent", "cycle: " + " -> ".join(names))
                     seen.update(loop)
                     break
                 chain.append(key)
@@ -514,7 +522,7 @@ class _Parser:
 
     def check_level(self, raw: _Raw, parent: _Raw | None) -> None:
         where = f"{raw.path}.level"
-        has_parent = bool(raw.parent) or raw.parent_ref is not None or bool(raw.nested_parent)
+        has_parent = raw.nested or raw.parent_ref is not None
         if raw.level == "macro" and has_parent:
             self.problem(where, "a macro unit is a root: it cannot have a parent")
         elif raw.level is not None and raw.level != "macro" and not has_parent:
@@ -526,8 +534,11 @@ class _Parser:
         if parent is None or parent.level is None:
             return
         if raw.level == "topic" and parent.level != "macro":
-            self.problem(where, f"a topic group sits directly under a macro unit ('{parent.name}' "
-                         f"is {parent.level})")
+            self.problem(
+                where,
+                f"a topic group sits directly under a macro unit ('{parent.name}' "
+                f"is {parent.level})",
+            )
         if parent.level == "team":
             self.problem(where, f"nothing can sit under a team ('{parent.name}' is a team)")
 
@@ -549,11 +560,16 @@ class _Parser:
         if value is None:
             return None
         if _is_int(value):
-            self.problem(path, f"write the code in quotes, e.g. kolada_id: \"{value:04d}\" "
-                         "(unquoted numbers lose leading zeros)")
+            self.problem(
+                path,
+                f'write the code in quotes, e.g. kolada_id: "{value:04d}" '
+                "(unquoted numbers lose leading zeros)",
+            )
             return None
         if not isinstance(value, str) or not _KOLADA.match(value.strip()):
-            self.problem(path, f"must be a 4-digit municipality code such as \"0680\" (got {value!r})")
+            self.problem(
+                path, f'must be a 4-digit municipality code such as "0680" (got {value!r})'
+            )
             return None
         return value.strip()
 
@@ -622,8 +638,10 @@ class _StrictLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    "while reading a mapping", node.start_mark,
-                    f"duplicate key '{key}'", key_node.start_mark,
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"duplicate key '{key}'",
+                    key_node.start_mark,
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
@@ -647,7 +665,8 @@ def parse_org_text(text: str) -> OrgSpec | list[OrgProblem]:
     result = parse_org(data)
     if isinstance(result, OrgSpec) or node is None:
         return result
-    return [OrgProblem(p.path, p.message, _line_of(node, p.path)) for p in result]
+    located = [OrgProblem(p.path, p.message, _line_of(node, p.path)) for p in result]
+    return sorted(located, key=lambda p: p.line or 0)
 
 
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -747,8 +766,12 @@ def plan_changes(current: list[ExistingUnit], spec: OrgSpec, archive: bool) -> O
             updates.append(update)
     archives, deletes, problems = _removals(current, matched, archive)
     return OrgPlan(
-        tuple(creates), tuple(updates), tuple(archives), tuple(deletes),
-        tuple(unchanged), tuple(problems),
+        tuple(creates),
+        tuple(updates),
+        tuple(archives),
+        tuple(deletes),
+        tuple(unchanged),
+        tuple(problems),
     )
 
 

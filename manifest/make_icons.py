@@ -45,7 +45,13 @@ def lower(shape: Shape, cy: float) -> Shape:
 
 
 def rings_layers(
-    size: float, radius: float, offset: float, width: float, gap: float, left: RGBA, right: RGBA,
+    size: float,
+    radius: float,
+    offset: float,
+    width: float,
+    gap: float,
+    left: RGBA,
+    right: RGBA,
     gap_colour: RGBA,
 ) -> list[Layer]:
     """Two interlocking rings: left over right at the top crossing, under it at the bottom.
@@ -91,12 +97,14 @@ def render(size: int, background: RGBA, layers: list[Layer], samples: int) -> li
             if sa == 0:
                 row.append(CLEAR)
             else:
-                row.append((
-                    (sr + sa // 2) // sa,
-                    (sg + sa // 2) // sa,
-                    (sb + sa // 2) // sa,
-                    (sa + n // 2) // n,
-                ))
+                row.append(
+                    (
+                        (sr + sa // 2) // sa,
+                        (sg + sa // 2) // sa,
+                        (sb + sa // 2) // sa,
+                        (sa + n // 2) // n,
+                    )
+                )
         rows.append(row)
     return rows
 
@@ -123,15 +131,17 @@ def png_bytes(rows: list[list[RGBA]]) -> bytes:
 
 
 def color_icon() -> bytes:
-    layers = rings_layers(192, radius=33, offset=19, width=11, gap=4, left=WHITE, right=MINT,
-                          gap_colour=TEAL)
+    layers = rings_layers(
+        192, radius=33, offset=19, width=11, gap=4, left=WHITE, right=MINT, gap_colour=TEAL
+    )
     return png_bytes(render(192, TEAL, layers, samples=4))
 
 
 def outline_icon() -> bytes:
     # Teams: white on a transparent background, nothing else.
-    layers = rings_layers(32, radius=8.5, offset=5, width=2.4, gap=1.2, left=WHITE, right=WHITE,
-                          gap_colour=CLEAR)
+    layers = rings_layers(
+        32, radius=8.5, offset=5, width=2.4, gap=1.2, left=WHITE, right=WHITE, gap_colour=CLEAR
+    )
     return png_bytes(render(32, CLEAR, layers, samples=8))
 
 
