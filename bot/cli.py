@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot import cli_db, cli_manifest, cli_serve  # noqa: F401  (register commands)
+from bot import cli_db, cli_manifest, cli_org, cli_serve  # noqa: F401  (register commands)
 from bot.cli_common import app
 
 

@@ -12,8 +12,10 @@ import uuid
 
 from aiohttp import web
 
+from bot.leader import Leader
 from bot.settings import Settings
 from bot.web import build_app, build_services
+from scheduler.service import ScheduleService
 from storage.db import Database
 
 
@@ -27,6 +29,15 @@ def create_app(settings: Settings) -> web.Application:
     services.extras["instance_id"] = instance_id()
     app = build_app(settings, db, services=services)
     # Background parts (delivery dispatcher, scheduler leader) register here.
+    leader = Leader(settings.database_url, instance_id=services.extras["instance_id"])
+    schedules = ScheduleService(db)
+    leader.follow(schedules.start, schedules.stop)  # the scheduler runs only while leader
+    services.extras["leader"] = leader
+    services.extras["scheduler"] = schedules
+    services.metrics.add_gauges(schedules.gauges)
+    app.cleanup_ctx.append(leader.context)
+    # Delivery dispatcher: append its cleanup_ctx after the leader's (it stops first),
+    # with should_run=lambda: leader.is_leader.
     app.on_cleanup.append(_close_db(db))
     return app
 

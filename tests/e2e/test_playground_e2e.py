@@ -46,7 +46,9 @@ def bot_process(tmp_path: Path) -> Iterator[str]:
     for args in (["db", "upgrade"], ["org", "load", str(ROOT / "examples" / "jamtland.yaml")]):
         subprocess.run([*SAMVERKAN, *args], env=env, cwd=tmp_path, check=True, capture_output=True)
     log = open(tmp_path / "bot.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen([*SAMVERKAN, "serve"], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*SAMVERKAN, "serve"], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         asyncio.run(_wait_healthy(url, proc))
@@ -74,8 +76,10 @@ async def _wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 async def playground(bot_process: str, tmp_path: Path) -> AsyncIterator[Playground]:
-    config = PlaygroundConfig(tenant_id="7c5c1b1e-2d3f-4a5b-8c9d-0e1f2a3b4c5d", team_name="Östersund samverkan")
-    async with Playground(bot_process + "/api/messages", config=config, workdir=tmp_path / "pg") as pg:
+    config = PlaygroundConfig(
+        tenant_id="7c5c1b1e-2d3f-4a5b-8c9d-0e1f2a3b4c5d", team_name="Östersund samverkan"
+    )
+    async with Playground(bot_process + "/api/messages", config=config, workdir=tmp_path) as pg:
         yield pg
 
 
@@ -85,15 +89,21 @@ def _has_card(text: str):  # type: ignore[no-untyped-def]
 
 async def test_install_setup_and_help_in_a_team_channel(playground: Playground) -> None:
     await playground.install_in_channel(full_channel_data=True)
-    welcome: Message = await playground.wait_for_message(_has_card("Hej! Jag är Samverkan"), timeout=15)
+    welcome: Message = await playground.wait_for_message(
+        _has_card("Hej! Jag är Samverkan"), timeout=15
+    )
     [card] = welcome.cards
     assert_valid_card(card)
     assert "Östersund" in str(card)  # Jämtland's units, none bound yet
 
+    # The playground's client is en-US, so the bot answers in English...
     await playground.send_message("setup Östersund")
-    done = await playground.wait_for_message(lambda m: "Klart" in (m.text or ""), timeout=15)
+    done = await playground.wait_for_message(lambda m: "Done!" in (m.text or ""), timeout=15)
     assert "Östersund" in (done.text or "")
 
+    # ...until the person asks for Swedish.
+    await playground.send_message("språk sv")
+    await playground.wait_for_message(lambda m: "svenska" in (m.text or ""), timeout=15)
     await playground.send_message("hjälp")
     help_msg = await playground.wait_for_message(_has_card("kommandon"), timeout=15)
     [help_card] = help_msg.cards

@@ -1,0 +1,302 @@
+"""Cards for items: the item card (also used for escalations, answers, reminders),
+the form to raise one, and the list.
+
+Built from plain views (no storage import). Buttons are Action.Execute with the
+action name as verb and `{item_id, version}` as data: a card pressed after the
+item moved on is recognised by its version and answered with the current state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import cards.texts_items  # noqa: F401  (registers the texts)
+from cards.base import Card, Element, card, execute, facts, heading, text, title
+from cards.texts import t
+from core.escalation import ACTIVE, KINDS, OPEN, SENT_BACK, TZ
+
+MAX_TRAIL = 25
+MAX_FIELD = 1500
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    unit: str
+    actor: str | None
+    event: str
+    text: str | None
+    to_unit: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    version: int
+    kind: str
+    title: str
+    status: str
+    origin: str
+    current: str
+    path: list[str]
+    topic: str | None
+    owner: str | None
+    due: date | None
+    description: str | None
+    answer: str | None
+    created_at: datetime
+    arrived_at: datetime
+    at_top: bool
+    delivery_pending: bool
+    escalated_here: bool  # arrived at the current unit by escalation
+    age_days: int
+    overdue: bool = False
+    trail: list[EventView] = field(default_factory=list)
+
+
+def when(value: datetime) -> str:
+    return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def _clip(value: str, limit: int = MAX_FIELD) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def event_line(lang: str, ev: EventView) -> str:
+    who = ev.actor or t(lang, "item.bot")
+    what = t(lang, f"item.event.{ev.event}", to=ev.to_unit or "?")
+    line = f"{when(ev.at)} · {ev.unit} · {who}: {what}"
+    if ev.text:
+        line += f" – “{_clip(ev.text, 500)}”"
+    return line
+
+
+def _data(item: ItemView) -> dict[str, Any]:
+    return {"item_id": item.id, "version": item.version}
+
+
+def _show(label: str, body: list[Element], verb: str, item: ItemView, lang: str) -> Element:
+    return {
+        "type": "Action.ShowCard",
+        "title": label,
+        "card": {
+            "type": "AdaptiveCard",
+            "body": body,
+            "actions": [execute(t(lang, "item.a.save"), verb, _data(item))],
+        },
+    }
+
+
+def _input_text(input_id: str, label: str, *, multiline: bool = True) -> Element:
+    return {
+        "type": "Input.Text",
+        "id": input_id,
+        "label": label,
+        "isMultiline": multiline,
+        "maxLength": 2000,
+        "isRequired": True,
+        "errorMessage": label,
+    }
+
+
+def _input_date(input_id: str, label: str, value: date | None) -> Element:
+    el: Element = {"type": "Input.Date", "id": input_id, "label": label, "isRequired": True}
+    if value is not None:
+        el["value"] = value.isoformat()
+    return el
+
+
+def item_actions(lang: str, item: ItemView, suggested_due: date | None) -> list[Element]:
+    if item.status not in ACTIVE:
+        return []
+    actions: list[Element] = []
+    if item.status in (OPEN, SENT_BACK) or item.escalated_here:
+        actions.append(
+            _show(
+                t(lang, "item.a.acknowledge"),
+                [
+                    _input_text("owner", t(lang, "item.i.owner"), multiline=False)
+                    | {"isRequired": False},
+                    _input_date("due", t(lang, "item.i.due"), item.due or suggested_due),
+                ],
+                "item.acknowledge",
+                item,
+                lang,
+            )
+        )
+    actions.append(
+        _show(
+            t(lang, "item.a.resolve"),
+            [_input_text("answer", t(lang, "item.i.answer"))],
+            "item.resolve",
+            item,
+            lang,
+        )
+    )
+    if item.escalated_here:
+        actions.append(
+            _show(
+                t(lang, "item.a.send_back"),
+                [_input_text("comment", t(lang, "item.i.comment"))],
+                "item.send_back",
+                item,
+                lang,
+            )
+        )
+    actions.append(
+        _show(
+            t(lang, "item.a.escalate_further" if item.escalated_here else "item.a.escalate"),
+            [_input_text("reason", t(lang, "item.i.reason"))],
+            "item.escalate",
+            item,
+            lang,
+        )
+    )
+    if not item.escalated_here:
+        actions.append(
+            _show(
+                t(lang, "item.a.assign"),
+                [_input_text("owner", t(lang, "item.i.owner"), multiline=False)],
+                "item.assign",
+                item,
+                lang,
+            )
+        )
+    actions.append(
+        _show(
+            t(lang, "item.a.comment"),
+            [_input_text("comment", t(lang, "item.i.comment"))],
+            "item.comment",
+            item,
+            lang,
+        )
+    )
+    return actions
+
+
+def item_card(
+    lang: str,
+    item: ItemView,
+    *,
+    headline: list[str] | None = None,
+    notice: str | None = None,
+    with_actions: bool = True,
+    suggested_due: date | None = None,
+) -> Card:
+    """The item: what, where from, the whole trail, and what can be done now."""
+    body: list[Element] = []
+    if notice:
+        body.append(text(notice, color="Warning", weight="Bolder"))
+    for i, line in enumerate(headline or []):
+        body.append(
+            text(line, weight="Bolder" if i == 0 else None, color="Accent" if i == 0 else None)
+        )
+    body.append(title(t(lang, "item.title", id=item.id, title=item.title)))
+    pairs = [
+        (t(lang, "item.f.kind"), t(lang, f"item.kind.{item.kind}")),
+        (t(lang, "item.f.status"), t(lang, f"item.status.{item.status}")),
+        (t(lang, "item.f.origin"), item.origin),
+        (t(lang, "item.f.current"), item.current),
+        (t(lang, "item.f.path"), " → ".join(item.path)),
+        (t(lang, "item.f.topic"), item.topic or t(lang, "item.none")),
+        (t(lang, "item.f.owner"), item.owner or t(lang, "item.nobody")),
+        (t(lang, "item.f.due"), item.due.isoformat() if item.due else t(lang, "item.none")),
+        (t(lang, "item.f.age"), t(lang, "item.age", days=item.age_days)),
+    ]
+    body.append(facts(pairs))
+    if item.description:
+        body.append(text(_clip(item.description)))
+    if item.answer:
+        body.append(heading(t(lang, "item.answer")))
+        body.append(text(_clip(item.answer or "")))
+    if item.at_top and item.status in ACTIVE:
+        body.append(text(t(lang, "item.at_top"), color="Attention"))
+    if item.delivery_pending:
+        body.append(text(t(lang, "item.pending", unit=item.current), color="Warning"))
+    if item.trail:
+        body.append(heading(t(lang, "item.trail")))
+        shown = item.trail[-MAX_TRAIL:]
+        lines = []
+        if len(item.trail) > len(shown):
+            lines.append(t(lang, "item.trail_more", count=len(item.trail) - len(shown)))
+        lines.extend(event_line(lang, ev) for ev in shown)
+        body.append(text("\n\n".join(lines), size="Small"))
+    actions = item_actions(lang, item, suggested_due) if with_actions else []
+    return card(body, actions)
+
+
+def raise_form_card(lang: str, unit: str, topics: list[str], prefill_title: str = "") -> Card:
+    kind_choices = [{"title": t(lang, f"item.kind.{k}"), "value": k} for k in KINDS]
+    body: list[Element] = [
+        title(t(lang, "item.form.title", unit=unit)),
+        {
+            "type": "Input.Text",
+            "id": "title",
+            "label": t(lang, "item.i.title"),
+            "maxLength": 200,
+            "isRequired": True,
+            "errorMessage": t(lang, "item.i.title"),
+            **({"value": prefill_title} if prefill_title else {}),
+        },
+        {
+            "type": "Input.ChoiceSet",
+            "id": "kind",
+            "label": t(lang, "item.f.kind"),
+            "choices": kind_choices,
+            "value": "barrier",
+        },
+        {
+            "type": "Input.Text",
+            "id": "description",
+            "label": t(lang, "item.i.description"),
+            "isMultiline": True,
+            "maxLength": 2000,
+        },
+        {"type": "Input.Text", "id": "owner", "label": t(lang, "item.i.owner"), "maxLength": 200},
+        {"type": "Input.Date", "id": "due", "label": t(lang, "item.i.due")},
+    ]
+    if topics:
+        body.append(
+            {
+                "type": "Input.ChoiceSet",
+                "id": "topic",
+                "label": t(lang, "item.i.topic"),
+                "choices": [{"title": x, "value": x} for x in topics],
+            }
+        )
+    return card(body, [execute(t(lang, "item.a.create"), "item.create", {})])
+
+
+def items_list_card(
+    lang: str, unit: str, items: list[ItemView], filter_label: str | None = None
+) -> Card:
+    body: list[Element] = [title(t(lang, "items.title", unit=unit))]
+    if filter_label:
+        body.append(text(t(lang, "items.filtered", filter=filter_label), subtle=True))
+    if not items:
+        body.append(text(t(lang, "items.none")))
+        return card(body)
+    lines = []
+    for item in items[:60]:
+        flags = []
+        if item.overdue:
+            flags.append(t(lang, "items.flag.overdue"))
+        if item.at_top:
+            flags.append(t(lang, "items.flag.top"))
+        if item.delivery_pending:
+            flags.append(t(lang, "items.flag.pending"))
+        lines.append(
+            t(
+                lang,
+                "items.line",
+                id=item.id,
+                title=_clip(item.title, 120),
+                status=t(lang, f"item.status.{item.status}").lower(),
+                unit=item.current,
+                flags=(" · " + ", ".join(flags)) if flags else "",
+            )
+        )
+    body.append(text("\n\n".join(lines)))
+    return card(body)

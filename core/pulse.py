@@ -1,0 +1,548 @@
+"""Pulse surveys: templates, answer validation, the answer window, results and anonymity.
+
+Pure functions over plain data. The anonymity rules:
+
+- A result is shown only when at least `threshold` people answered (default 5,
+  configurable per unit, never below 3: `effective_threshold`).
+- Differencing: published aggregates form a laminar family (a pulse inside its
+  unit's period, a unit inside its parent's subtree). Subtracting published cells
+  from each other can reveal exactly the unions of their *residuals* (a cell minus
+  its largest published sub-cells), so every non-empty residual must reach the
+  threshold too. `publishable` withdraws slices (and if needed totals) until that
+  holds.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from core.holidays import add_working_days, is_working_day, previous_working_day
+from core.personnummer import contains_identity_number
+
+DEFAULT_THRESHOLD = 5
+MIN_THRESHOLD = 3
+MAX_QUESTIONS = 5
+MAX_TEXT = 500
+MAX_OPTIONS = 8
+LIKERT_MIN, LIKERT_MAX = 1, 5
+DEFAULT_WINDOW_DAYS = 5
+CLOSE_AT = time(16, 0)
+REMIND_AT = time(9, 0)
+INPUT_PREFIX = "q_"
+_QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
+
+
+class Kind(StrEnum):
+    LIKERT = "likert"
+    CHOICE = "choice"
+    YESNO = "yesno"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: Kind
+    text: Mapping[str, str]
+    required: bool = True
+    # Likert: the labels of 1 and 5.
+    low: Mapping[str, str] = field(default_factory=dict)
+    high: Mapping[str, str] = field(default_factory=dict)
+    options: tuple[Option, ...] = ()
+
+    def label(self, lang: str) -> str:
+        return self.text.get(lang) or self.text["sv"]
+
+
+@dataclass(frozen=True)
+class Template:
+    key: str
+    name: Mapping[str, str]
+    questions: tuple[Question, ...]
+    # The Likert question whose mean is the indicator "staff-rated collaboration".
+    indicator_question: str | None = None
+
+    def question(self, qid: str) -> Question | None:
+        return next((q for q in self.questions if q.id == qid), None)
+
+
+class InvalidTemplate(ValueError):
+    pass
+
+
+def validate_template(template: Template) -> None:
+    """Raise InvalidTemplate unless the template is one we can put on a card."""
+    if not 1 <= len(template.questions) <= MAX_QUESTIONS:
+        raise InvalidTemplate(f"a pulse has 1–{MAX_QUESTIONS} questions")
+    if not template.name.get("sv"):
+        raise InvalidTemplate("the template needs a Swedish name")
+    ids = [q.id for q in template.questions]
+    if len(set(ids)) != len(ids):
+        raise InvalidTemplate("question ids must be unique")
+    for q in template.questions:
+        if not _QUESTION_ID.match(q.id):
+            raise InvalidTemplate(f"question id {q.id!r}: lower-case letters, digits, _")
+        if not q.text.get("sv") or not q.text.get("en"):
+            raise InvalidTemplate(f"question {q.id}: text in Swedish and English")
+        if q.kind is Kind.LIKERT and not (q.low.get("sv") and q.high.get("sv")):
+            raise InvalidTemplate(f"question {q.id}: a Likert question labels both ends")
+        if q.kind is Kind.CHOICE:
+            opt_ids = [o.id for o in q.options]
+            if not 2 <= len(opt_ids) <= MAX_OPTIONS or len(set(opt_ids)) != len(opt_ids):
+                raise InvalidTemplate(f"question {q.id}: 2–{MAX_OPTIONS} distinct options")
+        elif q.options:
+            raise InvalidTemplate(f"question {q.id}: only single choice has options")
+    if template.indicator_question is not None:
+        target = template.question(template.indicator_question)
+        if target is None or target.kind is not Kind.LIKERT:
+            raise InvalidTemplate("indicator_question must name a Likert question")
+
+
+def template_to_dict(template: Template) -> dict[str, Any]:
+    return {
+        "key": template.key,
+        "name": dict(template.name),
+        "indicator_question": template.indicator_question,
+        "questions": [
+            {
+                "id": q.id,
+                "kind": q.kind.value,
+                "text": dict(q.text),
+                "required": q.required,
+                "low": dict(q.low),
+                "high": dict(q.high),
+                "options": [{"id": o.id, "label": dict(o.label)} for o in q.options],
+            }
+            for q in template.questions
+        ],
+    }
+
+
+def template_from_dict(data: Mapping[str, Any]) -> Template:
+    """Parse and validate (raises InvalidTemplate)."""
+    try:
+        questions = tuple(
+            Question(
+                id=str(q["id"]),
+                kind=Kind(q["kind"]),
+                text=dict(q["text"]),
+                required=bool(q.get("required", Kind(q["kind"]) is not Kind.TEXT)),
+                low=dict(q.get("low") or {}),
+                high=dict(q.get("high") or {}),
+                options=tuple(
+                    Option(id=str(o["id"]), label=dict(o["label"])) for o in q.get("options") or []
+                ),
+            )
+            for q in data["questions"]
+        )
+        template = Template(
+            key=str(data["key"]),
+            name=dict(data["name"]),
+            questions=questions,
+            indicator_question=data.get("indicator_question"),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, InvalidTemplate):
+            raise
+        raise InvalidTemplate(f"not a pulse template: {exc}") from None
+    validate_template(template)
+    return template
+
+
+SAMVERKANSPULS = Template(
+    key="samverkanspuls",
+    name={"sv": "Samverkanspuls", "en": "Collaboration pulse"},
+    indicator_question="collab",
+    questions=(
+        Question(
+            id="collab",
+            kind=Kind.LIKERT,
+            text={
+                "sv": "Hur väl fungerar samarbetet mellan vårdcentral och kommun?",
+                "en": "How well does collaboration between the health centre and the municipality work?",
+            },
+            low={"sv": "Mycket dåligt", "en": "Very poorly"},
+            high={"sv": "Mycket bra", "en": "Very well"},
+        ),
+        Question(
+            id="contact",
+            kind=Kind.YESNO,
+            text={
+                "sv": "Vet du vem du ska kontakta i den andra organisationen?",
+                "en": "Do you know whom to contact at the other organisation?",
+            },
+        ),
+        Question(
+            id="example",
+            kind=Kind.TEXT,
+            required=False,
+            text={
+                "sv": "Ett gott exempel eller ett förbättringsförslag (frivilligt)",
+                "en": "One good example or improvement proposal (optional)",
+            },
+        ),
+    ),
+)
+BUILT_IN: dict[str, Template] = {SAMVERKANSPULS.key: SAMVERKANSPULS}
+validate_template(SAMVERKANSPULS)
+
+
+# -- answers ---------------------------------------------------------------------------
+
+
+class Refusal(StrEnum):
+    """Why an answer is not stored. Each has a short text for the person."""
+
+    TAMPERED = "tampered"
+    OUT_OF_RANGE = "out_of_range"
+    MISSING = "missing"
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    PERSONNUMMER = "personnummer"
+
+
+@dataclass(frozen=True)
+class AnswerCheck:
+    values: dict[str, int | str] | None
+    refusal: Refusal | None = None
+    question: str | None = None  # which question the refusal is about
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+
+def _refuse(refusal: Refusal, question: str | None = None) -> AnswerCheck:
+    return AnswerCheck(values=None, refusal=refusal, question=question)
+
+
+def validate_answer(template: Template, data: Mapping[str, Any]) -> AnswerCheck:
+    """Turn card data (inputs are `q_<id>`) into stored values, or say why not.
+
+    Card inputs arrive as strings; anything the card could not have produced
+    (an unknown question, a nested object, a number outside 1–5, an option that
+    does not exist) is refused, as is free text holding a personnummer.
+    """
+    values: dict[str, int | str] = {}
+    known = {q.id for q in template.questions}
+    for key, raw in data.items():
+        if not key.startswith(INPUT_PREFIX):
+            continue
+        if key[len(INPUT_PREFIX) :] not in known:
+            return _refuse(Refusal.TAMPERED)
+        if (raw is not None and not isinstance(raw, str | int)) or isinstance(raw, bool):
+            return _refuse(Refusal.TAMPERED, key[len(INPUT_PREFIX) :])
+    for q in template.questions:
+        raw = data.get(INPUT_PREFIX + q.id)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if q.required:
+                return _refuse(Refusal.MISSING, q.id)
+            continue
+        if q.kind is Kind.TEXT:
+            if not isinstance(raw, str):
+                return _refuse(Refusal.TAMPERED, q.id)
+            value = raw.strip()
+            if len(value) > MAX_TEXT:
+                return _refuse(Refusal.TOO_LONG, q.id)
+            if contains_identity_number(value):
+                return _refuse(Refusal.PERSONNUMMER, q.id)
+            values[q.id] = value
+        elif q.kind is Kind.LIKERT:
+            number = _as_int(raw)
+            if number is None:
+                return _refuse(Refusal.TAMPERED, q.id)
+            if not LIKERT_MIN <= number <= LIKERT_MAX:
+                return _refuse(Refusal.OUT_OF_RANGE, q.id)
+            values[q.id] = number
+        elif q.kind is Kind.YESNO:
+            if raw not in ("yes", "no"):
+                return _refuse(Refusal.OUT_OF_RANGE, q.id)
+            values[q.id] = str(raw)
+        else:
+            if raw not in {o.id for o in q.options}:
+                return _refuse(Refusal.OUT_OF_RANGE, q.id)
+            values[q.id] = str(raw)
+    if not values:
+        return _refuse(Refusal.EMPTY)
+    return AnswerCheck(values=values)
+
+
+def _as_int(raw: object) -> int | None:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and re.fullmatch(r"-?\d{1,3}", raw.strip()):
+        return int(raw.strip())
+    return None
+
+
+def stored_values_ok(template: Template, values: Mapping[str, Any]) -> bool:
+    """A stored answer still fits the template (defence when reading rows back)."""
+    check = validate_answer(
+        template, {INPUT_PREFIX + k: str(v) if isinstance(v, int) else v for k, v in values.items()}
+    )
+    return check.ok
+
+
+# -- window and periods ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    opens_at: datetime
+    closes_at: datetime
+    remind_at: datetime | None
+
+
+def answer_window(
+    opened_at: datetime,
+    zone: ZoneInfo,
+    working_days: int = DEFAULT_WINDOW_DAYS,
+    close_at: time = CLOSE_AT,
+    remind_at: time = REMIND_AT,
+) -> Window:
+    """Open from `opened_at` (UTC) until `close_at` local time on the Nth working day.
+
+    The opening day counts when it is a working day and the pulse opens before
+    the closing hour. The reminder goes out at `remind_at` on the working day
+    before the last one (on the last day itself for a one-day window), if that
+    is still in the future.
+    """
+    if working_days < 1:
+        raise ValueError("working_days must be at least 1")
+    local = opened_at.astimezone(zone)
+    first = local.date()
+    if not is_working_day(first) or local.time() >= close_at:
+        first += timedelta(days=1)
+    last = add_working_days(first, working_days)
+    closes = datetime.combine(last, close_at, tzinfo=zone).astimezone(UTC)
+    remind_day = previous_working_day(last) if working_days > 1 else last
+    remind = datetime.combine(remind_day, remind_at, tzinfo=zone).astimezone(UTC)
+    return Window(
+        opens_at=opened_at.astimezone(UTC),
+        closes_at=closes,
+        remind_at=remind if remind > opened_at else None,
+    )
+
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4]))?$")
+
+
+def period_of(day: date) -> str:
+    """The monthly period a pulse belongs to: "YYYY-MM" of its opening day (local)."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """[start, end) of "YYYY", "YYYY-Qn" or "YYYY-MM"."""
+    m = _PERIOD.match(period)
+    if not m:
+        raise ValueError(f"not a period: {period!r} (YYYY, YYYY-Qn or YYYY-MM)")
+    year = int(m.group(1))
+    if m.group(2):
+        month = int(m.group(2))
+        if not 1 <= month <= 12:
+            raise ValueError(f"not a month: {period!r}")
+        start = date(year, month, 1)
+        end = date(year + (month == 12), month % 12 + 1, 1)
+    elif m.group(3):
+        q = int(m.group(3))
+        start = date(year, 3 * q - 2, 1)
+        end = date(year + (q == 4), (3 * q) % 12 + 1, 1)
+    else:
+        start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    return start, end
+
+
+def periods_within(period: str) -> list[str]:
+    """The monthly periods inside `period`."""
+    start, end = period_bounds(period)
+    out = []
+    day = start
+    while day < end:
+        out.append(period_of(day))
+        day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return out
+
+
+# -- results ---------------------------------------------------------------------------
+
+
+def effective_threshold(configured: object = None) -> int:
+    """The unit's threshold: default 5, never below 3 whatever is configured."""
+    if isinstance(configured, bool) or not isinstance(configured, int):
+        return DEFAULT_THRESHOLD
+    return max(MIN_THRESHOLD, configured)
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    question: Question
+    answered: int
+    counts: dict[str, int]  # value (as text) -> count, in display order
+    mean: float | None = None
+    texts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Results:
+    answers: int
+    threshold: int
+    shown: bool
+    members: int | None = None
+    questions: tuple[QuestionResult, ...] = ()
+
+    @property
+    def response_rate(self) -> float | None:
+        if not self.members:
+            return None
+        return min(1.0, self.answers / self.members)
+
+
+def summarize(
+    template: Template,
+    answers: Sequence[Mapping[str, Any]],
+    threshold: int,
+    *,
+    members: int | None = None,
+    rng: random.Random | None = None,
+) -> Results:
+    """Distribution, mean and free text, or only the count when below the threshold.
+
+    Free text is shuffled (with `rng`, default a system RNG) and carries no time.
+    """
+    n = len(answers)
+    if n < threshold:
+        return Results(answers=n, threshold=threshold, shown=False, members=members)
+    shuffle = (rng or random.SystemRandom()).shuffle
+    out: list[QuestionResult] = []
+    for q in template.questions:
+        got = [a[q.id] for a in answers if a.get(q.id) is not None]
+        if q.kind is Kind.LIKERT:
+            nums = [int(v) for v in got]
+            counts = {str(i): nums.count(i) for i in range(LIKERT_MIN, LIKERT_MAX + 1)}
+            mean = sum(nums) / len(nums) if nums else None
+            out.append(QuestionResult(q, len(nums), counts, mean=mean))
+        elif q.kind is Kind.YESNO:
+            out.append(QuestionResult(q, len(got), {v: got.count(v) for v in ("yes", "no")}))
+        elif q.kind is Kind.CHOICE:
+            out.append(QuestionResult(q, len(got), {o.id: got.count(o.id) for o in q.options}))
+        else:
+            texts = [str(v) for v in got]
+            shuffle(texts)
+            out.append(QuestionResult(q, len(texts), {}, texts=tuple(texts)))
+    return Results(
+        answers=n, threshold=threshold, shown=True, members=members, questions=tuple(out)
+    )
+
+
+def indicator_mean(template: Template, answers: Sequence[Mapping[str, Any]]) -> float | None:
+    """Mean of the template's indicator question over `answers` (None if it has none)."""
+    qid = template.indicator_question
+    if qid is None:
+        return None
+    nums = [int(a[qid]) for a in answers if isinstance(a.get(qid), int)]
+    return sum(nums) / len(nums) if nums else None
+
+
+# -- differencing ----------------------------------------------------------------------
+
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Cell(Generic[K]):
+    """One aggregate that may be published: `own` answers not in any child cell, plus
+    its children. `forced` cells are already public (a pulse's result shown at close)
+    and cannot be withdrawn."""
+
+    own: int
+    children: tuple[K, ...] = ()
+    forced: bool = False
+
+
+def cell_totals(cells: Mapping[K, Cell[K]]) -> dict[K, int]:
+    totals: dict[K, int] = {}
+
+    def total(key: K, path: frozenset[K]) -> int:
+        if key in totals:
+            return totals[key]
+        if key in path:
+            raise ValueError("cells must form a forest (found a cycle)")
+        cell = cells[key]
+        value = cell.own + sum(total(c, path | {key}) for c in cell.children)
+        totals[key] = value
+        return value
+
+    for key in cells:
+        total(key, frozenset())
+    return totals
+
+
+def _maximal_published_below(cells: Mapping[K, Cell[K]], key: K, published: set[K]) -> list[K]:
+    out: list[K] = []
+    stack = list(cells[key].children)
+    while stack:
+        child = stack.pop()
+        if child in published:
+            out.append(child)
+        else:
+            stack.extend(cells[child].children)
+    return out
+
+
+def residuals(cells: Mapping[K, Cell[K]], published: set[K]) -> dict[K, int]:
+    """For each published cell: its total minus the totals of its largest published sub-cells.
+
+    These are exactly the smallest groups that subtraction between published cells
+    can isolate; every union of them can be isolated too.
+    """
+    totals = cell_totals(cells)
+    return {
+        key: totals[key] - sum(totals[d] for d in _maximal_published_below(cells, key, published))
+        for key in published
+    }
+
+
+def publishable(cells: Mapping[K, Cell[K]], threshold: int) -> set[K]:
+    """The cells that can be shown together without any subtraction revealing a group
+    of fewer than `threshold` answers.
+
+    Cells below the threshold are never shown. When a cell's residual is non-empty
+    but below the threshold, the smallest published slice under it that has a
+    residual of its own is withdrawn (so totals survive, slices go); if there is
+    none to withdraw (only already-public slices), the cell itself is withdrawn.
+    Each cell's children must be listed in `cells`, and children must not be shared.
+    """
+    if threshold < 1:
+        raise ValueError("threshold must be positive")
+    totals = cell_totals(cells)
+    published = {key for key, cell in cells.items() if cell.forced or totals[key] >= threshold}
+    while True:
+        res = residuals(cells, published)
+        bad = [key for key in published if not cells[key].forced and 0 < res[key] < threshold]
+        if not bad:
+            return published
+        # Deepest problem first (smallest total), deterministic by repr.
+        key = min(bad, key=lambda k: (totals[k], repr(k)))
+        withdrawable = [
+            d
+            for d in _maximal_published_below(cells, key, published)
+            if not cells[d].forced and res[d] > 0
+        ]
+        if withdrawable:
+            published.discard(min(withdrawable, key=lambda d: (totals[d], repr(d))))
+        else:
+            published.discard(key)

@@ -1,0 +1,564 @@
+"""Items in the database: create, transition (optimistically), list, trail.
+
+Every transition goes through `_transition`: the rule comes from `core.escalation`,
+the row is written with `UPDATE ... WHERE id = :id AND version = :seen` and one
+append-only `item_events` row is inserted, all in the caller's transaction. A
+transition that finds the item changed since the card was posted raises
+`StaleItem` and changes nothing.
+
+Posting cards is not done here (storage does not import cards): callers get an
+`Outcome` and compose the messages (see scheduler/escalation.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from core import escalation as esc
+from core.personnummer import contains_identity_number
+from storage.item_models import Item, ItemCard, ItemEvent
+from storage.models import Unit
+from storage.types import utcnow
+
+MAX_TITLE = 200
+MAX_TEXT = 4000
+
+
+class StaleItem(Exception):
+    """The item moved on since the card was made; nothing was changed."""
+
+    def __init__(self, item: Item) -> None:
+        super().__init__(f"item {item.id} is at version {item.version}")
+        self.item = item
+
+
+class ItemNotFound(LookupError):
+    pass
+
+
+class IdentityNumberRefused(ValueError):
+    """Free text held a personnummer/samordningsnummer: never stored."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    item: Item  # after the transition
+    before: esc.ItemState
+    after: esc.ItemState
+    event: str
+    actor: str | None
+    text: str | None
+    at: datetime
+
+
+def guard_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if contains_identity_number(value):
+        raise IdentityNumberRefused
+    return value or None
+
+
+def state_of(item: Item) -> esc.ItemState:
+    return esc.ItemState(
+        status=item.status,
+        path=tuple(item.path) or (item.current_unit_id,),
+        arrived_at=item.arrived_at,
+        due=item.due,
+        breaches_handled=item.breaches_handled,
+        at_top=item.at_top,
+    )
+
+
+async def unit_nodes(session: AsyncSession) -> dict[int, esc.UnitNode]:
+    rows = await session.execute(
+        select(col(Unit.id), col(Unit.parent_id), col(Unit.level), col(Unit.topic)).where(
+            col(Unit.archived_at).is_(None)
+        )
+    )
+    return {
+        uid: esc.UnitNode(uid, parent, level, topic)
+        for uid, parent, level, topic in rows.all()
+        if uid is not None
+    }
+
+
+async def units_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Unit]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Unit).where(col(Unit.id).in_(wanted)))
+    return {u.id: u for u in rows.scalars().all() if u.id is not None}
+
+
+async def policy_at(session: AsyncSession, unit_id: int) -> esc.Policy:
+    unit = await session.get(Unit, unit_id)
+    if unit is None:
+        return esc.Policy(*esc.FALLBACK_POLICY)
+    return esc.policy_for(unit.defaults, unit.level)
+
+
+# -- create and read ------------------------------------------------------------------------
+
+
+async def create_item(
+    session: AsyncSession,
+    unit: Unit,
+    title: str,
+    *,
+    kind: str = "barrier",
+    topic: str | None = None,
+    description: str | None = None,
+    owner: str | None = None,
+    due: date | None = None,
+    actor: str | None,
+    now: datetime | None = None,
+) -> Item:
+    assert unit.id is not None
+    now = now or utcnow()
+    clean_title = guard_text(title)
+    if not clean_title:
+        raise ValueError("an item needs a title")
+    if kind not in esc.KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    if topic is None:
+        topic = esc.unit_topic(unit.id, await unit_nodes(session))
+    item = Item(
+        origin_unit_id=unit.id,
+        current_unit_id=unit.id,
+        kind=kind,
+        topic=topic,
+        title=clean_title[:MAX_TITLE],
+        description=guard_text(description),
+        owner=guard_text(owner),
+        due=due,
+        status=esc.OPEN,
+        path=[unit.id],
+        arrived_at=now,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(item)
+    await session.flush()
+    assert item.id is not None
+    session.add(
+        ItemEvent(
+            item_id=item.id,
+            at=now,
+            unit_id=unit.id,
+            actor=actor,
+            event="created",
+            text=item.description,
+            details={"kind": kind, "topic": topic},
+        )
+    )
+    await session.flush()
+    return item
+
+
+async def get_item(session: AsyncSession, item_id: int) -> Item | None:
+    return await session.get(Item, item_id, populate_existing=True)
+
+
+async def trail(session: AsyncSession, item_id: int) -> list[ItemEvent]:
+    rows = await session.execute(
+        select(ItemEvent)
+        .where(col(ItemEvent.item_id) == item_id)
+        .order_by(col(ItemEvent.at), col(ItemEvent.id))
+    )
+    return list(rows.scalars().all())
+
+
+async def trails(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, list[ItemEvent]]:
+    if not item_ids:
+        return {}
+    rows = await session.execute(
+        select(ItemEvent)
+        .where(col(ItemEvent.item_id).in_(list(item_ids)))
+        .order_by(col(ItemEvent.at), col(ItemEvent.id))
+    )
+    out: dict[int, list[ItemEvent]] = {i: [] for i in item_ids}
+    for ev in rows.scalars().all():
+        out[ev.item_id].append(ev)
+    return out
+
+
+async def items_of_unit(
+    session: AsyncSession,
+    unit_id: int,
+    *,
+    include_closed: bool = False,
+) -> list[Item]:
+    """Items at the unit now, plus items raised here that are being handled elsewhere."""
+    query = select(Item).where(
+        (col(Item.current_unit_id) == unit_id) | (col(Item.origin_unit_id) == unit_id)
+    )
+    if not include_closed:
+        query = query.where(col(Item.status).in_(esc.ACTIVE))
+    rows = await session.execute(query.order_by(col(Item.id)))
+    return list(rows.scalars().all())
+
+
+async def items_for_export(session: AsyncSession, unit_ids: Sequence[int]) -> list[Item]:
+    """Every item that started in, or passed through, one of the units."""
+    rows = await session.execute(select(Item).order_by(col(Item.id)))
+    wanted = set(unit_ids)
+    return [
+        i
+        for i in rows.scalars().all()
+        if i.origin_unit_id in wanted or i.current_unit_id in wanted or wanted & set(i.path)
+    ]
+
+
+async def active_items(session: AsyncSession) -> list[Item]:
+    rows = await session.execute(
+        select(Item).where(col(Item.status).in_(esc.ACTIVE)).order_by(col(Item.id))
+    )
+    return list(rows.scalars().all())
+
+
+async def flagged_at_top(session: AsyncSession, unit_id: int | None = None) -> list[Item]:
+    """Open items that could not go higher: for the county digest."""
+    query = select(Item).where(col(Item.at_top).is_(True), col(Item.status).in_(esc.ACTIVE))
+    if unit_id is not None:
+        query = query.where(col(Item.current_unit_id) == unit_id)
+    return list((await session.execute(query.order_by(col(Item.id)))).scalars().all())
+
+
+async def agenda_items(session: AsyncSession, origin_unit_id: int) -> list[Item]:
+    """Answers that came back to the origin and belong on its next meeting agenda."""
+    rows = await session.execute(
+        select(Item)
+        .where(
+            col(Item.origin_unit_id) == origin_unit_id,
+            col(Item.on_agenda_pending).is_(True),
+        )
+        .order_by(col(Item.id))
+    )
+    return list(rows.scalars().all())
+
+
+async def mark_on_agenda(session: AsyncSession, item_ids: Sequence[int]) -> None:
+    """The meeting put these answers on its agenda (not a transition: no version bump)."""
+    if item_ids:
+        await session.execute(
+            update(Item).where(col(Item.id).in_(list(item_ids))).values(on_agenda_pending=False)
+        )
+
+
+# -- transitions ----------------------------------------------------------------------------
+
+
+async def _load(session: AsyncSession, item_id: int, expected_version: int | None) -> Item:
+    item = await get_item(session, item_id)
+    if item is None:
+        raise ItemNotFound(item_id)
+    if expected_version is not None and item.version != expected_version:
+        raise StaleItem(item)
+    return item
+
+
+async def _transition(
+    session: AsyncSession,
+    item: Item,
+    after: esc.ItemState,
+    *,
+    event: str,
+    actor: str | None,
+    text: str | None,
+    now: datetime,
+    event_unit: int | None = None,
+    details: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Outcome:
+    before = state_of(item)
+    seen = item.version
+    values: dict[str, Any] = {
+        "status": after.status,
+        "path": list(after.path),
+        "current_unit_id": after.current,
+        "arrived_at": after.arrived_at,
+        "due": after.due,
+        "breaches_handled": after.breaches_handled,
+        "at_top": after.at_top,
+        "updated_at": now,
+        "version": seen + 1,
+        **fields,
+    }
+    result = await session.execute(
+        update(Item)
+        .where(col(Item.id) == item.id, col(Item.version) == seen)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        current = await get_item(session, item.id or 0)
+        raise StaleItem(current or item)
+    assert item.id is not None
+    session.add(
+        ItemEvent(
+            item_id=item.id,
+            at=now,
+            unit_id=event_unit if event_unit is not None else before.current,
+            actor=actor,
+            event=event,
+            text=text,
+            details=details or {},
+        )
+    )
+    await session.flush()
+    fresh = await get_item(session, item.id)
+    assert fresh is not None
+    return Outcome(fresh, before, after, event, actor, text, now)
+
+
+async def escalate(
+    session: AsyncSession,
+    item_id: int,
+    *,
+    actor: str | None,
+    reason: str | None,
+    now: datetime,
+    expected_version: int | None = None,
+    delivered: bool = True,
+    breach: int | None = None,
+) -> Outcome:
+    """Lift to the next unit; at the top, flag it instead (event `flagged_top`)."""
+    item = await _load(session, item_id, expected_version)
+    reason = guard_text(reason)
+    state = state_of(item)
+    target = esc.next_unit(state.current, await unit_nodes(session), item.topic)
+    if target is None or target in state.path:
+        after = esc.flag_top(state)
+        if breach is not None:
+            after = esc.record(state, esc.Decision("flag_top", breach), now)
+        return await _transition(
+            session, item, after, event="flagged_top", actor=actor, text=reason, now=now
+        )
+    after = esc.escalate(state, target, now)
+    return await _transition(
+        session,
+        item,
+        after,
+        event="escalated",
+        actor=actor,
+        text=reason,
+        now=now,
+        details={"from": state.current, "to": target, **({"breach": breach} if breach else {})},
+        delivery_pending=not delivered,
+        owner=None,
+    )
+
+
+async def remind(session: AsyncSession, item: Item, breach: int, now: datetime) -> Outcome:
+    after = esc.record(state_of(item), esc.Decision("remind", breach), now)
+    return await _transition(
+        session,
+        item,
+        after,
+        event="reminded",
+        actor=None,
+        text=None,
+        now=now,
+        details={"breach": breach},
+    )
+
+
+async def acknowledge(
+    session: AsyncSession,
+    item_id: int,
+    *,
+    actor: str | None,
+    owner: str | None,
+    due: date,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Outcome:
+    item = await _load(session, item_id, expected_version)
+    after = esc.acknowledge(state_of(item), due, now)
+    owner = guard_text(owner) or item.owner
+    return await _transition(
+        session,
+        item,
+        after,
+        event="acknowledged",
+        actor=actor,
+        text=None,
+        now=now,
+        details={"due": due.isoformat(), "owner": owner},
+        owner=owner,
+    )
+
+
+async def resolve(
+    session: AsyncSession,
+    item_id: int,
+    *,
+    actor: str | None,
+    answer: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Outcome:
+    item = await _load(session, item_id, expected_version)
+    clean = guard_text(answer)
+    if not clean:
+        raise ValueError("an answer is needed")
+    after = esc.resolve(state_of(item))
+    return await _transition(
+        session,
+        item,
+        after,
+        event="resolved",
+        actor=actor,
+        text=clean,
+        now=now,
+        answer=clean[:MAX_TEXT],
+        on_agenda_pending=True,
+        delivery_pending=False,
+    )
+
+
+async def send_back(
+    session: AsyncSession,
+    item_id: int,
+    *,
+    actor: str | None,
+    comment: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Outcome:
+    item = await _load(session, item_id, expected_version)
+    clean = guard_text(comment)
+    if not clean:
+        raise ValueError("a comment is needed")
+    after = esc.send_back(state_of(item), now)
+    return await _transition(
+        session,
+        item,
+        after,
+        event="sent_back",
+        actor=actor,
+        text=clean,
+        now=now,
+        details={"from": item.current_unit_id, "to": after.current},
+        answer=clean[:MAX_TEXT],
+        on_agenda_pending=True,
+        delivery_pending=False,
+        owner=None,
+    )
+
+
+async def comment(
+    session: AsyncSession,
+    item_id: int,
+    *,
+    actor: str | None,
+    text: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Outcome:
+    item = await _load(session, item_id, expected_version)
+    clean = guard_text(text)
+    if not clean:
+        raise ValueError("a comment is needed")
+    if item.status not in esc.ACTIVE:
+        raise esc.TransitionError("terminal")
+    state = state_of(item)
+    return await _transition(
+        session, item, state, event="commented", actor=actor, text=clean[:MAX_TEXT], now=now
+    )
+
+
+async def assign(
+    session: AsyncSession,
+    item_id: int,
+    *,
+    actor: str | None,
+    owner: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Outcome:
+    item = await _load(session, item_id, expected_version)
+    clean = guard_text(owner)
+    if not clean:
+        raise ValueError("an owner is needed")
+    if item.status not in esc.ACTIVE:
+        raise esc.TransitionError("terminal")
+    return await _transition(
+        session,
+        item,
+        state_of(item),
+        event="assigned",
+        actor=actor,
+        text=None,
+        now=now,
+        details={"owner": clean[:320]},
+        owner=clean[:320],
+    )
+
+
+async def mark_delivered(session: AsyncSession, item: Item, now: datetime) -> Outcome:
+    """The waiting unit got a channel: the card went out and its clock starts now."""
+    state = state_of(item)
+    after = esc.ItemState(
+        status=state.status,
+        path=state.path,
+        arrived_at=now,
+        due=state.due,
+        breaches_handled=0,
+        at_top=state.at_top,
+    )
+    return await _transition(
+        session,
+        item,
+        after,
+        event="delivered",
+        actor=None,
+        text=None,
+        now=now,
+        delivery_pending=False,
+    )
+
+
+# -- cards ------------------------------------------------------------------------------------
+
+
+async def remember_card(
+    session: AsyncSession,
+    item: Item,
+    unit_id: int,
+    kind: str,
+    *,
+    conversation_pk: int | None = None,
+    outbox_key: str | None = None,
+    activity_id: str | None = None,
+) -> None:
+    assert item.id is not None
+    session.add(
+        ItemCard(
+            item_id=item.id,
+            unit_id=unit_id,
+            kind=kind,
+            conversation_pk=conversation_pk,
+            outbox_key=outbox_key,
+            activity_id=activity_id,
+            version=item.version,
+        )
+    )
+    await session.flush()
+
+
+async def cards_of(session: AsyncSession, item_id: int) -> list[ItemCard]:
+    rows = await session.execute(
+        select(ItemCard).where(col(ItemCard.item_id) == item_id).order_by(col(ItemCard.id))
+    )
+    return list(rows.scalars().all())

@@ -1,0 +1,86 @@
+"""Pulse tables. Answers carry no user id and no time (see core/answer_key.py).
+
+Imported at the end of storage/models.py so the metadata (and the test schema)
+includes them.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, PrimaryKeyConstraint, String, text
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+class PulseTemplate(SQLModel, table=True):
+    """A custom pulse template (the built-in "samverkanspuls" lives in code).
+
+    `unit_id` None: usable by every unit; otherwise only by that unit.
+    """
+
+    __tablename__ = "pulse_templates"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=60, index=True)
+    unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Pulse(SQLModel, table=True):
+    """One run of a template in a unit's channel. At most one open pulse per unit."""
+
+    __tablename__ = "pulses"
+    __table_args__ = (
+        Index(
+            "uq_open_pulse_per_unit",
+            "unit_id",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Random public reference used in card data (never a guessable sequence).
+    ref: str = Field(max_length=40, unique=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    conversation_pk: int = Field(foreign_key="conversations.id", index=True)
+    template_key: str = Field(max_length=60)
+    # The template as it was when the pulse opened: later edits never change it.
+    template: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    period: str = Field(max_length=10, index=True)  # "YYYY-MM" of the opening day
+    threshold: int = Field(default=5)
+    opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    closes_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    # AES-GCM sealed per-pulse HMAC key; set to None when the pulse closes.
+    sealed_key: str | None = Field(default=None, max_length=200)
+    # Where the card is: the outbox key of its post and/or the activity id.
+    card_key: str | None = Field(default=None, max_length=300)
+    activity_id: str | None = Field(default=None, max_length=400)
+    member_count: int | None = Field(default=None)
+    answer_count: int | None = Field(default=None)  # frozen at close
+    opened_by: str | None = Field(default=None, max_length=20)  # "schedule" | "command"
+
+
+class PulseAnswer(SQLModel, table=True):
+    """One person's answer to one pulse, keyed by HMAC(pulse key, user id).
+
+    No user id, no timestamps, no serial id (and no SQLite rowid), so neither
+    the row nor its position says who answered or when.
+    """
+
+    __tablename__ = "pulse_answers"
+    __table_args__ = (
+        PrimaryKeyConstraint("pulse_id", "answer_key", name="pk_pulse_answers"),
+        {"sqlite_with_rowid": False},
+    )
+
+    pulse_id: int = Field(foreign_key="pulses.id")
+    answer_key: str = Field(sa_column=Column(String(64), nullable=False))
+    values: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

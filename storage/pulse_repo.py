@@ -1,0 +1,433 @@
+"""Pulses and their anonymous answers.
+
+Answer rows are keyed by HMAC(per-pulse key, user id) (core/answer_key.py); the
+per-pulse key is stored sealed while the pulse is open and erased on close.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from core import answer_key as keys
+from core.pulse import (
+    BUILT_IN,
+    DEFAULT_WINDOW_DAYS,
+    Cell,
+    InvalidTemplate,
+    Template,
+    answer_window,
+    effective_threshold,
+    period_bounds,
+    period_of,
+    periods_within,
+    publishable,
+    template_from_dict,
+    template_to_dict,
+)
+from storage import pulse_models as _pulse_models  # noqa: F401  (tables in the metadata)
+from storage.models import AuditEvent, Unit
+from storage.pulse_models import Pulse, PulseAnswer, PulseTemplate
+from storage.types import utcnow
+
+
+class PulseAlreadyOpen(Exception):
+    def __init__(self, pulse: Pulse) -> None:
+        super().__init__("the unit already has an open pulse")
+        self.pulse = pulse
+
+
+@dataclass(frozen=True)
+class UnitPulseSettings:
+    """A unit's pulse settings, from `Unit.defaults["pulse"]` (the org file)."""
+
+    threshold: int
+    window_days: int
+    template: str
+    cadence: str  # "monthly" | "quarterly" | "off"
+
+    @classmethod
+    def of(cls, unit: Unit) -> UnitPulseSettings:
+        raw = (unit.defaults or {}).get("pulse")
+        conf: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
+        days = conf.get("window_days")
+        cadence = conf.get("cadence")
+        return cls(
+            threshold=effective_threshold(conf.get("threshold")),
+            window_days=days if isinstance(days, int) and 1 <= days <= 20 else DEFAULT_WINDOW_DAYS,
+            template=str(conf.get("template") or "samverkanspuls"),
+            cadence=cadence if cadence in ("monthly", "quarterly", "off") else "monthly",
+        )
+
+
+# -- templates ---------------------------------------------------------------------------
+
+
+async def find_template(session: AsyncSession, key: str, unit_id: int | None) -> Template | None:
+    """A unit's own template, else a shared one, else a built-in; None if unknown."""
+    wanted = key.strip().lower()
+    rows = (
+        (
+            await session.execute(
+                select(PulseTemplate).where(
+                    func.lower(col(PulseTemplate.key)) == wanted,
+                    col(PulseTemplate.archived_at).is_(None),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    ranked = sorted(rows, key=lambda r: (r.unit_id != unit_id, r.unit_id is not None))
+    for row in ranked:
+        if row.unit_id in (None, unit_id):
+            return template_from_dict(row.definition)
+    return BUILT_IN.get(wanted)
+
+
+async def save_template(
+    session: AsyncSession, template: Template, unit_id: int | None = None
+) -> PulseTemplate:
+    row = PulseTemplate(key=template.key, unit_id=unit_id, definition=template_to_dict(template))
+    session.add(row)
+    await session.flush()
+    return row
+
+
+def pulse_template(pulse: Pulse) -> Template:
+    return template_from_dict(pulse.template)
+
+
+# -- opening and closing -----------------------------------------------------------------
+
+
+async def open_pulse(
+    session: AsyncSession,
+    unit: Unit,
+    conversation_pk: int,
+    template: Template,
+    *,
+    secret: str,
+    zone: ZoneInfo,
+    now: datetime | None = None,
+    opened_by: str = "command",
+) -> Pulse:
+    """Open a pulse in the unit's channel. Raises PulseAlreadyOpen if one is open."""
+    assert unit.id is not None
+    existing = await open_pulse_for_unit(session, unit.id)
+    if existing is not None:
+        raise PulseAlreadyOpen(existing)
+    conf = UnitPulseSettings.of(unit)
+    when = now or utcnow()
+    window = answer_window(when, zone, conf.window_days)
+    ref = secrets.token_urlsafe(16)
+    pulse = Pulse(
+        ref=ref,
+        unit_id=unit.id,
+        conversation_pk=conversation_pk,
+        template_key=template.key,
+        template=template_to_dict(template),
+        period=period_of(when.astimezone(zone).date()),
+        threshold=conf.threshold,
+        opened_at=when,
+        closes_at=window.closes_at,
+        remind_at=window.remind_at,
+        sealed_key=keys.seal(secret, ref, keys.new_pulse_key()),
+        card_key=f"pulse:{ref}:card",
+        opened_by=opened_by,
+    )
+    session.add(pulse)
+    await session.flush()
+    session.add(
+        AuditEvent(
+            actor=None,  # who opened a pulse is not needed; keep people out of pulse rows
+            action="pulse.opened",
+            unit_id=unit.id,
+            details={"pulse": pulse.id, "template": template.key, "by": opened_by},
+        )
+    )
+    return pulse
+
+
+async def open_pulse_for_unit(session: AsyncSession, unit_id: int) -> Pulse | None:
+    return (
+        await session.execute(
+            select(Pulse).where(col(Pulse.unit_id) == unit_id, col(Pulse.closed_at).is_(None))
+        )
+    ).scalar_one_or_none()
+
+
+async def latest_closed(session: AsyncSession, unit_id: int) -> Pulse | None:
+    return (
+        (
+            await session.execute(
+                select(Pulse)
+                .where(col(Pulse.unit_id) == unit_id, col(Pulse.closed_at).is_not(None))
+                .order_by(col(Pulse.closed_at).desc(), col(Pulse.id).desc())
+                .limit(1)
+            )
+        )
+        .scalars()
+        .first()
+    )
+
+
+async def by_ref(session: AsyncSession, ref: str, *, lock: bool = False) -> Pulse | None:
+    """The pulse a card refers to. `lock` takes a shared row lock (PostgreSQL) so a
+    concurrent close waits for this answer, and this answer sees a finished close."""
+    query = select(Pulse).where(col(Pulse.ref) == ref)
+    if lock:
+        query = query.with_for_update(read=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+def is_open(pulse: Pulse, now: datetime | None = None) -> bool:
+    return (
+        pulse.closed_at is None
+        and pulse.sealed_key is not None
+        and (now or utcnow()) < pulse.closes_at
+    )
+
+
+async def close_pulse(
+    session: AsyncSession, pulse_id: int, now: datetime | None = None
+) -> Pulse | None:
+    """Close and erase the key. Returns the pulse if this call closed it, None if it
+    was already closed (so a double close does its side effects once)."""
+    when = now or utcnow()
+    count = await answer_count(session, pulse_id)
+    result = await session.execute(
+        update(Pulse)
+        .where(col(Pulse.id) == pulse_id, col(Pulse.closed_at).is_(None))
+        .values(closed_at=when, sealed_key=None, answer_count=count)
+        .returning(col(Pulse.id))
+        .execution_options(synchronize_session=False)
+    )
+    if result.first() is None:
+        return None
+    pulse = await session.get(Pulse, pulse_id, populate_existing=True)
+    assert pulse is not None
+    session.add(
+        AuditEvent(
+            actor=None,
+            action="pulse.closed",
+            unit_id=pulse.unit_id,
+            details={"pulse": pulse_id, "answers": count, "key": "erased"},
+        )
+    )
+    return pulse
+
+
+async def due_to_close(session: AsyncSession, now: datetime) -> list[Pulse]:
+    rows = await session.execute(
+        select(Pulse).where(col(Pulse.closed_at).is_(None), col(Pulse.closes_at) <= now)
+    )
+    return list(rows.scalars().all())
+
+
+async def due_reminders(session: AsyncSession, now: datetime) -> list[Pulse]:
+    rows = await session.execute(
+        select(Pulse).where(
+            col(Pulse.closed_at).is_(None),
+            col(Pulse.reminded_at).is_(None),
+            col(Pulse.remind_at).is_not(None),
+            col(Pulse.remind_at) <= now,
+            col(Pulse.closes_at) > now,
+        )
+    )
+    return list(rows.scalars().all())
+
+
+async def mark_reminded(session: AsyncSession, pulse_id: int, now: datetime) -> bool:
+    result = await session.execute(
+        update(Pulse)
+        .where(col(Pulse.id) == pulse_id, col(Pulse.reminded_at).is_(None))
+        .values(reminded_at=now)
+        .returning(col(Pulse.id))
+        .execution_options(synchronize_session=False)
+    )
+    return result.first() is not None
+
+
+async def set_member_count(session: AsyncSession, pulse_id: int, members: int) -> None:
+    await session.execute(
+        update(Pulse)
+        .where(col(Pulse.id) == pulse_id)
+        .values(member_count=members)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def set_activity_id(session: AsyncSession, pulse_id: int, activity_id: str) -> None:
+    await session.execute(
+        update(Pulse)
+        .where(col(Pulse.id) == pulse_id)
+        .values(activity_id=activity_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# -- answers -----------------------------------------------------------------------------
+
+
+def key_for(pulse: Pulse, secret: str, user_id: str) -> str:
+    """This person's row key. Raises keys.KeyUnavailable once the pulse has closed."""
+    if pulse.sealed_key is None:
+        raise keys.KeyUnavailable("the pulse is closed; its key is erased")
+    return keys.answer_key(keys.unseal(secret, pulse.ref, pulse.sealed_key), user_id)
+
+
+async def save_answer(
+    session: AsyncSession, pulse: Pulse, secret: str, user_id: str, values: Mapping[str, Any]
+) -> None:
+    """Insert or replace this person's answer: one row per person, whatever the clicks."""
+    assert pulse.id is not None
+    row = {
+        "pulse_id": pulse.id,
+        "answer_key": key_for(pulse, secret, user_id),
+        "values": dict(values),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(PulseAnswer).values(row)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["pulse_id", "answer_key"], set_={"values": stmt.excluded["values"]}
+    )
+    await session.execute(stmt)
+
+
+async def answer_of(
+    session: AsyncSession, pulse: Pulse, secret: str, user_id: str
+) -> dict[str, Any] | None:
+    """This person's current answer while the pulse is open (None after close)."""
+    if pulse.sealed_key is None or pulse.id is None:
+        return None
+    row = await session.get(PulseAnswer, (pulse.id, key_for(pulse, secret, user_id)))
+    return dict(row.values) if row else None
+
+
+async def answer_count(session: AsyncSession, pulse_id: int) -> int:
+    return int(
+        (
+            await session.execute(
+                select(func.count())
+                .select_from(PulseAnswer)
+                .where(col(PulseAnswer.pulse_id) == pulse_id)
+            )
+        ).scalar_one()
+    )
+
+
+async def answers(session: AsyncSession, pulse_id: int) -> list[dict[str, Any]]:
+    """The answers' values only. Order is by the (random-looking) row key, never by time."""
+    rows = await session.execute(
+        select(col(PulseAnswer.values))
+        .where(col(PulseAnswer.pulse_id) == pulse_id)
+        .order_by(col(PulseAnswer.answer_key))
+    )
+    return [dict(v) for v in rows.scalars().all()]
+
+
+# -- indicator: staff-rated collaboration ------------------------------------------------
+
+INDICATOR_KEY = "staff_rated_collaboration"
+
+
+async def pulse_indicator_values(
+    session: AsyncSession,
+    period: str,
+    *,
+    zone: ZoneInfo | None = None,
+    now: datetime | None = None,
+) -> list[tuple[int, str, float]]:
+    """(unit_id, period, value) of "staff-rated collaboration" (mean 1–5 of the pulse's
+    indicator question) for every unit whose value may be shown.
+
+    A unit's value covers the closed pulses of the unit and the units below it
+    opened in `period` ("YYYY-MM", "YYYY-Qn" or "YYYY"). Values are final only: a
+    period that has not ended, or that still has an open pulse, gives nothing
+    (a value that changes as pulses close could be subtracted from its earlier
+    self). Suppression: every shown value has >= the threshold answers, and no
+    subtraction between shown values and already-published pulse results isolates
+    a smaller group (core.pulse.publishable).
+    """
+    _start, end = period_bounds(period)
+    tz = zone or ZoneInfo("Europe/Stockholm")
+    moment = now or utcnow()
+    if datetime.combine(end, datetime.min.time(), tzinfo=tz) > moment:
+        return []
+    months = periods_within(period)
+    pulses = list(
+        (await session.execute(select(Pulse).where(col(Pulse.period).in_(months)))).scalars().all()
+    )
+    if not pulses or any(p.closed_at is None for p in pulses):
+        return []
+    units = list((await session.execute(select(Unit))).scalars().all())
+    children: dict[int, list[int]] = defaultdict(list)
+    for u in units:
+        if u.parent_id is not None and u.id is not None:
+            children[u.parent_id].append(u.id)
+    by_unit: dict[int, list[Pulse]] = defaultdict(list)
+    for p in pulses:
+        by_unit[p.unit_id].append(p)
+
+    sums: dict[int, tuple[float, int]] = {}  # pulse id -> (sum of indicator values, count)
+    counts: dict[int, int] = {}
+    for p in pulses:
+        assert p.id is not None
+        rows = await answers(session, p.id)
+        counts[p.id] = len(rows)
+        template = _template_or_none(p)
+        qid = template.indicator_question if template else None
+        nums = [int(r[qid]) for r in rows if qid and isinstance(r.get(qid), int)]
+        sums[p.id] = (float(sum(nums)), len(nums))
+
+    threshold = max([p.threshold for p in pulses] + [effective_threshold(None)])
+    cells: dict[tuple[str, int], Cell[tuple[str, int]]] = {}
+    for p in pulses:
+        assert p.id is not None
+        published_at_close = counts[p.id] >= p.threshold
+        cells[("pulse", p.id)] = Cell(own=counts[p.id], forced=published_at_close)
+    for u in units:
+        assert u.id is not None
+        kids = [("unit", c) for c in children.get(u.id, [])]
+        kids += [("pulse", p.id) for p in by_unit.get(u.id, []) if p.id is not None]
+        cells[("unit", u.id)] = Cell(own=0, children=tuple(kids))
+    shown = publishable(cells, threshold)
+
+    def subtree_pulses(unit_id: int) -> list[Pulse]:
+        out = list(by_unit.get(unit_id, []))
+        for c in children.get(unit_id, []):
+            out.extend(subtree_pulses(c))
+        return out
+
+    values: list[tuple[int, str, float]] = []
+    for u in units:
+        assert u.id is not None
+        if ("unit", u.id) not in shown:
+            continue
+        total, n = 0.0, 0
+        for p in subtree_pulses(u.id):
+            assert p.id is not None
+            s, c = sums[p.id]
+            total, n = total + s, n + c
+        if n:
+            values.append((u.id, period, round(total / n, 2)))
+    return sorted(values)
+
+
+def _template_or_none(pulse: Pulse) -> Template | None:
+    try:
+        return pulse_template(pulse)
+    except InvalidTemplate:
+        return None

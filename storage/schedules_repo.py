@@ -1,0 +1,197 @@
+"""Schedule rows (the source of truth for the scheduler) and their runs.
+
+Producers (meeting series, digest and pulse cadence, escalation sweep) call
+`upsert_schedule` with the full desired state; it bumps `version` only when
+something really changed, which is what the scheduler leader watches. After a
+change in this process, call `services.extras["scheduler"].notify_changed()` to
+apply it at once; other processes' leaders see it on their next poll.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col, select
+
+from core.occurrences import validate_spec
+from storage.models import Schedule, ScheduleRun
+from storage.types import utcnow
+
+DEFAULT_TIMEZONE = "Europe/Stockholm"
+
+
+async def upsert_schedule(
+    session: AsyncSession,
+    key: str,
+    kind: str,
+    unit_id: int | None,
+    trigger: Mapping[str, Any],
+    payload: Mapping[str, Any] | None = None,
+    grace_seconds: int = 3600,
+    *,
+    timezone: str = DEFAULT_TIMEZONE,
+    active: bool = True,
+) -> Schedule:
+    """Create or update the schedule `key`; `version` moves only on a real change.
+
+    Raises core.occurrences.InvalidSpec for a trigger that is not a cron spec, and
+    ValueError for an unknown zone or a negative grace.
+    """
+    validate_spec(trigger)
+    ZoneInfo(timezone)  # raises for an unknown zone
+    if grace_seconds < 0:
+        raise ValueError("grace_seconds must be >= 0")
+    desired: dict[str, Any] = {
+        "kind": kind,
+        "unit_id": unit_id,
+        "trigger": dict(trigger),
+        "timezone": timezone,
+        "payload": dict(payload or {}),
+        "grace_seconds": grace_seconds,
+        "active": active,
+    }
+    row = await get_schedule(session, key)
+    if row is None:
+        row = Schedule(key=key, **desired)
+        session.add(row)
+        await session.flush()
+        return row
+    if any(getattr(row, name) != value for name, value in desired.items()):
+        for name, value in desired.items():
+            setattr(row, name, value)
+        row.version += 1
+        row.updated_at = utcnow()
+        await session.flush()
+    return row
+
+
+async def deactivate_schedule(session: AsyncSession, key: str) -> bool:
+    """Stop a schedule (its row and history stay). False if unknown or already inactive."""
+    row = await get_schedule(session, key)
+    if row is None or not row.active:
+        return False
+    row.active = False
+    row.version += 1
+    row.updated_at = utcnow()
+    await session.flush()
+    return True
+
+
+async def get_schedule(session: AsyncSession, key: str) -> Schedule | None:
+    return (
+        await session.execute(select(Schedule).where(col(Schedule.key) == key))
+    ).scalar_one_or_none()
+
+
+async def list_schedules(session: AsyncSession, *, active_only: bool = False) -> list[Schedule]:
+    query = select(Schedule).order_by(col(Schedule.key))
+    if active_only:
+        query = query.where(col(Schedule.active).is_(True))
+    return list((await session.execute(query)).scalars().all())
+
+
+async def schedules_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Schedule]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Schedule).where(col(Schedule.id).in_(wanted)))
+    return {row.id: row for row in rows.scalars().all() if row.id is not None}
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Cheap summary of the table: it changes whenever any row is added, edited or deleted."""
+
+    count: int
+    max_updated_at: datetime | None
+    version_sum: int
+
+
+async def fingerprint(session: AsyncSession) -> Fingerprint:
+    count, max_updated, version_sum = (
+        await session.execute(
+            select(
+                func.count(col(Schedule.id)),
+                func.max(col(Schedule.updated_at)),
+                func.coalesce(func.sum(col(Schedule.version)), 0),
+            )
+        )
+    ).one()
+    return Fingerprint(int(count), max_updated, int(version_sum))
+
+
+async def insert_runs(
+    session: AsyncSession, schedule_id: int, occurrences: Sequence[datetime], status: str
+) -> int:
+    """Record occurrences as handled; ones already recorded are left alone.
+
+    Returns how many rows were new. The unique (schedule, occurrence) makes this
+    the single point that decides who fires: a second instance inserts nothing.
+    """
+    if not occurrences:
+        return 0
+    now = utcnow()
+    values = [
+        {"schedule_id": schedule_id, "occurrence_at": when, "status": status, "recorded_at": now}
+        for when in occurrences
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(ScheduleRun)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["schedule_id", "occurrence_at"])
+        .returning(col(ScheduleRun.id))
+    )
+    return len((await session.execute(stmt)).all())
+
+
+async def advance_last_occurrence(
+    session: AsyncSession, schedule: Schedule, occurrence_at: datetime
+) -> None:
+    """Move `last_occurrence_at` forward (never back). Leaves `updated_at` alone:
+    that one marks configuration changes, which the scheduler watches."""
+    await session.execute(
+        update(Schedule)
+        .where(
+            col(Schedule.id) == schedule.id,
+            or_(
+                col(Schedule.last_occurrence_at).is_(None),
+                col(Schedule.last_occurrence_at) < occurrence_at,
+            ),
+        )
+        .values(last_occurrence_at=occurrence_at)
+        .execution_options(synchronize_session=False)
+    )
+    if schedule.last_occurrence_at is None or schedule.last_occurrence_at < occurrence_at:
+        set_committed_value(schedule, "last_occurrence_at", occurrence_at)
+
+
+async def recent_runs(
+    session: AsyncSession, schedule_ids: Iterable[int], status: str, since: datetime
+) -> dict[int, list[datetime]]:
+    """Occurrences with `status` since `since`, newest first, per schedule."""
+    wanted = list(set(schedule_ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(col(ScheduleRun.schedule_id), col(ScheduleRun.occurrence_at))
+        .where(
+            col(ScheduleRun.schedule_id).in_(wanted),
+            col(ScheduleRun.status) == status,
+            col(ScheduleRun.occurrence_at) >= since,
+        )
+        .order_by(col(ScheduleRun.occurrence_at).desc())
+    )
+    found: dict[int, list[datetime]] = {}
+    for schedule_id, when in rows.all():
+        found.setdefault(schedule_id, []).append(when)
+    return found
