@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
-import typer
-
-from bot import cli_db, cli_manifest, cli_org, cli_serve  # noqa: F401  (register commands)
+from bot import (
+    cli_db,
+    cli_indicators,
+    cli_items,
+    cli_manifest,
+    cli_meetings,
+    cli_org,
+    cli_outbox,
+    cli_schedules,
+    cli_serve,
+)
 from bot.cli_common import app
+
+# Importing a cli_* module registers its commands on `app`.
+COMMAND_MODULES = (
+    cli_db,
+    cli_indicators,
+    cli_items,
+    cli_manifest,
+    cli_meetings,
+    cli_org,
+    cli_outbox,
+    cli_schedules,
+    cli_serve,
+)
 
 
 def main() -> None:
@@ -14,6 +35,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-__all__ = ["app", "main", "typer"]

@@ -10,8 +10,10 @@ import typer
 from bot.cli_common import app, run_with_db
 from bot.settings import Settings
 from core.org import OrgPlan, OrgProblem, OrgSpec, UnitUpdate, parse_org_text
+from scheduler.provisioning import provision_org
 from storage.db import Database
 from storage.org_repo import UnitRow, has_units, sync_org, unit_tree
+from storage.types import utcnow
 
 org_app = typer.Typer(
     help="The org file: the county's chain of units and roles.", no_args_is_help=True
@@ -39,7 +41,11 @@ def load(
         async with db.session() as session:
             if if_empty and await has_units(session):
                 return None
-            return await sync_org(session, spec, archive=archive, dry_run=dry_run, actor="cli")
+            plan = await sync_org(session, spec, archive=archive, dry_run=dry_run, actor="cli")
+            if not plan.problems and not dry_run:
+                # Digest and meeting schedules follow the org; upserts, so a reload is a no-op.
+                await provision_org(session, utcnow(), _settings.language)
+            return plan
 
     plan = run_with_db(run)
     if plan is None:

@@ -12,8 +12,10 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+import bot.handlers  # noqa: F401  (imports every module that registers a job kind)
 import scheduler.jobs as jobs
 from bot.cli_common import app, run_with_db
+from bot.runtime import configure_jobs
 from bot.settings import Settings
 from core.occurrences import InvalidSpec, next_occurrence
 from scheduler.firing import fire
@@ -118,6 +120,7 @@ def run(
 
 
 async def _run(db: Database, settings: Settings, kind: str, unit_name: str) -> list[str] | str:
+    configure_jobs(settings)
     occurrence = utcnow().replace(microsecond=0)
     async with db.session() as session:
         unit = await org_repo.find_unit_by_name(session, unit_name)

@@ -12,9 +12,11 @@ import uuid
 
 from aiohttp import web
 
+from bot.dispatcher import build_dispatcher
 from bot.leader import Leader
 from bot.settings import Settings
 from bot.web import build_app, build_services
+from scheduler import pulse as pulse_jobs
 from scheduler.service import ScheduleService
 from storage.db import Database
 
@@ -28,7 +30,7 @@ def create_app(settings: Settings) -> web.Application:
     services = build_services(settings, db)
     services.extras["instance_id"] = instance_id()
     app = build_app(settings, db, services=services)
-    # Background parts (delivery dispatcher, scheduler leader) register here.
+    configure_jobs(settings)
     leader = Leader(settings.database_url, instance_id=services.extras["instance_id"])
     schedules = ScheduleService(db)
     leader.follow(schedules.start, schedules.stop)  # the scheduler runs only while leader
@@ -36,10 +38,19 @@ def create_app(settings: Settings) -> web.Application:
     services.extras["scheduler"] = schedules
     services.metrics.add_gauges(schedules.gauges)
     app.cleanup_ctx.append(leader.context)
-    # Delivery dispatcher: append its cleanup_ctx after the leader's (it stops first),
-    # with should_run=lambda: leader.is_leader.
+    # The dispatcher's context comes after the leader's, so it stops first.
+    dispatcher = build_dispatcher(
+        settings, db, services.metrics, should_run=lambda: leader.is_leader
+    )
+    services.extras["dispatcher"] = dispatcher
+    app.cleanup_ctx.append(dispatcher.context)
     app.on_cleanup.append(_close_db(db))
     return app
+
+
+def configure_jobs(settings: Settings) -> None:
+    """What scheduled jobs need from the settings, in any process that fires them."""
+    pulse_jobs.configure(settings.server_secret(), settings.zone, settings.language)
 
 
 def _close_db(db: Database):  # type: ignore[no-untyped-def]

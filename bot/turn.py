@@ -33,6 +33,16 @@ class Services:
     commands: CommandTable
     extras: dict[str, Any] = field(default_factory=dict)
 
+    def notify_changes(self) -> None:
+        """After a commit that enqueued messages or changed schedules: wake the workers
+        in this process (other processes notice by polling)."""
+        dispatcher = self.extras.get("dispatcher")
+        if dispatcher is not None:
+            dispatcher.notify()
+        scheduler = self.extras.get("scheduler")
+        if scheduler is not None:
+            scheduler.notify_changed()
+
 
 def base_conversation_id(conversation_id: str) -> str:
     """A channel thread id (`19:...;messageid=123`) without the thread part."""

@@ -60,6 +60,14 @@ def when(value: datetime) -> str:
     return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
 
 
+def age_text(lang: str, days: int) -> str:
+    if days <= 0:
+        return t(lang, "item.age_zero")
+    if days == 1:
+        return t(lang, "item.age_one")
+    return t(lang, "item.age", days=days)
+
+
 def _clip(value: str, limit: int = MAX_FIELD) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
@@ -203,7 +211,7 @@ def item_card(
         (t(lang, "item.f.topic"), item.topic or t(lang, "item.none")),
         (t(lang, "item.f.owner"), item.owner or t(lang, "item.nobody")),
         (t(lang, "item.f.due"), item.due.isoformat() if item.due else t(lang, "item.none")),
-        (t(lang, "item.f.age"), t(lang, "item.age", days=item.age_days)),
+        (t(lang, "item.f.age"), age_text(lang, item.age_days)),
     ]
     body.append(facts(pairs))
     if item.description:

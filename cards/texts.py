@@ -110,6 +110,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "sv": "Klart! Den här kanalen är nu kanal för **{unit}**. Påminnelser, sammanställningar och ärenden för enheten kommer hit.",
         "en": "Done! This channel is now the channel of **{unit}**. Reminders, digests and items for the unit will come here.",
     },
+    "setup.waiting": {
+        "sv": "{count} lyfta ärenden som väntat på en kanal skickas hit nu.",
+        "en": "{count} escalated item(s) that waited for a channel are being posted here now.",
+    },
     "setup.already_here": {
         "sv": "Den här kanalen är redan kopplad till **{unit}**. Inget ändrat.",
         "en": "This channel is already bound to **{unit}**. Nothing changed.",

@@ -52,6 +52,8 @@ ITEM_TEXTS: dict[str, dict[str, str]] = {
     "item.f.age": {"sv": "Ålder", "en": "Age"},
     "item.f.path": {"sv": "Väg", "en": "Path"},
     "item.age": {"sv": "{days} dagar", "en": "{days} days"},
+    "item.age_one": {"sv": "1 dag", "en": "1 day"},
+    "item.age_zero": {"sv": "från i dag", "en": "from today"},
     "item.nobody": {"sv": "ingen än", "en": "nobody yet"},
     "item.none": {"sv": "–", "en": "–"},
     "item.trail": {"sv": "Historik", "en": "Trail"},

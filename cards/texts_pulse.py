@@ -136,7 +136,10 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
         "seconds and is anonymous.",
     },
     # Results.
-    "pulse.results_title": {"sv": "{name} – resultat för {unit}", "en": "{name} – results for {unit}"},
+    "pulse.results_title": {
+        "sv": "{name} – resultat för {unit}",
+        "en": "{name} – results for {unit}",
+    },
     "pulse.results_answers": {"sv": "Antal svar", "en": "Answers"},
     "pulse.results_rate": {"sv": "Svarsfrekvens", "en": "Response rate"},
     "pulse.results_rate_value": {
@@ -159,5 +162,9 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
         "räkna fram svaren från färre än {threshold} personer.",
         "en": "Not shown: together with other results already shown, it would let someone "
         "work out the answers of fewer than {threshold} people.",
+    },
+    "pulse.results_rollup": {
+        "sv": "Skattad samverkan (medel 1–5), {unit} och enheterna under, {period}",
+        "en": "Staff-rated collaboration (mean 1–5), {unit} and the units below, {period}",
     },
 }

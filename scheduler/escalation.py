@@ -28,9 +28,9 @@ from cards.items import EventView, ItemView, item_card
 from cards.texts import t
 from core import escalation as esc
 from core.roles import holders
-from storage import channels_repo, items_repo, roles_repo
+from storage import channels_repo, items_repo, outbox_repo, roles_repo
 from storage.item_models import Item, ItemEvent
-from storage.models import OutboxMessage, Unit
+from storage.models import Unit
 from storage.schedules_repo import upsert_schedule
 
 log = logging.getLogger(__name__)
@@ -140,28 +140,8 @@ def card_activity(card: Card, summary: str) -> dict[str, Any]:
 async def enqueue(
     session: AsyncSession, conversation_pk: int, key: str, activity: dict[str, Any]
 ) -> None:
-    """Write one outbox row (idempotent by key) in the caller's transaction.
-
-    SEAM: uses `storage.outbox_repo.enqueue` once the delivery engineer's module is
-    there; until then it writes the `outbox` row (the shared contract) directly.
-    """
-    try:
-        from storage import outbox_repo  # type: ignore[attr-defined]
-    except ImportError:
-        outbox_repo = None
-    if outbox_repo is not None and hasattr(outbox_repo, "enqueue"):
-        await outbox_repo.enqueue(session, key, conversation_pk, activity)
-        return
-    existing = (
-        await session.execute(
-            select(col(OutboxMessage.id)).where(col(OutboxMessage.idempotency_key) == key)
-        )
-    ).first()
-    if existing is None:
-        session.add(
-            OutboxMessage(idempotency_key=key, conversation_pk=conversation_pk, payload=activity)
-        )
-        await session.flush()
+    """One outbox row (idempotent by key) in the caller's transaction."""
+    await outbox_repo.enqueue(session, key, conversation_pk, activity)
 
 
 async def post_to_unit(
@@ -244,7 +224,46 @@ async def notify(session: AsyncSession, outcome: items_repo.Outcome, lang: str =
         card = item_card(lang, view, headline=head)
         if await post_to_unit(session, item, after.current, "flagged", card, summary):
             notice.posted.append(after.current)
+    await refresh_cards(session, item, now, lang, view=view)
     return notice
+
+
+async def refresh_cards(
+    session: AsyncSession,
+    item: Item,
+    now: datetime,
+    lang: str = "sv",
+    *,
+    view: ItemView | None = None,
+) -> int:
+    """Replace every earlier card of the item (posted through the outbox) by its state now.
+
+    Buttons stay only on the card in the channel of the unit the item is at. Cards
+    sent as direct replies have no outbox row to update; pressing one answers with
+    the current state instead.
+    """
+    assert item.id is not None
+    view = view or await item_view(session, item, now)
+    due = await suggested_due(session, item, now)
+    summary = t(lang, "item.title", id=item.id, title=item.title)
+    count = 0
+    for posted in await items_repo.cards_of(session, item.id):
+        if posted.outbox_key is None or posted.conversation_pk is None:
+            continue
+        if posted.version >= item.version:
+            continue  # posted for this very state
+        actionable = item.status in esc.ACTIVE and posted.unit_id == item.current_unit_id
+        card = item_card(lang, view, with_actions=actionable, suggested_due=due)
+        await outbox_repo.enqueue(
+            session,
+            f"item:{item.id}:refresh:{posted.id}:{item.version}",
+            posted.conversation_pk,
+            card_activity(card, summary),
+            operation="update",
+            updates_key=posted.outbox_key,
+        )
+        count += 1
+    return count
 
 
 @dataclass(frozen=True)

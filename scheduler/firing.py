@@ -6,13 +6,14 @@ job's outbox rows and `last_occurrence_at` commit together or not at all.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.occurrences import latest_occurrences, next_occurrence
+from core.occurrences import InvalidSpec, latest_occurrences
 from scheduler.jobs import handler_for
 from storage import schedules_repo
 from storage.models import Schedule
@@ -30,14 +31,24 @@ async def fire(session: AsyncSession, schedule: Schedule, occurrence_at: datetim
     another instance, a double fire, or recorded as missed). Raises
     UnknownJobKind before writing anything when no handler is registered.
     """
-    handler = handler_for(schedule.kind)
-    assert schedule.id is not None
-    when = _utc(occurrence_at)
-    if not await schedules_repo.insert_runs(session, schedule.id, [when], "fired"):
-        return False
-    await handler(session, schedule, when)
-    await schedules_repo.advance_last_occurrence(session, schedule, when)
-    return True
+    return bool(await fire_many(session, [(schedule, occurrence_at)]))
+
+
+async def fire_many(
+    session: AsyncSession, due: Sequence[tuple[Schedule, datetime]]
+) -> list[tuple[Schedule, datetime]]:
+    """`fire` for many occurrences at once (one INSERT for all their runs); returns
+    those that were new and ran. If a job raises, the caller rolls the lot back."""
+    handlers = {schedule.kind: handler_for(schedule.kind) for schedule, _ in due}
+    pending = {(schedule.id, _utc(when)): schedule for schedule, when in due}
+    new = await schedules_repo.insert_runs(
+        session, [(sid, when) for sid, when in pending if sid is not None], "fired"
+    )
+    fired = [(schedule, when) for (sid, when), schedule in pending.items() if (sid, when) in new]
+    for schedule, when in fired:
+        await handlers[schedule.kind](session, schedule, when)
+    await schedules_repo.advance_last_occurrence(session, fired)
+    return fired
 
 
 async def record_missed(
@@ -48,9 +59,9 @@ async def record_missed(
         return 0
     assert schedule.id is not None
     whens = [_utc(o) for o in occurrences]
-    count = await schedules_repo.insert_runs(session, schedule.id, whens, "missed")
-    await schedules_repo.advance_last_occurrence(session, schedule, max(whens))
-    return count
+    new = await schedules_repo.insert_runs(session, [(schedule.id, w) for w in whens], "missed")
+    await schedules_repo.advance_last_occurrence(session, [(schedule, max(whens))])
+    return len(new)
 
 
 def catch_up_start(schedule: Schedule) -> datetime:
@@ -63,13 +74,26 @@ def catch_up_start(schedule: Schedule) -> datetime:
     return max(handled, schedule.updated_at)
 
 
-def owed(schedule: Schedule, now: datetime) -> list[datetime]:
-    """Occurrences not yet handled up to `now`: at most MISSED_CAP + 1, newest last."""
-    start = catch_up_start(schedule)
-    first = next_occurrence(schedule.trigger, schedule.timezone, start)
-    if first is None or first > now:  # the common case, one cheap step
-        return []
-    return latest_occurrences(schedule.trigger, schedule.timezone, start, now, MISSED_CAP + 1)
+def owed_by(schedules: Sequence[Schedule], now: datetime) -> dict[int, list[datetime]]:
+    """Per schedule id, the occurrences not yet handled up to `now`: at most
+    MISSED_CAP + 1, newest last. Computed once per distinct trigger and zone, so
+    ten thousand schedules on a few cadences cost a few look-ups."""
+    groups: dict[tuple[str, str], list[Schedule]] = {}
+    for schedule in schedules:
+        spec = json.dumps(schedule.trigger, sort_keys=True, default=str)
+        groups.setdefault((spec, schedule.timezone), []).append(schedule)
+    found: dict[int, list[datetime]] = {}
+    for (_, zone), members in groups.items():
+        starts = [catch_up_start(s) for s in members]
+        try:
+            latest = latest_occurrences(members[0].trigger, zone, min(starts), now, MISSED_CAP + 1)
+        except (InvalidSpec, ValueError, KeyError):
+            continue  # the scheduler reports invalid triggers when it builds the job
+        for schedule, start in zip(members, starts, strict=True):
+            pending = [when for when in latest if when > start]
+            if pending and schedule.id is not None:
+                found[schedule.id] = pending
+    return found
 
 
 @dataclass
@@ -81,18 +105,35 @@ class CatchUp:
 async def catch_up(session: AsyncSession, schedule: Schedule, now: datetime) -> CatchUp:
     """After downtime: fire the latest owed occurrence if it is within the grace
     window (once, however many were missed), and record the older ones as missed."""
-    pending = owed(schedule, now)
-    result = CatchUp()
-    if not pending:
-        return result
-    latest = pending[-1]
-    if now - latest <= timedelta(seconds=schedule.grace_seconds):
-        pending = pending[:-1]
-        if await fire(session, schedule, latest):
-            result.fired = latest
-    result.missed = pending[-MISSED_CAP:]
-    await record_missed(session, schedule, result.missed)
-    return result
+    assert schedule.id is not None
+    return (await catch_up_many(session, [schedule], now)).get(schedule.id, CatchUp())
+
+
+async def catch_up_many(
+    session: AsyncSession, schedules: Sequence[Schedule], now: datetime
+) -> dict[int, CatchUp]:
+    """`catch_up` for many schedules, with one INSERT for the runs of all of them.
+    Returns a CatchUp for each schedule that owed something."""
+    plans: dict[int, CatchUp] = {}
+    to_fire: list[tuple[Schedule, datetime]] = []
+    by_id = {s.id: s for s in schedules if s.id is not None}
+    for schedule_id, pending in owed_by(schedules, now).items():
+        schedule = by_id[schedule_id]
+        plan = plans[schedule_id] = CatchUp()
+        if now - pending[-1] <= timedelta(seconds=schedule.grace_seconds):
+            plan.fired = pending.pop()
+            to_fire.append((schedule, plan.fired))
+        plan.missed = pending[-MISSED_CAP:]
+    fired = {(s.id, when) for s, when in await fire_many(session, to_fire)}
+    for schedule_id, plan in plans.items():
+        if (schedule_id, plan.fired) not in fired:
+            plan.fired = None  # another instance got there first
+    missed = [(sid, when) for sid, plan in plans.items() for when in plan.missed]
+    await schedules_repo.insert_runs(session, missed, "missed")
+    await schedules_repo.advance_last_occurrence(
+        session, [(by_id[sid], plan.missed[-1]) for sid, plan in plans.items() if plan.missed]
+    )
+    return plans
 
 
 def _utc(when: datetime) -> datetime:

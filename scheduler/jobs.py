@@ -18,6 +18,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import outbox_repo
 from storage.models import Schedule
 
 JobHandler = Callable[[AsyncSession, Schedule, datetime], Awaitable[None]]
@@ -63,8 +64,6 @@ async def noop(session: AsyncSession, schedule: Schedule, occurrence_at: datetim
 @job("ping")
 async def ping(session: AsyncSession, schedule: Schedule, occurrence_at: datetime) -> None:
     """A plain text message to the unit's channel (smoke tests, benchmarks)."""
-    from storage import outbox_repo  # TEMP: top-level once storage/outbox_repo.py lands
-
     if schedule.unit_id is None:
         return
     text = str(schedule.payload.get("text") or f"ping {occurrence_at.isoformat()}")

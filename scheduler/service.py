@@ -1,19 +1,22 @@
 """The live scheduler: schedule rows -> in-memory APScheduler jobs -> `fire`.
 
 Run it on the leader only (bot/leader.py decides). At start it catches up on
-what was missed while no leader ran, then builds one job per active schedule.
-It rebuilds a schedule's job whenever its row changes: `notify_changed()` in this
-process, and a cheap fingerprint poll for changes made by other processes.
+what was missed while no leader ran, then builds the jobs. It rebuilds them
+whenever a row changes: `notify_changed()` in this process, and a cheap
+fingerprint poll for changes made by other processes.
 
-APScheduler only decides *when*; a job just queues (schedule, occurrence), and one
-worker fires queued occurrences in batches (a savepoint each, one commit per
-batch), so a thousand schedules due in the same second cost a few transactions.
+Schedules that fire at the same instants (same cron fields, zone and grace) share
+one APScheduler job: every unit's Monday 08:00 digest is one wake-up, not hundreds.
+A job only queues (schedule, occurrence) pairs; one worker fires what is queued
+in batches (one transaction, one INSERT of runs per batch), and if a job's handler
+fails the batch is retried one by one so only the failing occurrence is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -23,7 +26,7 @@ from typing import Any, Literal
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from core.occurrences import InvalidSpec, latest_occurrence, next_occurrence
+from core.occurrences import InvalidSpec, latest_occurrences, next_occurrence
 from scheduler import firing
 from scheduler.jobs import UnknownJobKind
 from scheduler.trigger import OccurrenceTrigger
@@ -38,24 +41,39 @@ Action = Literal["fire", "missed"]
 
 
 @dataclass(frozen=True)
-class _Built:
-    """What a job was built from; a different value means rebuild it."""
+class _When:
+    """When a schedule fires; schedules with equal values share one job."""
 
-    version: int
-    kind: str
-    trigger: tuple[tuple[str, str], ...]
+    trigger: str  # the cron fields as canonical JSON
     timezone: str
     grace_seconds: int
+
+    @classmethod
+    def of(cls, row: Schedule) -> _When:
+        trigger = json.dumps(row.trigger, sort_keys=True, default=str)
+        return cls(trigger, row.timezone, row.grace_seconds)
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return dict(json.loads(self.trigger))
+
+    @property
+    def job_id(self) -> str:
+        return f"{self.timezone}|{self.grace_seconds}|{self.trigger}"
+
+
+@dataclass(frozen=True)
+class _Built:
+    """What a schedule's place in the jobs was built from; a change means rebuild."""
+
+    when: _When
+    version: int
+    kind: str
     updated_at: datetime
 
     @classmethod
     def of(cls, row: Schedule) -> _Built:
-        trigger = tuple(sorted((k, str(v)) for k, v in row.trigger.items()))
-        return cls(row.version, row.kind, trigger, row.timezone, row.grace_seconds, row.updated_at)
-
-
-def _job_id(schedule_id: int) -> str:
-    return f"schedule:{schedule_id}"
+        return cls(_When.of(row), row.version, row.kind, row.updated_at)
 
 
 class ScheduleService:
@@ -63,12 +81,12 @@ class ScheduleService:
         self.db = db
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
-        self.load_seconds: float | None = None  # duration of the last full load
+        self.load_seconds: float | None = None  # duration of the last start
         self.fired = 0
         self.failed = 0
         self._scheduler: AsyncIOScheduler | None = None
         self._built: dict[int, _Built] = {}
-        self._specs: dict[int, Schedule] = {}
+        self._members: dict[_When, set[int]] = {}
         self._fingerprint: schedules_repo.Fingerprint | None = None
         self._changed = asyncio.Event()
         self._queue: asyncio.Queue[tuple[Action, int, datetime]] = asyncio.Queue()
@@ -78,39 +96,45 @@ class ScheduleService:
     def running(self) -> bool:
         return self._scheduler is not None
 
+    @property
+    def job_count(self) -> int:
+        """APScheduler jobs held: one per distinct (cron fields, zone, grace)."""
+        return len(self._members)
+
     async def start(self) -> None:
-        """Catch up, build every job, and start firing. Idempotent."""
+        """Catch up, build the jobs, and start firing. Idempotent."""
         if self._scheduler is not None:
             return
+        started = time.perf_counter()
+        # A job only queues work, so overlapping runs are harmless; coalescing keeps a
+        # stalled loop from firing a backlog one by one.
         scheduler = AsyncIOScheduler(
-            timezone=UTC,
-            # A job only queues work, so overlap is harmless and coalescing keeps
-            # a stalled loop from firing a backlog one by one.
-            job_defaults={"coalesce": True, "max_instances": 10},
+            timezone=UTC, job_defaults={"coalesce": True, "max_instances": 10}
         )
         scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
         self._scheduler = scheduler
-        self._built.clear()
-        self._specs.clear()
-        self._fingerprint = None
-        started = time.perf_counter()
         try:
-            await self.sync()  # jobs added before start() are pending, then added at once
+            await self.sync()  # jobs added before start() wait as pending, then go in at once
         except BaseException:
-            self._scheduler = None
+            self._reset()
             raise
         scheduler.start()
-        self.load_seconds = time.perf_counter() - started
-        log.info("scheduler started: %d jobs in %.2f s", len(self._built), self.load_seconds)
         self._tasks = [
             asyncio.create_task(self._fire_worker(), name="schedule-firing"),
             asyncio.create_task(self._poll(), name="schedule-poll"),
         ]
+        self.load_seconds = time.perf_counter() - started
+        log.info(
+            "scheduler started: %d schedules in %d jobs, %.2f s",
+            len(self._built),
+            len(self._members),
+            self.load_seconds,
+        )
 
     async def stop(self) -> None:
         """Stop firing (leadership lost, or shutdown). Queued occurrences are dropped;
         the next leader's catch-up covers them."""
-        scheduler, self._scheduler = self._scheduler, None
+        scheduler = self._scheduler
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         tasks, self._tasks = self._tasks, []
@@ -119,27 +143,33 @@ class ScheduleService:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._queue = asyncio.Queue()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._scheduler = None
         self._built.clear()
-        self._specs.clear()
+        self._members.clear()
+        self._fingerprint = None
+        self._queue = asyncio.Queue()
 
     def notify_changed(self) -> None:
         """A schedule row changed in this process: apply it now, not at the next poll."""
         self._changed.set()
 
     def next_fire_times(self) -> dict[int, datetime | None]:
-        """Schedule id -> next fire time (UTC), for the jobs this leader holds."""
+        """Schedule id -> next fire time (UTC), for the schedules this leader runs."""
         if self._scheduler is None:
             return {}
         found: dict[int, datetime | None] = {}
-        for job in self._scheduler.get_jobs():
-            schedule_id = int(job.id.split(":", 1)[1])
-            run = getattr(job, "next_run_time", None)
-            found[schedule_id] = run.astimezone(UTC) if run else None
+        for when, members in self._members.items():
+            job = self._scheduler.get_job(when.job_id)
+            run = getattr(job, "next_run_time", None) if job else None
+            for schedule_id in members:
+                found[schedule_id] = run.astimezone(UTC) if run else None
         return found
 
     async def gauges(self) -> dict[str, float]:
-        """For bot.metrics: jobs loaded and occurrences fired/failed since start."""
+        """For bot.metrics: schedules loaded, and occurrences fired/failed since start."""
         return {
             "samverkan_schedules_loaded": float(len(self._built)),
             "samverkan_schedule_fired": float(self.fired),
@@ -161,71 +191,95 @@ class ScheduleService:
             rows = await schedules_repo.list_schedules(session, active_only=True)
         wanted = {row.id: row for row in rows if row.id is not None}
         for schedule_id in [sid for sid in self._built if sid not in wanted]:
-            with contextlib.suppress(Exception):
-                scheduler.remove_job(_job_id(schedule_id))
-            del self._built[schedule_id]
-            self._specs.pop(schedule_id, None)
+            self._leave(scheduler, schedule_id)
         changed = [row for sid, row in wanted.items() if self._built.get(sid) != _Built.of(row)]
         now = utcnow()
-        await self._catch_up([row for row in changed if firing.owed(row, now)], now)
+        owing = firing.owed_by(changed, now)
+        await self._catch_up([row for row in changed if row.id in owing], now)
         for row in changed:
-            self._add_job(scheduler, row, now)
+            self._join(scheduler, row, now)
         self._fingerprint = fp
         if changed:
-            log.info("schedules: %d (re)built, %d active", len(changed), len(self._built))
+            log.info(
+                "schedules: %d (re)built; %d active in %d jobs",
+                len(changed),
+                len(self._built),
+                len(self._members),
+            )
 
-    def _add_job(self, scheduler: AsyncIOScheduler, row: Schedule, now: datetime) -> None:
+    def _join(self, scheduler: AsyncIOScheduler, row: Schedule, now: datetime) -> None:
         assert row.id is not None
-        try:
-            trigger = OccurrenceTrigger(row.trigger, row.timezone)
-            first = next_occurrence(row.trigger, row.timezone, now)
-        except (InvalidSpec, ValueError, KeyError) as exc:
-            log.error("schedule %s has an invalid trigger %r: %s", row.key, row.trigger, exc)
-            if self._built.pop(row.id, None) is not None:
-                scheduler.remove_job(_job_id(row.id))
-            self._specs.pop(row.id, None)
-            return
-        options: dict[str, Any] = {}
-        if first is not None:
-            options["next_run_time"] = first  # already computed: spare the trigger a call
-        scheduler.add_job(
-            self._due,
-            trigger,
-            args=[row.id],
-            id=_job_id(row.id),
-            name=row.key,
-            replace_existing=True,
-            misfire_grace_time=max(1, row.grace_seconds),
-            **options,
-        )
+        self._leave(scheduler, row.id)
+        when = _When.of(row)
+        if when not in self._members:
+            try:
+                trigger = OccurrenceTrigger(when.spec, when.timezone)
+                first = next_occurrence(when.spec, when.timezone, now)
+            except (InvalidSpec, ValueError, KeyError) as exc:
+                log.error("schedule %s has an invalid trigger %r: %s", row.key, row.trigger, exc)
+                return
+            options: dict[str, Any] = {"next_run_time": first} if first else {}
+            scheduler.add_job(
+                self._due,
+                trigger,
+                args=[when],
+                id=when.job_id,
+                name=when.trigger,
+                replace_existing=True,
+                misfire_grace_time=max(1, when.grace_seconds),
+                **options,
+            )
+            self._members[when] = set()
+        self._members[when].add(row.id)
         self._built[row.id] = _Built.of(row)
-        self._specs[row.id] = row
+
+    def _leave(self, scheduler: AsyncIOScheduler, schedule_id: int) -> None:
+        built = self._built.pop(schedule_id, None)
+        if built is None:
+            return
+        members = self._members.get(built.when)
+        if members is None:
+            return
+        members.discard(schedule_id)
+        if not members:
+            del self._members[built.when]
+            with contextlib.suppress(Exception):
+                scheduler.remove_job(built.when.job_id)
 
     async def _catch_up(self, rows: list[Schedule], now: datetime) -> None:
         for start in range(0, len(rows), self.batch_size):
             async with self.db.session() as session:
-                fresh = await schedules_repo.schedules_by_id(
-                    session, [r.id for r in rows[start : start + self.batch_size] if r.id]
+                chunk = [r.id for r in rows[start : start + self.batch_size] if r.id is not None]
+                fresh = list((await schedules_repo.schedules_by_id(session, chunk)).values())
+                try:
+                    async with session.begin_nested():
+                        plans = await firing.catch_up_many(session, fresh, now)
+                except Exception:
+                    log.warning("catch-up failed for a batch of %d; one by one", len(fresh))
+                    session.expire_all()  # in-memory values may hold the rolled-back ones
+                    fresh = list((await schedules_repo.schedules_by_id(session, chunk)).values())
+                    plans = {}
+                    for row in fresh:
+                        try:
+                            async with session.begin_nested():
+                                plans[row.id or 0] = await firing.catch_up(session, row, now)
+                        except Exception:
+                            self.failed += 1
+                            log.exception("catch-up of schedule %s failed", row.key)
+            self._report(fresh, plans)
+
+    def _report(self, rows: list[Schedule], plans: dict[int, firing.CatchUp]) -> None:
+        keys = {row.id: row.key for row in rows}
+        for schedule_id, plan in plans.items():
+            self.fired += 1 if plan.fired else 0
+            if plan.missed:
+                capped = len(plan.missed) >= firing.MISSED_CAP
+                log.warning(
+                    "schedule %s: %d occurrence(s) missed while no leader ran%s",
+                    keys.get(schedule_id),
+                    len(plan.missed),
+                    f" (only the latest {firing.MISSED_CAP} are recorded)" if capped else "",
                 )
-                for row in fresh.values():
-                    try:
-                        async with session.begin_nested():
-                            result = await firing.catch_up(session, row, now)
-                    except Exception:
-                        self.failed += 1
-                        log.exception("catch-up of schedule %s failed", row.key)
-                        continue
-                    if result.fired:
-                        self.fired += 1
-                    if result.missed:
-                        log.warning(
-                            "schedule %s: %d occurrence(s) missed while no leader ran%s",
-                            row.key,
-                            len(result.missed),
-                            f" (only the latest {firing.MISSED_CAP} are recorded)"
-                            if len(result.missed) >= firing.MISSED_CAP
-                            else "",
-                        )
 
     async def _poll(self) -> None:
         while True:
@@ -239,20 +293,25 @@ class ScheduleService:
 
     # -- firing -------------------------------------------------------------------------
 
-    async def _due(self, schedule_id: int) -> None:
-        """APScheduler's job: work out which occurrence is due and queue it."""
-        row = self._specs.get(schedule_id)
-        if row is None:
+    async def _due(self, when: _When) -> None:
+        """APScheduler's job: work out which occurrence is due and queue its schedules."""
+        members = self._members.get(when)
+        if not members:
             return
-        within = timedelta(seconds=max(1, row.grace_seconds))
-        when = latest_occurrence(row.trigger, row.timezone, utcnow(), within)
-        if when is not None:
-            self._queue.put_nowait(("fire", schedule_id, when))
+        now = utcnow()
+        grace = timedelta(seconds=max(1, when.grace_seconds))
+        found = latest_occurrences(when.spec, when.timezone, now - grace, now, 1)
+        if found:
+            for schedule_id in members:
+                self._queue.put_nowait(("fire", schedule_id, found[-1]))
 
     def _on_missed(self, event: JobExecutionEvent) -> None:
         # The loop was blocked past the grace window: say so in the runs table.
-        schedule_id = int(str(event.job_id).split(":", 1)[1])
-        self._queue.put_nowait(("missed", schedule_id, event.scheduled_run_time.astimezone(UTC)))
+        for when, members in self._members.items():
+            if when.job_id == event.job_id:
+                at = event.scheduled_run_time.astimezone(UTC)
+                for schedule_id in members:
+                    self._queue.put_nowait(("missed", schedule_id, at))
 
     async def _fire_worker(self) -> None:
         while True:
@@ -268,20 +327,33 @@ class ScheduleService:
     async def _fire_batch(self, batch: list[tuple[Action, int, datetime]]) -> None:
         async with self.db.session() as session:
             rows = await schedules_repo.schedules_by_id(session, [sid for _, sid, _ in batch])
-            for action, schedule_id, when in batch:
-                row = rows.get(schedule_id)
-                if row is None or not row.active:
-                    continue
-                try:
+            due = [
+                (row, when, action)
+                for action, sid, when in batch
+                if (row := rows.get(sid)) is not None and row.active
+            ]
+            fires = [(row, when) for row, when, action in due if action == "fire"]
+            try:
+                async with session.begin_nested():
+                    self.fired += len(await firing.fire_many(session, fires))
+            except Exception:
+                log.warning("a job failed in a batch of %d; firing one by one", len(fires))
+                session.expire_all()  # in-memory values may hold the rolled-back ones
+                rows = await schedules_repo.schedules_by_id(session, list(rows))
+                for row, when in fires:
+                    await self._fire_one(session, rows[row.id or 0], when)
+            for row, when, action in due:
+                if action == "missed":
                     async with session.begin_nested():
-                        if action == "fire":
-                            if await firing.fire(session, row, when):
-                                self.fired += 1
-                        else:
-                            await firing.record_missed(session, row, [when])
-                except UnknownJobKind as exc:
-                    self.failed += 1
-                    log.error("schedule %s: %s", row.key, exc)
-                except Exception:
-                    self.failed += 1
-                    log.exception("schedule %s failed at %s", row.key, when.isoformat())
+                        await firing.record_missed(session, row, [when])
+
+    async def _fire_one(self, session: Any, row: Schedule, when: datetime) -> None:
+        try:
+            async with session.begin_nested():
+                self.fired += int(await firing.fire(session, row, when))
+        except UnknownJobKind as exc:
+            self.failed += 1
+            log.error("schedule %s: %s", row.key, exc)
+        except Exception:
+            self.failed += 1
+            log.exception("schedule %s failed at %s", row.key, when.isoformat())

@@ -464,18 +464,9 @@ async def comment(
     actor: str | None,
     text: str,
     now: datetime,
-    expected_version: int | None = None,
-) -> Outcome:
-    item = await _load(session, item_id, expected_version)
-    clean = guard_text(text)
-    if not clean:
-        raise ValueError("a comment is needed")
-    if item.status not in esc.ACTIVE:
-        raise esc.TransitionError("terminal")
-    state = state_of(item)
-    return await _transition(
-        session, item, state, event="commented", actor=actor, text=clean[:MAX_TEXT], now=now
-    )
+) -> ItemEvent:
+    """A comment joins the trail; it does not move the item on (no version bump)."""
+    return await _note(session, item_id, actor=actor, event="commented", text=text, now=now)
 
 
 async def assign(
@@ -485,25 +476,56 @@ async def assign(
     actor: str | None,
     owner: str,
     now: datetime,
-    expected_version: int | None = None,
-) -> Outcome:
-    item = await _load(session, item_id, expected_version)
+) -> ItemEvent:
+    """Name an owner; like a comment, it does not make other cards stale."""
     clean = guard_text(owner)
     if not clean:
         raise ValueError("an owner is needed")
-    if item.status not in esc.ACTIVE:
-        raise esc.TransitionError("terminal")
-    return await _transition(
+    event = await _note(
         session,
-        item,
-        state_of(item),
-        event="assigned",
+        item_id,
         actor=actor,
+        event="assigned",
         text=None,
         now=now,
         details={"owner": clean[:320]},
-        owner=clean[:320],
+        require_text=False,
     )
+    await session.execute(
+        update(Item).where(col(Item.id) == item_id).values(owner=clean[:320], updated_at=now)
+    )
+    return event
+
+
+async def _note(
+    session: AsyncSession,
+    item_id: int,
+    *,
+    actor: str | None,
+    event: str,
+    text: str | None,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+    require_text: bool = True,
+) -> ItemEvent:
+    item = await _load(session, item_id, None)
+    clean = guard_text(text)
+    if require_text and not clean:
+        raise ValueError("a text is needed")
+    if item.status not in esc.ACTIVE:
+        raise esc.TransitionError("terminal")
+    row = ItemEvent(
+        item_id=item_id,
+        at=now,
+        unit_id=item.current_unit_id,
+        actor=actor,
+        event=event,
+        text=clean[:MAX_TEXT] if clean else None,
+        details=details or {},
+    )
+    session.add(row)
+    await session.flush()
+    return row
 
 
 async def mark_delivered(session: AsyncSession, item: Item, now: datetime) -> Outcome:

@@ -9,7 +9,7 @@ apply it at once; other processes' leaders see it on their next poll.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,7 @@ from storage.models import Schedule, ScheduleRun
 from storage.types import utcnow
 
 DEFAULT_TIMEZONE = "Europe/Stockholm"
+_ROWS_PER_INSERT = 1000  # 4 parameters each: well under SQLite's 32,766
 
 
 async def upsert_schedule(
@@ -129,50 +130,59 @@ async def fingerprint(session: AsyncSession) -> Fingerprint:
 
 
 async def insert_runs(
-    session: AsyncSession, schedule_id: int, occurrences: Sequence[datetime], status: str
-) -> int:
-    """Record occurrences as handled; ones already recorded are left alone.
+    session: AsyncSession, occurrences: Iterable[tuple[int, datetime]], status: str
+) -> set[tuple[int, datetime]]:
+    """Record (schedule id, occurrence) pairs as handled; returns the pairs that were new.
 
-    Returns how many rows were new. The unique (schedule, occurrence) makes this
-    the single point that decides who fires: a second instance inserts nothing.
+    Pairs already recorded are left alone. The unique (schedule, occurrence) makes
+    this the single point that decides who fires: a second instance inserts nothing.
     """
-    if not occurrences:
-        return 0
     now = utcnow()
     values = [
-        {"schedule_id": schedule_id, "occurrence_at": when, "status": status, "recorded_at": now}
-        for when in occurrences
+        {"schedule_id": sid, "occurrence_at": when, "status": status, "recorded_at": now}
+        for sid, when in dict.fromkeys(occurrences)
     ]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(ScheduleRun)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["schedule_id", "occurrence_at"])
-        .returning(col(ScheduleRun.id))
-    )
-    return len((await session.execute(stmt)).all())
+    new: set[tuple[int, datetime]] = set()
+    for start in range(0, len(values), _ROWS_PER_INSERT):
+        stmt = (
+            insert(ScheduleRun)
+            .values(values[start : start + _ROWS_PER_INSERT])
+            .on_conflict_do_nothing(index_elements=["schedule_id", "occurrence_at"])
+            .returning(col(ScheduleRun.schedule_id), col(ScheduleRun.occurrence_at))
+        )
+        new.update((sid, when) for sid, when in (await session.execute(stmt)).all())
+    return new
 
 
 async def advance_last_occurrence(
-    session: AsyncSession, schedule: Schedule, occurrence_at: datetime
+    session: AsyncSession, handled: Iterable[tuple[Schedule, datetime]]
 ) -> None:
-    """Move `last_occurrence_at` forward (never back). Leaves `updated_at` alone:
-    that one marks configuration changes, which the scheduler watches."""
-    await session.execute(
-        update(Schedule)
-        .where(
-            col(Schedule.id) == schedule.id,
-            or_(
-                col(Schedule.last_occurrence_at).is_(None),
-                col(Schedule.last_occurrence_at) < occurrence_at,
-            ),
+    """Move each schedule's `last_occurrence_at` forward (never back).
+
+    Leaves `updated_at` alone: that one marks configuration changes, which the
+    scheduler watches. One UPDATE per distinct occurrence, however many schedules.
+    """
+    by_time: dict[datetime, list[Schedule]] = {}
+    for schedule, when in handled:
+        by_time.setdefault(when, []).append(schedule)
+    for when, schedules in by_time.items():
+        await session.execute(
+            update(Schedule)
+            .where(
+                col(Schedule.id).in_([s.id for s in schedules]),
+                or_(
+                    col(Schedule.last_occurrence_at).is_(None),
+                    col(Schedule.last_occurrence_at) < when,
+                ),
+            )
+            .values(last_occurrence_at=when)
+            .execution_options(synchronize_session=False)
         )
-        .values(last_occurrence_at=occurrence_at)
-        .execution_options(synchronize_session=False)
-    )
-    if schedule.last_occurrence_at is None or schedule.last_occurrence_at < occurrence_at:
-        set_committed_value(schedule, "last_occurrence_at", occurrence_at)
+        for schedule in schedules:
+            if schedule.last_occurrence_at is None or schedule.last_occurrence_at < when:
+                set_committed_value(schedule, "last_occurrence_at", when)
 
 
 async def recent_runs(

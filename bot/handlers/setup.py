@@ -12,8 +12,10 @@ from bot.router import router
 from bot.turn import Turn
 from cards.setup import confirm_move_card
 from core.names import match_name, suggest_names
+from scheduler.provisioning import on_channel_bound
 from storage import channels_repo
 from storage.models import ChannelBinding, Unit
+from storage.types import utcnow
 
 MAX_UNIT_NAME = 200
 
@@ -81,7 +83,11 @@ async def _bind(turn: Turn, unit: Unit) -> None:
     async with turn.services.db.session() as s:
         before = await channels_repo.units_bound_to(s, conversation.id) if conversation.id else []
         await channels_repo.bind(s, unit, conversation, actor=turn.user_id)
+        waiting = await on_channel_bound(s, unit, utcnow(), turn.lang)
+    turn.services.notify_changes()
     message = turn.text("setup.done", unit=unit.name)
+    if waiting:
+        message += "\n\n" + turn.text("setup.waiting", count=waiting)
     replaced = [u.name for u in before if u.id != unit.id]
     if replaced:
         message += "\n\n" + turn.text("setup.other_unit_here", old=", ".join(replaced))

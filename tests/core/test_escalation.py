@@ -164,8 +164,8 @@ def trees(draw: st.DrawFn) -> dict[int, UnitNode]:
         parents = [u for u in units.values() if u.level in ("macro", "cluster")]
         parent = draw(st.sampled_from(parents))
         level = draw(st.sampled_from(["cluster", "team"]))
-        topic = draw(st.none() | st.sampled_from(topics))
-        units[next_id] = UnitNode(next_id, parent.id, level, topic)
+        unit_topic_ = draw(st.none() | st.sampled_from(topics))
+        units[next_id] = UnitNode(next_id, parent.id, level, unit_topic_)
         next_id += 1
     return units
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -34,13 +35,15 @@ def local_day(day: date, zone: ZoneInfo = STHLM) -> tuple[datetime, datetime]:
     return start - timedelta(microseconds=1), end - timedelta(microseconds=1)
 
 
-def on_day(spec: dict[str, object], day: date) -> list[str]:
+def on_day(spec: Mapping[str, object], day: date) -> list[str]:
     start, end = local_day(day)
     return [o.astimezone(STHLM).strftime("%H:%M%z") for o in occurrences(spec, STHLM, start, end)]
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 # -- the rules, on the 2026 transition days ----------------------------------------------

@@ -26,6 +26,7 @@ See ``PLAYGROUND_NOTES.md`` beside this file for the routes, bodies and quirks.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import json
 import os
@@ -242,6 +243,9 @@ class Playground:
         self._changed = asyncio.Event()
         self._rec_offset = 0
         self._rec_buffer = ""
+        # The file is read while the playground writes it: a read can end inside a
+        # multi-byte character (Ö), so decode incrementally.
+        self._rec_decoder = codecs.getincrementaldecoder("utf-8")()
         self._log_offset = 0
         # Indexes into bot_messages()/bot_activities()/exchanges taken just before the last
         # driving call; the wait_* methods look only past them unless given after=.
@@ -388,7 +392,7 @@ class Playground:
         if not chunk:
             return
         self._rec_offset += len(chunk)
-        self._rec_buffer += chunk.decode("utf-8")
+        self._rec_buffer += self._rec_decoder.decode(chunk)
         *complete, self._rec_buffer = self._rec_buffer.split("\n---\n")
         for text in complete:
             if not text.strip():

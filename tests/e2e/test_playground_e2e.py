@@ -45,7 +45,7 @@ def bot_process(tmp_path: Path) -> Iterator[str]:
     env.pop("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", None)
     for args in (["db", "upgrade"], ["org", "load", str(ROOT / "examples" / "jamtland.yaml")]):
         subprocess.run([*SAMVERKAN, *args], env=env, cwd=tmp_path, check=True, capture_output=True)
-    log = open(tmp_path / "bot.log", "w")  # noqa: SIM115 (closed below)
+    log = open(tmp_path / "bot.log", "w")
     proc = subprocess.Popen(
         [*SAMVERKAN, "serve"], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT
     )
@@ -109,3 +109,56 @@ async def test_install_setup_and_help_in_a_team_channel(playground: Playground) 
     [help_card] = help_msg.cards
     assert_valid_card(help_card)
     assert "Östersund" in str(help_card)
+
+
+async def test_agenda_and_decision_in_a_team_channel(playground: Playground) -> None:
+    """The forum's work through the playground: the org file's meeting series (Jämtland:
+    first Tuesday monthly 13-15), an item proposed, accepted with the card's button
+    (Action.Execute), a decision recorded on it, in English and then in Swedish."""
+    await playground.install_in_channel(full_channel_data=True)
+    await playground.wait_for_message(_has_card("Hej! Jag är Samverkan"), timeout=15)
+    await playground.send_message("setup Östersund")
+    await playground.wait_for_message(lambda m: "Done!" in (m.text or ""), timeout=15)
+
+    await playground.send_message("agenda add Days ready for discharge")
+    added = await playground.wait_for_message(
+        lambda m: "Item 1 on the agenda" in (m.text or ""), timeout=15
+    )
+    assert "Tuesday" in (added.text or "") and "at 13:00–15:00" in (added.text or "")
+
+    await playground.send_message("agenda")
+    agenda = await playground.wait_for_message(_has_card("Agenda – Samverkansmöte"), timeout=15)
+    [card] = agenda.cards
+    assert_valid_card(card)
+    assert "Days ready for discharge" in str(card) and "Current shared quality indicators" in str(
+        card
+    )
+    accept = next(
+        a
+        for el in card["body"]
+        if el.get("type") == "ActionSet"
+        for a in el["actions"]
+        if a.get("data", {}).get("status") == "accepted"
+    )
+    response = await playground.invoke_action(accept["verb"], accept["data"], agenda)
+    assert "accepted" in str(response) and "Days ready for discharge" in str(response)
+    assert_valid_card(response["value"])
+
+    await playground.send_message("decision item 1: Shared discharge routine from January")
+    decided = await playground.wait_for_message(
+        lambda m: "Decision recorded" in (m.text or ""), timeout=15
+    )
+    assert "item 1" in (decided.text or "") and "Shared discharge routine" in (decided.text or "")
+
+    await playground.send_message("språk sv")
+    await playground.wait_for_message(lambda m: "svenska" in (m.text or ""), timeout=15)
+    await playground.send_message("beslut Uppföljning av SIP varje kvartal")
+    beslut = await playground.wait_for_message(
+        lambda m: "Beslut fört" in (m.text or ""), timeout=15
+    )
+    assert "tisdag" in (beslut.text or "") and "kl. 13.00" in (beslut.text or "")
+    await playground.send_message("dagordning")
+    dagordning = await playground.wait_for_message(
+        _has_card("Dagordning – Samverkansmöte"), timeout=15
+    )
+    assert "behandlad" in str(dagordning.cards[0])  # the decided item is handled

@@ -103,7 +103,7 @@ class FakeConnector:
     def in_conversation(self, conversation_id: str) -> list[Posted]:
         return [p for p in self.posted if p.conversation_id == conversation_id]
 
-    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> Posted:
+    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> Posted:  # noqa: ASYNC109
         """The first posted activity matching `predicate`, waiting for it if needed."""
         deadline = time.monotonic() + timeout
         while True:

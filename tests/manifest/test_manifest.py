@@ -76,7 +76,7 @@ def test_bot_scopes_and_command_lists(tmp_path: Path) -> None:
 
 def test_menus_offer_only_commands_the_bot_understands_in_that_scope(tmp_path: Path) -> None:
     """A command in Teams' menu that the bot does not know would answer "unknown command"."""
-    import bot.handlers  # noqa: F401  (registers the commands)
+    import bot.handlers
     from bot.router import router
 
     scope_names = {"team": "channel", "groupChat": "groupChat", "personal": "personal"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 async def add_schedule(
-    db: Database, kind: str = "ping", trigger: dict[str, object] | None = None, **kw: object
+    db: Database, kind: str = "ping", trigger: dict[str, object] | None = None, **kw: Any
 ) -> Schedule:
     async with db.session() as s:
         unit = await unit_with_channel(s)
@@ -93,7 +94,9 @@ async def test_upsert_bumps_version_only_on_real_change(db: Database) -> None:
             await schedules_repo.upsert_schedule(s, "bad", "noop", None, {"hour": 8, "foo": 1})
 
 
-async def _downtime(db: Database, trigger: dict[str, object], grace: int, down: timedelta) -> Schedule:
+async def _downtime(
+    db: Database, trigger: dict[str, object], grace: int, down: timedelta
+) -> Schedule:
     """A schedule last handled `down` before T0 (as if every instance was stopped)."""
     schedule = await add_schedule(db, kind="ping", trigger=trigger, grace_seconds=grace)
     async with db.session() as s:

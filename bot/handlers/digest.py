@@ -1,0 +1,296 @@
+"""`digest` / `sammanställning`: indicators against targets, for managers and coordinators.
+
+    digest                      this channel's unit; in the personal chat: the units you lead
+    digest 2026-03 | Q1 | 2025  for a period
+    digest <unit> [period]      a named unit (you need a manager's or coordinator's role)
+    digest subscribe <unit>     (personal chat) get the unit's digest here
+    digest unsubscribe [unit]   (personal chat) stop getting it
+
+"Show all" on the card is an Action.Execute: the expanded card comes back in the
+invoke response and replaces the same message (no new post).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from bot.handlers.lifecycle import remember_conversation
+from bot.permissions import require, roles_for_unit
+from bot.router import router
+from bot.turn import Turn
+from cards.digest import COUNTY_UNITS_VERB, EXPAND_VERB, county_units_card
+from core.indicators import Period, resolve_period_arg
+from core.names import match_name, suggest_names
+from core.roles import allows
+from scheduler import digest as composer
+from storage import channels_repo, indicators_repo, roles_repo
+from storage.models import Unit
+
+SUBSCRIBE = ("subscribe", "prenumerera", "prenumeration")
+UNSUBSCRIBE = ("unsubscribe", "avsluta", "avprenumerera", "sluta")
+MAX_PERSONAL_DIGESTS = 5
+MAX_ARGS = 200
+
+
+@router.command(
+    "digest",
+    aliases=("sammanställning", "sammanstallning", "sammanst"),
+    role="manager",
+    sv="sammanställning",
+)
+async def digest_command(turn: Turn, args: str) -> None:
+    args = args.strip()[:MAX_ARGS]
+    words = args.split()
+    if words and words[0].lower() in SUBSCRIBE:
+        await _subscribe(turn, " ".join(words[1:]))
+        return
+    if words and words[0].lower() in UNSUBSCRIBE:
+        await _unsubscribe(turn, " ".join(words[1:]))
+        return
+    today = composer.today_local()
+    units = await _live_units(turn)
+    period: Period | None = None
+    unit: Unit | None = None
+    if args:
+        try:
+            period = resolve_period_arg(args, today)
+        except ValueError:
+            unit, period, unknown = _unit_and_period(args, units, today)
+            if unit is None:
+                if re.match(r"^(\d|[qk]\d)", args, re.I):
+                    await turn.send_text(turn.text("digest.bad_period", text=args[:40]))
+                else:
+                    await turn.send_text(_unknown(turn, unknown, units))
+                return
+    period_arg = period.label if period else None
+    if unit is None and turn.kind != "personal":
+        unit = await _channel_unit(turn)
+        if unit is None:
+            await turn.send_text(turn.text("digest.no_unit"))
+            return
+    if unit is not None:
+        if not await require(turn, unit, "manager"):
+            return
+        await _send_digest(turn, [unit], period, period_arg)
+        return
+    # Personal chat, no unit named: the units this person leads or subscribed to.
+    await remember_conversation(turn)
+    mine = await _my_units(turn, units)
+    if not mine:
+        await turn.send_text(turn.text("digest.no_unit"))
+        return
+    await _send_digest(turn, mine[:MAX_PERSONAL_DIGESTS], period, period_arg)
+
+
+def _unit_and_period(
+    args: str, units: list[Unit], today: date
+) -> tuple[Unit | None, Period | None, str]:
+    """`<unit>` or `<unit> <period>`; else (None, None, the name not found)."""
+    names = [u.name for u in units]
+    whole = match_name(args, names)
+    if whole:
+        return next(u for u in units if u.name == whole), None, ""
+    head, _, tail = args.rpartition(" ")
+    if head:
+        try:
+            period = resolve_period_arg(tail, today)
+        except ValueError:
+            period = None
+        if period is not None:
+            name = match_name(head, names)
+            if name:
+                return next(u for u in units if u.name == name), period, ""
+            return None, None, head
+    return None, None, args
+
+
+async def _send_digest(
+    turn: Turn, units: list[Unit], period: Period | None, period_arg: str | None
+) -> None:
+    ids = [u.id for u in units if u.id is not None]
+    async with turn.services.db.session() as s:
+        data = await composer.load(s, today=composer.today_local(), asked=period, unit_ids=ids)
+    for uid in ids:
+        card, summary = composer.digest_card(data, uid, turn.lang, period_arg=period_arg)
+        await turn.send_card(card, summary=summary)
+
+
+async def _live_units(turn: Turn) -> list[Unit]:
+    async with turn.services.db.session() as s:
+        return await indicators_repo.live_units(s)
+
+
+async def _channel_unit(turn: Turn) -> Unit | None:
+    async with turn.services.db.session() as s:
+        conv = await channels_repo.get_conversation(s, turn.conversation_id)
+        bound = await channels_repo.units_bound_to(s, conv.id) if conv and conv.id else []
+    return bound[0] if bound else None
+
+
+async def _my_units(turn: Turn, units: list[Unit]) -> list[Unit]:
+    keys = await turn.person_keys()
+    async with turn.services.db.session() as s:
+        assignments = await roles_repo.assignments_for(s, keys)
+        subs = await indicators_repo.subscriptions_of(s, turn.user_id or "")
+    led = {u for u, roles in assignments.items() if allows(roles, "manager")}
+    led |= {u for u, on in subs.items() if on}
+    led -= {u for u, on in subs.items() if not on}
+    return [u for u in units if u.id in led]
+
+
+async def _subscribe(turn: Turn, name: str) -> None:
+    if turn.kind != "personal":
+        await turn.send_text(turn.text("digest.personal_only"))
+        return
+    if not name.strip():
+        await turn.send_text(turn.text("digest.subscribe_usage"))
+        return
+    units = await _live_units(turn)
+    unit = _match(units, name)
+    if unit is None:
+        await turn.send_text(_unknown(turn, name, units))
+        return
+    if not await require(turn, unit, "manager"):
+        return
+    await remember_conversation(turn)
+    assert unit.id is not None and turn.user_id
+    async with turn.services.db.session() as s:
+        changed = await indicators_repo.set_subscription(s, unit.id, turn.user_id, True)
+        await composer.ensure_schedules(s, [unit.id])
+    _notify_scheduler(turn)
+    key = "digest.subscribed" if changed else "digest.already_subscribed"
+    await turn.send_text(turn.text(key, unit=unit.name))
+
+
+async def _unsubscribe(turn: Turn, name: str) -> None:
+    if turn.kind != "personal":
+        await turn.send_text(turn.text("digest.personal_only"))
+        return
+    units = await _live_units(turn)
+    if name.strip():
+        unit = _match(units, name)
+        if unit is None:
+            await turn.send_text(_unknown(turn, name, units))
+            return
+        targets = [unit]
+    else:
+        targets = await _my_units(turn, units)
+    if not targets or not turn.user_id:
+        await turn.send_text(turn.text("digest.nothing_to_unsubscribe"))
+        return
+    async with turn.services.db.session() as s:
+        for u in targets:
+            assert u.id is not None
+            await indicators_repo.set_subscription(s, u.id, turn.user_id, False)
+    await turn.send_text(
+        turn.text("digest.unsubscribed", units=", ".join(f"**{u.name}**" for u in targets))
+    )
+
+
+def _match(units: list[Unit], name: str) -> Unit | None:
+    found = match_name(name.strip().strip("\"'«»“”"), [u.name for u in units])
+    return next((u for u in units if u.name == found), None) if found else None
+
+
+def _unknown(turn: Turn, name: str, units: list[Unit]) -> str:
+    message = turn.text("digest.unknown_unit", name=name[:80])
+    close = suggest_names(name, [u.name for u in units])
+    if close:
+        message += " " + turn.text("setup.suggest", names=", ".join(f"**{n}**" for n in close))
+    return message
+
+
+def _notify_scheduler(turn: Turn) -> None:
+    scheduler = turn.services.extras.get("scheduler")
+    notify = getattr(scheduler, "notify_changed", None)
+    if callable(notify):
+        notify()
+
+
+# ---------------------------------------------------------------------------
+# Card actions
+
+
+async def _action_unit(
+    turn: Turn, data: dict[str, Any]
+) -> tuple[Unit, Period | None, str | None] | None:
+    unit_id = data.get("unit_id")
+    if not isinstance(unit_id, int) or isinstance(unit_id, bool):
+        await turn.send_text(turn.text("error.bad_action"))
+        return None
+    async with turn.services.db.session() as s:
+        unit = await s.get(Unit, unit_id)
+    if unit is None or unit.archived_at is not None:
+        await turn.send_text(turn.text("error.bad_action"))
+        return None
+    if not await require(turn, unit, "manager"):
+        return None
+    raw = data.get("period")
+    period: Period | None = None
+    if isinstance(raw, str) and raw:
+        try:
+            period = resolve_period_arg(raw, composer.today_local())
+        except ValueError:
+            period = None
+    return unit, period, period.label if period else None
+
+
+async def _replace_card(turn: Turn, card: dict[str, Any]) -> None:
+    """Invoke (Action.Execute): the card in the response replaces the message.
+    Message (Action.Submit fallback in older clients): update the message by id."""
+    if turn.is_invoke:
+        turn.set_invoke_card(card)
+        return
+    reply_to = turn.ctx.activity.reply_to_id
+    if reply_to:
+        await turn.update_card(reply_to, card)
+    else:
+        await turn.send_card(card)
+
+
+@router.action(EXPAND_VERB)
+async def expand(turn: Turn, data: dict[str, Any]) -> None:
+    found = await _action_unit(turn, data)
+    if found is None:
+        return
+    unit, period, period_arg = found
+    assert unit.id is not None
+    async with turn.services.db.session() as s:
+        loaded = await composer.load(
+            s, today=composer.today_local(), asked=period, unit_ids=[unit.id]
+        )
+    card, _ = composer.digest_card(
+        loaded, unit.id, turn.lang, period_arg=period_arg, expanded=bool(data.get("expanded"))
+    )
+    await _replace_card(turn, card)
+
+
+@router.action(COUNTY_UNITS_VERB)
+async def county_units(turn: Turn, data: dict[str, Any]) -> None:
+    found = await _action_unit(turn, data)
+    if found is None:
+        return
+    unit, period, period_arg = found
+    assert unit.id is not None
+    async with turn.services.db.session() as s:
+        loaded = await composer.load(
+            s, today=composer.today_local(), asked=period, unit_ids=[unit.id]
+        )
+    county = composer.county_digest(loaded, unit.id, period_arg)
+    key = str(data.get("indicator") or "")
+    row = next((r for r in county.rows if r.defn.key == key), None)
+    if row is None:
+        await turn.send_text(turn.text("error.bad_action"))
+        return
+    page = data.get("page")
+    page_no = page if isinstance(page, int) and not isinstance(page, bool) else 1
+    ind_id = next(i for i, d in loaded.defs if d.key == key)
+    unit_ids = composer.county_units(loaded, unit.id)
+    targets = {u: loaded.targets.get((ind_id, u), row.defn.target) for u in unit_ids}
+    await _replace_card(turn, county_units_card(county, row, unit_ids, targets, page_no, turn.lang))
+
+
+async def can_see_digest(turn: Turn, unit_id: int) -> bool:
+    return allows(await roles_for_unit(turn, unit_id), "manager")

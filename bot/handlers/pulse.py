@@ -1,0 +1,488 @@
+"""`pulse` / `puls`: staff answer anonymous pulse surveys; coordinators start, close and read.
+
+Answering works through Action.Execute (`adaptiveCard/action` invoke: the person
+gets their own view of the card back, "Du svarade 4 — ändra", with a refresh
+limited to their own id, while everyone else keeps the blank card) and through
+the Action.Submit fallback (a message with `value`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from microsoft_agents.activity import Activity
+from microsoft_agents.hosting.core.connector import ConnectorClientBase
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.handlers.lifecycle import remember_conversation
+from bot.permissions import require
+from bot.router import router
+from bot.turn import Turn
+from cards import pulse as pulse_cards
+from core import pulse as core_pulse
+from core.answer_key import KeyUnavailable
+from core.pulse import Refusal
+from scheduler import pulse as pulse_service
+from storage import channels_repo, pulse_repo
+from storage.models import Conversation, OutboxMessage, Unit
+from storage.pulse_models import Pulse
+
+log = logging.getLogger(__name__)
+
+MAX_REF = 40
+MEMBER_PAGE = 500
+MAX_MEMBER_PAGES = 40
+
+_SUB = {
+    "": "status",
+    "status": "status",
+    "visa": "status",
+    "start": "start",
+    "starta": "start",
+    "close": "close",
+    "stäng": "close",
+    "stang": "close",
+    "avsluta": "close",
+    "results": "results",
+    "resultat": "results",
+}
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _secret(turn: Turn) -> str:
+    return turn.services.settings.server_secret()
+
+
+def _when(turn: Turn, pulse: Pulse) -> str:
+    return pulse_service.when_text(pulse.closes_at, turn.services.settings.zone, turn.lang)
+
+
+async def _channel_unit(turn: Turn) -> Unit | None:
+    async with turn.services.db.session() as s:
+        conv = await channels_repo.get_conversation(s, turn.conversation_id)
+        units = await channels_repo.units_bound_to(s, conv.id) if conv and conv.id else []
+    return units[0] if units else None
+
+
+def _connector(turn: Turn) -> ConnectorClientBase | None:
+    services = turn.ctx.services
+    return services.get(ConnectorClientBase) if services else None  # type: ignore[type-abstract]
+
+
+async def member_count(turn: Turn, conversation_id: str) -> int | None:
+    """People in the channel, from the connector's paged members (None if unavailable)."""
+    client = _connector(turn)
+    if client is None:
+        return None
+    total, token = 0, None
+    try:
+        for _ in range(MAX_MEMBER_PAGES):
+            page = await client.conversations.get_conversation_paged_members(
+                conversation_id, page_size=MEMBER_PAGE, continuation_token=token
+            )
+            total += len(page.members or [])
+            token = page.continuation_token
+            if not token:
+                return total
+    except Exception as exc:  # the rate is a nicety; results still show without it
+        log.info("member count failed: %s", type(exc).__name__)
+        return None
+    return total
+
+
+def _direct(turn: Turn) -> bool:
+    """Send command-triggered posts directly only when no dispatcher runs in this process."""
+    return turn.services.extras.get("dispatcher") is None
+
+
+def _notify_dispatcher(turn: Turn) -> None:
+    dispatcher = turn.services.extras.get("dispatcher")
+    if dispatcher is not None and hasattr(dispatcher, "notify"):
+        dispatcher.notify()
+
+
+async def _send_direct(turn: Turn, ops: list[pulse_service.Outgoing]) -> None:
+    """Send what the outbox did not take, as top-level posts, and record it as sent."""
+    client = _connector(turn)
+    if client is None or not ops:
+        return
+    async with turn.services.db.session() as s:
+        conversations = {
+            op.conversation_pk: await s.get(Conversation, op.conversation_pk) for op in ops
+        }
+    for op in ops:
+        conv = conversations[op.conversation_pk]
+        if conv is None:
+            continue
+        act = Activity.model_validate(op.activity)
+        activity_id: str | None = None
+        if op.operation == "update":
+            activity_id = await _card_activity_id(turn, op)
+            if activity_id is None:
+                continue
+            await client.conversations.update_activity(conv.conversation_id, activity_id, act)
+        else:
+            sent = await client.conversations.send_to_conversation(conv.conversation_id, act)
+            activity_id = sent.id if sent else None
+        async with turn.services.db.session() as s:
+            await pulse_service.record_sent(s, op, activity_id)
+            if op.pulse_id is not None and activity_id and op.operation == "send":
+                await pulse_repo.set_activity_id(s, op.pulse_id, activity_id)
+
+
+async def _card_activity_id(turn: Turn, op: pulse_service.Outgoing) -> str | None:
+    """The activity an update replaces: the id in the payload, else its send's outbox row."""
+    if op.activity.get("id"):
+        return str(op.activity["id"])
+    if not op.updates_key:
+        return None
+    async with turn.services.db.session() as s:
+        row = (
+            await s.execute(
+                select(OutboxMessage).where(col(OutboxMessage.idempotency_key) == op.updates_key)
+            )
+        ).scalar_one_or_none()
+    return row.activity_id if row else None
+
+
+# -- the command -------------------------------------------------------------------------
+
+
+@router.command("pulse", aliases=("puls",), sv="puls")
+async def pulse_command(turn: Turn, args: str) -> None:
+    word, _, rest = args.strip().partition(" ")
+    sub = _SUB.get(word.lower())
+    if sub is None:
+        await turn.send_text(turn.text("pulse.usage"))
+        return
+    unit = await _channel_unit(turn)
+    if unit is None or unit.id is None:
+        await turn.send_text(turn.text("pulse.unbound"))
+        return
+    if sub == "status":
+        await _status(turn, unit)
+        return
+    if not await require(turn, unit, "coordinator"):
+        return
+    if sub == "start":
+        await _start(turn, unit, rest.strip())
+    elif sub == "close":
+        await _close(turn, unit)
+    else:
+        await _results(turn, unit)
+
+
+async def _status(turn: Turn, unit: Unit) -> None:
+    assert unit.id is not None
+    async with turn.services.db.session() as s:
+        pulse = await pulse_repo.open_pulse_for_unit(s, unit.id)
+        count = await pulse_repo.answer_count(s, pulse.id) if pulse and pulse.id else 0
+    if pulse is None:
+        await turn.send_text(turn.text("pulse.none_open", unit=unit.name))
+        return
+    template = pulse_repo.pulse_template(pulse)
+    name = pulse_service.name_of(template, turn.lang)
+    await turn.send_text(
+        turn.text(
+            "pulse.open_status", name=name, unit=unit.name, when=_when(turn, pulse), answers=count
+        )
+    )
+    card = pulse_cards.pulse_card(
+        turn.lang, pulse.ref, template, closes=_when(turn, pulse), threshold=pulse.threshold
+    )
+    await turn.send_card(card, summary=name)
+
+
+async def _start(turn: Turn, unit: Unit, template_name: str) -> None:
+    assert unit.id is not None
+    settings = turn.services.settings
+    conf = pulse_repo.UnitPulseSettings.of(unit)
+    await remember_conversation(turn)
+    async with turn.services.db.session() as s:
+        binding = await channels_repo.active_binding_for_unit(s, unit.id)
+        template = await pulse_repo.find_template(s, template_name or conf.template, unit.id)
+        if template is None:
+            names = ", ".join(sorted(core_pulse.BUILT_IN))
+            await turn.send_text(
+                turn.text("pulse.unknown_template", name=template_name[:60], names=names)
+            )
+            return
+        if binding is None:
+            await turn.send_text(turn.text("pulse.unbound"))
+            return
+        try:
+            pulse = await pulse_repo.open_pulse(
+                s, unit, binding.conversation_pk, template, secret=_secret(turn), zone=settings.zone
+            )
+        except pulse_repo.PulseAlreadyOpen as exc:
+            await turn.send_text(
+                turn.text("pulse.already_open", unit=unit.name, when=_when(turn, exc.pulse))
+            )
+            return
+        ops = await pulse_service.deliver(
+            s,
+            [pulse_service.card_post(pulse, settings.zone, turn.lang)],
+            direct_ok=_direct(turn),
+        )
+        await pulse_service.ensure_schedules(s, unit)
+        channel = await s.get(Conversation, binding.conversation_pk)
+    await _send_direct(turn, ops)
+    _notify_dispatcher(turn)
+    if channel is not None and pulse.id is not None:
+        members = await member_count(turn, channel.conversation_id)
+        if members is not None:
+            async with turn.services.db.session() as s:
+                await pulse_repo.set_member_count(s, pulse.id, members)
+    scheduler = turn.services.extras.get("scheduler")
+    if scheduler is not None and hasattr(scheduler, "notify_changed"):
+        scheduler.notify_changed()
+    name = pulse_service.name_of(template, turn.lang)
+    await turn.send_text(
+        turn.text("pulse.started", name=name, unit=unit.name, when=_when(turn, pulse))
+    )
+
+
+async def _close(turn: Turn, unit: Unit) -> None:
+    assert unit.id is not None
+    settings = turn.services.settings
+    async with turn.services.db.session() as s:
+        current = await pulse_repo.open_pulse_for_unit(s, unit.id)
+        channel = await s.get(Conversation, current.conversation_pk) if current else None
+    if current is None or current.id is None:
+        await turn.send_text(turn.text("pulse.none_open", unit=unit.name))
+        return
+    if channel is not None:
+        members = await member_count(turn, channel.conversation_id)
+        if members is not None:
+            async with turn.services.db.session() as s:
+                await pulse_repo.set_member_count(s, current.id, members)
+    async with turn.services.db.session() as s:
+        closed = await pulse_repo.close_pulse(s, current.id)
+        if closed is None:  # closed meanwhile by the sweep or another coordinator
+            await turn.send_text(turn.text("pulse.none_open", unit=unit.name))
+            return
+        ops = await pulse_service.deliver(
+            s,
+            await pulse_service.close_ops(s, closed, settings.zone, turn.lang),
+            direct_ok=_direct(turn),
+        )
+    await _send_direct(turn, ops)
+    _notify_dispatcher(turn)
+    await turn.send_text(turn.text("pulse.closed_now", unit=unit.name, answers=closed.answer_count))
+
+
+async def _results(turn: Turn, unit: Unit) -> None:
+    assert unit.id is not None
+    settings = turn.services.settings
+    async with turn.services.db.session() as s:
+        pulse = await pulse_repo.latest_closed(s, unit.id)
+        if pulse is None:
+            await turn.send_text(turn.text("pulse.no_results", unit=unit.name))
+            return
+        template, results = await pulse_service.results_of(s, pulse)
+        children = await _children(s, unit.id)
+        rollup_period = pulse.period
+        values = {
+            uid: v
+            for uid, _, v in await pulse_repo.pulse_indicator_values(
+                s, rollup_period, zone=settings.zone
+            )
+        }
+    rollup = [(u.name, values.get(u.id)) for u in children if u.id is not None]
+    if children:
+        rollup.insert(0, (unit.name, values.get(unit.id)))
+    card = pulse_cards.results_card(
+        turn.lang,
+        template,
+        results,
+        unit=unit.name,
+        period=pulse.period,
+        rollup=rollup,
+        rollup_period=turn.text("pulse.results_rollup", unit=unit.name, period=rollup_period),
+    )
+    await turn.send_card(card, summary=turn.text("pulse.results_answers"))
+
+
+async def _children(session: AsyncSession, unit_id: int) -> list[Unit]:
+    rows = await session.execute(
+        select(Unit)
+        .where(col(Unit.parent_id) == unit_id, col(Unit.archived_at).is_(None))
+        .order_by(col(Unit.name))
+    )
+    return list(rows.scalars().all())
+
+
+# -- answering ---------------------------------------------------------------------------
+
+
+async def _refuse(turn: Turn, key: str, **args: object) -> None:
+    await turn.send_text(turn.text(key, **args))
+
+
+async def _pulse_from(turn: Turn, data: dict[str, Any], *, lock: bool = False) -> Pulse | None:
+    """The pulse the card data names, checked against this conversation; or refuse."""
+    ref = data.get("pulse")
+    if not isinstance(ref, str) or not ref or len(ref) > MAX_REF or not turn.user_id:
+        await _refuse(turn, "pulse.refused.tampered")
+        return None
+    async with turn.services.db.session() as s:
+        pulse = await pulse_repo.by_ref(s, ref)
+        conv = await s.get(Conversation, pulse.conversation_pk) if pulse else None
+    if pulse is None:
+        await _refuse(turn, "pulse.refused.unknown")
+        return None
+    if conv is None or conv.conversation_id != turn.conversation_id:
+        await _refuse(turn, "pulse.refused.tampered")
+        return None
+    return pulse
+
+
+def _refusal_text(turn: Turn, template: core_pulse.Template, check: core_pulse.AnswerCheck) -> str:
+    refusal = check.refusal or Refusal.TAMPERED
+    question = template.question(check.question) if check.question else None
+    return turn.text(
+        f"pulse.refused.{refusal.value}", question=question.label(turn.lang) if question else ""
+    )
+
+
+@router.action(pulse_cards.ANSWER)
+async def answer(turn: Turn, data: dict[str, Any]) -> None:
+    found = await _pulse_from(turn, data)
+    if found is None:
+        return
+    assert turn.user_id is not None and found.id is not None
+    template = pulse_repo.pulse_template(found)
+    check = core_pulse.validate_answer(template, data)
+    if not check.ok or check.values is None:
+        turn.services.metrics.inc("samverkan_pulse_refused_total", reason=str(check.refusal))
+        text = _refusal_text(turn, template, check)
+        if turn.is_invoke and check.refusal in (
+            Refusal.PERSONNUMMER,
+            Refusal.TOO_LONG,
+            Refusal.MISSING,
+        ):
+            # Give the form back with the person's choices kept (never the refused text).
+            kept = _kept_values(template, data, drop=check.question)
+            turn.set_invoke_card(
+                pulse_cards.pulse_card(
+                    turn.lang,
+                    found.ref,
+                    template,
+                    closes=_when(turn, found),
+                    threshold=found.threshold,
+                    values=kept,
+                    error=text,
+                )
+            )
+            return
+        await turn.send_text(text)
+        return
+    async with turn.services.db.session() as s:
+        # Re-read under a shared lock: a close running now either finishes first (and
+        # this answer is refused) or waits for this answer.
+        pulse = await pulse_repo.by_ref(s, found.ref, lock=True)
+        if pulse is None or not pulse_repo.is_open(pulse):
+            stored = False
+        else:
+            try:
+                await pulse_repo.save_answer(s, pulse, _secret(turn), turn.user_id, check.values)
+                stored = True
+            except KeyUnavailable:
+                stored = False
+    if not stored:
+        await _refuse(turn, "pulse.refused.closed")
+        return
+    turn.services.metrics.inc("samverkan_pulse_answers_total")
+    if turn.is_invoke:
+        turn.set_invoke_card(
+            pulse_cards.answered_card(
+                turn.lang,
+                found.ref,
+                template,
+                check.values,
+                closes=_when(turn, found),
+                user_id=turn.user_channel_id,
+            )
+        )
+    else:
+        await turn.send_text(turn.text("pulse.saved"))
+
+
+def _kept_values(
+    template: core_pulse.Template, data: dict[str, Any], drop: str | None
+) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for q in template.questions:
+        raw = data.get(core_pulse.INPUT_PREFIX + q.id)
+        if q.id == drop or q.kind is core_pulse.Kind.TEXT or not isinstance(raw, str | int):
+            continue
+        kept[q.id] = raw
+    return kept
+
+
+async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> None:
+    """The card as this person should see it now (refresh and "ändra")."""
+    found = await _pulse_from(turn, data)
+    if found is None:
+        return
+    assert turn.user_id is not None
+    template = pulse_repo.pulse_template(found)
+    settings = turn.services.settings
+    if not pulse_repo.is_open(found):
+        async with turn.services.db.session() as s:
+            count = found.answer_count
+            if count is None and found.id is not None:
+                count = await pulse_repo.answer_count(s, found.id)
+        card = pulse_cards.closed_card(
+            turn.lang,
+            template,
+            when=pulse_service.when_text(
+                found.closed_at or found.closes_at, settings.zone, turn.lang
+            ),
+            answers=count or 0,
+            shown=(count or 0) >= found.threshold,
+            threshold=found.threshold,
+        )
+        turn.set_invoke_card(card)
+        return
+    async with turn.services.db.session() as s:
+        try:
+            mine = await pulse_repo.answer_of(s, found, _secret(turn), turn.user_id)
+        except KeyUnavailable:
+            mine = None
+    closes = _when(turn, found)
+    if mine and not edit:
+        card = pulse_cards.answered_card(
+            turn.lang, found.ref, template, mine, closes=closes, user_id=turn.user_channel_id
+        )
+    else:
+        card = pulse_cards.pulse_card(
+            turn.lang,
+            found.ref,
+            template,
+            closes=closes,
+            threshold=found.threshold,
+            values=mine,
+            user_id=turn.user_channel_id if mine else None,
+        )
+    if turn.is_invoke:
+        turn.set_invoke_card(card)
+    else:
+        await turn.send_text(turn.text("pulse.refused.tampered"))
+
+
+@router.action(pulse_cards.EDIT)
+async def edit(turn: Turn, data: dict[str, Any]) -> None:
+    await _personal_view(turn, data, edit=True)
+
+
+@router.action(pulse_cards.REFRESH)
+async def refresh(turn: Turn, data: dict[str, Any]) -> None:
+    await _personal_view(turn, data, edit=False)
+
+
+__all__ = ["answer", "edit", "pulse_command", "refresh"]

@@ -1,0 +1,252 @@
+"""Import indicator values from CSV or Excel (.xlsx).
+
+Columns (header row, any order, Swedish or English): `indicator`/`indikator`,
+`unit`/`enhet`, `period`, `value`/`värde`; optional `denominator`/`nämnare` (for
+rates: weighs the county roll-up) and `source`/`källa`. Values take a decimal
+comma (`12,5`, `1 234,5`); periods `2026-03`, `2026 Q1`, `2026`.
+
+Every bad row is reported with its row number as the spreadsheet shows it (the
+header is row 1) and the reason. A file with any bad row imports nothing, unless
+`skip_bad_rows` is given: then the good rows are imported and the bad ones listed.
+Importing is an upsert: the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.indicators import Definition, parse_period
+from core.numbers import parse_number
+from core.org import fold
+from storage import indicators_repo
+from storage.indicators_repo import UpsertResult, ValueIn
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "indicator": ("indicator", "indikator", "mätetal", "matetal", "id"),
+    "unit": ("unit", "enhet", "unit_name", "enhetsnamn"),
+    "period": ("period", "månad", "ar", "år", "year"),
+    "value": ("value", "värde", "varde"),
+    "denominator": ("denominator", "nämnare", "namnare"),
+    "source": ("source", "källa", "kalla"),
+}
+REQUIRED = ("indicator", "unit", "period", "value")
+MAX_ROWS = 200_000
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (format, header)."""
+
+
+@dataclass(frozen=True)
+class BadRow:
+    row: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0  # data rows read
+    good: int = 0
+    bad: list[BadRow] = field(default_factory=list)
+    imported: bool = False
+    result: UpsertResult = field(default_factory=UpsertResult)
+
+
+# ---------------------------------------------------------------------------
+# Reading
+
+
+def read_table(path: Path) -> Iterator[tuple[int, list[object]]]:
+    """(row number, cells) for every row, header included, from .csv or .xlsx."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        yield from _read_xlsx(path)
+    elif suffix in (".csv", ".txt"):
+        yield from _read_csv(path.read_bytes())
+    else:
+        raise ImportFileError(f"{path.name}: use a .csv or .xlsx file")
+
+
+def _read_csv(data: bytes) -> Iterator[tuple[int, list[object]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")  # Excel's "CSV" on Swedish Windows
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ","
+    if "\t" in first and delimiter not in first:
+        delimiter = "\t"
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    for number, cells in enumerate(reader, start=1):
+        yield number, list(cells)
+
+
+def _read_xlsx(path: Path) -> Iterator[tuple[int, list[object]]]:
+    try:
+        from openpyxl import load_workbook
+    except ImportError as exc:  # pragma: no cover - dependency note
+        raise ImportFileError("reading .xlsx needs the openpyxl package") from exc
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise ImportFileError(
+            f"{path.name}: not a readable .xlsx file ({type(exc).__name__})"
+        ) from exc
+    try:
+        sheet = book.worksheets[0]
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(cells)
+    finally:
+        book.close()
+
+
+def _header_map(cells: Sequence[object]) -> dict[str, int]:
+    names = [fold(str(c or "")) for c in cells]
+    out: dict[str, int] = {}
+    for column, aliases in COLUMNS.items():
+        for i, name in enumerate(names):
+            if name in aliases:
+                out[column] = i
+                break
+    missing = [c for c in REQUIRED if c not in out]
+    if missing:
+        shown = ", ".join(str(c) for c in cells if c not in (None, ""))
+        raise ImportFileError(
+            f"row 1: missing column(s) {', '.join(missing)} (found: {shown or 'nothing'}); "
+            "the header needs indicator, unit, period, value"
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Checking
+
+
+@dataclass(frozen=True)
+class Lookup:
+    definitions: dict[str, tuple[int, Definition]]  # key -> (id, definition)
+    units: dict[str, int]  # folded name (and kolada code) -> unit id
+
+
+def _cell(cells: Sequence[object], index: int | None) -> object:
+    if index is None or index >= len(cells):
+        return None
+    value = cells[index]
+    return value.strip() if isinstance(value, str) else value
+
+
+def check_rows(
+    rows: Iterator[tuple[int, list[object]]], lookup: Lookup, default_source: str
+) -> tuple[list[ValueIn], list[BadRow], int]:
+    """Good values, bad rows (every one, with its reason), and the number of data rows."""
+    header = next(rows, None)
+    if header is None:
+        raise ImportFileError("the file is empty")
+    cols = _header_map(header[1])
+    good: list[ValueIn] = []
+    bad: list[BadRow] = []
+    seen: dict[tuple[int, int, str], tuple[int, float]] = {}
+    count = 0
+    for number, cells in rows:
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            raise ImportFileError(f"more than {MAX_ROWS} rows: split the file")
+        reasons: list[str] = []
+        key_raw = str(_cell(cells, cols["indicator"]) or "")
+        found = lookup.definitions.get(key_raw.lower())
+        if found is None:
+            close = difflib.get_close_matches(key_raw.lower(), list(lookup.definitions), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            reasons.append(f"unknown indicator {key_raw!r}{hint}" if key_raw else "no indicator")
+        unit_raw = str(_cell(cells, cols["unit"]) or "")
+        unit_id = lookup.units.get(fold(unit_raw))
+        if unit_id is None:
+            close = difflib.get_close_matches(fold(unit_raw), list(lookup.units), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            reasons.append(f"unknown unit {unit_raw!r}{hint}" if unit_raw else "no unit")
+        period_raw = _cell(cells, cols["period"])
+        period = None
+        try:
+            period = parse_period(period_raw)
+        except ValueError as exc:
+            reasons.append(str(exc))
+        if period is not None and found is not None and period.kind != found[1].period_kind:
+            reasons.append(
+                f"{found[1].key} is reported per {found[1].period_kind}, "
+                f"but the period {period.label} is a {period.kind}"
+            )
+        value: float | None = None
+        try:
+            value = parse_number(_cell(cells, cols["value"]))
+        except ValueError as exc:
+            reasons.append(f"value: {exc}")
+        denominator: float | None = None
+        raw_den = _cell(cells, cols.get("denominator"))
+        if raw_den not in (None, ""):
+            try:
+                denominator = parse_number(raw_den)
+                if denominator <= 0:
+                    reasons.append("denominator must be > 0")
+            except ValueError as exc:
+                reasons.append(f"denominator: {exc}")
+        if reasons:
+            bad.append(BadRow(number, "; ".join(reasons)))
+            continue
+        assert found is not None and unit_id is not None and period is not None
+        assert value is not None
+        key = (found[0], unit_id, period.label)
+        if key in seen and seen[key][1] != value:
+            bad.append(
+                BadRow(
+                    number, f"same indicator, unit and period as row {seen[key][0]}, other value"
+                )
+            )
+            continue
+        seen.setdefault(key, (number, value))
+        source = str(_cell(cells, cols.get("source")) or default_source)[:200]
+        good.append(ValueIn(found[0], unit_id, period.label, value, denominator, source))
+    return good, bad, count
+
+
+async def build_lookup(session: AsyncSession) -> Lookup:
+    defs = await indicators_repo.load_definitions(session)
+    units = await indicators_repo.live_units(session)
+    by_name: dict[str, int] = {}
+    for u in units:
+        if u.id is None:
+            continue
+        by_name[fold(u.name)] = u.id
+    for code, ids in indicators_repo.units_by_kolada(units).items():
+        if len(ids) == 1:
+            by_name.setdefault(code, ids[0])
+    return Lookup({d.key: (i, d) for i, d in defs}, by_name)
+
+
+async def import_file(
+    session: AsyncSession, path: Path, *, skip_bad_rows: bool = False
+) -> ImportReport:
+    """Check the whole file, then upsert in the caller's transaction (or not at all)."""
+    lookup = await build_lookup(session)
+    if not lookup.definitions:
+        raise ImportFileError(
+            "no indicator definitions yet: load them first (samverkan indicators define FILE)"
+        )
+    good, bad, count = check_rows(read_table(path), lookup, default_source=f"Fil: {path.name}")
+    report = ImportReport(rows=count, good=len(good), bad=bad)
+    if bad and not skip_bad_rows:
+        return report
+    report.result = await indicators_repo.upsert_values(session, good)
+    report.imported = True
+    return report

@@ -1,0 +1,544 @@
+"""Digest cards: a unit's indicators against targets, and the county side by side.
+
+Compact by default (a headline, a table, up to two charts, pulse, items, next
+meeting: read in thirty seconds); "Show all" (Action.Execute) returns the expanded
+card, which replaces the same message. Every card stays under the message limit:
+the county view summarises off-target units and pages the unit table.
+Numbers and dates are formatted with Babel in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
+
+import cards.texts_digest  # noqa: F401  (merges the texts)
+from cards.base import Card, Element, card, execute, text, title
+from cards.chart import data_uri, line_chart
+from cards.texts import t
+from core.indicators import (
+    CHART_PERIODS,
+    CountyRow,
+    Direction,
+    Freshness,
+    Headline,
+    Period,
+    Row,
+    Status,
+    Trend,
+)
+from core.indicators import status as status_of
+
+LOCALES = {"sv": "sv_SE", "en": "en_GB"}
+COMPACT_ROWS = 10
+COMPACT_CHARTS = 2
+EXPANDED_CHARTS = 6
+COUNTY_OFF_INDICATORS = 8  # indicators listed with their off-target units
+COUNTY_OFF_UNITS = 6  # units named per indicator before "… and N more"
+UNITS_PAGE = 25
+
+EXPAND_VERB = "digest.expand"
+COUNTY_UNITS_VERB = "digest.county_units"
+
+
+# ---------------------------------------------------------------------------
+# Formatting
+
+
+def locale(lang: str) -> str:
+    return LOCALES.get(lang, "sv_SE")
+
+
+@cache
+def _symbols(lang: str) -> tuple[str, str, str]:
+    """Decimal sign, group separator and minus sign of the language, from Babel (CLDR)."""
+    loc = locale(lang)
+    return get_decimal_symbol(loc), get_group_symbol(loc), get_minus_sign_symbol(loc)
+
+
+def fmt_number(value: float | None, decimals: int, lang: str) -> str:
+    """`1 234,5` in Swedish, `1,234.5` in English. Python formats the digits (fast: a
+    county digest formats thousands of numbers); Babel supplies the locale's symbols."""
+    if value is None:
+        return "–"
+    decimal, group, minus = _symbols(lang)
+    text = f"{abs(value):,.{max(decimals, 0)}f}"
+    text = text.replace(",", "\x00").replace(".", decimal).replace("\x00", group)
+    return (minus if value < 0 and text.strip("0.,\u00a0\u202f ") else "") + text
+
+
+def fmt_value(value: float | None, decimals: int, unit: str, lang: str) -> str:
+    number = fmt_number(value, decimals, lang)
+    if value is None:
+        return number
+    if unit == "%":
+        return f"{number}\u00a0%"
+    return number
+
+
+def fmt_period(period: Period, lang: str) -> str:
+    if period.kind == "month":
+        return format_date(period.start, format="LLLL y", locale=locale(lang))
+    if period.kind == "quarter":
+        return f"{'Q' if lang == 'en' else 'kvartal '}{period.number} {period.year}"
+    return str(period.year)
+
+
+def fmt_date(day: date, lang: str) -> str:
+    return format_date(day, format="d MMMM y", locale=locale(lang))
+
+
+def fmt_when(when: datetime, lang: str) -> str:
+    return format_datetime(when, format="EEEE d MMMM HH:mm", locale=locale(lang))
+
+
+# ---------------------------------------------------------------------------
+# Inputs (plain data from the composer)
+
+
+@dataclass(frozen=True)
+class PulseSummary:
+    period: str
+    answers: int
+    threshold: int
+    score: float | None  # staff-rated collaboration, only when shown (anonymity)
+
+
+@dataclass(frozen=True)
+class ItemCounts:
+    open: int = 0
+    lifted_here: int = 0  # raised below, now waiting here
+    lifted_away: int = 0  # raised here, now handled above
+
+
+@dataclass(frozen=True)
+class UnitDigest:
+    unit_id: int
+    unit_name: str
+    rows: Sequence[Row]
+    headline: Headline
+    today: date
+    period_arg: str | None = None  # what was asked for, carried in the card's actions
+    pulse: PulseSummary | None = None
+    items: ItemCounts = field(default_factory=ItemCounts)
+    next_meeting: datetime | None = None
+    sources: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class CountyDigest:
+    unit_id: int
+    unit_name: str
+    rows: Sequence[CountyRow]
+    unit_names: Mapping[int, str]
+    unit_count: int
+    today: date
+    period_arg: str | None = None
+    waiting_items: Sequence[str] = ()  # titles of items waiting at county level
+    waiting_count: int = 0
+
+
+# ---------------------------------------------------------------------------
+# Pieces
+
+
+def _cell(value: str, *, weight: str | None = None, color: str | None = None) -> Element:
+    block = text(value, weight=weight, color=color)
+    block["size"] = "Small"
+    return {"type": "TableCell", "items": [block]}
+
+
+def _table(
+    widths: Sequence[int], header: Sequence[str], rows: Sequence[Sequence[Element]]
+) -> Element:
+    return {
+        "type": "Table",
+        "columns": [{"width": w} for w in widths],
+        "firstRowAsHeader": True,
+        "showGridLines": False,
+        "gridStyle": "accent",
+        "rows": [
+            {"type": "TableRow", "cells": [_cell(h, weight="Bolder") for h in header]},
+            *({"type": "TableRow", "cells": list(cells)} for cells in rows),
+        ],
+    }
+
+
+def trend_arrow(tr: Trend, direction: Direction) -> tuple[str, str | None]:
+    """(arrow, colour): the arrow shows where the value moves, the colour whether that is good."""
+    if tr is Trend.FLAT:
+        return "→", None
+    if tr is Trend.UNKNOWN:
+        return "–", None
+    rising = (tr is Trend.IMPROVING) == (direction is Direction.HIGHER)
+    return ("↑" if rising else "↓"), ("Good" if tr is Trend.IMPROVING else "Attention")
+
+
+def status_text(row: Row, lang: str) -> tuple[str, str | None]:
+    if row.freshness is Freshness.STALE and row.period is not None:
+        return t(lang, "digest.status.stale", period=row.period.label), "Warning"
+    if row.status is Status.ON:
+        return t(lang, "digest.status.on"), "Good"
+    if row.status is Status.OFF:
+        return t(lang, "digest.status.off"), "Attention"
+    return t(lang, f"digest.status.{row.status.value}"), None
+
+
+def _row_cells(row: Row, lang: str, *, with_period: bool) -> list[Element]:
+    d = row.defn
+    arrow, arrow_colour = trend_arrow(row.trend, d.direction)
+    status, status_colour = status_text(row, lang)
+    cells = [
+        _cell(d.name(lang)),
+        _cell(fmt_value(row.value, d.decimals, d.unit, lang), weight="Bolder"),
+        _cell(fmt_value(row.target, d.decimals, d.unit, lang)),
+        _cell(arrow, color=arrow_colour),
+        _cell(status, color=status_colour),
+    ]
+    if with_period:
+        cells.insert(2, _cell(row.period.label if row.period else "–"))
+    return cells
+
+
+def chart_block(row: Row, lang: str) -> list[Element]:
+    d = row.defn
+    first = row.reference.shift(-(CHART_PERIODS - 1))
+    by_period = dict(row.history)
+    span = [first.shift(i) for i in range(row.reference.ordinal - first.ordinal + 1)]
+    values = [by_period.get(p) for p in span]
+    png = line_chart(
+        values,
+        row.target,
+        higher_is_better=d.direction is Direction.HIGHER,
+        on_target=row.status is Status.ON,
+    )
+    value = fmt_value(row.value, d.decimals, d.unit, lang) + (
+        f" {d.unit}" if d.unit not in ("%", "") else ""
+    )
+    target = fmt_value(row.target, d.decimals, d.unit, lang)
+    return [
+        text(
+            t(
+                lang,
+                "digest.chart_caption",
+                name=d.name(lang),
+                value=value,
+                target=target,
+                periods=len(span),
+            ),
+            spacing="Small",
+        ),
+        {
+            "type": "Image",
+            "url": data_uri(png),
+            "altText": t(lang, "digest.chart_alt", name=d.name(lang), value=value, target=target),
+            "size": "Stretch",
+            "spacing": "None",
+        },
+    ]
+
+
+def _context_lines(d: UnitDigest, lang: str) -> list[Element]:
+    out: list[Element] = []
+    if d.pulse is not None:
+        line = t(lang, "digest.pulse", period=d.pulse.period, answers=d.pulse.answers)
+        if d.pulse.score is not None:
+            line += t(lang, "digest.pulse_score", score=fmt_number(d.pulse.score, 1, lang))
+        elif d.pulse.answers < d.pulse.threshold:
+            line += t(lang, "digest.pulse_hidden", threshold=d.pulse.threshold)
+        out.append(text(line, spacing="Medium"))
+    out.append(
+        text(
+            t(
+                lang,
+                "digest.items",
+                open=d.items.open,
+                lifted_here=d.items.lifted_here,
+                lifted_away=d.items.lifted_away,
+            ),
+            spacing="Small" if out else "Medium",
+        )
+    )
+    if d.next_meeting is not None:
+        out.append(
+            text(t(lang, "digest.meeting", when=fmt_when(d.next_meeting, lang)), spacing="Small")
+        )
+    else:
+        out.append(text(t(lang, "digest.no_meeting"), spacing="Small"))
+    return out
+
+
+def _period_shown(rows: Sequence[Row] | Sequence[CountyRow], lang: str) -> str:
+    refs = sorted(
+        {r.reference for r in rows}, key=lambda p: (p.kind != "month", p.kind != "quarter", p)
+    )
+    return ", ".join(fmt_period(p, lang) for p in refs[:3]) if refs else "–"
+
+
+# ---------------------------------------------------------------------------
+# Unit digest
+
+
+def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False) -> Card:
+    body: list[Element] = [
+        title(t(lang, "digest.title", unit=d.unit_name)),
+        text(
+            t(
+                lang,
+                "digest.subtitle",
+                period=_period_shown(d.rows, lang),
+                date=fmt_date(d.today, lang),
+            ),
+            subtle=True,
+            spacing="None",
+        ),
+    ]
+    if not d.rows:
+        body.append(text(t(lang, "digest.no_indicators")))
+        body.extend(_context_lines(d, lang))
+        return card(body)
+    h = d.headline
+    if h.measured:
+        colour = (
+            "Good" if h.on == h.measured else ("Warning" if h.on * 2 >= h.measured else "Attention")
+        )
+        body.append(
+            text(
+                t(lang, "digest.headline", on=h.on, total=h.measured),
+                size="ExtraLarge",
+                weight="Bolder",
+                color=colour,
+            )
+        )
+    else:
+        body.append(text(t(lang, "digest.headline_none"), size="Large", weight="Bolder"))
+    if h.stale or h.missing:
+        body.append(
+            text(
+                t(lang, "digest.not_current", stale=h.stale, missing=h.missing),
+                subtle=True,
+                spacing="None",
+            )
+        )
+    shown = list(d.rows) if expanded else list(d.rows)[:COMPACT_ROWS]
+    header = [
+        t(lang, f"digest.col.{c}") for c in ("indicator", "latest", "target", "trend", "status")
+    ]
+    widths = [4, 2, 2, 1, 3]
+    if expanded:
+        header.insert(2, t(lang, "digest.col.period"))
+        widths.insert(2, 2)
+    body.append(_table(widths, header, [_row_cells(r, lang, with_period=expanded) for r in shown]))
+    if len(d.rows) > len(shown):
+        body.append(
+            text(
+                t(lang, "digest.more_rows", count=len(d.rows) - len(shown)),
+                subtle=True,
+                spacing="Small",
+            )
+        )
+    off = [r for r in d.rows if r.status is Status.OFF and r.history]
+    if off:
+        body.append(text(t(lang, "digest.charts"), weight="Bolder", spacing="Medium"))
+        for r in off[: EXPANDED_CHARTS if expanded else COMPACT_CHARTS]:
+            body.extend(chart_block(r, lang))
+    body.extend(_context_lines(d, lang))
+    if d.sources:
+        sources = list(d.sources) if expanded else list(d.sources)[:3]
+        body.append(
+            text(
+                t(lang, "digest.sources", sources="; ".join(sources)),
+                subtle=True,
+                size="Small",
+                spacing="Medium",
+            )
+        )
+    data = {"unit_id": d.unit_id, "period": d.period_arg, "expanded": not expanded}
+    label = t(lang, "digest.show_less" if expanded else "digest.show_all")
+    return card(body, [execute(label, EXPAND_VERB, {"action": EXPAND_VERB, **data})])
+
+
+def headline_text(d: UnitDigest, lang: str) -> str:
+    h = d.headline
+    if not h.measured:
+        return t(lang, "digest.headline_none")
+    return t(lang, "digest.headline", on=h.on, total=h.measured)
+
+
+# ---------------------------------------------------------------------------
+# County digest
+
+
+def county_digest_card(d: CountyDigest, lang: str) -> Card:
+    measured = [r for r in d.rows if r.status in (Status.ON, Status.OFF)]
+    on = sum(1 for r in measured if r.status is Status.ON)
+    body: list[Element] = [
+        title(t(lang, "digest.county_title", unit=d.unit_name)),
+        text(
+            t(
+                lang,
+                "digest.subtitle",
+                period=_period_shown(d.rows, lang),
+                date=fmt_date(d.today, lang),
+            ),
+            subtle=True,
+            spacing="None",
+        ),
+    ]
+    if not d.rows:
+        body.append(text(t(lang, "digest.no_indicators")))
+        return card(body)
+    body.append(
+        text(
+            t(lang, "digest.county_headline", on=on, total=len(measured)),
+            size="ExtraLarge",
+            weight="Bolder",
+        )
+    )
+    header = [
+        t(lang, f"digest.col.{c}") for c in ("indicator", "county", "target", "trend", "units_on")
+    ]
+    rows = []
+    for r in d.rows:
+        dd = r.defn
+        arrow, colour = trend_arrow(r.trend, dd.direction)
+        value = fmt_value(r.rollup.value, dd.decimals, dd.unit, lang)
+        rows.append(
+            [
+                _cell(dd.name(lang)),
+                _cell(
+                    value, weight="Bolder", color="Attention" if r.status is Status.OFF else None
+                ),
+                _cell(fmt_value(r.target, dd.decimals, dd.unit, lang)),
+                _cell(arrow, color=colour),
+                _cell(
+                    f"{r.on}/{r.measured}" if r.measured else "–",
+                    color="Attention" if r.off_units else None,
+                ),
+            ]
+        )
+    body.append(_table([4, 2, 2, 1, 2], header, rows))
+    with_off = [r for r in d.rows if r.off_units]
+    for r in with_off[:COUNTY_OFF_INDICATORS]:
+        names = [
+            f"{d.unit_names.get(uid, '?')} {fmt_value(v, r.defn.decimals, r.defn.unit, lang)}"
+            for uid, v, _tgt in r.off_units[:COUNTY_OFF_UNITS]
+        ]
+        if len(r.off_units) > COUNTY_OFF_UNITS:
+            names.append(t(lang, "digest.and_more", count=len(r.off_units) - COUNTY_OFF_UNITS))
+        body.append(
+            text(
+                t(lang, "digest.county_off", name=r.defn.name(lang), units=" · ".join(names)),
+                color="Attention",
+                size="Small",
+                spacing="Small",
+            )
+        )
+    if len(with_off) > COUNTY_OFF_INDICATORS:
+        body.append(
+            text(
+                t(
+                    lang,
+                    "digest.county_more_indicators",
+                    count=len(with_off) - COUNTY_OFF_INDICATORS,
+                ),
+                subtle=True,
+                size="Small",
+            )
+        )
+    body.append(text(t(lang, "digest.county_items", count=d.waiting_count), spacing="Medium"))
+    if d.waiting_items:
+        shown = [f"- {title_[:100]}" for title_ in d.waiting_items[:5]]
+        if d.waiting_count > len(shown):
+            shown.append(t(lang, "digest.and_more", count=d.waiting_count - len(shown)))
+        body.append(text("\n".join(shown), size="Small", spacing="None"))
+    body.append(
+        {
+            "type": "Input.ChoiceSet",
+            "id": "indicator",
+            "label": t(lang, "digest.pick_indicator"),
+            "style": "compact",
+            "value": (with_off[0] if with_off else d.rows[0]).defn.key,
+            "choices": [{"title": r.defn.name(lang)[:80], "value": r.defn.key} for r in d.rows],
+        }
+    )
+    data = {"action": COUNTY_UNITS_VERB, "unit_id": d.unit_id, "period": d.period_arg, "page": 1}
+    return card(body, [execute(t(lang, "digest.show_units"), COUNTY_UNITS_VERB, data)])
+
+
+def county_units_card(
+    d: CountyDigest,
+    row: CountyRow,
+    unit_ids: Sequence[int],
+    targets: Mapping[int, float | None],
+    page: int,
+    lang: str,
+) -> Card:
+    """One indicator, the units side by side (a page at a time), off-target ones highlighted."""
+    dd = row.defn
+    ordered = sorted(unit_ids, key=lambda u: d.unit_names.get(u, ""))
+    pages = max(1, -(-len(ordered) // UNITS_PAGE))
+    page = min(max(1, page), pages)
+    chunk = ordered[(page - 1) * UNITS_PAGE : page * UNITS_PAGE]
+    rows = []
+    for uid in chunk:
+        value = row.unit_values.get(uid)
+        tgt = targets.get(uid, dd.target)
+        st = status_of(value, tgt, dd.direction)
+        colour = {Status.ON: "Good", Status.OFF: "Attention"}.get(st)
+        rows.append(
+            [
+                _cell(
+                    d.unit_names.get(uid, "?"),
+                    weight="Bolder" if st is Status.OFF else None,
+                    color=colour if st is Status.OFF else None,
+                ),
+                _cell(fmt_value(value, dd.decimals, dd.unit, lang), color=colour),
+                _cell(fmt_value(tgt, dd.decimals, dd.unit, lang)),
+                _cell(t(lang, f"digest.status.{st.value}"), color=colour),
+            ]
+        )
+    header = [t(lang, f"digest.col.{c}") for c in ("unit", "value", "target", "status")]
+    body: list[Element] = [
+        title(
+            t(
+                lang,
+                "digest.units_title",
+                name=dd.name(lang),
+                period=fmt_period(row.reference, lang),
+            )
+        ),
+        text(t(lang, "digest.page", page=page, pages=pages), subtle=True, spacing="None"),
+        _table([4, 2, 2, 3], header, rows),
+    ]
+    base = {"unit_id": d.unit_id, "period": d.period_arg, "indicator": dd.key}
+    actions: list[Element] = []
+    if page > 1:
+        actions.append(
+            execute(
+                t(lang, "digest.previous"),
+                COUNTY_UNITS_VERB,
+                {"action": COUNTY_UNITS_VERB, **base, "page": page - 1},
+            )
+        )
+    if page < pages:
+        actions.append(
+            execute(
+                t(lang, "digest.next"),
+                COUNTY_UNITS_VERB,
+                {"action": COUNTY_UNITS_VERB, **base, "page": page + 1},
+            )
+        )
+    actions.append(
+        execute(
+            t(lang, "digest.back"),
+            EXPAND_VERB,
+            {"action": EXPAND_VERB, "unit_id": d.unit_id, "period": d.period_arg, "county": True},
+        )
+    )
+    return card(body, actions)

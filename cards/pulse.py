@@ -1,0 +1,240 @@
+"""Pulse cards: the answer form, a person's own view, closed, and results."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cards.base import Card, Element, card, execute, facts, heading, submit, text, title
+from cards.texts import TEXTS, t
+from cards.texts_pulse import PULSE_TEXTS
+from core.pulse import INPUT_PREFIX, Kind, Question, Results, Template
+
+TEXTS.update(PULSE_TEXTS)
+
+ANSWER = "pulse.answer"
+EDIT = "pulse.edit"
+REFRESH = "pulse.refresh"
+
+
+def _data(action: str, ref: str) -> dict[str, Any]:
+    return {"action": action, "pulse": ref}
+
+
+def _execute_with_fallback(label: str, verb: str, ref: str) -> Element:
+    """Action.Execute (Universal Actions); clients without it fall back to Action.Submit."""
+    el = execute(label, verb, _data(verb, ref), style="positive")
+    el["fallback"] = submit(label, _data(verb, ref), style="positive")
+    return el
+
+
+def _likert_choices(lang: str, q: Question) -> list[dict[str, str]]:
+    low = q.low.get(lang) or q.low.get("sv", "")
+    high = q.high.get(lang) or q.high.get("sv", "")
+    out = []
+    for i in range(1, 6):
+        label = f"{i} – {low}" if i == 1 else f"{i} – {high}" if i == 5 else str(i)
+        out.append({"title": label, "value": str(i)})
+    return out
+
+
+def _input(lang: str, q: Question, value: object = None) -> Element:
+    el: Element
+    if q.kind is Kind.TEXT:
+        el = {
+            "type": "Input.Text",
+            "isMultiline": True,
+            "maxLength": 500,
+            "placeholder": t(lang, "pulse.text_placeholder"),
+        }
+    else:
+        if q.kind is Kind.LIKERT:
+            choices = _likert_choices(lang, q)
+        elif q.kind is Kind.YESNO:
+            choices = [
+                {"title": t(lang, "pulse.yes"), "value": "yes"},
+                {"title": t(lang, "pulse.no"), "value": "no"},
+            ]
+        else:
+            choices = [
+                {"title": o.label.get(lang) or o.label["sv"], "value": o.id} for o in q.options
+            ]
+        el = {"type": "Input.ChoiceSet", "style": "expanded", "choices": choices}
+    el["id"] = INPUT_PREFIX + q.id
+    el["label"] = q.label(lang)
+    if q.required:
+        el["isRequired"] = True
+        el["errorMessage"] = t(lang, "pulse.required")
+    if value is not None:
+        el["value"] = str(value)
+    return el
+
+
+def _refresh(ref: str, user_ids: Sequence[str]) -> dict[str, Any]:
+    return {
+        "action": {"type": "Action.Execute", "verb": REFRESH, "data": _data(REFRESH, ref)},
+        "userIds": list(user_ids),
+    }
+
+
+def pulse_card(
+    lang: str,
+    ref: str,
+    template: Template,
+    *,
+    closes: str,
+    threshold: int,
+    values: Mapping[str, Any] | None = None,
+    error: str | None = None,
+    user_id: str | None = None,
+) -> Card:
+    """The answer form. Shared (blank, no refresh) or, with `user_id`, one person's view."""
+    values = values or {}
+    body: list[Element] = [title(template.name.get(lang) or template.name["sv"])]
+    if error:
+        body.append(text(error, color="Attention", weight="Bolder"))
+    body += [_input(lang, q, values.get(q.id)) for q in template.questions]
+    body.append(text(t(lang, "pulse.closes", when=closes), subtle=True, spacing="Medium"))
+    body.append(text(t(lang, "pulse.anonymous", threshold=threshold), subtle=True, size="Small"))
+    label = t(lang, "pulse.save_change" if values else "pulse.send")
+    out = card(body, [_execute_with_fallback(label, ANSWER, ref)])
+    if user_id:
+        out["refresh"] = _refresh(ref, [user_id])
+    return out
+
+
+def summary(lang: str, template: Template, values: Mapping[str, Any]) -> str:
+    """ "4 · Ja · ”text”" — the person's own answer, short."""
+    parts: list[str] = []
+    for q in template.questions:
+        v = values.get(q.id)
+        if v is None:
+            continue
+        if q.kind is Kind.YESNO:
+            parts.append(t(lang, "pulse.yes" if v == "yes" else "pulse.no"))
+        elif q.kind is Kind.CHOICE:
+            opt = next((o for o in q.options if o.id == v), None)
+            parts.append(opt.label.get(lang, opt.label["sv"]) if opt else str(v))
+        elif q.kind is Kind.TEXT:
+            short = str(v) if len(str(v)) <= 60 else str(v)[:57] + "…"
+            parts.append(f"”{short}”")
+        else:
+            parts.append(str(v))
+    return " · ".join(parts)
+
+
+def answered_card(
+    lang: str,
+    ref: str,
+    template: Template,
+    values: Mapping[str, Any],
+    *,
+    closes: str,
+    user_id: str | None,
+) -> Card:
+    """What the person who answered sees: "Du svarade 4 — ändra". Only sent to them
+    (the invoke response), with a refresh limited to their own id."""
+    body = [
+        title(template.name.get(lang) or template.name["sv"]),
+        text(
+            t(lang, "pulse.you_answered", summary=summary(lang, template, values)), weight="Bolder"
+        ),
+        text(t(lang, "pulse.you_answered_hint", when=closes), subtle=True),
+    ]
+    change = execute(t(lang, "pulse.change"), EDIT, _data(EDIT, ref))
+    out = card(body, [change])
+    if user_id:
+        out["refresh"] = _refresh(ref, [user_id])
+    return out
+
+
+def closed_card(
+    lang: str, template: Template, *, when: str, answers: int, shown: bool, threshold: int
+) -> Card:
+    name = template.name.get(lang) or template.name["sv"]
+    body = [
+        title(t(lang, "pulse.closed_title", name=name)),
+        text(t(lang, "pulse.closed_body", when=when, answers=answers)),
+        text(
+            t(lang, "pulse.closed_where")
+            if shown
+            else t(lang, "pulse.closed_too_few", threshold=threshold)
+        ),
+    ]
+    return card(body)
+
+
+def _fmt(lang: str, value: float) -> str:
+    s = f"{value:.1f}"
+    return s.replace(".", ",") if lang == "sv" else s
+
+
+def results_card(
+    lang: str,
+    template: Template,
+    results: Results,
+    *,
+    unit: str,
+    period: str,
+    rollup: Sequence[tuple[str, float | None]] = (),
+    rollup_period: str | None = None,
+) -> Card:
+    name = template.name.get(lang) or template.name["sv"]
+    body: list[Element] = [title(t(lang, "pulse.results_title", name=name, unit=unit))]
+    rows = [(t(lang, "pulse.results_period"), period)]
+    rows.append((t(lang, "pulse.results_answers"), str(results.answers)))
+    if results.shown and results.response_rate is not None and results.members:
+        rate = round(100 * results.response_rate)
+        rows.append(
+            (
+                t(lang, "pulse.results_rate"),
+                t(lang, "pulse.results_rate_value", rate=rate, members=results.members),
+            )
+        )
+    body.append(facts(rows))
+    if not results.shown:
+        body.append(
+            text(
+                t(
+                    lang,
+                    "pulse.results_hidden",
+                    answers=results.answers,
+                    threshold=results.threshold,
+                ),
+                color="Warning",
+            )
+        )
+    for qr in results.questions:
+        body.append(heading(qr.question.label(lang)))
+        q = qr.question
+        if q.kind is Kind.TEXT:
+            body.append(
+                text(t(lang, "pulse.results_texts"), subtle=True)
+                if qr.texts
+                else text(t(lang, "pulse.results_no_texts"), subtle=True)
+            )
+            body += [text(f"“{x}”") for x in qr.texts]
+            continue
+        if q.kind is Kind.LIKERT and qr.mean is not None:
+            body.append(
+                text(t(lang, "pulse.results_mean", mean=_fmt(lang, qr.mean)), weight="Bolder")
+            )
+        labels = _value_labels(lang, q)
+        body.append(facts([(labels.get(k, k), _bar(n, qr.answered)) for k, n in qr.counts.items()]))
+    if rollup:
+        body.append(heading(rollup_period or ""))
+        body.append(facts([(u, _fmt(lang, v) if v is not None else "–") for u, v in rollup]))
+    return card(body)
+
+
+def _value_labels(lang: str, q: Question) -> dict[str, str]:
+    if q.kind is Kind.LIKERT:
+        return {c["value"]: c["title"] for c in _likert_choices(lang, q)}
+    if q.kind is Kind.YESNO:
+        return {"yes": t(lang, "pulse.yes"), "no": t(lang, "pulse.no")}
+    return {o.id: o.label.get(lang) or o.label["sv"] for o in q.options}
+
+
+def _bar(n: int, total: int) -> str:
+    share = n / total if total else 0.0
+    return f"{'█' * round(10 * share)}{'░' * (10 - round(10 * share))} {n}"

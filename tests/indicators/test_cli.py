@@ -1,0 +1,63 @@
+"""`samverkan indicators define/import/schedule` through the real Typer app (SQLite file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import bot.cli_indicators  # registers `indicators` on the app
+import bot.cli_org  # noqa: F401
+from bot.cli_common import app
+from tests.conftest import create_schema
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture
+def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cli.db"
+    create_schema(f"sqlite+aiosqlite:///{path}")  # no migration for these tables yet
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.chdir(tmp_path)
+    return path
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_example_definitions_load_against_the_jamtland_org(db_file: Path, tmp_path: Path) -> None:
+    assert invoke("org", "load", str(EXAMPLES / "jamtland.yaml"))[0] == 0
+    code, out, err = invoke("indicators", "define", str(EXAMPLES / "indicators.yaml"))
+    assert code == 0, err
+    assert "7 indicators: 7 created" in out and "1 unit targets" in out
+    code, out, _ = invoke("indicators", "define", str(EXAMPLES / "indicators.yaml"))
+    assert "0 created, 0 updated, 7 unchanged" in out
+
+    csv = tmp_path / "v.csv"
+    csv.write_text(
+        "indikator;enhet;period;värde\nsip_genomforda;Krokom;2026 Q1;3,8\nsip_genomforda;Nowhere;2026 Q1;1\n",
+        encoding="utf-8",
+    )
+    code, _, err = invoke("indicators", "import", str(csv))
+    assert code == 1 and "row 3: unknown unit 'Nowhere'" in err and "nothing was imported" in err
+    code, out, err = invoke("indicators", "import", str(csv), "--skip-bad-rows")
+    assert code == 0 and "1 new" in out and "row 3" in err
+    code, out, _ = invoke("indicators", "import", str(csv), "--skip-bad-rows")
+    assert "0 new, 0 changed, 1 unchanged" in out
+
+    code, out, _ = invoke("indicators", "schedule")
+    assert code == 0 and "digest schedules active" in out
+
+
+def test_bad_definitions_are_listed_with_their_path(db_file: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "indicators:\n  - {id: x, name: {sv: X}, direction: sideways, period: month}\n",
+        encoding="utf-8",
+    )
+    code, _, err = invoke("indicators", "define", str(bad))
+    assert code == 1 and "indicators[0].direction" in err and "nothing was changed" in err

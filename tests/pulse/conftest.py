@@ -1,0 +1,3 @@
+"""The bot's HTTP fixtures, shared with tests/bot."""
+
+from tests.bot.conftest import connector, harness, secured  # noqa: F401

@@ -1,0 +1,112 @@
+"""Scheduled pulses: open by cadence, remind, close by the sweep — outbox rows, once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from scheduler import pulse as service
+from storage import pulse_repo
+from storage.db import Database
+from storage.models import OutboxMessage, Schedule
+from storage.pulse_models import Pulse
+from tests.scheduler.support import unit_with_channel
+
+ZONE = ZoneInfo("Europe/Stockholm")
+CONFIG = service.PulseConfig(secret="k" * 40, zone=ZONE, lang="sv")
+MONDAY = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # first Monday of November, 09:00 local
+
+
+async def _outbox(db: Database) -> dict[str, OutboxMessage]:
+    async with db.session() as s:
+        rows = (await s.execute(select(OutboxMessage))).scalars().all()
+    return {r.idempotency_key: r for r in rows}
+
+
+async def test_open_remind_close_through_the_outbox(db: Database) -> None:
+    async with db.session() as s:
+        unit = await unit_with_channel(s, "Krokom")
+        await service.ensure_schedules(s, unit)
+        assert unit.id is not None
+        unit_id = unit.id
+    async with db.session() as s:
+        kinds = {r.key: r.kind for r in (await s.execute(select(Schedule))).scalars().all()}
+    assert kinds == {f"pulse_open:unit:{unit_id}": "pulse_open", service.SWEEP_KEY: "pulse_close"}
+
+    # Two fires of the same occurrence (two instances): one pulse, one card row.
+    async def fire() -> None:
+        async with db.session() as s:
+            await service.open_scheduled(s, unit_id, MONDAY, CONFIG)
+
+    await fire()
+    await fire()
+    async with db.session() as s:
+        [pulse] = (await s.execute(select(Pulse))).scalars().all()
+    assert pulse.opened_by == "schedule" and pulse.sealed_key is not None
+    # Five working days from Monday 2 November: closes Friday 6 November 16:00.
+    assert pulse.closes_at.astimezone(ZONE) == datetime(2026, 11, 6, 16, 0, tzinfo=ZONE)
+    rows = await _outbox(db)
+    assert list(rows) == [pulse.card_key]
+
+    async with db.session() as s:
+        await pulse_repo.save_answer(s, pulse, CONFIG.secret or "", "user-1", {"collab": 4})
+
+    # The day before closing, 09:00: the reminder, once.
+    thursday = datetime(2026, 11, 5, 8, 5, tzinfo=UTC)
+    for _ in range(2):
+        async with db.session() as s:
+            assert await service.sweep(s, thursday, CONFIG) == 0
+    rows = await _outbox(db)
+    assert f"pulse:{pulse.ref}:reminder" in rows and len(rows) == 2
+
+    # After closing time: closed, key erased, the card updated (once).
+    after = datetime(2026, 11, 6, 15, 10, tzinfo=UTC)
+
+    async def sweep() -> int:
+        async with db.session() as s:
+            return await service.sweep(s, after, CONFIG)
+
+    closed = await asyncio.gather(sweep(), sweep())
+    assert sorted(closed) == [0, 1]
+    async with db.session() as s:
+        done = await s.get(Pulse, pulse.id)
+    assert done is not None and done.sealed_key is None and done.answer_count == 1
+    rows = await _outbox(db)
+    update = rows[f"pulse:{pulse.ref}:closed"]
+    assert update.operation == "update" and update.updates_key == pulse.card_key
+    assert "stängd" in str(update.payload)
+    assert f"pulse:{pulse.ref}:results" not in rows  # 1 answer: nothing to show
+
+
+async def test_indicator_values_only_for_finished_periods(db: Database) -> None:
+    async with db.session() as s:
+        unit = await unit_with_channel(s, "Östersund")
+        assert unit.id is not None
+        unit_id = unit.id
+    async with db.session() as s:
+        pulse = await service.open_scheduled(s, unit_id, MONDAY, CONFIG)
+        assert pulse is not None and pulse.id is not None
+        for i in range(5):
+            await pulse_repo.save_answer(s, pulse, "k" * 40, f"u{i}", {"collab": 2 + i % 3})
+    async with db.session() as s:
+        during = await pulse_repo.pulse_indicator_values(
+            s, "2026-11", now=MONDAY + timedelta(days=40)
+        )
+        assert during == []  # a pulse of the period is still open
+        await pulse_repo.close_pulse(s, pulse.id, MONDAY + timedelta(days=4))
+    async with db.session() as s:
+        early = await pulse_repo.pulse_indicator_values(
+            s, "2026-11", now=MONDAY + timedelta(days=5)
+        )
+        final = await pulse_repo.pulse_indicator_values(
+            s, "2026-11", now=MONDAY + timedelta(days=40)
+        )
+        quarter = await pulse_repo.pulse_indicator_values(
+            s, "2026-Q4", now=datetime(2027, 1, 2, tzinfo=UTC)
+        )
+    assert early == []  # the month has not ended
+    assert final == [(unit_id, "2026-11", 2.8)]
+    assert quarter == [(unit_id, "2026-Q4", 2.8)]
