@@ -22,17 +22,23 @@ async def provision_org(session: AsyncSession, now: datetime, lang: str = "sv") 
     await meetings_repo.sync_all(session, now, lang)
     await meetings_repo.ensure_sync_schedule(session)
     bound = (
-        await session.execute(
-            select(Unit)
-            .join(ChannelBinding, col(ChannelBinding.unit_id) == col(Unit.id))
-            .where(col(ChannelBinding.active).is_(True), col(Unit.archived_at).is_(None))
+        (
+            await session.execute(
+                select(Unit)
+                .join(ChannelBinding, col(ChannelBinding.unit_id) == col(Unit.id))
+                .where(col(ChannelBinding.active).is_(True), col(Unit.archived_at).is_(None))
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for unit in bound:
         await pulse.ensure_schedules(session, unit)
 
 
-async def on_channel_bound(session: AsyncSession, unit: Unit, now: datetime, lang: str = "sv") -> int:
+async def on_channel_bound(
+    session: AsyncSession, unit: Unit, now: datetime, lang: str = "sv"
+) -> int:
     """A unit got a channel: start its pulses and deliver escalations that waited for it."""
     assert unit.id is not None
     await pulse.ensure_schedules(session, unit)

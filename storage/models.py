@@ -187,6 +187,8 @@ class ScheduleRun(SQLModel, table=True):
     occurrence_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     status: str = Field(max_length=10)  # fired | missed
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 from storage import indicator_models as indicator_models  # noqa: E402
 from storage import item_models as item_models  # noqa: E402
 from storage import meeting_models as meeting_models  # noqa: E402

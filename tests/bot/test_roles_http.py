@@ -9,7 +9,11 @@ from tests.bot.conftest import BotHarness, add_units
 from tests.fakes.issuer import LocalIssuer
 from tests.teams import TeamsUser, new_channel
 
-COUNTY = {"Regionens samverkansråd": None, "Östersund": "Regionens samverkansråd", "Krokom": "Regionens samverkansråd"}
+COUNTY = {
+    "Regionens samverkansråd": None,
+    "Östersund": "Regionens samverkansråd",
+    "Krokom": "Regionens samverkansråd",
+}
 COORDINATOR = TeamsUser(name="Sara Samordnare", upn="sara.samordnare@example.se")
 STAFF = TeamsUser(name="Nils Sjuksköterska", upn="nils@example.se")
 REGION_COORDINATOR = TeamsUser(name="Rut Region", upn="rut.region@example.se")
@@ -33,13 +37,18 @@ async def test_staff_is_refused_and_told_who_can(secured: tuple[BotHarness, Loca
     await add_units(harness.db, COUNTY, [("Östersund", COORDINATOR.upn, "coordinator")])
     _members(harness)
     channel = new_channel()
-    assert await harness.say(harness.teams.channel_message(channel, STAFF, "setup Östersund")) in (200, 202)
+    assert await harness.say(harness.teams.channel_message(channel, STAFF, "setup Östersund")) in (
+        200,
+        202,
+    )
     refusal = await harness.connector.wait_for(lambda p: "samordnare" in p.text)
     assert COORDINATOR.upn in refusal.text
     assert await _bindings(harness) == []
 
 
-async def test_coordinator_named_by_upn_in_the_org_may_bind(secured: tuple[BotHarness, LocalIssuer]) -> None:
+async def test_coordinator_named_by_upn_in_the_org_may_bind(
+    secured: tuple[BotHarness, LocalIssuer],
+) -> None:
     harness, _ = secured
     ids = await add_units(harness.db, COUNTY, [("Östersund", COORDINATOR.upn, "coordinator")])
     _members(harness)
@@ -58,16 +67,26 @@ async def test_coordinator_named_by_upn_in_the_org_may_bind(secured: tuple[BotHa
     assert await _bindings(harness) == [ids["Östersund"]]
 
 
-async def test_coordinator_of_a_parent_unit_may_bind_units_below(secured: tuple[BotHarness, LocalIssuer]) -> None:
+async def test_coordinator_of_a_parent_unit_may_bind_units_below(
+    secured: tuple[BotHarness, LocalIssuer],
+) -> None:
     harness, _ = secured
-    ids = await add_units(harness.db, COUNTY, [("Regionens samverkansråd", REGION_COORDINATOR.aad_object_id, "coordinator")])
+    ids = await add_units(
+        harness.db,
+        COUNTY,
+        [("Regionens samverkansråd", REGION_COORDINATOR.aad_object_id, "coordinator")],
+    )
     _members(harness)
-    await harness.say(harness.teams.channel_message(new_channel(), REGION_COORDINATOR, "setup Krokom"))
+    await harness.say(
+        harness.teams.channel_message(new_channel(), REGION_COORDINATOR, "setup Krokom")
+    )
     await harness.connector.wait_for(lambda p: "Klart" in p.text)
     assert await _bindings(harness) == [ids["Krokom"]]
 
 
-async def test_configured_admin_may_bind_any_unit_and_sees_setup_in_help(secured: tuple[BotHarness, LocalIssuer]) -> None:
+async def test_configured_admin_may_bind_any_unit_and_sees_setup_in_help(
+    secured: tuple[BotHarness, LocalIssuer],
+) -> None:
     harness, _ = secured
     assert harness.settings is not None
     harness.settings.admins = [STAFF.upn]

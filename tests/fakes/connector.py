@@ -18,7 +18,12 @@ from typing import Any
 
 from aiohttp import web
 
-CONVERSATION_LIMITS: tuple[tuple[int, float], ...] = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
+CONVERSATION_LIMITS: tuple[tuple[int, float], ...] = (
+    (7, 1.0),
+    (8, 2.0),
+    (60, 30.0),
+    (1800, 3600.0),
+)
 
 
 @dataclass
@@ -112,7 +117,9 @@ class FakeConnector:
                     return p
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"no matching activity within {timeout}s; got {[p.activity for p in self.posted][-5:]}")
+                raise AssertionError(
+                    f"no matching activity within {timeout}s; got {[p.activity for p in self.posted][-5:]}"
+                )
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), remaining)
@@ -155,12 +162,16 @@ class FakeConnector:
         if self.delay:
             await asyncio.sleep(self.delay)
         if cid in self.forbidden:
-            return _error(403, self.forbidden[cid], "The bot is not part of the conversation roster.")
+            return _error(
+                403, self.forbidden[cid], "The bot is not part of the conversation roster."
+            )
         fault = self._fault_for(cid)
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            headers = (
+                {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            )
             if fault.status < 400:
                 return None
             return _error(fault.status, fault.code or "InjectedFault", "injected", headers)
@@ -177,7 +188,9 @@ class FakeConnector:
             return refused
         body = await request.json()
         aid = f"act-{next(self._ids)}"
-        posted = Posted(id=aid, conversation_id=cid, activity=body, reply_to=request.match_info.get("reply_to"))
+        posted = Posted(
+            id=aid, conversation_id=cid, activity=body, reply_to=request.match_info.get("reply_to")
+        )
         self.posted.append(posted)
         self.by_id[aid] = posted
         self._changed.set()
@@ -224,5 +237,9 @@ class FakeConnector:
         return web.json_response(body)
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=headers)
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.json_response(
+        {"error": {"code": code, "message": message}}, status=status, headers=headers
+    )

@@ -85,8 +85,12 @@ def test_menus_offer_only_commands_the_bot_understands_in_that_scope(tmp_path: P
         for scope in command_list["scopes"]:
             for command in command_list["commands"]:
                 entry = router.commands.get(command["title"])
-                assert entry is not None, f"{command['title']} is in the {scope} menu but not a command"
-                assert scope_names[scope] in entry.spec.scopes, f"{command['title']} does not work in {scope}"
+                assert entry is not None, (
+                    f"{command['title']} is in the {scope} menu but not a command"
+                )
+                assert scope_names[scope] in entry.spec.scopes, (
+                    f"{command['title']} does not work in {scope}"
+                )
 
 
 def test_localization_is_packaged_and_valid(tmp_path: Path, schemas: Path) -> None:

@@ -59,7 +59,9 @@ def _diff(url: str) -> list[object]:
 
 def test_migrations_match_models_and_downgrade_cleanly(empty_url: str) -> None:
     upgrade(empty_url)
-    assert _diff(empty_url) == [], "models changed without a migration: run alembic revision --autogenerate"
+    assert _diff(empty_url) == [], (
+        "models changed without a migration: run alembic revision --autogenerate"
+    )
     upgrade(empty_url)  # a second upgrade is a no-op
     downgrade(empty_url, "base")
     upgrade(empty_url)
