@@ -13,6 +13,7 @@ from bot.settings import ConfigError
 PLAYGROUND_HINT = """\
 Samverkan is running in anonymous local mode on http://{host}:{port}/api/messages
 Chat with it through Microsoft 365 Agents Playground (a local Teams client):
+    npm ci --prefix tests/e2e    # once
     npx --prefix tests/e2e agentsplayground -e http://{host}:{port}/api/messages -c msteams
 (or `npm install -g @microsoft/m365agentsplayground` and run `agentsplayground`).
 """

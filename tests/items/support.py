@@ -22,6 +22,7 @@ from storage.item_models import Item, ItemEvent
 from storage.models import OutboxMessage, Unit
 from storage.org_repo import sync_org
 from tests.bot.conftest import BotHarness, local_settings, user
+from tests.fakes.tokens import FakeTokenProvider
 from tests.teams import Channel, TeamsUser, new_channel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,8 +48,9 @@ async def load_org(db: Database) -> dict[str, int]:
 
 async def bind(h: BotHarness, unit: str, who: TeamsUser | None = None) -> Channel:
     channel = new_channel(f"{unit} samverkan")
-    await h.post(h.teams.install_in_team(channel, who or user()))
-    await h.post(h.teams.channel_message(channel, who or user(), f"setup {unit}"))
+    # `say` carries a Bot Framework token when the harness has JWT on (`secured`).
+    await h.say(h.teams.install_in_team(channel, who or user()))
+    await h.say(h.teams.channel_message(channel, who or user(), f"setup {unit}"))
     await h.connector.wait_for(
         lambda p: p.conversation_id.startswith(channel.conversation_id) and "Klart" in p.text
     )
@@ -75,7 +77,9 @@ async def deliver(h: BotHarness) -> Delivered:
             .scalars()
             .all()
         )
-    dispatcher = build_dispatcher(settings, db, poll_seconds=0.05)
+    # With credentials (`secured`), outgoing tokens come from the fake provider, never Entra.
+    provider = FakeTokenProvider if settings.client_id else None
+    dispatcher = build_dispatcher(settings, db, poll_seconds=0.05, provider_factory=provider)
     await dispatcher.start()
     try:
         for _ in range(200):
