@@ -38,6 +38,8 @@ def serve(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # APScheduler logs every job it adds at INFO; our scheduler logs one summary line.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from bot.runtime import create_app
 
     if settings.anonymous:
