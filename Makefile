@@ -35,7 +35,9 @@ run: $(STAMP)
 test: $(STAMP) node
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	# The PostgreSQL restart test runs alone, first: it restarts the shared server.
+	$(BIN)/pytest -q -m pg_restart tests/resilience/test_pg_restart.py
+	$(BIN)/pytest -q -m "not pg_restart"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,6 +8,8 @@ an exception, so Teams never gets a 500 for something a person typed.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from microsoft_agents.hosting.core import TurnContext
@@ -15,6 +17,7 @@ from microsoft_agents.hosting.core import TurnContext
 from bot.handlers import lifecycle
 from bot.router import Router
 from bot.turn import Services, Turn
+from core.command_limit import CommandLimiter, Verdict
 from core.commands import clean_text
 from storage import channels_repo
 
@@ -24,10 +27,22 @@ ACTION_KEY = "action"
 
 
 class SamverkanAgent:
-    def __init__(self, router: Router, services: Services) -> None:
+    def __init__(
+        self,
+        router: Router,
+        services: Services,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.router = router
         self.services = services
         self.table = services.commands
+        settings = services.settings
+        self.limiter = CommandLimiter(
+            per_minute=settings.command_rate_per_minute, burst=settings.command_burst
+        )
+        self._clock = clock
+        self._last_prune = clock()
 
     async def on_turn(self, context: TurnContext) -> None:
         turn = Turn(context, self.services)
@@ -78,6 +93,8 @@ class SamverkanAgent:
         self.services.metrics.inc(
             "samverkan_commands_total", command=parsed.name if parsed.known else "unknown"
         )
+        if not await self._admit(turn):
+            return
         if not parsed.known:
             await lifecycle.unknown_command(turn, parsed.name, list(parsed.suggestions))
             return
@@ -95,7 +112,24 @@ class SamverkanAgent:
         verb = action.get("verb") or data.get(ACTION_KEY)
         await self._action(turn, str(verb or ""), data)
 
+    async def _admit(self, turn: Turn) -> bool:
+        """Per-person rate limit on commands and card actions; a refusal changes nothing."""
+        key = turn.user_id or turn.user_channel_id or ""
+        now = self._clock()
+        if now - self._last_prune > 300:
+            self.limiter.prune(now)
+            self._last_prune = now
+        verdict = self.limiter.check(key.lower(), now)
+        if verdict is Verdict.ALLOW:
+            return True
+        self.services.metrics.inc("samverkan_ratelimited_total")
+        if verdict is Verdict.REFUSE_AND_TELL:
+            await turn.send_text(turn.text("ratelimited"))
+        return False
+
     async def _action(self, turn: Turn, name: str, data: dict[str, Any]) -> None:
+        if not await self._admit(turn):
+            return
         handler = self.router.actions.get(name)
         self.services.metrics.inc(
             "samverkan_card_actions_total", action=name if handler else "unknown"

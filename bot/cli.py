@@ -1,8 +1,9 @@
-"""The `samverkan` command line. Sub-commands live in bot/cli_*.py, one file each."""
+"""The `samverkan` command line. Sub-commands live in bot/cli_*.py, one file each;
+importing a module registers its commands on `app`."""
 
 from __future__ import annotations
 
-from bot import (
+from bot import (  # noqa: F401
     cli_db,
     cli_indicators,
     cli_items,
@@ -10,23 +11,11 @@ from bot import (
     cli_meetings,
     cli_org,
     cli_outbox,
+    cli_privacy,
     cli_schedules,
     cli_serve,
 )
 from bot.cli_common import app
-
-# Importing a cli_* module registers its commands on `app`.
-COMMAND_MODULES = (
-    cli_db,
-    cli_indicators,
-    cli_items,
-    cli_manifest,
-    cli_meetings,
-    cli_org,
-    cli_outbox,
-    cli_schedules,
-    cli_serve,
-)
 
 
 def main() -> None:

@@ -37,6 +37,7 @@ from microsoft_agents.hosting.core import (
     RestChannelServiceClientFactory,
     TurnContext,
 )
+from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from microsoft_agents.hosting.core.connector.client import UserTokenClient
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from pydantic import ValidationError
@@ -160,9 +161,10 @@ class SharedSessionClientFactory(RestChannelServiceClientFactory):
 class AdapterSender:
     """Sends through the SDK's proactive path with the stored ConversationReference."""
 
-    def __init__(self, adapter: CloudAdapter, app_id: str | None) -> None:
+    def __init__(self, adapter: CloudAdapter, app_id: str | None, locale: str = "sv-SE") -> None:
         self.adapter = adapter
         self.app_id = app_id
+        self.locale = locale
 
     async def deliver(self, job: Job, before_send: BeforeSend) -> str | None:
         reference = ConversationReference.model_validate(job.reference)
@@ -175,6 +177,9 @@ class AdapterSender:
         if job.operation == "send":  # a new post: no id of its own, not a reply
             payload = {k: v for k, v in payload.items() if k not in ("id", "replyToId")}
         activity = Activity.model_validate(payload)
+        # A reference taken from an install event often has no locale; the SDK would then
+        # send `"locale": null`, which clients may refuse. Say the bot's own language.
+        activity.locale = activity.locale or reference.locale or self.locale
         outcome: dict[str, Any] = {}
 
         async def callback(ctx: TurnContext) -> None:
@@ -186,7 +191,16 @@ class AdapterSender:
                     await ctx.update_activity(activity)
                     outcome["id"] = job.target_activity_id
                 else:
-                    response = await ctx.send_activity(activity)
+                    # Straight to the SDK's connector client rather than ctx.send_activity,
+                    # which sets `"id": null` on the new post; some clients refuse that.
+                    outgoing = TurnContext.apply_conversation_reference(
+                        activity, ctx.activity.get_conversation_reference()
+                    )
+                    client = ctx.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
+                    assert client is not None and outgoing.conversation is not None
+                    response = await client.conversations.send_to_conversation(
+                        outgoing.conversation.id, outgoing
+                    )
                     outcome["id"] = response.id if response else None
             except Exception as exc:
                 outcome["error"] = exc
@@ -225,7 +239,8 @@ def build_sender(
         if factory is not None:
             await factory.close()
 
-    return AdapterSender(adapter, settings.client_id), close
+    locale = "sv-SE" if settings.language == "sv" else "en-US"
+    return AdapterSender(adapter, settings.client_id, locale), close
 
 
 # -- the dispatcher -------------------------------------------------------------------------

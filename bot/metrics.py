@@ -25,6 +25,10 @@ class Metrics:
     def value(self, name: str, **labels: str) -> float:
         return self._counters.get(name, {}).get(tuple(sorted(labels.items())), 0.0)
 
+    def total(self, name: str) -> float:
+        """The counter summed over every label set."""
+        return sum(self._counters.get(name, {}).values())
+
     def add_gauges(self, fn: GaugeFn) -> None:
         """A coroutine returning {metric_name: value}, evaluated at scrape time."""
         self._gauges.append(fn)

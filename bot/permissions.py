@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.graph import GraphDirectory
 from bot.turn import Turn
 from cards.texts import role_name
 from core.roles import allows, effective_roles, holders
@@ -9,11 +10,24 @@ from storage import roles_repo
 from storage.models import Unit
 
 
+async def _assignments(turn: Turn, keys: list[str]) -> dict[int, set[str]]:
+    """Unit id -> roles: the person's own rows plus those of Entra ID groups they are in
+    (when the Graph directory is configured; membership comes through its cache)."""
+    graph: GraphDirectory | None = turn.services.extras.get("graph")
+    async with turn.services.db.session() as s:
+        out = await roles_repo.assignments_for(s, keys)
+        groups = await roles_repo.group_assignments(s) if graph is not None and keys else []
+    for unit_id, role, group_id in groups:
+        if graph is not None and await graph.is_member(group_id, keys):
+            out.setdefault(unit_id, set()).add(role)
+    return out
+
+
 async def roles_for_unit(turn: Turn, unit_id: int) -> set[str]:
     keys = await turn.person_keys()
     async with turn.services.db.session() as s:
         parents = await roles_repo.parents_map(s)
-        assignments = await roles_repo.assignments_for(s, keys)
+    assignments = await _assignments(turn, keys)
     return effective_roles(unit_id, parents, assignments, global_admin=await turn.is_global_admin())
 
 
@@ -22,8 +36,7 @@ async def roles_anywhere(turn: Turn) -> set[str]:
     if await turn.is_global_admin():
         return {"admin", "coordinator", "manager"}
     keys = await turn.person_keys()
-    async with turn.services.db.session() as s:
-        assignments = await roles_repo.assignments_for(s, keys)
+    assignments = await _assignments(turn, keys)
     out: set[str] = set()
     for roles in assignments.values():
         out.update(roles)

@@ -12,6 +12,7 @@ import uuid
 
 from aiohttp import web
 
+from bot import graph_install
 from bot.dispatcher import build_dispatcher
 from bot.leader import Leader
 from bot.settings import Settings
@@ -31,6 +32,9 @@ def create_app(settings: Settings) -> web.Application:
     services.extras["instance_id"] = instance_id()
     app = build_app(settings, db, services=services)
     configure_jobs(settings)
+    # The digest job installs the app for managers it cannot reach, where the tenant
+    # grants it (SAMVERKAN_TEAMS_APP_ID set; see bot/graph_install.py).
+    graph_install.configure(settings, services.extras.get("graph"))
     leader = Leader(settings.database_url, instance_id=services.extras["instance_id"])
     schedules = ScheduleService(db)
     leader.follow(schedules.start, schedules.stop)  # the scheduler runs only while leader

@@ -65,6 +65,19 @@ class Settings(BaseSettings):
     max_send_attempts: int = Field(
         default=8, ge=1, le=100, validation_alias=AliasChoices("SAMVERKAN_MAX_SEND_ATTEMPTS")
     )
+    command_rate_per_minute: float = Field(
+        default=20.0, gt=0, le=10000, validation_alias=AliasChoices("SAMVERKAN_COMMAND_RATE")
+    )
+    graph_roles: bool = Field(default=False, validation_alias=AliasChoices("SAMVERKAN_GRAPH_ROLES"))
+    graph_ttl_seconds: float = Field(
+        default=900.0, gt=0, validation_alias=AliasChoices("SAMVERKAN_GRAPH_TTL")
+    )
+    retention_months: int = Field(
+        default=24, ge=1, le=1200, validation_alias=AliasChoices("SAMVERKAN_RETENTION_MONTHS")
+    )
+    command_burst: int = Field(
+        default=10, ge=1, le=10000, validation_alias=AliasChoices("SAMVERKAN_COMMAND_BURST")
+    )
 
     @field_validator("allowed_tenants", "admins", mode="before")
     @classmethod

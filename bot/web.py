@@ -51,6 +51,15 @@ def build_services(settings: Settings, db: Database, reg: Router = router) -> Se
     )
     services = Services(settings=settings, db=db, metrics=metrics, commands=reg.table())
     services.extras["router"] = reg
+    if settings.graph_roles and settings.client_id and settings.client_secret:
+        from bot.graph import GraphDirectory
+
+        services.extras["graph"] = GraphDirectory(
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            tenant_id=settings.tenant_id or "",
+            ttl=settings.graph_ttl_seconds,
+        )
     return services
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
@@ -81,7 +81,10 @@ def fmt_value(value: float | None, decimals: int, unit: str, lang: str) -> str:
     return number
 
 
+@lru_cache(maxsize=512)
 def fmt_period(period: Period, lang: str) -> str:
+    """Memoised (like fmt_date): a county's digests format the same few periods
+    thousands of times, and Babel's pattern formatting is the slow part."""
     if period.kind == "month":
         return format_date(period.start, format="LLLL y", locale=locale(lang))
     if period.kind == "quarter":
@@ -89,6 +92,7 @@ def fmt_period(period: Period, lang: str) -> str:
     return str(period.year)
 
 
+@lru_cache(maxsize=256)
 def fmt_date(day: date, lang: str) -> str:
     return format_date(day, format="d MMMM y", locale=locale(lang))
 

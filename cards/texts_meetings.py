@@ -251,9 +251,9 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
         "sv": "Ärende #{id} är lyft till **{to}**: {text}",
         "en": "Item #{id} is lifted to **{to}**: {text}",
     },
-    "mtg.lift_failed": {
-        "sv": "Ärende #{id} kunde inte lyftas ({why}). Skriv `ärende {id}` för att se det.",
-        "en": "Item #{id} could not be lifted ({why}). Type `item {id}` to see it.",
+    "mtg.lift_elsewhere": {
+        "sv": "Ärende #{id} ligger hos **{at}**, inte hos {unit}: bara den enheten kan lyfta det. Inget ändrat.",
+        "en": "Item #{id} is at **{at}**, not at {unit}: only that unit can lift it. Nothing changed.",
     },
     "mtg.lift_decision": {"sv": "Lyfts till nästa nivå", "en": "Lifted to the next level"},
     # Actions.

@@ -83,6 +83,16 @@ class Period:
     def __hash__(self) -> int:
         return self._hash
 
+    def __eq__(self, other: object) -> bool:
+        # Same as the generated (kind, year, number) comparison, cheaper: dict look-ups
+        # by period run units × indicators × periods times per county digest.
+        if self is other:
+            return True
+        if other.__class__ is not Period:
+            return NotImplemented
+        assert isinstance(other, Period)
+        return self._ordinal == other._ordinal and self.kind == other.kind
+
     @property
     def label(self) -> str:
         if self.kind == "month":
@@ -365,7 +375,7 @@ def status(value: float | None, target: float | None, direction: Direction) -> S
 
 def default_tolerance(values: Sequence[float]) -> float:
     """2 % of the window's mean level; a tiny floor so a constant series is flat."""
-    level = sum(abs(v) for v in values) / len(values) if values else 0.0
+    level = sum([abs(v) for v in values]) / len(values) if values else 0.0
     return max(0.02 * level, 1e-9)
 
 
@@ -378,16 +388,18 @@ def trend(
     last value present; within ±tolerance it is flat. Higher values improve a
     "higher is better" indicator and worsen a "lower is better" one.
     """
-    points = [(float(i), float(v)) for i, v in enumerate(values) if v is not None]
-    if len(points) < 2:
+    xs = [float(i) for i, v in enumerate(values) if v is not None]
+    if len(xs) < 2:
         return Trend.UNKNOWN
-    tol = default_tolerance([v for _, v in points]) if tolerance is None else tolerance
-    n = len(points)
-    mx = sum(x for x, _ in points) / n
-    my = sum(y for _, y in points) / n
-    sxx = sum((x - mx) ** 2 for x, _ in points)
-    slope = sum((x - mx) * (y - my) for x, y in points) / sxx
-    change = slope * (points[-1][0] - points[0][0])
+    ys = [float(v) for v in values if v is not None]
+    tol = default_tolerance(ys) if tolerance is None else tolerance
+    n = len(xs)
+    mx = sum(xs) / n
+    my = sum(ys) / n
+    dxs = [x - mx for x in xs]
+    sxx = sum([d * d for d in dxs])
+    slope = sum([d * (y - my) for d, y in zip(dxs, ys, strict=True)]) / sxx
+    change = slope * (xs[-1] - xs[0])
     if abs(change) <= tol:
         return Trend.FLAT
     rising = change > 0
@@ -478,20 +490,98 @@ def evaluate(
     history: int = CHART_PERIODS,
 ) -> Row:
     """The digest line for one indicator in one unit, from its values by period."""
-    ref = reference.ordinal
-    kind = defn.period_kind
-    # By ordinal: this runs units × indicators times per county digest.
-    by_ord = {p.ordinal: (p, v) for p, v in series.items() if p.kind == kind and p.ordinal <= ref}
-    latest = by_ord[max(by_ord)][0] if by_ord else None
-    value = by_ord[latest.ordinal][1] if latest is not None else None
-    window = [by_ord.get(o) for o in range(ref - defn.trend_periods + 1, ref + 1)]
-    tr = trend([w[1] if w else None for w in window], defn.direction, defn.tolerance)
+    return _evaluate(defn, series, False, reference, target, history)
+
+
+def evaluate_pairs(
+    defn: Definition,
+    series: Mapping[Period, tuple[float, float | None]],
+    reference: Period,
+    target: float | None,
+    *,
+    history: int = CHART_PERIODS,
+) -> Row:
+    """`evaluate` over (value, denominator) pairs as the digest loads them (no copy)."""
+    return _evaluate(defn, series, True, reference, target, history)
+
+
+_interned: dict[Period, Period] = {}
+_windows: dict[tuple[Period, int], tuple[Period, ...]] = {}
+
+
+def intern_period(period: Period) -> Period:
+    """One shared object per period, so dict look-ups by period hit on identity (no
+    `__eq__` call): the digest looks up periods units × indicators × periods times."""
+    got = _interned.get(period)
+    if got is None:
+        if len(_interned) > 100_000:
+            _interned.clear()
+        got = _interned[period] = period
+    return got
+
+
+def _window(reference: Period, length: int) -> tuple[Period, ...]:
+    """The `length` periods up to `reference`, oldest first, interned (memoised: a
+    county digest asks for the same few windows units × indicators times)."""
+    key = (reference, length)
+    got = _windows.get(key)
+    if got is None:
+        if len(_windows) > 1024:
+            _windows.clear()
+        got = tuple(intern_period(reference.shift(i)) for i in range(1 - length, 1))
+        _windows[key] = got
+    return got
+
+
+def _evaluate(
+    defn: Definition,
+    series: Mapping[Period, Any],
+    pairs: bool,
+    reference: Period,
+    target: float | None,
+    history: int,
+) -> Row:
+    # This runs units × indicators times per county digest: look up the periods of
+    # the trend window first, and the rest of the chart window only when needed (no
+    # value for the reference period, or off target and so drawn as a chart).
+    get = series.get
+    window = _window(reference, max(history, defn.trend_periods, 1))
+    n = len(window)
+    looked: dict[int, float | None] = {}  # index in window -> value
+
+    def at(i: int) -> float | None:
+        if i in looked:
+            return looked[i]
+        got = get(window[i])
+        v = None if got is None else (got[0] if pairs else got)
+        looked[i] = v
+        return v
+
+    trend_values = [at(i) for i in range(n - defn.trend_periods, n)]
+    latest: Period | None = None
+    value: float | None = None
+    for i in range(n - 1, -1, -1):
+        v = at(i)
+        if v is not None:
+            latest, value = window[i], v
+            break
+    if latest is None and len(series) > 0:  # nothing in the window: anything older?
+        older = [p for p in series if p.kind == reference.kind and p < window[0]]
+        if older:
+            latest = max(older)
+            got = series[latest]
+            value = got[0] if pairs else got
+    tr = trend(trend_values, defn.direction, defn.tolerance)
     fresh = freshness(latest, reference)
     st = status(value, target, defn.direction)
     # Charts are drawn for off-target rows only: skip the history for the rest.
-    first_shown = ref - history + 1
-    hist = tuple(by_ord[o] for o in sorted(by_ord) if o >= first_shown) if st is Status.OFF else ()
-    return Row(defn, target, reference, value, latest, st, tr, fresh, hist)
+    hist: list[tuple[Period, float]] = []
+    if st is Status.OFF and history > 0:
+        for i in range(n - history, n):
+            v = at(i)
+            if v is not None:
+                hist.append((window[i], v))
+    return Row(defn, target, reference, value, latest, st, tr, fresh, tuple(hist))
 
 
 @dataclass(frozen=True)
@@ -557,16 +647,19 @@ def county_row(
     `values[unit][period] = (value, denominator)`; `targets[unit]` is the unit's
     effective target (override or county target).
     """
+    window = _window(reference, defn.trend_periods)  # interned: look-ups hit on identity
+    reference = window[-1]
+    empty: Mapping[Period, tuple[float, float | None]] = {}
+    unit_series = [(uid, values.get(uid, empty)) for uid in unit_ids]
     current: dict[int, tuple[float, float | None]] = {}
-    for uid in unit_ids:
-        got = values.get(uid, {}).get(reference)
+    for uid, by_period in unit_series:
+        got = by_period.get(reference)
         if got is not None:
             current[uid] = got
     roll = rollup(current.values(), defn.rollup)
-    window = [reference.shift(-i) for i in range(defn.trend_periods - 1, -1, -1)]
     series: list[float | None] = []
     for p in window:
-        at = [values[u][p] for u in unit_ids if p in values.get(u, {})]
+        at = [got for _uid, by_period in unit_series if (got := by_period.get(p)) is not None]
         series.append(rollup(at, defn.rollup).value if at else None)
     off: list[tuple[int, float, float]] = []
     on = measured = 0

@@ -51,6 +51,7 @@ import yaml
 
 LEVELS = ("macro", "topic", "cluster", "team")
 ROLES = ("coordinator", "manager", "admin")
+GROUP_PREFIX = "group:"  # a role held by the members of an Entra ID group
 TOP_KEYS = ("county", "levels", "topics", "defaults", "units")
 UNIT_KEYS = (
     "name",
@@ -60,6 +61,7 @@ UNIT_KEYS = (
     "topic",
     "kolada_id",
     "roles",
+    "groups",
     "defaults",
     "children",
     "renamed_from",
@@ -500,7 +502,9 @@ class _Parser:
         topic = self.topic(raw, topics)
         label = self.text(data, "label", path, required=False)
         kolada = self.kolada(data.get("kolada_id"), f"{path}.kolada_id")
-        roles = self.roles(data.get("roles"), f"{path}.roles")
+        roles = self.roles(data.get("roles"), f"{path}.roles") | self.groups(
+            data.get("groups"), f"{path}.groups"
+        )
         overrides = self.defaults(data.get("defaults"), f"{path}.defaults")
         renamed = data.get("renamed_from")
         if raw.name is None or raw.level is None:
@@ -572,6 +576,33 @@ class _Parser:
             )
             return None
         return value.strip()
+
+    def groups(self, value: Any, path: str) -> frozenset[tuple[str, str]]:
+        """`groups: {coordinator: [<Entra group object id>]}`: roles held by every
+        (transitive) member of the group, read through Microsoft Graph. Stored as
+        role assignments to the person `group:<id>`."""
+        if value is None:
+            return frozenset()
+        if not isinstance(value, Mapping):
+            self.problem(path, "must be a mapping of role to a list of Entra group object ids")
+            return frozenset()
+        out: set[tuple[str, str]] = set()
+        for role, groups in value.items():
+            sub = f"{path}.{role}"
+            if role not in ROLES:
+                hint = _did_you_mean(str(role), ROLES)
+                self.problem(sub, f"bad role '{role}'{hint}; roles: {', '.join(ROLES)}")
+                continue
+            groups = [groups] if isinstance(groups, str) else groups
+            if not isinstance(groups, list):
+                self.problem(sub, "must be a list of Entra group object ids")
+                continue
+            for i, group in enumerate(groups):
+                if not isinstance(group, str) or not _GUID.match(group.strip().lower()):
+                    self.problem(f"{sub}[{i}]", f"malformed group {group!r}: give its object id")
+                else:
+                    out.add((str(role), GROUP_PREFIX + group.strip().lower()))
+        return frozenset(out)
 
     def roles(self, value: Any, path: str) -> frozenset[tuple[str, str]]:
         if value is None:
@@ -706,12 +737,17 @@ def dump_org(spec: OrgSpec, *, nested: bool = True) -> dict[str, Any]:
         for key in ("topic", "kolada_id", "renamed_from"):
             if getattr(u, key):
                 out[key] = getattr(u, key)
-        if u.roles:
-            out["roles"] = {
-                role: sorted(p for r, p in u.roles if r == role)
-                for role in ROLES
-                if any(r == role for r, _ in u.roles)
-            }
+        people = {(r, p) for r, p in u.roles if not p.startswith(GROUP_PREFIX)}
+        groups = {
+            (r, p.removeprefix(GROUP_PREFIX)) for r, p in u.roles if p.startswith(GROUP_PREFIX)
+        }
+        for key, pairs in (("roles", people), ("groups", groups)):
+            if pairs:
+                out[key] = {
+                    role: sorted(p for r, p in pairs if r == role)
+                    for role in ROLES
+                    if any(r == role for r, _ in pairs)
+                }
         if u.overrides:
             out["defaults"] = dict(u.overrides)
         if nested and spec.children(u.name):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -70,6 +70,9 @@ class DigestData:
     waiting: dict[int, list[str]] = field(default_factory=dict)  # macro id -> titles
     pulses: dict[int, PulseSummary] = field(default_factory=dict)
     meetings: dict[int, datetime] = field(default_factory=dict)
+    # Memoised while composing many digests from one load.
+    below: dict[int, list[int]] = field(default_factory=dict)
+    sources: list[str] | None = None
 
 
 async def load(
@@ -205,36 +208,50 @@ async def next_meetings(session: AsyncSession, unit_ids: list[int]) -> dict[int,
 
 def unit_series(
     data: DigestData, indicator_id: int, unit_id: int, defn: Definition
-) -> dict[Period, float]:
-    """The unit's own values; for a unit without any (a cluster above teams), the roll-up
-    of the units below it, period by period."""
+) -> dict[Period, tuple[float, float | None]]:
+    """The unit's own (value, denominator) pairs; for a unit without any (a cluster above
+    teams), the roll-up of the units below it, period by period."""
     by_unit = data.values.get(indicator_id, {})
     own = by_unit.get(unit_id)
     if own:
-        return {p: v for p, (v, _d) in own.items()}
-    below = [u for u in indicators_repo.descendants(unit_id, data.parents) if u != unit_id]
+        return own
+    below = [u for u in _descendants(data, unit_id) if u != unit_id]
     per_period: dict[Period, list[tuple[float, float | None]]] = defaultdict(list)
     for u in below:
         for p, pair in by_unit.get(u, {}).items():
             per_period[p].append(pair)
-    out: dict[Period, float] = {}
+    out: dict[Period, tuple[float, float | None]] = {}
     for p, pairs in per_period.items():
         value = ind.rollup(pairs, defn.rollup).value
         if value is not None:
-            out[p] = value
+            out[p] = (value, None)
     return out
+
+
+def _descendants(data: DigestData, unit_id: int) -> list[int]:
+    got = data.below.get(unit_id)
+    if got is None:
+        got = data.below[unit_id] = indicators_repo.descendants(unit_id, data.parents)
+    return got
+
+
+def _sources(data: DigestData) -> list[str]:
+    """The sources credited under every unit digest: the same for all, computed once."""
+    if data.sources is None:
+        sources = {d.source for _, d in data.defs if d.source}
+        if any(d.kolada_kpi for _, d in data.defs):
+            sources.add("Källa: Kolada")
+        data.sources = sorted(sources)
+    return data.sources
 
 
 def unit_digest(data: DigestData, unit_id: int, period_arg: str | None = None) -> UnitDigest:
     rows: list[ind.Row] = []
-    sources: set[str] = set()
+    targets = data.targets
     for i, d in data.defs:
-        target = data.targets.get((i, unit_id), d.target)
-        rows.append(ind.evaluate(d, unit_series(data, i, unit_id, d), data.references[i], target))
-        if d.source:
-            sources.add(d.source)
-    if any(d.kolada_kpi for _, d in data.defs):
-        sources.add("Källa: Kolada")
+        target = targets.get((i, unit_id), d.target)
+        series = unit_series(data, i, unit_id, d)
+        rows.append(ind.evaluate_pairs(d, series, data.references[i], target))
     rows = ind.sort_rows(rows)
     unit = data.units[unit_id]
     return UnitDigest(
@@ -247,7 +264,7 @@ def unit_digest(data: DigestData, unit_id: int, period_arg: str | None = None) -
         pulse=data.pulses.get(unit_id),
         items=data.items.get(unit_id, ItemCounts()),
         next_meeting=data.meetings.get(unit_id),
-        sources=sorted(sources),
+        sources=_sources(data),
     )
 
 
@@ -255,9 +272,7 @@ def county_units(data: DigestData, macro_id: int) -> list[int]:
     """The units compared in a county digest: every unit below the macro unit except
     county-wide topic groups."""
     return [
-        u
-        for u in indicators_repo.descendants(macro_id, data.parents)
-        if u != macro_id and data.units[u].level != "topic"
+        u for u in _descendants(data, macro_id) if u != macro_id and data.units[u].level != "topic"
     ]
 
 
@@ -342,10 +357,24 @@ async def sync_pulse_values(session: AsyncSession, period: Period) -> int:
 # Delivery
 
 
+# A bot-side step that tries to make unreachable managers reachable: given their Entra
+# object ids, it returns those for whom the app is now installed (bot.graph_install
+# registers one where the tenant grants Graph's TeamsAppInstallation.ReadWriteForUser.All).
+# A seam, because the scheduler never imports the bot.
+InstallHook = Callable[[list[str]], Awaitable[set[str]]]
+_install_hook: InstallHook | None = None
+
+
+def set_install_hook(hook: InstallHook | None) -> None:
+    global _install_hook
+    _install_hook = hook
+
+
 @dataclass
 class Delivery:
     sent_to: list[str] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
+    installed: list[str] = field(default_factory=list)  # app installed for them just now
     reported_to: list[str] = field(default_factory=list)
     channel: bool = False
 
@@ -373,9 +402,10 @@ async def deliver_unit(
             cards[lang] = digest_card(data, unit_id, lang)
         return cards[lang]
 
+    unreachable: list[indicators_repo.Recipient] = []
     for person in people.managers:
         if person.conversation_pk is None:
-            out.unreachable.append(person.display)
+            unreachable.append(person)
             continue
         c, summary = card_for(person.lang or default_lang)
         key = f"digest:{unit_id}:{stamp}:{person.aad_object_id or person.person}"
@@ -388,9 +418,29 @@ async def deliver_unit(
             session, f"digest:{unit_id}:{stamp}:channel", people.channel_pk, activity(c, summary)
         )
         out.channel = True
+    installed = await _try_install(unreachable)
+    for person in unreachable:
+        if person.aad_object_id is not None and person.aad_object_id in installed:
+            # Teams now creates their personal chat (conversationUpdate, stored by
+            # bot/handlers/lifecycle.py): they get the next digest, or `/digest` now.
+            out.installed.append(person.display)
+        else:
+            out.unreachable.append(person.display)
     if out.unreachable:
         await _report_unreachable(session, unit, people, out, stamp, default_lang)
     return out
+
+
+async def _try_install(people: list[indicators_repo.Recipient]) -> set[str]:
+    hook = _install_hook
+    ids = [p.aad_object_id for p in people if p.aad_object_id]
+    if hook is None or not ids:
+        return set()
+    try:
+        return {i.lower() for i in await hook(ids)}
+    except Exception:  # installing is a bonus; the coordinators still hear about them
+        log.exception("installing the app for unreachable managers failed")
+        return set()
 
 
 async def _report_unreachable(

@@ -13,17 +13,19 @@ bot.runtime import `scheduler.jobs`, which holds the built-in kinds).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import outbox_repo
+from storage import outbox_repo, retention_repo
 from storage.models import Schedule
 
 JobHandler = Callable[[AsyncSession, Schedule, datetime], Awaitable[None]]
 
 _HANDLERS: dict[str, JobHandler] = {}
+log = logging.getLogger(__name__)
 
 
 class UnknownJobKind(LookupError):
@@ -73,3 +75,15 @@ async def ping(session: AsyncSession, schedule: Schedule, occurrence_at: datetim
         f"ping:{schedule.id}:{occurrence_at.isoformat()}",
         {"type": "message", "text": text},
     )
+
+
+@job("retention_purge")
+async def retention_purge(
+    session: AsyncSession, schedule: Schedule, occurrence_at: datetime
+) -> None:
+    """Blank free text and audit details older than `payload.months` (default 24)."""
+    months = int(schedule.payload.get("months") or retention_repo.DEFAULT_MONTHS)
+    counts = await retention_repo.purge(
+        session, retention_repo.months_before(occurrence_at, months)
+    )
+    log.info("retention purge: %d values blanked", sum(counts.values()))

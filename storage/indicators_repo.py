@@ -17,7 +17,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from core.indicators import Definition, Direction, Period, Rollup, parse_period
+from core.indicators import Definition, Direction, Period, Rollup, intern_period, parse_period
 from core.org import fold
 from storage.indicator_models import (
     DigestSubscription,
@@ -259,13 +259,18 @@ async def load_values(
     """
     if not windows:
         return {}
+    # One condition per distinct window (indicators of a kind and lag share one), not
+    # one per indicator: a shorter statement to compile and for the database to plan.
+    by_window: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for ind, (first, last) in windows.items():
+        by_window[(first.label, last.label)].append(ind)
     conditions = [
         and_(
-            col(IndicatorValue.indicator_id) == ind,
-            col(IndicatorValue.period) >= first.label,
-            col(IndicatorValue.period) <= last.label,
+            col(IndicatorValue.indicator_id).in_(inds),
+            col(IndicatorValue.period) >= first,
+            col(IndicatorValue.period) <= last,
         )
-        for ind, (first, last) in windows.items()
+        for (first, last), inds in by_window.items()
     ]
     query = sa_select(
         col(IndicatorValue.indicator_id),
@@ -277,15 +282,23 @@ async def load_values(
     if unit_ids is not None:
         ids = list(unit_ids)
         query = query.where(col(IndicatorValue.unit_id).in_(ids))
-    out: dict[int, Series] = defaultdict(lambda: defaultdict(dict))
+    out: dict[int, Series] = {}
     parsed: dict[str, Period] = {}
     # A Core query on the session's connection: no ORM row processing for ~10^5 rows.
+    # Rows come grouped by indicator (its index), mostly by unit too: keep the last
+    # series at hand instead of two dict look-ups per row.
     conn = await session.connection()
+    last_key: tuple[int, int] | None = None
+    series: dict[Period, tuple[float, float | None]] = {}
     for ind, uid, label, value, denominator in (await conn.execute(query)).all():
         period = parsed.get(label)
         if period is None:
-            period = parsed[label] = parse_period(label)
-        out[ind][uid][period] = (value, denominator)
+            # Interned: the digest's look-ups by period then hit on identity.
+            period = parsed[label] = intern_period(parse_period(label))
+        if (ind, uid) != last_key:
+            last_key = (ind, uid)
+            series = out.setdefault(ind, {}).setdefault(uid, {})
+        series[period] = (value, denominator)
     return out
 
 

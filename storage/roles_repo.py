@@ -7,6 +7,7 @@ from collections import defaultdict
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from core.org import GROUP_PREFIX
 from storage.models import RoleAssignment, Unit
 
 
@@ -43,3 +44,13 @@ async def people_by_unit(
     for unit_id, role, person in rows.all():
         out[unit_id][role].append(person)
     return {k: dict(v) for k, v in out.items()}
+
+
+async def group_assignments(session: AsyncSession) -> list[tuple[int, str, str]]:
+    """(unit id, role, group object id) for roles given to Entra ID groups."""
+    rows = await session.execute(
+        select(
+            col(RoleAssignment.unit_id), col(RoleAssignment.role), col(RoleAssignment.person)
+        ).where(col(RoleAssignment.person).startswith(GROUP_PREFIX))
+    )
+    return [(u, r, p.removeprefix(GROUP_PREFIX)) for u, r, p in rows.all()]

@@ -765,38 +765,74 @@ async def _decision_meeting(turn: Turn, unit: Unit) -> MeetingOccurrence | None:
 
 
 async def _lift(turn: Turn, unit: Unit, occ: MeetingOccurrence, item_id: int, reason: str) -> None:
-    """A meeting decides to lift an item: the escalation service does it (issue 7)."""
+    """A meeting decides to lift an item: the escalation service does it (issue 7).
+
+    Only an item at this meeting's unit can be lifted by it. The decision is recorded
+    in the same transaction as the escalation, so one never lands without the other.
+    At the top of the chain nothing is lifted (the item is flagged, as `/escalate` does)
+    and no lift decision is recorded; when the parent has no channel yet the meeting is
+    told that the item waits and who coordinates there.
+    """
+    from core import escalation as esc
     from scheduler import escalation as esc_service
     from storage import items_repo
 
+    assert unit.id is not None
+    async with turn.services.db.session() as s:
+        item = await items_repo.get_item(s, item_id)
+        at_unit = await s.get(Unit, item.current_unit_id) if item else None
+    if item is None:
+        await turn.send_text(turn.text("item.not_found", id=item_id))
+        return
+    if item.current_unit_id != unit.id:
+        await turn.send_text(
+            turn.text(
+                "mtg.lift_elsewhere",
+                id=item_id,
+                at=at_unit.name if at_unit else "?",
+                unit=unit.name,
+            )
+        )
+        return
     now = utcnow()
     try:
         async with turn.services.db.session() as s:
             result = await esc_service.escalate_item(
                 s, item_id, _actor(turn), reason or None, now, lang=turn.lang
             )
-            target = (
-                result.outcome.item.current_unit_id if hasattr(result.outcome, "item") else None
-            )
-            to_name = ""
-            if target is not None:
-                target_unit = await s.get(Unit, target)
-                to_name = target_unit.name if target_unit else ""
-            text = f"{turn.text('mtg.lift_decision')}: #{item_id}" + (
-                f" – {reason}" if reason else ""
-            )
-            await meetings_repo.add_decision(s, occ, text, by=turn.user_id, lifted_item_id=item_id)
+            if result.at_top:
+                message = turn.text("item.top", id=item_id, unit=unit.name)
+            else:
+                text = f"{turn.text('mtg.lift_decision')}: #{item_id}" + (
+                    f" – {reason}" if reason else ""
+                )
+                await meetings_repo.add_decision(
+                    s, occ, text, by=turn.user_id, lifted_item_id=item_id
+                )
+                target = result.outcome.after.current
+                to = (await items_repo.units_by_id(s, [target]))[target].name
+                if result.notice.pending_unit is not None:
+                    who = ", ".join(result.notice.coordinators) or turn.text("item.no_coordinators")
+                    message = turn.text("item.escalated_pending", id=item_id, unit=to, who=who)
+                else:
+                    message = turn.text("mtg.lifted", id=item_id, to=to, text=reason or "")
     except items_repo.ItemNotFound:
-        await turn.send_text(turn.text("mtg.lift_failed", id=item_id, why="?"))
+        await turn.send_text(turn.text("item.not_found", id=item_id))
+        return
+    except items_repo.IdentityNumberRefused:
+        await turn.send_text(turn.text("error.personnummer"))
         return
     except meetings_repo.MeetingError as exc:
         await _refuse(turn, exc)
         return
-    except Exception as exc:  # stale / terminal / personnummer: the item's own rules say no
-        await turn.send_text(turn.text("mtg.lift_failed", id=item_id, why=type(exc).__name__))
+    except (esc.TransitionError, items_repo.StaleItem):
+        async with turn.services.db.session() as s:
+            fresh = await items_repo.get_item(s, item_id)
+        status = t(turn.lang, f"item.status.{fresh.status}").lower() if fresh else "?"
+        await turn.send_text(turn.text("item.closed", id=item_id, status=status))
         return
     _notify_dispatcher(turn)
-    await turn.send_text(turn.text("mtg.lifted", id=item_id, to=to_name or "?", text=reason or ""))
+    await turn.send_text(message)
 
 
 # -- /action, /actions, /done --------------------------------------------------------------

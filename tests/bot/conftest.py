@@ -69,6 +69,9 @@ def local_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
         "data_dir": tmp_path,
         "admins": [],
         "allowed_tenants": [],
+        # Scripted people send commands far faster than anyone types; the per-person
+        # limit itself is tested with real values in tests/security/test_ratelimit_http.py.
+        "command_burst": 10000,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -40,8 +40,9 @@ async def test_answer_and_change_a_pulse_in_a_team_channel(
     await pg.wait_for_message(lambda m: "Done!" in (m.text or ""), timeout=15)
 
     await pg.send_message("pulse start")
-    posted: Message = await pg.wait_for_message(_has_card("pulse.answer"), timeout=15)
     await pg.wait_for_message(lambda m: "started for Östersund" in (m.text or ""), timeout=15)
+    # The pulse card is a new post in the channel, sent through the outbox dispatcher.
+    posted: Message = await pg.wait_for_message(_has_card("pulse.answer"), timeout=15)
     [card] = posted.cards
     assert_valid_card(card)
     execute = card["actions"][0]

@@ -5,7 +5,7 @@ fired through the scheduler's `fire`, carry-forward across two occurrences, minu
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -313,7 +313,8 @@ async def test_stale_buttons_cancel_and_move(secured: tuple[BotHarness, LocalIss
     # Move the first meeting, then cancel it; a button on its card then changes nothing.
     occ1 = (await _occurrences(harness))[0]
     day1 = occ1.starts_at.astimezone(SE).date()
-    new_day = day1.replace(day=day1.day + 1) if day1.day < 28 else day1
+    # A week later, in the free week of the fortnightly series: always in the future.
+    new_day = day1 + timedelta(days=7)
     moved = await _say(
         harness,
         channel,
@@ -322,13 +323,27 @@ async def test_stale_buttons_cancel_and_move(secured: tuple[BotHarness, LocalIss
         "flyttat",
     )
     assert "kl. 14.00" in moved
+    # Both reminders are rewritten to the new day's 14.00, 7 and 1 days before (local time).
+    new_start = datetime.combine(new_day, time(14, 0), tzinfo=SE)
     async with harness.db.session() as s:
-        schedule = await schedules_repo.get_schedule(s, f"meeting_reminder:{occ1.id}:1")
-    if schedule is not None and schedule.active:
-        assert schedule.trigger["day"] == (
-            new_day.day - 1 if new_day.day > 1 else schedule.trigger["day"]
-        )
-        assert schedule.trigger["hour"] == 14
+        for lead in (7, 1):
+            schedule = await schedules_repo.get_schedule(s, f"meeting_reminder:{occ1.id}:{lead}")
+            assert schedule is not None and schedule.active, lead
+            at = (new_start - timedelta(days=lead)).date()
+            assert schedule.trigger == {
+                "year": at.year,
+                "month": at.month,
+                "day": at.day,
+                "hour": 14,
+                "minute": 0,
+            }, lead
+            fires = next_occurrence(
+                schedule.trigger, schedule.timezone, datetime(2000, 1, 1, tzinfo=UTC)
+            )
+            assert fires == datetime.combine(at, time(14, 0), tzinfo=SE), lead
+        minutes = await schedules_repo.get_schedule(s, f"meeting_minutes:{occ1.id}")
+        assert minutes is not None and minutes.active
+        assert (minutes.trigger["day"], minutes.trigger["hour"]) == (new_day.day, 16)
     await _say(harness, channel, COORD, f"möte ställ in {new_day.isoformat()}", "inställt")
     status, body = await harness.post(
         harness.teams.invoke_action(

@@ -1,0 +1,347 @@
+"""Inbound benchmark: requests/s, p50/p99 and server RSS for three kinds of activity, JWT on.
+
+    python bench/inbound.py [--requests 200] [--parallel 8]
+
+Each server runs in its own process (bench/launch/bot_server.py) on loopback with JWT
+validation on against a local issuer (tests/fakes/issuer.py; its JWKS served here) and
+outgoing tokens from tests/fakes/tokens.py. Replies go to the fake Bot Connector in a
+third process, with Teams' rate limits off (this measures the bot, not the limits).
+
+Servers: Samverkan (`bot.runtime.create_app` on a SQLite file: web app, leader,
+scheduler, outbox dispatcher) and a minimal Agents SDK echo bot (CloudAdapter + a
+trivial Agent, same JWT configuration); each with the SDK's per-turn ClientSessions and
+with one shared session (`--shared-sessions`, bench/launch/bot_server.py
+InboundSharedFactory).
+
+Loads: `hjälp` in a channel (a card reply), an Action.Submit pulse answer (a message
+with `value.action`, a text reply), and an `adaptiveCard/action` invoke pulse answer
+(the card comes back in the HTTP answer). Bounded: requests x loads x servers, then stop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+from aiohttp import web  # noqa: E402
+from sqlmodel import SQLModel, select  # noqa: E402
+
+import storage.models  # noqa: E402,F401
+from storage.db import Database  # noqa: E402
+from storage.models import RoleAssignment, Unit  # noqa: E402
+from storage.pulse_models import Pulse  # noqa: E402
+from tests.fakes.issuer import LocalIssuer  # noqa: E402
+from tests.teams import TENANT, ActivityFactory, Channel, TeamsUser, new_channel  # noqa: E402
+
+APP_ID = "6f1c2a3b-1111-4222-8333-444455556666"
+LAUNCHER = ROOT / "bench" / "launch" / "bot_server.py"
+COORDINATOR = TeamsUser(name="Karin Samordnare", upn="karin@example.se")
+
+
+# -- the fake connector, in a child process ---------------------------------------------------
+
+
+def serve_connector(port_file: str, member: str) -> None:
+    from tests.fakes.connector import FakeConnector
+
+    fake = FakeConnector(enforce_limits=False)
+    user_id, aad, name, upn = member.split("|")
+    fake.add_member(user_id, aad_object_id=aad, name=name, upn=upn)
+
+    async def run() -> None:
+        runner = web.AppRunner(fake.app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await asyncio.to_thread(Path(port_file).write_text, str(port))
+        while True:  # the posted list would grow for ever; keep the process small
+            await asyncio.sleep(1)
+            fake.posted.clear()
+            fake.by_id.clear()
+            fake.requests.clear()
+            fake.auth_headers.clear()
+
+    asyncio.run(run())
+
+
+def wait_file(path: Path, proc: subprocess.Popen[bytes], what: str) -> str:
+    deadline = time.monotonic() + 30
+    while not path.exists() or not path.read_text():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise SystemExit(f"{what} did not start")
+        time.sleep(0.05)
+    return path.read_text()
+
+
+# -- servers ----------------------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, label: str, args: list[str], log: Path) -> None:
+        self.label = label
+        self._log = log.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(LAUNCHER), *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SystemExit(f"{label} did not start; see {log}")
+        self.port = int(json.loads(line)["port"])
+        self.url = f"http://127.0.0.1:{self.port}/api/messages"
+
+    def rss_mb(self) -> tuple[float, float]:
+        """(current, peak) resident set size in MB."""
+        values: dict[str, float] = {}
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0]) / 1024
+        return values["VmRSS"], values["VmHWM"]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+# -- load ----------------------------------------------------------------------------------------
+
+Make = Callable[[int], dict[str, Any]]
+
+
+async def run_load(
+    http: aiohttp.ClientSession, url: str, token: str, make: Make, n: int, parallel: int
+) -> dict[str, float]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    counter = iter(range(n))
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def worker() -> None:
+        for i in counter:
+            body = make(i)
+            t0 = time.perf_counter()
+            async with http.post(url, json=body, headers=headers) as resp:
+                await resp.read()
+            latencies.append(time.perf_counter() - t0)
+            statuses[resp.status] = statuses.get(resp.status, 0) + 1
+
+    for i in range(min(20, n)):  # warm-up, not measured
+        async with http.post(url, json=make(n + i), headers=headers) as resp:
+            await resp.read()
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(parallel)))
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    ok = sum(c for s, c in statuses.items() if s in (200, 202))
+    return {
+        "rps": n / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "not_ok": float(n - ok),
+    }
+
+
+def loads(teams: ActivityFactory, channel: Channel, ref: str) -> dict[str, Make]:
+    people = [TeamsUser(name=f"Person {i}", upn=f"p{i}@example.se") for i in range(300)]
+
+    def command(i: int) -> dict[str, Any]:
+        return teams.channel_message(channel, people[i % len(people)], "hjälp")
+
+    def answer(i: int) -> dict[str, Any]:
+        return {
+            "action": "pulse.answer",
+            "pulse": ref,
+            "q_collab": str(i % 5 + 1),
+            "q_contact": "yes",
+        }
+
+    def submit(i: int) -> dict[str, Any]:
+        return teams.card_submit(channel, people[i % len(people)], answer(i))
+
+    def invoke(i: int) -> dict[str, Any]:
+        return teams.invoke_action(channel, people[i % len(people)], "pulse.answer", answer(i))
+
+    return {"command": command, "card submit": submit, "invoke": invoke}
+
+
+# -- setup ---------------------------------------------------------------------------------------
+
+
+async def prepare_database(url: str) -> None:
+    db = Database(url)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.create_all)
+    async with db.session() as s:
+        county = Unit(name="Jämtland", level="macro", defaults={})
+        s.add(county)
+        await s.flush()
+        unit = Unit(name="Östersund", level="cluster", parent_id=county.id, defaults={})
+        s.add(unit)
+        await s.flush()
+        assert unit.id is not None
+        s.add(RoleAssignment(unit_id=unit.id, person=COORDINATOR.upn, role="coordinator"))
+    await db.dispose()
+
+
+async def open_pulse(
+    http: aiohttp.ClientSession, url: str, token: str, teams: ActivityFactory, db_url: str
+) -> tuple[Channel, str]:
+    channel = new_channel("Östersund samverkan")
+    headers = {"Authorization": f"Bearer {token}"}
+    for act in (
+        teams.install_in_team(channel, COORDINATOR),
+        teams.channel_message(channel, COORDINATOR, "setup Östersund"),
+        teams.channel_message(channel, COORDINATOR, "puls start"),
+    ):
+        async with http.post(url, json=act, headers=headers) as resp:
+            await resp.read()
+            assert resp.status in (200, 202), resp.status
+    db = Database(db_url)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            async with db.session() as s:
+                pulse = (await s.execute(select(Pulse))).scalars().first()
+            if pulse is not None:
+                return channel, pulse.ref
+            if time.monotonic() > deadline:
+                raise SystemExit("no pulse opened; see the server log")
+            await asyncio.sleep(0.1)
+    finally:
+        await db.dispose()
+
+
+async def main(args: argparse.Namespace) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-inbound-"))
+    port_file = workdir / "connector.port"
+    member = "|".join(
+        (COORDINATOR.channel_id, COORDINATOR.aad_object_id, COORDINATOR.name, COORDINATOR.upn)
+    )
+    connector = await asyncio.to_thread(
+        subprocess.Popen,
+        [sys.executable, __file__, "--serve-connector", str(port_file), "--member", member],
+        cwd=ROOT,
+    )
+    issuer = LocalIssuer()
+    runner = web.AppRunner(issuer.app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    jwks = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/keys"  # type: ignore[union-attr]
+    token = issuer.token(APP_ID)
+    jwt_args = ["--jwks-url", jwks, "--app-id", APP_ID, "--tenant", TENANT]
+    results: dict[tuple[str, str], dict[str, float]] = {}
+    rss: dict[str, tuple[float, float, float]] = {}
+    try:
+        service_url = f"http://127.0.0.1:{wait_file(port_file, connector, 'the connector')}/"
+        teams = ActivityFactory(service_url)
+        variants = [
+            ("samverkan", False),
+            ("samverkan", True),
+            ("echo", False),
+            ("echo", True),
+        ]
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=args.parallel)
+        ) as http:
+            for kind, shared in variants:
+                label = f"{kind}{' +shared' if shared else ''}"
+                db_url = f"sqlite+aiosqlite:///{workdir / (label.replace(' +', '-') + '.db')}"
+                await prepare_database(db_url)
+                server_args = [
+                    "--database-url", db_url,
+                    "--data-dir", str(workdir / "data"),
+                    "--command-rate", "10000",
+                    "--command-burst", "10000",
+                    *jwt_args,
+                ]  # fmt: skip
+                if kind == "echo":
+                    server_args.append("--echo")
+                if shared:
+                    server_args.append("--shared-sessions")
+                server = Server(label, server_args, workdir / f"{label}.log")
+                try:
+                    if kind == "samverkan":
+                        channel, ref = await open_pulse(http, server.url, token, teams, db_url)
+                    else:
+                        channel, ref = new_channel(), "p-echo"
+                    start_rss = server.rss_mb()[0]
+                    for load, make in loads(teams, channel, ref).items():
+                        results[(label, load)] = await run_load(
+                            http, server.url, token, make, args.requests, args.parallel
+                        )
+                    now, peak = server.rss_mb()
+                    rss[label] = (start_rss, now, peak)
+                finally:
+                    server.stop()
+    finally:
+        await runner.cleanup()
+        connector.terminate()
+        connector.wait()
+
+    print(f"\n{args.requests} requests per load, {args.parallel} in parallel, JWT on, loopback")
+    print(f"{'server':<20}{'load':<13}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'not 2xx':>9}")
+    for (label, load), r in results.items():
+        print(
+            f"{label:<20}{load:<13}{r['rps']:>8.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
+            f"{r['not_ok']:>9.0f}"
+        )
+    print(f"\n{'server':<20}{'RSS start MB':>13}{'RSS end MB':>12}{'peak MB':>9}")
+    for label, (start, now, peak) in rss.items():
+        print(f"{label:<20}{start:>13.1f}{now:>12.1f}{peak:>9.1f}")
+    print("\nratios (samverkan / echo, same session mode): req/s, p50, p99")
+    for mode in ("", " +shared"):
+        for load in ("command", "card submit", "invoke"):
+            s, e = results[(f"samverkan{mode}", load)], results[(f"echo{mode}", load)]
+            print(
+                f"  {load:<12}{mode or ' per-turn':<9} {s['rps'] / e['rps']:6.2f}"
+                f" {s['p50_ms'] / e['p50_ms']:6.2f} {s['p99_ms'] / e['p99_ms']:6.2f}"
+            )
+    print("\nshared session vs per-turn sessions (req/s ratio):")
+    for kind in ("samverkan", "echo"):
+        for load in ("command", "card submit", "invoke"):
+            a, b = results[(f"{kind} +shared", load)], results[(kind, load)]
+            print(f"  {kind:<10}{load:<12} {a['rps'] / b['rps']:6.2f}")
+    failures = sum(r["not_ok"] for r in results.values())
+    if failures:
+        raise SystemExit(f"{failures:.0f} requests were not answered 200/202")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--parallel", type=int, default=8)
+    parser.add_argument("--serve-connector", help=argparse.SUPPRESS)
+    parser.add_argument("--member", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_connector:
+        serve_connector(args.serve_connector, args.member)
+    else:
+        os.environ.setdefault("SAMVERKAN_LOG", "error")
+        asyncio.run(main(args))
