@@ -25,7 +25,6 @@ bot/settings.py carries it; without it nothing is installed.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from urllib.parse import quote
@@ -50,14 +49,6 @@ class InstallStatus(StrEnum):
     @property
     def reachable_soon(self) -> bool:
         return self in (InstallStatus.INSTALLED, InstallStatus.ALREADY)
-
-
-def teams_app_id() -> str | None:
-    # Read from the environment until bot/settings.py has a field for it:
-    #   teams_app_id: str | None = Field(default=None,
-    #       validation_alias=AliasChoices("SAMVERKAN_TEAMS_APP_ID"))
-    value = os.environ.get(TEAMS_APP_ID_ENV, "").strip()
-    return value or None
 
 
 async def install_app_for_user(
@@ -125,7 +116,7 @@ def configure(
     and the bot has app credentials. Returns whether it did."""
     from scheduler import digest
 
-    app_id = app_id or teams_app_id()
+    app_id = app_id or settings.teams_app_id
     if not app_id:
         digest.set_install_hook(None)
         return False

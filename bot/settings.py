@@ -69,6 +69,9 @@ class Settings(BaseSettings):
         default=20.0, gt=0, le=10000, validation_alias=AliasChoices("SAMVERKAN_COMMAND_RATE")
     )
     graph_roles: bool = Field(default=False, validation_alias=AliasChoices("SAMVERKAN_GRAPH_ROLES"))
+    teams_app_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("SAMVERKAN_TEAMS_APP_ID")
+    )
     graph_ttl_seconds: float = Field(
         default=900.0, gt=0, validation_alias=AliasChoices("SAMVERKAN_GRAPH_TTL")
     )

@@ -14,6 +14,7 @@ from cards.base import CARD_CONTENT_TYPE, Card
 from cards.texts import t
 from storage import channels_repo
 from storage.db import Database
+from storage.models import Unit
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics
@@ -130,6 +131,11 @@ class Turn:
         if not admins:
             return False
         return bool(admins & set(await self.person_keys()))
+
+    async def channel_unit(self) -> Unit | None:
+        """The unit this channel is bound to, if any."""
+        async with self.services.db.session() as s:
+            return await channels_repo.unit_of_conversation(s, self.conversation_id)
 
     # -- replies ----------------------------------------------------------------------
 

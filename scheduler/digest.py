@@ -506,9 +506,10 @@ async def digest_job(session: AsyncSession, schedule: Schedule, occurrence_at: d
     lang = str(schedule.payload.get("lang") or "sv")
     result = await deliver_unit(session, schedule.unit_id, occurrence_at, default_lang=lang)
     log.info(
-        "digest unit %s: %d sent, %d unreachable, reported to %d",
+        "digest unit %s: %d sent, %d app installed, %d unreachable, reported to %d",
         schedule.unit_id,
         len(result.sent_to),
+        len(result.installed),
         len(result.unreachable),
         len(result.reported_to),
     )

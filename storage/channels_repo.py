@@ -133,6 +133,15 @@ async def units_bound_to(session: AsyncSession, conversation_pk: int) -> list[Un
     return list(rows.scalars().all())
 
 
+async def unit_of_conversation(session: AsyncSession, conversation_id: str) -> Unit | None:
+    """The unit a channel serves, if it is bound."""
+    conv = await get_conversation(session, conversation_id)
+    if conv is None or conv.id is None:
+        return None
+    units = await units_bound_to(session, conv.id)
+    return units[0] if units else None
+
+
 async def bind(
     session: AsyncSession, unit: Unit, conversation: Conversation, actor: str | None
 ) -> ChannelBinding:

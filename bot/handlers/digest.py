@@ -25,7 +25,7 @@ from core.indicators import Period, resolve_period_arg
 from core.names import match_name, suggest_names
 from core.roles import allows
 from scheduler import digest as composer
-from storage import channels_repo, indicators_repo, roles_repo
+from storage import indicators_repo, roles_repo
 from storage.models import Unit
 
 SUBSCRIBE = ("subscribe", "prenumerera", "prenumeration")
@@ -66,7 +66,7 @@ async def digest_command(turn: Turn, args: str) -> None:
                 return
     period_arg = period.label if period else None
     if unit is None and turn.kind != "personal":
-        unit = await _channel_unit(turn)
+        unit = await turn.channel_unit()
         if unit is None:
             await turn.send_text(turn.text("digest.no_unit"))
             return
@@ -120,13 +120,6 @@ async def _send_digest(
 async def _live_units(turn: Turn) -> list[Unit]:
     async with turn.services.db.session() as s:
         return await indicators_repo.live_units(s)
-
-
-async def _channel_unit(turn: Turn) -> Unit | None:
-    async with turn.services.db.session() as s:
-        conv = await channels_repo.get_conversation(s, turn.conversation_id)
-        bound = await channels_repo.units_bound_to(s, conv.id) if conv and conv.id else []
-    return bound[0] if bound else None
 
 
 async def _my_units(turn: Turn, units: list[Unit]) -> list[Unit]:

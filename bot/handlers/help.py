@@ -7,7 +7,6 @@ from bot.router import Router, router
 from bot.turn import Turn
 from cards.help import help_card
 from core.roles import allows
-from storage import channels_repo
 
 
 @router.command("help", aliases=("hjälp", "hjalp", "?"), sv="hjälp")
@@ -18,12 +17,10 @@ async def help_command(turn: Turn, args: str) -> None:
 async def send_help(turn: Turn, lead: list[str] | None = None) -> None:
     unit_name: str | None = None
     unit_roles: set[str]
-    async with turn.services.db.session() as s:
-        conv = await channels_repo.get_conversation(s, turn.conversation_id)
-        units = await channels_repo.units_bound_to(s, conv.id) if conv and conv.id else []
-    if units and units[0].id is not None:
-        unit_name = units[0].name
-        unit_roles = await roles_for_unit(turn, units[0].id)
+    unit = await turn.channel_unit()
+    if unit is not None and unit.id is not None:
+        unit_name = unit.name
+        unit_roles = await roles_for_unit(turn, unit.id)
     else:
         unit_roles = set()
     anywhere = await roles_anywhere(turn)

@@ -25,7 +25,7 @@ from cards.texts import t
 from core import escalation as esc
 from core.personnummer import contains_identity_number
 from scheduler import escalation as service
-from storage import channels_repo, items_repo
+from storage import items_repo
 from storage.item_models import Item
 from storage.models import Unit
 from storage.types import utcnow
@@ -58,15 +58,6 @@ _NUMBER = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.DOTALL)
 
 def _actor(turn: Turn) -> str | None:
     return turn.user_name or turn.user_id
-
-
-async def _channel_unit(turn: Turn) -> Unit | None:
-    async with turn.services.db.session() as s:
-        conv = await channels_repo.get_conversation(s, turn.conversation_id)
-        if conv is None or conv.id is None:
-            return None
-        units = await channels_repo.units_bound_to(s, conv.id)
-    return units[0] if units else None
 
 
 async def _topics(turn: Turn) -> list[str]:
@@ -117,7 +108,7 @@ def _parse_raise(args: str) -> tuple[str, str, str | None]:
 
 @router.command("raise", aliases=("ärende", "arende", "nytt"), scopes=("channel",), sv="ärende")
 async def raise_command(turn: Turn, args: str) -> None:
-    unit = await _channel_unit(turn)
+    unit = await turn.channel_unit()
     if unit is None:
         await turn.send_text(turn.text("item.unbound"))
         return
@@ -185,7 +176,7 @@ async def _create(
 
 @router.command("items", aliases=("ärenden", "arenden"), sv="ärenden")
 async def items_command(turn: Turn, args: str) -> None:
-    unit = await _channel_unit(turn)
+    unit = await turn.channel_unit()
     if unit is None or unit.id is None:
         await turn.send_text(turn.text("item.unbound"))
         return
@@ -380,7 +371,7 @@ async def _prepare(turn: Turn, data: dict[str, Any], role: str) -> tuple[int, in
 
 @router.action("item.create")
 async def create_action(turn: Turn, data: dict[str, Any]) -> None:
-    unit = await _channel_unit(turn)
+    unit = await turn.channel_unit()
     if unit is None:
         await turn.send_text(turn.text("item.unbound"))
         return

@@ -37,7 +37,7 @@ from core.names import match_name
 from core.recurrence import Recurrence, RuleError, parse_rule, take_times
 from core.roles import allows
 from scheduler import meetings as service
-from storage import channels_repo, meetings_repo, outbox_repo
+from storage import meetings_repo, outbox_repo
 from storage.meeting_models import ActionItem, AgendaItem, MeetingOccurrence, MeetingSeries
 from storage.models import Conversation, Person, Unit
 from storage.types import utcnow
@@ -88,17 +88,8 @@ def _today(turn: Turn, now: datetime) -> date:
     return now.astimezone(ZoneInfo(_zone(turn))).date()
 
 
-async def _channel_unit(turn: Turn) -> Unit | None:
-    async with turn.services.db.session() as s:
-        conv = await channels_repo.get_conversation(s, turn.conversation_id)
-        if conv is None or conv.id is None:
-            return None
-        units = await channels_repo.units_bound_to(s, conv.id)
-    return units[0] if units else None
-
-
 async def _unit_or_tell(turn: Turn) -> Unit | None:
-    unit = await _channel_unit(turn)
+    unit = await turn.channel_unit()
     if unit is None:
         await turn.send_text(turn.text("mtg.unbound"))
     return unit

@@ -61,13 +61,6 @@ def _when(turn: Turn, pulse: Pulse) -> str:
     return pulse_service.when_text(pulse.closes_at, turn.services.settings.zone, turn.lang)
 
 
-async def _channel_unit(turn: Turn) -> Unit | None:
-    async with turn.services.db.session() as s:
-        conv = await channels_repo.get_conversation(s, turn.conversation_id)
-        units = await channels_repo.units_bound_to(s, conv.id) if conv and conv.id else []
-    return units[0] if units else None
-
-
 def _connector(turn: Turn) -> ConnectorClientBase | None:
     services = turn.ctx.services
     return services.get(ConnectorClientBase) if services else None  # type: ignore[type-abstract]
@@ -159,7 +152,7 @@ async def pulse_command(turn: Turn, args: str) -> None:
     if sub is None:
         await turn.send_text(turn.text("pulse.usage"))
         return
-    unit = await _channel_unit(turn)
+    unit = await turn.channel_unit()
     if unit is None or unit.id is None:
         await turn.send_text(turn.text("pulse.unbound"))
         return

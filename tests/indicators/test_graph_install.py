@@ -121,15 +121,12 @@ async def test_without_the_permission_everyone_unreachable_is_reported(
     assert MAJA in (await outbox(db))[0].payload["text"]
 
 
-async def test_configure_needs_the_catalog_id(
-    monkeypatch: pytest.MonkeyPatch, directory: GraphDirectory, tmp_path: Path
-) -> None:
+async def test_configure_needs_the_catalog_id(directory: GraphDirectory, tmp_path: Path) -> None:
     from tests.bot.conftest import local_settings
 
     settings = local_settings("sqlite+aiosqlite://", tmp_path)
-    monkeypatch.delenv(graph_install.TEAMS_APP_ID_ENV, raising=False)
     assert not graph_install.configure(settings, directory)
     assert composer._install_hook is None
-    monkeypatch.setenv(graph_install.TEAMS_APP_ID_ENV, CATALOG_APP)
+    settings = local_settings("sqlite+aiosqlite://", tmp_path, teams_app_id=CATALOG_APP)
     assert graph_install.configure(settings, directory)
     assert composer._install_hook is not None
