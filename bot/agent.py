@@ -68,12 +68,20 @@ class SamverkanAgent:
         await turn.flush_invoke()
 
     async def _language(self, turn: Turn) -> None:
-        """The person's choice, else their Teams locale (sv/en), else the default."""
+        """The person's choice, else their Teams locale (sv/en), else the default.
+
+        The choice comes through `services.languages` (in-process, short TTL; see
+        bot/languages.py), so most turns need no database read for it."""
         if turn.user_id:
-            async with self.services.db.session() as s:
-                person = await channels_repo.get_person(s, turn.user_id)
-            if person and person.language in ("sv", "en"):
-                turn.lang = person.language
+            cache = self.services.languages
+            cached, choice = cache.get(turn.user_id)
+            if not cached:
+                async with self.services.db.read() as s:
+                    person = await channels_repo.get_person(s, turn.user_id)
+                choice = person.language if person else None
+                cache.put(turn.user_id, choice)
+            if choice in ("sv", "en"):
+                turn.lang = choice
                 return
         locale = (turn.ctx.activity.locale or "").lower()
         if locale.startswith("en"):

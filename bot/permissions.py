@@ -14,7 +14,7 @@ async def _assignments(turn: Turn, keys: list[str]) -> dict[int, set[str]]:
     """Unit id -> roles: the person's own rows plus those of Entra ID groups they are in
     (when the Graph directory is configured; membership comes through its cache)."""
     graph: GraphDirectory | None = turn.services.extras.get("graph")
-    async with turn.services.db.session() as s:
+    async with turn.services.db.read() as s:
         out = await roles_repo.assignments_for(s, keys)
         groups = await roles_repo.group_assignments(s) if graph is not None and keys else []
     for unit_id, role, group_id in groups:
@@ -25,7 +25,7 @@ async def _assignments(turn: Turn, keys: list[str]) -> dict[int, set[str]]:
 
 async def roles_for_unit(turn: Turn, unit_id: int) -> set[str]:
     keys = await turn.person_keys()
-    async with turn.services.db.session() as s:
+    async with turn.services.db.read() as s:
         parents = await roles_repo.parents_map(s)
     assignments = await _assignments(turn, keys)
     return effective_roles(unit_id, parents, assignments, global_admin=await turn.is_global_admin())
@@ -50,7 +50,7 @@ async def require(turn: Turn, unit: Unit, needed: str) -> bool:
     assert unit.id is not None
     if allows(await roles_for_unit(turn, unit.id), needed):
         return True
-    async with turn.services.db.session() as s:
+    async with turn.services.db.read() as s:
         parents = await roles_repo.parents_map(s)
         chain_people = await roles_repo.people_by_unit(s, list(parents))
     people = holders(unit.id, needed, parents, chain_people)

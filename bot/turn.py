@@ -10,6 +10,7 @@ from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
+from bot.languages import LanguageCache
 from cards.base import CARD_CONTENT_TYPE, Card
 from cards.texts import t
 from storage import channels_repo
@@ -33,6 +34,7 @@ class Services:
     metrics: Metrics
     commands: CommandTable
     extras: dict[str, Any] = field(default_factory=dict)
+    languages: LanguageCache = field(default_factory=LanguageCache)
 
     def notify_changes(self) -> None:
         """After a commit that enqueued messages or changed schedules: wake the workers
@@ -94,7 +96,7 @@ class Turn:
         if not self.user_id:
             return []
         keys = [self.user_id.lower()]
-        async with self.services.db.session() as s:
+        async with self.services.db.read() as s:
             person = await channels_repo.get_person(s, self.user_id)
         upn = person.upn if person else None
         if upn is None:
@@ -134,7 +136,7 @@ class Turn:
 
     async def channel_unit(self) -> Unit | None:
         """The unit this channel is bound to, if any."""
-        async with self.services.db.session() as s:
+        async with self.services.db.read() as s:
             return await channels_repo.unit_of_conversation(s, self.conversation_id)
 
     # -- replies ----------------------------------------------------------------------

@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import (
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/samverkan.db"
 
+# Execution option carried by the connections of `Database.read()` sessions.
+READ_ONLY_OPTION = "samverkan_read_only"
+
 
 def normalise_url(url: str) -> str:
     """Accept the plain URLs people paste and pick the async driver."""
@@ -66,8 +69,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             # BEGIN IMMEDIATE: take the write lock up front so two writers queue
-            # instead of deadlocking on a read-to-write upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # instead of deadlocking on a read-to-write upgrade. Read-only sessions
+            # (`Database.read()`) begin DEFERRED: under WAL they read a snapshot
+            # without the write lock, so readers never queue behind writers.
+            if conn.get_execution_options().get(READ_ONLY_OPTION):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -83,6 +91,12 @@ class Database:
         self.url = normalise_url(url)
         self.engine = create_engine(self.url, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool and event listeners; its connections carry READ_ONLY_OPTION.
+        self.read_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY_OPTION: True}),
+            expire_on_commit=False,
+            autoflush=False,
+        )
 
     @property
     def dialect(self) -> str:
@@ -93,6 +107,13 @@ class Database:
         """A session inside one transaction: committed on success, rolled back on error."""
         async with self.sessionmaker() as session, session.begin():
             yield session
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads only. On SQLite its transaction begins DEFERRED (no write
+        lock); anything it would write is discarded (rolled back at the end)."""
+        async with self.read_sessionmaker() as session:
+            yield session  # closing the session rolls the transaction back
 
     async def ping(self) -> bool:
         try:

@@ -316,22 +316,40 @@ async def _refuse(turn: Turn, key: str, **args: object) -> None:
     await turn.send_text(turn.text(key, **args))
 
 
-async def _pulse_from(turn: Turn, data: dict[str, Any], *, lock: bool = False) -> Pulse | None:
+async def _pulse_from(turn: Turn, data: dict[str, Any]) -> Pulse | None:
     """The pulse the card data names, checked against this conversation; or refuse."""
-    ref = data.get("pulse")
-    if not isinstance(ref, str) or not ref or len(ref) > MAX_REF or not turn.user_id:
+    ref = _ref_of(turn, data)
+    if ref is None:
         await _refuse(turn, "pulse.refused.tampered")
         return None
-    async with turn.services.db.session() as s:
-        pulse = await pulse_repo.by_ref(s, ref)
-        conv = await s.get(Conversation, pulse.conversation_pk) if pulse else None
-    if pulse is None:
-        await _refuse(turn, "pulse.refused.unknown")
-        return None
-    if conv is None or conv.conversation_id != turn.conversation_id:
-        await _refuse(turn, "pulse.refused.tampered")
+    async with turn.services.db.read() as s:
+        pulse, refusal = await _checked_pulse(s, turn, ref)
+    if refusal is not None:
+        await _refuse(turn, refusal)
         return None
     return pulse
+
+
+def _ref_of(turn: Turn, data: dict[str, Any]) -> str | None:
+    """The pulse ref the card data names, if it is well formed (and there is a person)."""
+    ref = data.get("pulse")
+    if not isinstance(ref, str) or not ref or len(ref) > MAX_REF or not turn.user_id:
+        return None
+    return ref
+
+
+async def _checked_pulse(
+    s: AsyncSession, turn: Turn, ref: str, *, lock: bool = False
+) -> tuple[Pulse | None, str | None]:
+    """(the pulse, None) if it exists and belongs to this conversation; else (None, the
+    refusal text key)."""
+    pulse = await pulse_repo.by_ref(s, ref, lock=lock)
+    if pulse is None:
+        return None, "pulse.refused.unknown"
+    conv = await s.get(Conversation, pulse.conversation_pk)
+    if conv is None or conv.conversation_id != turn.conversation_id:
+        return None, "pulse.refused.tampered"
+    return pulse, None
 
 
 def _refusal_text(turn: Turn, template: core_pulse.Template, check: core_pulse.AnswerCheck) -> str:
@@ -344,12 +362,33 @@ def _refusal_text(turn: Turn, template: core_pulse.Template, check: core_pulse.A
 
 @router.action(pulse_cards.ANSWER)
 async def answer(turn: Turn, data: dict[str, Any]) -> None:
-    found = await _pulse_from(turn, data)
-    if found is None:
+    ref = _ref_of(turn, data)
+    if ref is None:
+        await _refuse(turn, "pulse.refused.tampered")
         return
-    assert turn.user_id is not None and found.id is not None
-    template = pulse_repo.pulse_template(found)
-    check = core_pulse.validate_answer(template, data)
+    assert turn.user_id is not None
+    # One transaction: read the pulse under a shared lock (PostgreSQL; on SQLite the
+    # session holds the write lock from BEGIN IMMEDIATE), check it, then store. A close
+    # running now either finishes first (and this answer is refused) or waits for it.
+    # Every refusal leaves the transaction without having written anything.
+    stored = False
+    async with turn.services.db.session() as s:
+        found, refusal = await _checked_pulse(s, turn, ref, lock=True)
+        if found is not None:
+            template = pulse_repo.pulse_template(found)
+            check = core_pulse.validate_answer(template, data)
+            if check.ok and check.values is not None and pulse_repo.is_open(found):
+                try:
+                    await pulse_repo.save_answer(
+                        s, found, _secret(turn), turn.user_id, check.values
+                    )
+                    stored = True
+                except KeyUnavailable:
+                    stored = False
+    if found is None:
+        await _refuse(turn, refusal or "pulse.refused.tampered")
+        return
+    assert found.id is not None
     if not check.ok or check.values is None:
         turn.services.metrics.inc("samverkan_pulse_refused_total", reason=str(check.refusal))
         text = _refusal_text(turn, template, check)
@@ -374,18 +413,6 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
             return
         await turn.send_text(text)
         return
-    async with turn.services.db.session() as s:
-        # Re-read under a shared lock: a close running now either finishes first (and
-        # this answer is refused) or waits for this answer.
-        pulse = await pulse_repo.by_ref(s, found.ref, lock=True)
-        if pulse is None or not pulse_repo.is_open(pulse):
-            stored = False
-        else:
-            try:
-                await pulse_repo.save_answer(s, pulse, _secret(turn), turn.user_id, check.values)
-                stored = True
-            except KeyUnavailable:
-                stored = False
     if not stored:
         await _refuse(turn, "pulse.refused.closed")
         return
@@ -426,7 +453,7 @@ async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> Non
     template = pulse_repo.pulse_template(found)
     settings = turn.services.settings
     if not pulse_repo.is_open(found):
-        async with turn.services.db.session() as s:
+        async with turn.services.db.read() as s:
             count = found.answer_count
             if count is None and found.id is not None:
                 count = await pulse_repo.answer_count(s, found.id)
@@ -442,7 +469,7 @@ async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> Non
         )
         turn.set_invoke_card(card)
         return
-    async with turn.services.db.session() as s:
+    async with turn.services.db.read() as s:
         try:
             mine = await pulse_repo.answer_of(s, found, _secret(turn), turn.user_id)
         except KeyUnavailable:

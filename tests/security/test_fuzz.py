@@ -272,9 +272,9 @@ async def command_is_handled(t: Target, text: str, personal: bool) -> None:
     assert t.errors() == before, text
 
 
-def _sqlite_only(t: Target) -> None:
-    if not t.db.url.startswith("sqlite"):
-        pytest.skip("the bulk runs on SQLite; PostgreSQL has its own smaller run")
+# The bulk runs on SQLite; PostgreSQL has its own smaller mixed run below.
+ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 
 overrides = st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=4)
@@ -282,47 +282,48 @@ drops = st.lists(st.sampled_from([*FIELDS, "serviceUrl"]), max_size=3)
 commands = st.tuples(word, args).map(lambda wa: f"{wa[0]} {wa[1]}".strip()) | st.text(max_size=80)
 
 
+@ON_SQLITE
 @FUZZ
 @given(body=json_values)
 async def test_random_json_bodies(target: Target, body: Any) -> None:
-    _sqlite_only(target)
     await body_is_handled(target, body)
 
 
+@ON_SQLITE
 @FUZZ
 @given(raw=st.binary(max_size=200))
 async def test_random_bytes(target: Target, raw: bytes) -> None:
-    _sqlite_only(target)
     before = await target.row_counts()
     assert await target.post_raw(raw) < 500
     assert await target.row_counts() == before
 
 
+@ON_SQLITE
 @FUZZ
 @given(over=overrides, drop=drops)
 async def test_activities_with_random_fields(
     target: Target, over: dict[str, Any], drop: list[str]
 ) -> None:
-    _sqlite_only(target)
     await activity_is_handled(target, over, drop)
 
 
+@ON_SQLITE
 @FUZZ
 @given(name=st.sampled_from(ACTIONS) | st.text(max_size=12), data=card_values, invoke=st.booleans())
 async def test_every_card_action_with_random_data(
     target: Target, name: str, data: dict[str, Any], invoke: bool
 ) -> None:
-    _sqlite_only(target)
     await action_is_handled(target, name, data, invoke)
 
 
+@ON_SQLITE
 @FUZZ
 @given(text=commands, personal=st.booleans())
 async def test_every_command_with_random_args(target: Target, text: str, personal: bool) -> None:
-    _sqlite_only(target)
     await command_is_handled(target, text, personal)
 
 
+@ON_POSTGRESQL
 @FUZZ_PG
 @given(
     case=st.one_of(
@@ -335,8 +336,6 @@ async def test_every_command_with_random_args(target: Target, text: str, persona
     )
 )
 async def test_everything_on_postgresql(target: Target, case: tuple[str, Any]) -> None:
-    if target.db.url.startswith("sqlite"):
-        pytest.skip("the PostgreSQL run")
     kind, value = case
     if kind == "body":
         await body_is_handled(target, value)
