@@ -83,6 +83,7 @@ class Turn:
         )
         self.lang: str = services.settings.language
         self._invoke_response: InvokeResponse | None = None
+        self._person_keys: list[str] | None = None
 
     # -- identity -------------------------------------------------------------------
 
@@ -92,7 +93,15 @@ class Turn:
         return self.services.settings.anonymous
 
     async def person_keys(self) -> list[str]:
-        """Identifiers roles may be given to: the Entra object id and, once known, the UPN."""
+        """Identifiers roles may be given to: the Entra object id and, once known, the UPN.
+
+        Computed once per turn: a refusal, the help card and admin checks all ask for it.
+        """
+        if self._person_keys is None:
+            self._person_keys = await self._load_person_keys()
+        return self._person_keys
+
+    async def _load_person_keys(self) -> list[str]:
         if not self.user_id:
             return []
         keys = [self.user_id.lower()]
@@ -110,9 +119,14 @@ class Turn:
             keys.append(upn.lower())
         return keys
 
+    def connector(self) -> ConnectorClientBase | None:
+        """The SDK's connector client for this turn (roster look-ups, replies)."""
+        services = self.ctx.services
+        return services.get(ConnectorClientBase) if services else None  # type: ignore[type-abstract]
+
     async def _lookup_upn(self) -> str | None:
         """Ask the connector for the member's UPN (Teams puts it on the roster)."""
-        client = self.ctx.services.get(ConnectorClientBase) if self.ctx.services else None  # type: ignore[type-abstract]
+        client = self.connector()
         if client is None or not self.user_channel_id or not self.ctx.activity.conversation:
             return None
         try:

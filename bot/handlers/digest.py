@@ -152,7 +152,7 @@ async def _subscribe(turn: Turn, name: str) -> None:
     async with turn.services.db.session() as s:
         changed = await indicators_repo.set_subscription(s, unit.id, turn.user_id, True)
         await composer.ensure_schedules(s, [unit.id])
-    _notify_scheduler(turn)
+    turn.services.notify_changes()
     key = "digest.subscribed" if changed else "digest.already_subscribed"
     await turn.send_text(turn.text(key, unit=unit.name))
 
@@ -193,13 +193,6 @@ def _unknown(turn: Turn, name: str, units: list[Unit]) -> str:
     if close:
         message += " " + turn.text("setup.suggest", names=", ".join(f"**{n}**" for n in close))
     return message
-
-
-def _notify_scheduler(turn: Turn) -> None:
-    scheduler = turn.services.extras.get("scheduler")
-    notify = getattr(scheduler, "notify_changed", None)
-    if callable(notify):
-        notify()
 
 
 # ---------------------------------------------------------------------------

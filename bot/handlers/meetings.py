@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from microsoft_agents.activity import Activity, ChannelAccount, Mention
-from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from bot.permissions import require, roles_for_unit
 from bot.router import router
@@ -114,19 +113,7 @@ async def _sync_unit(turn: Turn, unit: Unit) -> None:
         if fresh is not None:
             await meetings_repo.sync_unit_from_org(s, fresh, utcnow(), turn.lang)
         await meetings_repo.ensure_sync_schedule(s)
-    _notify_scheduler(turn)
-
-
-def _notify_scheduler(turn: Turn) -> None:
-    scheduler = turn.services.extras.get("scheduler")
-    if scheduler is not None and hasattr(scheduler, "notify_changed"):
-        scheduler.notify_changed()
-
-
-def _notify_dispatcher(turn: Turn) -> None:
-    dispatcher = turn.services.extras.get("dispatcher")
-    if dispatcher is not None and hasattr(dispatcher, "notify"):
-        dispatcher.notify()
+    turn.services.notify_changes()
 
 
 # -- /meeting ----------------------------------------------------------------------------
@@ -257,7 +244,7 @@ async def _save(
     except meetings_repo.MeetingError as exc:
         await _refuse(turn, exc)
         return
-    _notify_scheduler(turn)
+    turn.services.notify_changes()
     key = "mtg.changed" if existing else "mtg.created"
     await turn.send_text(
         turn.text(
@@ -392,8 +379,8 @@ async def _cancel_occurrence(turn: Turn, unit: Unit, rest: str) -> None:
             return
         await meetings_repo.cancel_occurrence(s, fresh, now)
         await service.refresh_posted_agenda(s, fresh, now, turn.lang)
-    _notify_scheduler(turn)
-    _notify_dispatcher(turn)
+    turn.services.notify_changes()
+    turn.services.notify_changes()
     await turn.send_text(turn.text("mtg.cancelled_done", when=when))
 
 
@@ -432,8 +419,8 @@ async def _move_occurrence(turn: Turn, unit: Unit, rest: str) -> None:
     except meetings_repo.MeetingError as exc:
         await _refuse(turn, exc)
         return
-    _notify_scheduler(turn)
-    _notify_dispatcher(turn)
+    turn.services.notify_changes()
+    turn.services.notify_changes()
     await turn.send_text(turn.text("mtg.moved_done", when=when))
 
 
@@ -445,7 +432,7 @@ async def _end_series(turn: Turn, unit: Unit, rest: str) -> None:
         fresh = await s.get(MeetingSeries, series.id)
         assert fresh is not None
         await meetings_repo.end_series(s, fresh, utcnow())
-    _notify_scheduler(turn)
+    turn.services.notify_changes()
     await turn.send_text(turn.text("mtg.ended", name=series.name))
 
 
@@ -524,7 +511,7 @@ async def _add_to(turn: Turn, occ: MeetingOccurrence, text: str) -> None:
     except meetings_repo.MeetingError as exc:
         await _refuse(turn, exc)
         return
-    _notify_dispatcher(turn)
+    turn.services.notify_changes()
     message = turn.text("mtg.item_added", number=number, when=when, text=row.text)
     if turn.is_invoke:
         await _send_agenda(turn, occ, notice=message)
@@ -563,7 +550,7 @@ async def _move_item(turn: Turn, unit: Unit, rest: str) -> None:
     async with turn.services.db.session() as s:
         await meetings_repo.renumber(s, new_order)
         await service.refresh_posted_agenda(s, occ, now, turn.lang)
-    _notify_dispatcher(turn)
+    turn.services.notify_changes()
     await turn.send_text(turn.text("mtg.item_moved", from_=frm, to=to))
 
 
@@ -606,7 +593,7 @@ async def _apply_status(
         notice = turn.text("mtg.stale_item", status=t(turn.lang, f"mtg.status.{already}"))
         await _send_agenda(turn, fresh, notice=notice)
         return
-    _notify_dispatcher(turn)
+    turn.services.notify_changes()
     message = turn.text(
         "mtg.item_status",
         number=number if number is not None else "",
@@ -822,7 +809,7 @@ async def _lift(turn: Turn, unit: Unit, occ: MeetingOccurrence, item_id: int, re
         status = t(turn.lang, f"item.status.{fresh.status}").lower() if fresh else "?"
         await turn.send_text(turn.text("item.closed", id=item_id, status=status))
         return
-    _notify_dispatcher(turn)
+    turn.services.notify_changes()
     await turn.send_text(message)
 
 
@@ -852,7 +839,7 @@ async def _mentioned(turn: Turn) -> list[tuple[str, str, str | None]]:
 
 async def _member_aad_id(turn: Turn, member_id: str) -> str | None:
     """The Entra id of a mentioned member, from the roster (mentions carry only the Teams id)."""
-    client = turn.ctx.services.get(ConnectorClientBase) if turn.ctx.services else None  # type: ignore[type-abstract]
+    client = turn.connector()
     conv = turn.ctx.activity.conversation
     if client is None or conv is None:
         return None
@@ -951,7 +938,7 @@ async def action_command(turn: Turn, args: str) -> None:
     except meetings_repo.MeetingError as exc:
         await _refuse(turn, exc)
         return
-    _notify_dispatcher(turn)
+    turn.services.notify_changes()
     await _confirm_with_mention(turn, row, today)
 
 

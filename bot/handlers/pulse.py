@@ -12,7 +12,6 @@ import logging
 from typing import Any
 
 from microsoft_agents.activity import Activity
-from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -61,14 +60,9 @@ def _when(turn: Turn, pulse: Pulse) -> str:
     return pulse_service.when_text(pulse.closes_at, turn.services.settings.zone, turn.lang)
 
 
-def _connector(turn: Turn) -> ConnectorClientBase | None:
-    services = turn.ctx.services
-    return services.get(ConnectorClientBase) if services else None  # type: ignore[type-abstract]
-
-
 async def member_count(turn: Turn, conversation_id: str) -> int | None:
     """People in the channel, from the connector's paged members (None if unavailable)."""
-    client = _connector(turn)
+    client = turn.connector()
     if client is None:
         return None
     total, token = 0, None
@@ -92,15 +86,9 @@ def _direct(turn: Turn) -> bool:
     return turn.services.extras.get("dispatcher") is None
 
 
-def _notify_dispatcher(turn: Turn) -> None:
-    dispatcher = turn.services.extras.get("dispatcher")
-    if dispatcher is not None and hasattr(dispatcher, "notify"):
-        dispatcher.notify()
-
-
 async def _send_direct(turn: Turn, ops: list[pulse_service.Outgoing]) -> None:
     """Send what the outbox did not take, as top-level posts, and record it as sent."""
-    client = _connector(turn)
+    client = turn.connector()
     if client is None or not ops:
         return
     async with turn.services.db.session() as s:
@@ -224,15 +212,13 @@ async def _start(turn: Turn, unit: Unit, template_name: str) -> None:
         await pulse_service.ensure_schedules(s, unit)
         channel = await s.get(Conversation, binding.conversation_pk)
     await _send_direct(turn, ops)
-    _notify_dispatcher(turn)
+    turn.services.notify_changes()
     if channel is not None and pulse.id is not None:
         members = await member_count(turn, channel.conversation_id)
         if members is not None:
             async with turn.services.db.session() as s:
                 await pulse_repo.set_member_count(s, pulse.id, members)
-    scheduler = turn.services.extras.get("scheduler")
-    if scheduler is not None and hasattr(scheduler, "notify_changed"):
-        scheduler.notify_changed()
+    turn.services.notify_changes()
     name = pulse_service.name_of(template, turn.lang)
     await turn.send_text(
         turn.text("pulse.started", name=name, unit=unit.name, when=_when(turn, pulse))
@@ -264,7 +250,7 @@ async def _close(turn: Turn, unit: Unit) -> None:
             direct_ok=_direct(turn),
         )
     await _send_direct(turn, ops)
-    _notify_dispatcher(turn)
+    turn.services.notify_changes()
     await turn.send_text(turn.text("pulse.closed_now", unit=unit.name, answers=closed.answer_count))
 
 
