@@ -70,16 +70,10 @@ class SamverkanAgent:
     async def _language(self, turn: Turn) -> None:
         """The person's choice, else their Teams locale (sv/en), else the default.
 
-        The choice comes through `services.languages` (in-process, short TTL; see
-        bot/languages.py), so most turns need no database read for it."""
+        Choices come from an in-process snapshot (bot/languages.py), so a turn needs
+        no database read for this."""
         if turn.user_id:
-            cache = self.services.languages
-            cached, choice = cache.get(turn.user_id)
-            if not cached:
-                async with self.services.db.read() as s:
-                    person = await channels_repo.get_person(s, turn.user_id)
-                choice = person.language if person else None
-                cache.put(turn.user_id, choice)
+            choice = await self.services.languages.choice(turn.user_id, self._language_choices)
             if choice in ("sv", "en"):
                 turn.lang = choice
                 return
@@ -88,6 +82,10 @@ class SamverkanAgent:
             turn.lang = "en"
         elif locale.startswith("sv"):
             turn.lang = "sv"
+
+    async def _language_choices(self) -> dict[str, str]:
+        async with self.services.db.read() as s:
+            return await channels_repo.language_choices(s)
 
     async def _message(self, turn: Turn) -> None:
         value = turn.ctx.activity.value

@@ -10,10 +10,12 @@ from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
-from bot.languages import LanguageCache
+from bot.languages import LanguageChoices
+from bot.pulse_facts import PulseFactsCache
 from cards.base import CARD_CONTENT_TYPE, Card
 from cards.texts import t
 from storage import channels_repo
+from storage.answer_writer import AnswerWriter
 from storage.db import Database
 from storage.models import Unit
 
@@ -34,7 +36,14 @@ class Services:
     metrics: Metrics
     commands: CommandTable
     extras: dict[str, Any] = field(default_factory=dict)
-    languages: LanguageCache = field(default_factory=LanguageCache)
+    languages: LanguageChoices = field(default_factory=LanguageChoices)
+    # Pulse answers: what a pulse is (read once per pulse) and batched writes.
+    pulse_facts: PulseFactsCache = field(init=False)
+    answers: AnswerWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pulse_facts = PulseFactsCache(self.db)
+        self.answers = AnswerWriter(self.db)
 
     def notify_changes(self) -> None:
         """After a commit that enqueued messages or changed schedules: wake the workers

@@ -19,6 +19,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import (
     AccessTokenProviderBase,
     AgentAuthConfiguration,
+    ClaimsIdentity,
     ConnectionManager,
     TurnContext,
 )
@@ -30,6 +31,7 @@ from bot.agent import SamverkanAgent
 from bot.metrics import Metrics
 from bot.router import Router, router
 from bot.settings import Settings
+from bot.token_cache import ValidatedTokens
 from bot.turn import Services
 from storage.db import Database
 
@@ -41,6 +43,7 @@ SERVICES_KEY = web.AppKey("services", Services)
 ADAPTER_KEY = web.AppKey("adapter", CloudAdapter)
 AGENT_KEY = web.AppKey("agent", SamverkanAgent)
 AUTH_CONFIG_KEY = web.AppKey("auth_config", AgentAuthConfiguration)
+TOKENS_KEY = web.AppKey("validated_tokens", ValidatedTokens)
 
 
 def build_services(settings: Settings, db: Database, reg: Router = router) -> Services:
@@ -95,6 +98,7 @@ def build_app(
     app[ADAPTER_KEY] = adapter
     app[AGENT_KEY] = SamverkanAgent(services.extras["router"], services)
     app[AUTH_CONFIG_KEY] = auth_config
+    app[TOKENS_KEY] = ValidatedTokens()
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
@@ -159,7 +163,11 @@ async def _authenticate(request: web.Request) -> Any:
         parts = header.split()
         if len(parts) != 2 or parts[0].lower() != "bearer":
             return _reject(app, 401, "malformed Authorization header")
-        header = f"Bearer {parts[1]}"
+        token = parts[1]
+        known = app[TOKENS_KEY].get(token)
+        if known is not None:
+            return known
+        header = f"Bearer {token}"
     try:
         result = await _authorize_request(header, app[AUTH_CONFIG_KEY])
     except Exception as exc:
@@ -169,6 +177,8 @@ async def _authenticate(request: web.Request) -> Any:
     if hasattr(result, "status_code"):
         status = 401 if result.status_code in (401, 403) else result.status_code
         return _reject(app, status, "invalid or missing token")
+    if header is not None and isinstance(result, ClaimsIdentity):
+        app[TOKENS_KEY].put(header.split(" ", 1)[1], result)
     return result
 
 

@@ -15,6 +15,7 @@ Pure computation: the caller supplies the secret and stores the result.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -48,6 +49,7 @@ def answer_key(pulse_key: bytes, user_id: str) -> str:
     return hmac.new(pulse_key, message, hashlib.sha256).hexdigest()
 
 
+@functools.lru_cache(maxsize=4)  # one secret per process; HKDF per answer is wasted work
 def wrapping_key(server_secret: str) -> bytes:
     if len(server_secret) < 32:
         raise ValueError("server secret must be at least 32 characters")

@@ -10,6 +10,7 @@ Job kinds: `pulse_open` (one schedule per unit, cadence from the org file) and
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,6 +78,7 @@ def activity(card: Card, summary: str) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=256)  # every answer to a pulse shows the same closing time
 def when_text(when: datetime, zone: ZoneInfo, lang: str) -> str:
     pattern = "EEEE d MMMM 'kl.' HH:mm" if lang == "sv" else "EEEE d MMMM 'at' HH:mm"
     locale = "sv_SE" if lang == "sv" else "en_GB"

@@ -229,6 +229,16 @@ async def get_person(session: AsyncSession, aad_object_id: str) -> Person | None
     return await session.get(Person, aad_object_id)
 
 
+async def language_choices(session: AsyncSession) -> dict[str, str]:
+    """{object id: language} of everyone who has chosen a language."""
+    rows = await session.execute(
+        select(col(Person.aad_object_id), col(Person.language)).where(
+            col(Person.language).is_not(None)
+        )
+    )
+    return {object_id: lang for object_id, lang in rows.all() if lang}
+
+
 async def remember_person(
     session: AsyncSession,
     aad_object_id: str,

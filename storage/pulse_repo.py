@@ -182,13 +182,9 @@ async def latest_closed(session: AsyncSession, unit_id: int) -> Pulse | None:
     )
 
 
-async def by_ref(session: AsyncSession, ref: str, *, lock: bool = False) -> Pulse | None:
-    """The pulse a card refers to. `lock` takes a shared row lock (PostgreSQL) so a
-    concurrent close waits for this answer, and this answer sees a finished close."""
-    query = select(Pulse).where(col(Pulse.ref) == ref)
-    if lock:
-        query = query.with_for_update(read=True)
-    return (await session.execute(query)).scalar_one_or_none()
+async def by_ref(session: AsyncSession, ref: str) -> Pulse | None:
+    """The pulse a card refers to."""
+    return (await session.execute(select(Pulse).where(col(Pulse.ref) == ref))).scalar_one_or_none()
 
 
 def is_open(pulse: Pulse, now: datetime | None = None) -> bool:
@@ -205,16 +201,25 @@ async def close_pulse(
     """Close and erase the key. Returns the pulse if this call closed it, None if it
     was already closed (so a double close does its side effects once)."""
     when = now or utcnow()
-    count = await answer_count(session, pulse_id)
+    # Close first, count after: on PostgreSQL the update waits for answer writes that
+    # hold the pulse row (storage/answer_writer.py) and later ones see it closed, so
+    # the count taken next is final.
     result = await session.execute(
         update(Pulse)
         .where(col(Pulse.id) == pulse_id, col(Pulse.closed_at).is_(None))
-        .values(closed_at=when, sealed_key=None, answer_count=count)
+        .values(closed_at=when, sealed_key=None)
         .returning(col(Pulse.id))
         .execution_options(synchronize_session=False)
     )
     if result.first() is None:
         return None
+    count = await answer_count(session, pulse_id)
+    await session.execute(
+        update(Pulse)
+        .where(col(Pulse.id) == pulse_id)
+        .values(answer_count=count)
+        .execution_options(synchronize_session=False)
+    )
     pulse = await session.get(Pulse, pulse_id, populate_existing=True)
     assert pulse is not None
     session.add(
@@ -282,9 +287,14 @@ async def set_activity_id(session: AsyncSession, pulse_id: int, activity_id: str
 
 def key_for(pulse: Pulse, secret: str, user_id: str) -> str:
     """This person's row key. Raises keys.KeyUnavailable once the pulse has closed."""
-    if pulse.sealed_key is None:
+    return sealed_key_for(pulse.ref, pulse.sealed_key, secret, user_id)
+
+
+def sealed_key_for(ref: str, sealed_key: str | None, secret: str, user_id: str) -> str:
+    """key_for, from the pulse's reference and sealed key."""
+    if sealed_key is None:
         raise keys.KeyUnavailable("the pulse is closed; its key is erased")
-    return keys.answer_key(keys.unseal(secret, pulse.ref, pulse.sealed_key), user_id)
+    return keys.answer_key(keys.unseal(secret, ref, sealed_key), user_id)
 
 
 async def save_answer(

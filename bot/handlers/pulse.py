@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
+from bot.pulse_facts import PulseFacts
 from bot.router import router
 from bot.turn import Turn
 from cards import pulse as pulse_cards
@@ -27,6 +28,7 @@ from scheduler import pulse as pulse_service
 from storage import channels_repo, pulse_repo
 from storage.models import Conversation, OutboxMessage, Unit
 from storage.pulse_models import Pulse
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ def _secret(turn: Turn) -> str:
     return turn.services.settings.server_secret()
 
 
-def _when(turn: Turn, pulse: Pulse) -> str:
+def _when(turn: Turn, pulse: Pulse | PulseFacts) -> str:
     return pulse_service.when_text(pulse.closes_at, turn.services.settings.zone, turn.lang)
 
 
@@ -241,6 +243,7 @@ async def _close(turn: Turn, unit: Unit) -> None:
                 await pulse_repo.set_member_count(s, current.id, members)
     async with turn.services.db.session() as s:
         closed = await pulse_repo.close_pulse(s, current.id)
+        turn.services.pulse_facts.forget(current.ref)
         if closed is None:  # closed meanwhile by the sweep or another coordinator
             await turn.send_text(turn.text("pulse.none_open", unit=unit.name))
             return
@@ -309,9 +312,13 @@ async def _pulse_from(turn: Turn, data: dict[str, Any]) -> Pulse | None:
         await _refuse(turn, "pulse.refused.tampered")
         return None
     async with turn.services.db.read() as s:
-        pulse, refusal = await _checked_pulse(s, turn, ref)
-    if refusal is not None:
-        await _refuse(turn, refusal)
+        pulse = await pulse_repo.by_ref(s, ref)
+        conv = await s.get(Conversation, pulse.conversation_pk) if pulse else None
+    if pulse is None:
+        await _refuse(turn, "pulse.refused.unknown")
+        return None
+    if conv is None or conv.conversation_id != turn.conversation_id:
+        await _refuse(turn, "pulse.refused.tampered")
         return None
     return pulse
 
@@ -322,20 +329,6 @@ def _ref_of(turn: Turn, data: dict[str, Any]) -> str | None:
     if not isinstance(ref, str) or not ref or len(ref) > MAX_REF or not turn.user_id:
         return None
     return ref
-
-
-async def _checked_pulse(
-    s: AsyncSession, turn: Turn, ref: str, *, lock: bool = False
-) -> tuple[Pulse | None, str | None]:
-    """(the pulse, None) if it exists and belongs to this conversation; else (None, the
-    refusal text key)."""
-    pulse = await pulse_repo.by_ref(s, ref, lock=lock)
-    if pulse is None:
-        return None, "pulse.refused.unknown"
-    conv = await s.get(Conversation, pulse.conversation_pk)
-    if conv is None or conv.conversation_id != turn.conversation_id:
-        return None, "pulse.refused.tampered"
-    return pulse, None
 
 
 def _refusal_text(turn: Turn, template: core_pulse.Template, check: core_pulse.AnswerCheck) -> str:
@@ -353,28 +346,15 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
         await _refuse(turn, "pulse.refused.tampered")
         return
     assert turn.user_id is not None
-    # One transaction: read the pulse under a shared lock (PostgreSQL; on SQLite the
-    # session holds the write lock from BEGIN IMMEDIATE), check it, then store. A close
-    # running now either finishes first (and this answer is refused) or waits for it.
-    # Every refusal leaves the transaction without having written anything.
-    stored = False
-    async with turn.services.db.session() as s:
-        found, refusal = await _checked_pulse(s, turn, ref, lock=True)
-        if found is not None:
-            template = pulse_repo.pulse_template(found)
-            check = core_pulse.validate_answer(template, data)
-            if check.ok and check.values is not None and pulse_repo.is_open(found):
-                try:
-                    await pulse_repo.save_answer(
-                        s, found, _secret(turn), turn.user_id, check.values
-                    )
-                    stored = True
-                except KeyUnavailable:
-                    stored = False
-    if found is None:
-        await _refuse(turn, refusal or "pulse.refused.tampered")
+    facts = await turn.services.pulse_facts.get(ref)
+    if facts is None:
+        await _refuse(turn, "pulse.refused.unknown")
         return
-    assert found.id is not None
+    if facts.conversation_id != turn.conversation_id:
+        await _refuse(turn, "pulse.refused.tampered")
+        return
+    template = facts.template
+    check = core_pulse.validate_answer(template, data)
     if not check.ok or check.values is None:
         turn.services.metrics.inc("samverkan_pulse_refused_total", reason=str(check.refusal))
         text = _refusal_text(turn, template, check)
@@ -388,10 +368,10 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
             turn.set_invoke_card(
                 pulse_cards.pulse_card(
                     turn.lang,
-                    found.ref,
+                    facts.ref,
                     template,
-                    closes=_when(turn, found),
-                    threshold=found.threshold,
+                    closes=_when(turn, facts),
+                    threshold=facts.threshold,
                     values=kept,
                     error=text,
                 )
@@ -399,7 +379,21 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
             return
         await turn.send_text(text)
         return
+    # Whether the pulse is still open is decided by the writer, in the transaction that
+    # stores the answer: a close running now either finishes first (and this answer is
+    # refused, storing nothing) or waits for it.
+    stored = False
+    if facts.is_open(utcnow()):
+        try:
+            key = pulse_repo.sealed_key_for(
+                facts.ref, facts.sealed_key, _secret(turn), turn.user_id
+            )
+        except KeyUnavailable:
+            key = None
+        if key is not None:
+            stored = await turn.services.answers.save(facts.pulse_id, key, check.values)
     if not stored:
+        turn.services.pulse_facts.forget(ref)
         await _refuse(turn, "pulse.refused.closed")
         return
     turn.services.metrics.inc("samverkan_pulse_answers_total")
@@ -407,10 +401,10 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
         turn.set_invoke_card(
             pulse_cards.answered_card(
                 turn.lang,
-                found.ref,
+                facts.ref,
                 template,
                 check.values,
-                closes=_when(turn, found),
+                closes=_when(turn, facts),
                 user_id=turn.user_channel_id,
             )
         )
