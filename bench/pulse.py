@@ -133,6 +133,7 @@ def echo_app(settings: Settings) -> web.Application:
 
 def serve(kind: str, config_file: str) -> None:
     """Child process: run the bot or the baseline until SIGTERM."""
+    from bot.runtime import settle_heap
     from bot.web import build_app
     from tests.fakes.issuer import install_jwks_hook
     from tests.fakes.tokens import FakeTokenProvider
@@ -151,6 +152,7 @@ def serve(kind: str, config_file: str) -> None:
             extra = {"pool_size": pool, "max_overflow": 0} if pool else {}
             db = Database(settings.database_url, **extra)
             app = build_app(settings, db, provider_factory=FakeTokenProvider)
+            app.on_startup.append(settle_heap)  # as bot.runtime.create_app does
         else:
             app = echo_app(settings)
         runner = web.AppRunner(app, access_log=None)

@@ -6,6 +6,7 @@ built, stop in reverse order on shutdown, and a failure to start stops start-up.
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import uuid
@@ -49,7 +50,17 @@ def create_app(settings: Settings) -> web.Application:
     services.extras["dispatcher"] = dispatcher
     app.cleanup_ctx.append(dispatcher.context)
     app.on_cleanup.append(_close_db(db))
+    app.on_startup.append(settle_heap)
     return app
+
+
+async def settle_heap(_app: web.Application) -> None:
+    """Once started, move everything alive (modules, models, metadata: hundreds of
+    thousands of objects that live as long as the process) out of the garbage
+    collector's sight. Full collections then scan only what turns create; measured in
+    bench/pulse.py, the longest pause fell from about 100 ms to under 10 ms."""
+    gc.collect()
+    gc.freeze()
 
 
 def configure_jobs(settings: Settings) -> None:
