@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.pulse import Template
+from core.pulse import Template, takes_answers
 from storage import pulse_repo
 from storage.db import Database
 from storage.models import Conversation
@@ -34,7 +34,7 @@ class PulseFacts:
     sealed_key: str | None
 
     def is_open(self, now: datetime) -> bool:
-        return self.closed_at is None and self.sealed_key is not None and now < self.closes_at
+        return takes_answers(self.closed_at, self.sealed_key is not None, self.closes_at, now)
 
 
 class PulseFactsCache:

@@ -337,6 +337,14 @@ def answer_window(
     )
 
 
+def takes_answers(
+    closed_at: datetime | None, has_key: bool, closes_at: datetime, now: datetime
+) -> bool:
+    """A pulse takes answers until it is closed (its key erased) or its window ends,
+    whichever comes first: the close sweep may run a little after `closes_at`."""
+    return closed_at is None and has_key and now < closes_at
+
+
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4]))?$")
 
 

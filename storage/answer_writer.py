@@ -58,6 +58,7 @@ class AnswerWriter:
         self._upsert = upsert.on_conflict_do_update(
             index_elements=["pulse_id", "answer_key"], set_={"values": upsert.excluded["values"]}
         )
+        # core.pulse.takes_answers, as SQL.
         self._open = select(_PULSES.c.id).where(
             _PULSES.c.id.in_(bindparam("ids", expanding=True)),
             _PULSES.c.closed_at.is_(None),

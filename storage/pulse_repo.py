@@ -32,6 +32,7 @@ from core.pulse import (
     period_of,
     periods_within,
     publishable,
+    takes_answers,
     template_from_dict,
     template_to_dict,
 )
@@ -188,10 +189,8 @@ async def by_ref(session: AsyncSession, ref: str) -> Pulse | None:
 
 
 def is_open(pulse: Pulse, now: datetime | None = None) -> bool:
-    return (
-        pulse.closed_at is None
-        and pulse.sealed_key is not None
-        and (now or utcnow()) < pulse.closes_at
+    return takes_answers(
+        pulse.closed_at, pulse.sealed_key is not None, pulse.closes_at, now or utcnow()
     )
 
 
@@ -300,7 +299,9 @@ def sealed_key_for(ref: str, sealed_key: str | None, secret: str, user_id: str) 
 async def save_answer(
     session: AsyncSession, pulse: Pulse, secret: str, user_id: str, values: Mapping[str, Any]
 ) -> None:
-    """Insert or replace this person's answer: one row per person, whatever the clicks."""
+    """Insert or replace this person's answer in the caller's transaction, whatever the
+    pulse's window (for setting up history). The bot stores answers through
+    storage/answer_writer.py, which also checks that the pulse takes them."""
     assert pulse.id is not None
     row = {
         "pulse_id": pulse.id,
