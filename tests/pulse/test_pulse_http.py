@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, text, update
 
+from storage import pulse_repo
 from storage.pulse_models import Pulse, PulseAnswer
 from tests.bot.conftest import BotHarness, add_units
 from tests.cardschema import assert_valid_card
@@ -277,3 +278,30 @@ async def test_answer_through_invoke_with_jwt_on(secured: tuple[BotHarness, Any]
     status, _ = await h.post(act)  # no token: refused before anything is stored
     assert status == 401
     assert len(await _rows(h)) == 1
+
+
+async def test_a_pulse_closed_by_another_instance_refuses_the_next_answer(
+    harness: BotHarness,
+) -> None:
+    """The close sweep runs on the scheduler leader, which may be another instance: this
+    one has just read the pulse for an answer and still holds it as open, yet the next
+    answer is refused as late and nothing is stored."""
+    h = harness
+    await add_units(h.db, COUNTY)
+    channel = await _setup_channel(h, "Krokom")
+    ref, _ = await _start(h, channel)
+    first, second = _people(2)
+    body = await _answer(h, channel, first, ref, _values("3"))
+    assert "Du svarade 3" in json.dumps(body, ensure_ascii=False)
+
+    async with h.db.session() as s:  # what the leader's sweep does at closing time
+        pulse = (await s.execute(select(Pulse))).scalar_one()
+        assert pulse.id is not None
+        assert await pulse_repo.close_pulse(s, pulse.id) is not None
+
+    body = await _answer(h, channel, second, ref, _values("5"))
+    assert "stängd" in body["value"]
+    body = await _answer(h, channel, first, ref, _values("1"))  # nor may an answer change
+    assert "stängd" in body["value"]
+    rows = await _rows(h)
+    assert [r.values for r in rows] == [{"collab": 3, "contact": "yes"}]
