@@ -10,9 +10,15 @@ from storage import roles_repo
 from storage.models import Unit
 
 
-async def _assignments(turn: Turn, keys: list[str]) -> dict[int, set[str]]:
+async def _assignments(turn: Turn) -> dict[int, set[str]]:
     """Unit id -> roles: the person's own rows plus those of Entra ID groups they are in
-    (when the Graph directory is configured; membership comes through its cache)."""
+    (when the Graph directory is configured; membership comes through its cache).
+
+    Read once per turn (help asks for this unit's roles and for roles anywhere; no
+    handler changes role rows)."""
+    if turn.role_rows is not None:
+        return turn.role_rows
+    keys = await turn.person_keys()
     graph: GraphDirectory | None = turn.services.extras.get("graph")
     async with turn.services.db.read() as s:
         out = await roles_repo.assignments_for(s, keys)
@@ -20,14 +26,14 @@ async def _assignments(turn: Turn, keys: list[str]) -> dict[int, set[str]]:
     for unit_id, role, group_id in groups:
         if graph is not None and await graph.is_member(group_id, keys):
             out.setdefault(unit_id, set()).add(role)
+    turn.role_rows = out
     return out
 
 
 async def roles_for_unit(turn: Turn, unit_id: int) -> set[str]:
-    keys = await turn.person_keys()
     async with turn.services.db.read() as s:
         parents = await roles_repo.parents_map(s)
-    assignments = await _assignments(turn, keys)
+    assignments = await _assignments(turn)
     return effective_roles(unit_id, parents, assignments, global_admin=await turn.is_global_admin())
 
 
@@ -35,8 +41,7 @@ async def roles_anywhere(turn: Turn) -> set[str]:
     """Every role the person holds somewhere: decides which commands the help card lists."""
     if await turn.is_global_admin():
         return {"admin", "coordinator", "manager"}
-    keys = await turn.person_keys()
-    assignments = await _assignments(turn, keys)
+    assignments = await _assignments(turn)
     out: set[str] = set()
     for roles in assignments.values():
         out.update(roles)

@@ -93,6 +93,8 @@ class Turn:
         self.lang: str = services.settings.language
         self._invoke_response: InvokeResponse | None = None
         self._person_keys: list[str] | None = None
+        # The person's role rows by unit, filled once per turn by bot.permissions.
+        self.role_rows: dict[int, set[str]] | None = None
 
     # -- identity -------------------------------------------------------------------
 
