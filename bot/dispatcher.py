@@ -10,7 +10,8 @@ with the conversation deactivated.
 
 Claims are leased (status `sending`, `next_attempt_at` = lease end): if the process
 dies mid-send, the row is sent again after the lease, so a crash can repeat at most
-the sends in flight and never lose one.
+the sends in flight and never lose one. A send whose outcome cannot be recorded
+because the database is away is recorded again until it can, not sent again.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from microsoft_agents.hosting.core.connector.client import UserTokenClient
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.metrics import Metrics
@@ -255,6 +257,8 @@ METRICS = {
     "samverkan_outbox_oldest_due_age_seconds": "Age of the oldest due outbox row",
 }
 COUNTERS = tuple(METRICS)[:3]  # unlabelled counters: shown from the start, at 0
+RECORD_RETRY_FIRST = 0.5  # seconds; doubling up to RECORD_RETRY_MAX
+RECORD_RETRY_MAX = 10.0
 
 
 class _Gate:
@@ -448,12 +452,31 @@ class Dispatcher:
         try:
             while job is not None:
                 sent = await self._deliver(job)
-                job = await self._settle(job, sent)
+                job = await self._record(job, sent)
         except Exception:
             log.exception("outbox worker for conversation %s failed", conversation_pk)
         finally:
             self._workers.pop(conversation_pk, None)
             self._wake.set()
+
+    async def _record(self, job: Job, sent: str | Exception | None) -> Job | None:
+        """`_settle`, retried while the database is unreachable. The send has happened;
+        giving up would leave the row `sending`, and it would go out a second time when
+        its lease ends. (Stopping still gives up: that send may then be repeated.)"""
+        delay = RECORD_RETRY_FIRST
+        while True:
+            try:
+                return await self._settle(job, sent)
+            except (DBAPIError, OSError, TimeoutError) as exc:
+                if self._stopping:
+                    raise
+                log.warning(
+                    "could not record an outbox outcome (%s); retrying in %.1f s",
+                    type(exc).__name__,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RECORD_RETRY_MAX)
 
     async def _settle(self, job: Job, sent: str | Exception | None) -> Job | None:
         """Record the outcome and, in the same transaction, claim the conversation's next row."""

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
+from bot.dispatcher import Dispatcher, build_dispatcher
+from bot.metrics import Metrics
 from storage import outbox_repo
 from storage.db import Database
 from storage.models import ChannelBinding, Conversation
+from tests.conftest import PG_ADMIN_URL
 from tests.delivery.conftest import (
     MakeDispatcher,
     add_channel,
     card,
     enqueue,
+    local_settings,
     rows,
     settled,
     text,
     until,
 )
-from tests.fakes.connector import FakeConnector
+from tests.fakes.connector import FakeConnector, Posted
 
 Connector = tuple[FakeConnector, str]
 
@@ -264,3 +270,62 @@ async def test_metrics_show_the_queue(
     assert "samverkan_outbox_oldest_due_age_seconds" in text_out
     assert "samverkan_outbox_retried_total" in text_out
     assert "samverkan_outbox_throttled_total 0" in text_out
+
+
+async def test_a_send_whose_outcome_cannot_be_recorded_is_not_sent_twice(
+    pg_url: str, connector: Connector, tmp_path: Path
+) -> None:
+    """PostgreSQL goes away right after Teams accepted a message, before the dispatcher
+    could mark it sent. When the database is back the row is marked sent; it is not
+    sent again when its lease ends."""
+    import asyncpg
+
+    fake, url = connector
+    name = pg_url.rsplit("/", 1)[1]
+    outage = asyncio.Event()
+
+    async def admin(sql: str, dsn: str = PG_ADMIN_URL) -> None:
+        conn = await asyncpg.connect(dsn.replace("+asyncpg", ""))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    tables = ", ".join(f'"{t.name}"' for t in reversed(SQLModel.metadata.sorted_tables))
+    await admin(f"TRUNCATE {tables} RESTART IDENTITY CASCADE", pg_url)
+    db = Database(pg_url)
+
+    async def database_away(posted: Posted) -> None:
+        if posted.text != "first" or outage.is_set():
+            return
+        outage.set()
+        await admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        await admin(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            f" WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        )
+
+    dispatcher: Dispatcher | None = None
+    try:
+        _, conv_pk, cid = await add_channel(db, url, "Krokom")
+        await enqueue(db, conv_pk, "first", text("first"))
+        await enqueue(db, conv_pk, "second", text("second"))
+        fake.on_send = database_away
+        settings = local_settings(db, tmp_path)
+        # A short lease: without the retried record, the row would go out again at once.
+        dispatcher = build_dispatcher(
+            settings, db, Metrics(), poll_seconds=0.2, send_timeout=2.0, lease_seconds=1.0
+        )
+        await dispatcher.start()
+        await asyncio.wait_for(outage.wait(), 10)
+        await asyncio.sleep(3)  # the database stays away for three lease lengths
+        await admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        found = await settled(db, within=30)
+        await asyncio.sleep(1.5)  # a lease more: a stray second send would show now
+    finally:
+        await admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        if dispatcher is not None:
+            await dispatcher.stop(grace=1.0)
+        await db.dispose()
+    assert [(r.idempotency_key, r.status) for r in found] == [("first", "sent"), ("second", "sent")]
+    assert [p.text for p in fake.in_conversation(cid)] == ["first", "second"]

@@ -13,6 +13,7 @@ import asyncio
 import itertools
 import time
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +74,9 @@ class FakeConnector:
         self.delay = 0.0
         self.throttled = 0
         self.auth_headers: list[str | None] = []
+        # Called with each accepted post before it is answered (a test's way to make
+        # something happen while the sender waits for the answer).
+        self.on_send: Callable[[Posted], Awaitable[None]] | None = None
         self._ids = itertools.count(1)
         self._conv_times: dict[str, deque[float]] = defaultdict(deque)
         self._global_times: deque[float] = deque()
@@ -194,6 +198,8 @@ class FakeConnector:
         self.posted.append(posted)
         self.by_id[aid] = posted
         self._changed.set()
+        if self.on_send is not None:
+            await self.on_send(posted)
         return web.json_response({"id": aid}, status=201)
 
     async def _update(self, request: web.Request) -> web.Response:
