@@ -19,7 +19,7 @@ from bot.leader import Leader
 from bot.settings import Settings
 from bot.web import build_app, build_services
 from scheduler import pulse as pulse_jobs
-from scheduler.service import ScheduleService
+from scheduler.service import GAUGE_HELP, ScheduleService
 from storage.db import Database
 
 
@@ -42,6 +42,8 @@ def create_app(settings: Settings) -> web.Application:
     services.extras["leader"] = leader
     services.extras["scheduler"] = schedules
     services.metrics.add_gauges(schedules.gauges)
+    for name, help_text in GAUGE_HELP.items():
+        services.metrics.describe(name, help_text)
     app.cleanup_ctx.append(leader.context)
     # The dispatcher's context comes after the leader's, so it stops first.
     dispatcher = build_dispatcher(

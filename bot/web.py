@@ -46,12 +46,22 @@ AUTH_CONFIG_KEY = web.AppKey("auth_config", AgentAuthConfiguration)
 TOKENS_KEY = web.AppKey("validated_tokens", ValidatedTokens)
 
 
+METRIC_HELP = {
+    "samverkan_activities_total": "Activities received, by type",
+    "samverkan_http_rejected_total": "Requests to /api/messages refused, by status",
+    "samverkan_handler_errors_total": "Turns whose handler failed (the person got an apology)",
+    "samverkan_commands_total": "Commands received, by command",
+    "samverkan_card_actions_total": "Card actions received, by action",
+    "samverkan_ratelimited_total": "Commands and card actions refused by the per-person limit",
+    "samverkan_pulse_answers_total": "Pulse answers stored (changes included)",
+    "samverkan_pulse_refused_total": "Pulse answers refused, by reason",
+}
+
+
 def build_services(settings: Settings, db: Database, reg: Router = router) -> Services:
     metrics = Metrics()
-    metrics.describe("samverkan_activities_total", "Activities received, by type")
-    metrics.describe(
-        "samverkan_http_rejected_total", "Requests to /api/messages refused, by status"
-    )
+    for name, help_text in METRIC_HELP.items():
+        metrics.describe(name, help_text)
     services = Services(settings=settings, db=db, metrics=metrics, commands=reg.table())
     services.extras["router"] = reg
     if settings.graph_roles and settings.client_id and settings.client_secret:

@@ -76,6 +76,13 @@ class _Built:
         return cls(_When.of(row), row.version, row.kind, row.updated_at)
 
 
+GAUGE_HELP = {
+    "samverkan_schedules_loaded": "Schedules the leader has turned into timed jobs",
+    "samverkan_schedule_fired": "Schedule occurrences fired since this leader started",
+    "samverkan_schedule_failed": "Schedule occurrences that failed since this leader started",
+}
+
+
 class ScheduleService:
     def __init__(self, db: Database, *, poll_seconds: float = 3.0, batch_size: int = 500) -> None:
         self.db = db

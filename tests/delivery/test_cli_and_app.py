@@ -101,6 +101,11 @@ async def test_the_served_app_runs_the_dispatcher_and_exports_its_metrics(
         assert "samverkan_outbox_queue_depth 0" in body
         assert "samverkan_outbox_oldest_due_age_seconds 0" in body
         assert "samverkan_outbox_throttled_total 0" in body
+        # Every metric family says what it counts.
+        families = {line.split()[2] for line in body.splitlines() if line.startswith("# TYPE")}
+        described = {line.split()[2] for line in body.splitlines() if line.startswith("# HELP")}
+        assert "samverkan_schedules_loaded" in families
+        assert families <= described, families - described
     finally:
         await server.close()
         await connector.close()
