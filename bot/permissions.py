@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.graph import GraphDirectory
 from bot.turn import Turn
 from cards.texts import role_name
+from core.org import GROUP_PREFIX
 from core.roles import allows, effective_roles, holders
 from storage import roles_repo
 from storage.models import Unit
@@ -58,12 +59,14 @@ async def require(turn: Turn, unit: Unit, needed: str) -> bool:
     async with turn.services.db.read() as s:
         parents = await roles_repo.parents_map(s)
         chain_people = await roles_repo.people_by_unit(s, list(parents))
-    people = holders(unit.id, needed, parents, chain_people)
+    found = holders(unit.id, needed, parents, chain_people)
+    people = [p for p in found if not p.startswith(GROUP_PREFIX)]
     role = role_name(turn.lang, needed)
-    who = (
-        turn.text("denied.who", people=", ".join(people[:3]))
-        if people
-        else turn.text("denied.nobody", role=role)
-    )
+    if people:
+        who = turn.text("denied.who", people=", ".join(people[:3]))
+    elif found:  # only Entra ID groups hold it: their ids mean nothing to a person
+        who = turn.text("denied.group")
+    else:
+        who = turn.text("denied.nobody", role=role)
     await turn.send_text(turn.text("denied", role=role, unit=unit.name, who=who))
     return False

@@ -144,6 +144,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Only the {role} of {unit} can do this. {who}",
     },
     "denied.who": {"sv": "Fråga {people}.", "en": "Ask {people}."},
+    "denied.group": {
+        "sv": "Fråga någon som har rollen genom sin grupp i Entra ID.",
+        "en": "Ask someone who holds the role through their Entra ID group.",
+    },
     "denied.nobody": {
         "sv": "Enheten har ingen {role} än – en administratör lägger till det i organisationsfilen.",
         "en": "The unit has no {role} yet – an administrator adds one in the org file.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage.models import ChannelBinding, Person
+from storage.models import ChannelBinding, Person, RoleAssignment
 from tests.bot.conftest import BotHarness, add_units
 from tests.fakes.issuer import LocalIssuer
 from tests.teams import TeamsUser, new_channel
@@ -109,3 +109,26 @@ async def test_help_for_staff_does_not_offer_setup(secured: tuple[BotHarness, Lo
     help_post = await harness.connector.wait_for(lambda p: bool(p.cards))
     card = str(help_post.cards[0])
     assert "**hjälp**" in card and "**koppla**" not in card
+
+
+async def test_a_role_held_through_an_entra_group_is_described_not_shown_as_an_id(
+    secured: tuple[BotHarness, LocalIssuer],
+) -> None:
+    harness, _ = secured
+    group = "group:7d9e2c1a-5b4f-4e3a-9c8d-1f2e3a4b5c6d"
+    ids = await add_units(harness.db, COUNTY, [("Östersund", group, "coordinator")])
+    _members(harness)
+    channel = new_channel()
+    await harness.say(harness.teams.channel_message(channel, STAFF, "setup Östersund"))
+    refusal = await harness.connector.wait_for(lambda p: "samordnare" in p.text)
+    assert "Entra ID" in refusal.text and "group:" not in refusal.text
+    assert await _bindings(harness) == []
+
+    # With a named person beside the group, the person is named (and still no id).
+    async with harness.db.session() as s:
+        s.add(RoleAssignment(unit_id=ids["Östersund"], person=COORDINATOR.upn, role="coordinator"))
+    channel = new_channel()
+    await harness.say(harness.teams.channel_message(channel, STAFF, "setup Östersund"))
+    named = await harness.connector.wait_for(lambda p: COORDINATOR.upn in p.text)
+    assert "group:" not in named.text and "Entra ID" not in named.text
+    assert await _bindings(harness) == []
