@@ -13,9 +13,12 @@ trivial Agent, same JWT configuration); each with the SDK's per-turn ClientSessi
 with one shared session (`--shared-sessions`, bench/launch/bot_server.py
 InboundSharedFactory).
 
-Loads: `hjälp` in a channel (a card reply), an Action.Submit pulse answer (a message
-with `value.action`, a text reply), and an `adaptiveCard/action` invoke pulse answer
-(the card comes back in the HTTP answer). Bounded: requests x loads x servers, then stop.
+Loads, from 300 channel members: `hjälp` in a channel (a card reply) from people who
+never wrote before ("first contact": the bot asks the roster for each one's UPN and
+remembers it), `hjälp` again from the same people ("command"), an Action.Submit pulse
+answer (a message with `value.action`, a text reply), and an `adaptiveCard/action`
+invoke pulse answer (the card comes back in the HTTP answer). Bounded: requests x loads
+x servers, then stop.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,6 +54,16 @@ from tests.teams import TENANT, ActivityFactory, Channel, TeamsUser, new_channel
 APP_ID = "6f1c2a3b-1111-4222-8333-444455556666"
 LAUNCHER = ROOT / "bench" / "launch" / "bot_server.py"
 COORDINATOR = TeamsUser(name="Karin Samordnare", upn="karin@example.se")
+# The people sending the loads: channel members (the fake connector's roster knows them),
+# with ids fixed so that the connector's process and this one agree.
+PEOPLE = [
+    TeamsUser(
+        name=f"Person {i}",
+        aad_object_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"samverkan-bench/p{i}")),
+        upn=f"p{i}@example.se",
+    )
+    for i in range(300)
+]
 
 
 # -- the fake connector, in a child process ---------------------------------------------------
@@ -61,6 +75,10 @@ def serve_connector(port_file: str, member: str) -> None:
     fake = FakeConnector(enforce_limits=False)
     user_id, aad, name, upn = member.split("|")
     fake.add_member(user_id, aad_object_id=aad, name=name, upn=upn)
+    for person in PEOPLE:
+        fake.add_member(
+            person.channel_id, aad_object_id=person.aad_object_id, name=person.name, upn=person.upn
+        )
 
     async def run() -> None:
         runner = web.AppRunner(fake.app, access_log=None)
@@ -168,7 +186,7 @@ async def run_load(
 
 
 def loads(teams: ActivityFactory, channel: Channel, ref: str) -> dict[str, Make]:
-    people = [TeamsUser(name=f"Person {i}", upn=f"p{i}@example.se") for i in range(300)]
+    people = PEOPLE
 
     def command(i: int) -> dict[str, Any]:
         return teams.channel_message(channel, people[i % len(people)], "hjälp")
@@ -187,7 +205,12 @@ def loads(teams: ActivityFactory, channel: Channel, ref: str) -> dict[str, Make]
     def invoke(i: int) -> dict[str, Any]:
         return teams.invoke_action(channel, people[i % len(people)], "pulse.answer", answer(i))
 
-    return {"command": command, "card submit": submit, "invoke": invoke}
+    # "first contact": nobody has written before, so each command also asks the roster
+    # for the person's UPN and remembers it; "command": the same people again.
+    return {"first contact": command, "command": command, "card submit": submit, "invoke": invoke}
+
+
+LOADS = ("first contact", "command", "card submit", "invoke")
 
 
 # -- setup ---------------------------------------------------------------------------------------
@@ -306,10 +329,10 @@ async def main(args: argparse.Namespace) -> None:
         connector.wait()
 
     print(f"\n{args.requests} requests per load, {args.parallel} in parallel, JWT on, loopback")
-    print(f"{'server':<20}{'load':<13}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'not 2xx':>9}")
+    print(f"{'server':<20}{'load':<15}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'not 2xx':>9}")
     for (label, load), r in results.items():
         print(
-            f"{label:<20}{load:<13}{r['rps']:>8.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
+            f"{label:<20}{load:<15}{r['rps']:>8.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
             f"{r['not_ok']:>9.0f}"
         )
     print(f"\n{'server':<20}{'RSS start MB':>13}{'RSS end MB':>12}{'peak MB':>9}")
@@ -317,17 +340,17 @@ async def main(args: argparse.Namespace) -> None:
         print(f"{label:<20}{start:>13.1f}{now:>12.1f}{peak:>9.1f}")
     print("\nratios (samverkan / echo, same session mode): req/s, p50, p99")
     for mode in ("", " +shared"):
-        for load in ("command", "card submit", "invoke"):
+        for load in LOADS:
             s, e = results[(f"samverkan{mode}", load)], results[(f"echo{mode}", load)]
             print(
-                f"  {load:<12}{mode or ' per-turn':<9} {s['rps'] / e['rps']:6.2f}"
+                f"  {load:<14}{mode or ' per-turn':<9} {s['rps'] / e['rps']:6.2f}"
                 f" {s['p50_ms'] / e['p50_ms']:6.2f} {s['p99_ms'] / e['p99_ms']:6.2f}"
             )
     print("\nshared session vs per-turn sessions (req/s ratio):")
     for kind in ("samverkan", "echo"):
-        for load in ("command", "card submit", "invoke"):
+        for load in LOADS:
             a, b = results[(f"{kind} +shared", load)], results[(kind, load)]
-            print(f"  {kind:<10}{load:<12} {a['rps'] / b['rps']:6.2f}")
+            print(f"  {kind:<10}{load:<14} {a['rps'] / b['rps']:6.2f}")
     failures = sum(r["not_ok"] for r in results.values())
     if failures:
         raise SystemExit(f"{failures:.0f} requests were not answered 200/202")
