@@ -170,6 +170,8 @@ async def build(h: BotHarness, *, bind_a: bool = True) -> World:
         h.connector.add_member(p.channel_id, aad_object_id=p.aad_object_id, name=p.name, upn=p.upn)
     a = await bind(h, A, A_COORD) if bind_a else new_channel(f"{A} samverkan")
     b = await bind(h, B, B_COORD)
+    if bind_a:  # A meets too, so a decision there could try to lift B's item
+        await said(h, a, A_COORD, "möte ny första tisdagen varje månad 9-10", "Samverkansmöte")
     await said(h, b, B_COORD, "möte ny första tisdagen varje månad 13-15", "Samverkansmöte")
     await said(h, b, B_STAFF, "dagordning lägg till Punkt från Krokom", "Punkt 1")
     await said(h, b, B_STAFF, "ärende Hinder i Krokom", "Hinder i Krokom")
