@@ -23,9 +23,7 @@ def test_a_channel_shows_only_its_own_unit_and_what_is_addressed_to_it() -> None
 
 def test_in_a_channel_roles_and_admin_do_not_widen_it() -> None:
     # Everyone in the channel sees the answer, so the person's own reach does not count.
-    admin = Viewer(
-        where="channel", channel_unit=2, roles={3: {"coordinator"}}, global_admin=True
-    )
+    admin = Viewer(where="channel", channel_unit=2, roles={3: {"coordinator"}}, global_admin=True)
     assert not in_reach(admin, [3], PARENTS)
     assert not in_reach(admin, [3], PARENTS, addressed_to_person=True)
 
