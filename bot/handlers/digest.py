@@ -136,7 +136,8 @@ async def _my_units(turn: Turn, units: list[Unit]) -> list[Unit]:
     led = {u for u, roles in assignments.items() if allows(roles, "manager")}
     led |= {u for u, on in subs.items() if on}
     led -= {u for u, on in subs.items() if not on}
-    return [u for u in units if u.id in led]
+    # A subscription outlives a role taken away: only units the person may see today.
+    return [u for u in units if u.id in led and await can_see_digest(turn, u.id)]
 
 
 async def _subscribe(turn: Turn, name: str) -> None:

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlmodel import col
 
 from storage.item_models import Item, ItemEvent
 from storage.meeting_models import ActionItem, AgendaItem
-from storage.models import ChannelBinding, Conversation
+from storage.models import ChannelBinding, Conversation, RoleAssignment
 from storage.pulse_models import PulseAnswer
 from tests.bot.conftest import BotHarness, connector, secured  # noqa: F401
 from tests.fakes.issuer import LocalIssuer
@@ -308,4 +308,46 @@ async def test_this_channels_unit_is_never_a_personal_chat(secured: Secured) -> 
     before = await fingerprint(h.db)
     act = h.teams.invoke_action(w.b, B_COORD, "item.create", {"title": "Från chatten"})
     assert "inte kopplad" in all_text(await press(h, personal(act, B_COORD)))
+    assert await fingerprint(h.db) == before
+
+
+async def test_a_digest_subscription_shows_nothing_once_the_role_is_gone(
+    secured: Secured,  # noqa: F811
+) -> None:
+    h, _ = secured
+    await build(h)
+    chat = f"a:{TOP_MANAGER.aad_object_id}"
+
+    async def ask(text: str) -> dict[str, Any]:
+        return await say(h, h.teams.personal_message(TOP_MANAGER, text), chat)
+
+    assert "Krokom" in all_text(await ask("sammanställning prenumerera Krokom"))
+    mine = await ask("sammanställning")
+    assert mine.get("attachments") and "Krokom" in all_text(mine)
+    async with h.db.session() as s:  # the org file no longer names her
+        await s.execute(delete(RoleAssignment).where(col(RoleAssignment.person) == TOP_MANAGER.upn))
+    gone = await ask("sammanställning")
+    assert not gone.get("attachments") and "Krokom" not in all_text(gone)
+
+
+@pytest.mark.parametrize("where", ["personal", "channel A"])
+async def test_commands_without_unit_data_work_anywhere_and_show_none(
+    secured: Secured,  # noqa: F811
+    where: str,
+) -> None:
+    h, _ = secured
+    w = await build(h)
+    who = OUTSIDER if where == "personal" else A_COORD
+
+    async def ask(text: str) -> dict[str, Any]:
+        if where == "personal":
+            act = h.teams.personal_message(who, text)
+            return await say(h, act, f"a:{who.aad_object_id}")
+        return await say(h, h.teams.channel_message(w.a, who, text), w.a.channel_id)
+
+    before = await fingerprint(h.db)
+    units = all_text(await ask("enheter"))  # the chain is no secret: names and ✓ only
+    assert "Krokom ✓" in units and "Hinder" not in units and "Ring kommunen" not in units
+    assert "hjälp" in all_text(await ask("hjälp"))
+    assert "English" in all_text(await ask("språk en"))
     assert await fingerprint(h.db) == before
