@@ -14,6 +14,7 @@ from typing import Any
 
 from microsoft_agents.hosting.core import TurnContext
 
+from bot import scope
 from bot.handlers import lifecycle
 from bot.router import Router
 from bot.turn import Services, Turn
@@ -50,6 +51,8 @@ class SamverkanAgent:
         self.services.metrics.inc("samverkan_activities_total", type=kind)
         try:
             await self._language(turn)
+            if kind in ("message", "invoke"):
+                await scope.note_presence(turn)
             if kind == "message":
                 await self._message(turn)
             elif kind == "invoke":

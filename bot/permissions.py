@@ -31,6 +31,11 @@ async def _assignments(turn: Turn) -> dict[int, set[str]]:
     return out
 
 
+async def role_rows(turn: Turn) -> dict[int, set[str]]:
+    """Unit id -> roles as assigned to the person (own and through groups), not inherited."""
+    return await _assignments(turn)
+
+
 async def roles_for_unit(turn: Turn, unit_id: int) -> set[str]:
     async with turn.services.db.read() as s:
         parents = await roles_repo.parents_map(s)
@@ -51,8 +56,9 @@ async def roles_anywhere(turn: Turn) -> set[str]:
     return out
 
 
-async def require(turn: Turn, unit: Unit, needed: str) -> bool:
-    """True if allowed; otherwise tells the person who can, and returns False."""
+async def require(turn: Turn, unit: Unit, needed: str, *, lead: str | None = None) -> bool:
+    """True if allowed; otherwise tells the person who can (after `lead`, if given), and
+    returns False."""
     assert unit.id is not None
     if allows(await roles_for_unit(turn, unit.id), needed):
         return True
@@ -68,5 +74,6 @@ async def require(turn: Turn, unit: Unit, needed: str) -> bool:
         who = turn.text("denied.group")
     else:
         who = turn.text("denied.nobody", role=role)
-    await turn.send_text(turn.text("denied", role=role, unit=unit.name, who=who))
+    message = turn.text("denied", role=role, unit=unit.name, who=who)
+    await turn.send_text(f"{lead} {message}" if lead else message)
     return False

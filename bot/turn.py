@@ -160,7 +160,10 @@ class Turn:
         return bool(admins & set(await self.person_keys()))
 
     async def channel_unit(self) -> Unit | None:
-        """The unit this channel is bound to, if any."""
+        """The unit this channel is bound to, if any. Only channels are ever bound: a
+        personal or group chat has no unit, whatever an old binding row says."""
+        if self.kind != "channel":
+            return None
         async with self.services.db.read() as s:
             return await channels_repo.unit_of_conversation(s, self.conversation_id)
 

@@ -133,6 +133,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "sv": 'Det här valet gäller inte längre: **{unit}** är nu kopplad till "{other}". Skriv `setup {unit}` igen om du vill flytta den.',
         "en": 'This choice no longer applies: **{unit}** is now bound to "{other}". Type `setup {unit}` again to move it.',
     },
+    "setup.replace_title": {
+        "sv": "Koppla kanalen till {unit}?",
+        "en": "Bind this channel to {unit}?",
+    },
+    "setup.replace_body": {
+        "sv": "Den här kanalen är kanal för **{old}** nu. Kopplar du den till **{unit}** har {old} ingen kanal förrän någon kopplar en ny.",
+        "en": "This channel is the channel of **{old}** now. If you bind it to **{unit}**, {old} has no channel until someone binds a new one.",
+    },
+    "setup.replace_yes": {"sv": "Ja, koppla till {unit}", "en": "Yes, bind to {unit}"},
+    "setup.replace_denied": {
+        "sv": "Den här kanalen är kanal för **{old}**. Att koppla om den kräver också samordnare för {old} (eller en administratör).",
+        "en": "This channel is the channel of **{old}**. Rebinding it also takes a coordinator of {old} (or an administrator).",
+    },
+    "setup.stale_any": {
+        "sv": "Det här valet gäller inte längre – kopplingarna har ändrats sedan kortet skickades. Skriv `setup {unit}` igen om du vill koppla hit den.",
+        "en": "This choice no longer applies – the bindings changed since the card was sent. Type `setup {unit}` again to bind it here.",
+    },
     "setup.other_unit_here": {
         "sv": "Obs: kanalen var kopplad till {old}; den kopplingen är borttagen.",
         "en": "Note: this channel was bound to {old}; that binding is removed.",

@@ -125,6 +125,10 @@ DIGEST_TEXTS: dict[str, dict[str, str]] = {
         "sv": "Vilken enhet? Skriv `sammanställning` i enhetens kanal, eller här: `sammanställning <enhet>`.",
         "en": "Which unit? Type `digest` in the unit's channel, or here: `digest <unit>`.",
     },
+    "digest.not_here": {
+        "sv": "I en kanal visar jag bara kanalens egen enhet. Skriv `sammanställning {unit}` till mig i en personlig chatt i stället.",
+        "en": "In a channel I only show the channel's own unit. Type `digest {unit}` to me in a personal chat instead.",
+    },
     "digest.bad_period": {
         "sv": 'Jag förstår inte perioden "{text}". Skriv t.ex. `sammanställning 2026-03`, `sammanställning Q1` eller `sammanställning 2025`.',
         "en": 'I don\'t understand the period "{text}". Type e.g. `digest 2026-03`, `digest Q1` or `digest 2025`.',

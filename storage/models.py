@@ -145,6 +145,28 @@ class Person(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+class ChannelMember(SQLModel, table=True):
+    """A person verified to be in a channel: seen in one of its activities (which the Bot
+    Connector signed) or named in Teams' membersAdded; removed on membersRemoved.
+
+    Gives the person, in their personal chat, the data of the unit the channel serves
+    (core/scope.py). Keyed by tenant and Entra object id; `tenant_id` is "" when Teams
+    gave none (a unique constraint treats NULLs as distinct).
+    """
+
+    __tablename__ = "channel_members"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "tenant_id", "aad_object_id", name="uq_channel_member"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(max_length=400, index=True)  # the channel, without thread
+    team_id: str | None = Field(default=None, max_length=400, index=True)
+    tenant_id: str = Field(default="", max_length=64)
+    aad_object_id: str = Field(max_length=64, index=True)
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 class Schedule(SQLModel, table=True):
     """A recurring job (meeting reminder, digest, pulse, escalation sweep).
 

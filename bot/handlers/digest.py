@@ -16,6 +16,7 @@ import re
 from datetime import date
 from typing import Any
 
+from bot import scope
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require, roles_for_unit
 from bot.router import router
@@ -71,6 +72,11 @@ async def digest_command(turn: Turn, args: str) -> None:
             await turn.send_text(turn.text("digest.no_unit"))
             return
     if unit is not None:
+        assert unit.id is not None
+        if turn.kind == "channel" and not await scope.reaches(turn, [unit.id]):
+            # Everyone in the channel would see it: only the channel's own unit shows here.
+            await turn.send_text(turn.text("digest.not_here", unit=unit.name))
+            return
         if not await require(turn, unit, "manager"):
             return
         await _send_digest(turn, [unit], period, period_arg)
@@ -130,7 +136,8 @@ async def _my_units(turn: Turn, units: list[Unit]) -> list[Unit]:
     led = {u for u, roles in assignments.items() if allows(roles, "manager")}
     led |= {u for u, on in subs.items() if on}
     led -= {u for u, on in subs.items() if not on}
-    return [u for u in units if u.id in led]
+    # A subscription outlives a role taken away: only units the person may see today.
+    return [u for u in units if u.id in led and await can_see_digest(turn, u.id)]
 
 
 async def _subscribe(turn: Turn, name: str) -> None:
@@ -202,13 +209,9 @@ def _unknown(turn: Turn, name: str, units: list[Unit]) -> str:
 async def _action_unit(
     turn: Turn, data: dict[str, Any]
 ) -> tuple[Unit, Period | None, str | None] | None:
-    unit_id = data.get("unit_id")
-    if not isinstance(unit_id, int) or isinstance(unit_id, bool):
-        await turn.send_text(turn.text("error.bad_action"))
-        return None
-    async with turn.services.db.session() as s:
-        unit = await s.get(Unit, unit_id)
-    if unit is None or unit.archived_at is not None:
+    # A unit outside this person's reach here answers as a unit that does not exist.
+    unit = await scope.find(turn, Unit, data.get("unit_id"))
+    if unit is None:
         await turn.send_text(turn.text("error.bad_action"))
         return None
     if not await require(turn, unit, "manager"):

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 import scheduler.escalation_job  # noqa: F401  (registers the escalation_sweep job)
+from bot import scope
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
 from bot.router import router
@@ -73,6 +74,8 @@ async def _card_for(
     headline: list[str] | None = None,
     notice: str | None = None,
 ) -> dict[str, Any] | None:
+    if await scope.find(turn, Item, item_id) is None:  # missing, or not this person's here
+        return None
     now = utcnow()
     async with turn.services.db.session() as s:
         item = await items_repo.get_item(s, item_id)
@@ -264,9 +267,13 @@ async def _escalate(turn: Turn, item_id: int, reason: str, *, expected_version: 
 
 
 async def _current_unit(turn: Turn, item_id: int) -> Unit | None:
-    async with turn.services.db.session() as s:
-        item = await items_repo.get_item(s, item_id)
-        unit = await s.get(Unit, item.current_unit_id) if item else None
+    """The unit the item is at, if the item is within this person's reach here; else
+    tells them it is not found (as for an id that does not exist)."""
+    item = await scope.find(turn, Item, item_id)
+    unit = None
+    if item is not None:
+        async with turn.services.db.read() as s:
+            unit = await s.get(Unit, item.current_unit_id)
     if unit is None:
         await turn.send_text(turn.text("item.not_found", id=item_id))
     return unit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot import scope
 from bot.handlers.help import send_help
 from bot.turn import Turn, base_conversation_id
 from cards.welcome import personal_welcome_card, welcome_card
@@ -55,6 +56,7 @@ async def conversation_update(turn: Turn) -> None:
     event = turn.channel_data.get("eventType")
     added = [m.id for m in (act.members_added or [])]
     removed = [m.id for m in (act.members_removed or [])]
+    await scope.members_changed(turn)
     if added and _bot_is(turn, added):
         await remember_conversation(turn)
         await send_welcome(turn)

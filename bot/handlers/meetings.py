@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from microsoft_agents.activity import Activity, ChannelAccount, Mention
 
+from bot import scope
 from bot.permissions import require, roles_for_unit
 from bot.router import router
 from bot.turn import Turn
@@ -37,6 +38,7 @@ from core.recurrence import Recurrence, RuleError, parse_rule, take_times
 from core.roles import allows
 from scheduler import meetings as service
 from storage import meetings_repo, outbox_repo
+from storage.item_models import Item
 from storage.meeting_models import ActionItem, AgendaItem, MeetingOccurrence, MeetingSeries
 from storage.models import Conversation, Person, Unit
 from storage.types import utcnow
@@ -634,13 +636,12 @@ def _int(value: Any) -> int | None:
 
 @router.action("agenda.add")
 async def agenda_add_action(turn: Turn, data: dict[str, Any]) -> None:
-    occ_id = _int(data.get("occurrence_id"))
     text = str(data.get("text") or "").strip()
+    occ = await scope.find(turn, MeetingOccurrence, _int(data.get("occurrence_id")))
+    if occ is None:  # no such meeting, or another unit's: the same answer
+        await turn.send_text(turn.text("error.bad_action"))
+        return
     async with turn.services.db.session() as s:
-        occ = await s.get(MeetingOccurrence, occ_id) if occ_id else None
-        if occ is None:
-            await turn.send_text(turn.text("error.bad_action"))
-            return
         if await _stale_meeting(turn, s, occ, utcnow()):
             return
     if not text:
@@ -652,8 +653,8 @@ async def agenda_add_action(turn: Turn, data: dict[str, Any]) -> None:
 @router.action("agenda.status")
 async def agenda_status_action(turn: Turn, data: dict[str, Any]) -> None:
     item_id, status = _int(data.get("item_id")), str(data.get("status") or "")
+    item = await scope.find(turn, AgendaItem, item_id)  # another unit's: as if missing
     async with turn.services.db.session() as s:
-        item = await s.get(AgendaItem, item_id) if item_id else None
         occ = await s.get(MeetingOccurrence, item.occurrence_id) if item else None
         unit = await s.get(Unit, item.unit_id) if item else None
     if (
@@ -756,12 +757,12 @@ async def _lift(turn: Turn, unit: Unit, occ: MeetingOccurrence, item_id: int, re
     from storage import items_repo
 
     assert unit.id is not None
-    async with turn.services.db.session() as s:
-        item = await items_repo.get_item(s, item_id)
-        at_unit = await s.get(Unit, item.current_unit_id) if item else None
+    item = await scope.find(turn, Item, item_id)  # not this channel's: as if it did not exist
     if item is None:
         await turn.send_text(turn.text("item.not_found", id=item_id))
         return
+    async with turn.services.db.read() as s:
+        at_unit = await s.get(Unit, item.current_unit_id)
     if item.current_unit_id != unit.id:
         await turn.send_text(
             turn.text(
@@ -1034,8 +1035,8 @@ async def action_done_action(turn: Turn, data: dict[str, Any]) -> None:
 
 
 async def _close(turn: Turn, action_id: int, unit: Unit | None) -> None:
+    row = await scope.find(turn, ActionItem, action_id)  # another unit's: as if missing
     async with turn.services.db.session() as s:
-        row = await s.get(ActionItem, action_id)
         owner_unit = await s.get(Unit, row.unit_id) if row else None
     if row is None or owner_unit is None or (unit is not None and row.unit_id != unit.id):
         await turn.send_text(turn.text("mtg.no_action", id=action_id))

@@ -318,7 +318,8 @@ async def _pulse_from(turn: Turn, data: dict[str, Any]) -> Pulse | None:
         await _refuse(turn, "pulse.refused.unknown")
         return None
     if conv is None or conv.conversation_id != turn.conversation_id:
-        await _refuse(turn, "pulse.refused.tampered")
+        # Another channel's pulse: answered exactly as a pulse that does not exist.
+        await _refuse(turn, "pulse.refused.unknown")
         return None
     return pulse
 
@@ -351,7 +352,8 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
         await _refuse(turn, "pulse.refused.unknown")
         return
     if facts.conversation_id != turn.conversation_id:
-        await _refuse(turn, "pulse.refused.tampered")
+        # Another channel's pulse: answered exactly as a pulse that does not exist.
+        await _refuse(turn, "pulse.refused.unknown")
         return
     template = facts.template
     check = core_pulse.validate_answer(template, data)

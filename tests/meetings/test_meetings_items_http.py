@@ -296,11 +296,12 @@ async def test_a_meeting_lifts_only_its_own_items_and_says_when_it_waits_or_cann
     at_team = await raise_in(team, "Trygghetslarm kopplas inte in")
     at_county = await raise_in(county, "Gemensam journal saknas")
 
-    # A meeting cannot lift another unit's item; nothing changes, nothing is recorded.
+    # A meeting cannot lift another unit's item: it is answered as an item that does not
+    # exist (never saying where it is); nothing changes, nothing is recorded.
     elsewhere = await _say(
-        h, team, TEAMLEAD, f"beslut lyft #{at_county} Högre upp", "bara den enheten"
+        h, team, TEAMLEAD, f"beslut lyft #{at_county} Högre upp", "hittar inget ärende"
     )
-    assert COUNTY in elsewhere
+    assert COUNTY not in elsewhere
     assert await events(h.db, at_county) == ["created"] and await lifted_decisions() == []
     await _say(h, team, TEAMLEAD, "beslut lyft #99999 Finns inte", "hittar inget ärende")
 
@@ -311,6 +312,9 @@ async def test_a_meeting_lifts_only_its_own_items_and_says_when_it_waits_or_cann
     row = await item(h.db, at_team)
     assert row.delivery_pending and row.current_unit_id == ids[CLUSTER]
     assert await lifted_decisions() == [at_team]
+    # Lifted from here, it is still the team's to see, but only the cluster can lift it on.
+    again = await _say(h, team, TEAMLEAD, f"beslut lyft #{at_team} Igen", "bara den enheten")
+    assert CLUSTER in again and await lifted_decisions() == [at_team]
 
     # At the top it cannot go higher: flagged, and no lift decision is recorded.
     top = await _say(h, county, county_coord, f"beslut lyft #{at_county} Till staten", "högre")

@@ -72,6 +72,8 @@ async def test_export_then_erase_keeps_the_forums_records(harness: BotHarness) -
     assert data["meeting_decisions.decided_by"][0]["text"] == "Vi provar gemensam vårdplanering"
     assert data["items.created_by"][0]["title"] == "Hinder vid utskrivning"
     assert data["item_events.actor"]
+    # Seen in the channel (scope: what her personal chat may show), erased with her.
+    assert [r["aad_object_id"] for r in data["channel_members"]] == [ANNA.aad_object_id.lower()]
     assert "not linked to any person" in data["pulse_answers"]
     assert "Bos punkt" not in json.dumps(data, ensure_ascii=False)
 
@@ -94,8 +96,9 @@ async def test_export_then_erase_keeps_the_forums_records(harness: BotHarness) -
         "people",
         "role_assignments",
         "digest_subscriptions",
+        "channel_members",
     ]
-    assert not after["people"] and not after["role_assignments"]
+    assert not after["people"] and not after["role_assignments"] and not after["channel_members"]
     # Bo's row is untouched.
     async with db.session() as s:
         bo = await privacy_repo.export_person(s, BO.aad_object_id)
