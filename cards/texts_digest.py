@@ -61,9 +61,13 @@ DIGEST_TEXTS: dict[str, dict[str, str]] = {
         "sv": "Linjediagram: {name}, senaste värde {value}, mål {target}",
         "en": "Line chart: {name}, latest value {value}, target {target}",
     },
-    "digest.pulse": {
-        "sv": "**Pulsmätning** ({period}): {answers} svar",
-        "en": "**Pulse survey** ({period}): {answers} answers",
+    "digest.pulse.one": {
+        "sv": "**Pulsmätning** ({period}): {count} svar",
+        "en": "**Pulse survey** ({period}): {count} answer",
+    },
+    "digest.pulse.other": {
+        "sv": "**Pulsmätning** ({period}): {count} svar",
+        "en": "**Pulse survey** ({period}): {count} answers",
     },
     "digest.pulse_score": {
         "sv": " · upplevt samarbete {score} av 5",
@@ -85,7 +89,11 @@ DIGEST_TEXTS: dict[str, dict[str, str]] = {
     "digest.sources": {"sv": "Källor: {sources}", "en": "Sources: {sources}"},
     "digest.show_all": {"sv": "Visa alla", "en": "Show all"},
     "digest.show_less": {"sv": "Visa mindre", "en": "Show less"},
-    "digest.more_rows": {
+    "digest.more_rows.one": {
+        "sv": "… och {count} indikator till under Visa alla",
+        "en": "… and {count} more indicator under Show all",
+    },
+    "digest.more_rows.other": {
         "sv": "… och {count} indikatorer till under Visa alla",
         "en": "… and {count} more indicators under Show all",
     },
@@ -98,7 +106,11 @@ DIGEST_TEXTS: dict[str, dict[str, str]] = {
         "sv": "**Ärenden som väntar på länsnivå**: {count}",
         "en": "**Items waiting at county level**: {count}",
     },
-    "digest.county_more_indicators": {
+    "digest.county_more_indicators.one": {
+        "sv": "… och {count} indikator till med enheter utanför målet",
+        "en": "… and {count} more indicator with units off target",
+    },
+    "digest.county_more_indicators.other": {
         "sv": "… och {count} indikatorer till med enheter utanför målet",
         "en": "… and {count} more indicators with units off target",
     },

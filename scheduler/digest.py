@@ -37,6 +37,7 @@ from cards.digest import (
 )
 from cards.texts import t
 from core import indicators as ind
+from core.dates import HOME_ZONE
 from core.indicators import CHART_PERIODS, Definition, Period
 from scheduler.jobs import job
 from storage import indicators_repo, items_repo, outbox_repo, roles_repo, schedules_repo
@@ -46,7 +47,7 @@ from storage.pulse_models import Pulse
 
 log = logging.getLogger(__name__)
 
-ZONE = ZoneInfo("Europe/Stockholm")
+ZONE = ZoneInfo(HOME_ZONE)
 KIND = "digest"
 PULSE_INDICATOR = "staff_rated_collaboration"  # storage.pulse_repo.INDICATOR_KEY
 PULSE_SOURCE = "Pulsmätning"

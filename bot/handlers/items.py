@@ -20,6 +20,7 @@ from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
 from bot.router import router
 from bot.turn import Turn
+from cards import format as fmt
 from cards.items import item_card, items_list_card, raise_form_card
 from cards.texts import t
 from core import escalation as esc
@@ -474,7 +475,7 @@ async def acknowledge_action(turn: Turn, data: dict[str, Any]) -> None:
             expected_version=version,
         )
         await service.notify(s, outcome, turn.lang)
-        return [turn.text("item.acknowledged", id=item_id, due=due.isoformat())]
+        return [turn.text("item.acknowledged", id=item_id, due=fmt.full_date(turn.lang, due))]
 
     await _transition(turn, item_id, run)
 

@@ -20,14 +20,8 @@ from microsoft_agents.activity import Activity, ChannelAccount, Mention
 from bot.permissions import require, roles_for_unit
 from bot.router import router
 from bot.turn import Turn
-from cards.meetings import (
-    SeriesView,
-    actions_card,
-    day_text,
-    due_text,
-    leads_text,
-    minutes_card,
-)
+from cards import format as fmt
+from cards.meetings import SeriesView, actions_card, leads_text, minutes_card
 from cards.texts import t
 from core.agenda import ActionEntry
 from core.agenda import move as move_in_order
@@ -80,7 +74,7 @@ def _actor(turn: Turn) -> str | None:
 
 
 def _zone(turn: Turn) -> str:
-    return str(getattr(turn.services.settings, "timezone", None) or "Europe/Stockholm")
+    return turn.services.settings.timezone
 
 
 def _today(turn: Turn, now: datetime) -> date:
@@ -102,7 +96,7 @@ async def _is_coordinator(turn: Turn, unit: Unit) -> bool:
 async def _refuse(turn: Turn, exc: meetings_repo.MeetingError | RuleError) -> None:
     args = exc.args_ if isinstance(exc, meetings_repo.MeetingError) else {}
     if isinstance(exc, meetings_repo.MeetingError) and exc.code == "past_due":
-        args = {"due": due_text(turn.lang, date.fromisoformat(args["due"]))}
+        args = {"due": fmt.day_month(turn.lang, date.fromisoformat(args["due"]))}
     await turn.send_text(turn.text(f"mtg.err.{exc.code}", **args))
 
 
@@ -357,7 +351,7 @@ async def _occurrence_from(turn: Turn, unit: Unit, text: str) -> MeetingOccurren
         occ = await meetings_repo.occurrence_for_day(s, unit.id, day, now, turn.lang)
     if occ is None:
         await turn.send_text(
-            turn.text("mtg.no_meeting_on", unit=unit.name, day=day_text(turn.lang, day))
+            turn.text("mtg.no_meeting_on", unit=unit.name, day=fmt.weekday_date(turn.lang, day))
         )
     return occ
 
@@ -966,7 +960,7 @@ async def _tell_owner_privately(turn: Turn, s: Any, unit: Unit, row: ActionItem)
     person = await s.get(Person, row.owner_aad_id)
     lang = person.language if person and person.language in ("sv", "en") else turn.lang
     note = t(lang, "mtg.action_owner_note", unit=unit.name, text=row.text,
-             due=due_text(lang, row.due), id=row.id)  # fmt: skip
+             due=fmt.day_month(lang, row.due), id=row.id)  # fmt: skip
     await outbox_repo.enqueue(
         s,
         f"action:{row.id}:owner",
@@ -977,7 +971,7 @@ async def _tell_owner_privately(turn: Turn, s: Any, unit: Unit, row: ActionItem)
 
 async def _confirm_with_mention(turn: Turn, row: ActionItem, today: date) -> None:
     """The confirmation @mentions the owner, so Teams tells them in the channel."""
-    due = due_text(turn.lang, row.due, today)
+    due = fmt.day_month(turn.lang, row.due, today)
     if row.owner_channel_id and row.owner_channel_id != turn.user_channel_id:
         tag = f"<at>{row.owner_name}</at>"
         text = turn.text("mtg.action_added", id=row.id, text=row.text, owner=tag, due=due)
