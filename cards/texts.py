@@ -14,8 +14,8 @@ TEXTS: dict[str, dict[str, str]] = {
     # Commands: one-line descriptions for the help card.
     "cmd.help": {"sv": "Visa vad du kan göra här", "en": "Show what you can do here"},
     "cmd.setup": {
-        "sv": "Koppla den här kanalen till en enhet: `setup <enhet>`",
-        "en": "Bind this channel to a unit: `setup <unit>`",
+        "sv": "Koppla den här kanalen till en enhet: `setup ‹enhet›`",
+        "en": "Bind this channel to a unit: `setup ‹unit›`",
     },
     "cmd.units": {
         "sv": "Visa kedjan av enheter och deras kanaler",
@@ -71,8 +71,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "pulse surveys, and lift items up the chain – and carry the answer back.",
     },
     "welcome.how": {
-        "sv": "En samordnare kopplar kanalen till sin enhet: skriv **@Samverkan setup <enhet>**.",
-        "en": "A coordinator binds this channel to their unit: type **@Samverkan setup <unit>**.",
+        "sv": "En samordnare kopplar kanalen till sin enhet: skriv **@Samverkan setup ‹enhet›**.",
+        "en": "A coordinator binds this channel to their unit: type **@Samverkan setup ‹unit›**.",
     },
     "welcome.unbound": {
         "sv": "Enheter utan kanal ({count})",
@@ -90,8 +90,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # Setup.
     "setup.usage": {
-        "sv": "Skriv vilken enhet kanalen ska kopplas till: `setup <enhet>`, t.ex. `setup {example}`.",
-        "en": "Say which unit to bind this channel to: `setup <unit>`, e.g. `setup {example}`.",
+        "sv": "Skriv vilken enhet kanalen ska kopplas till: `setup ‹enhet›`, t.ex. `setup {example}`.",
+        "en": "Say which unit to bind this channel to: `setup ‹unit›`, e.g. `setup {example}`.",
     },
     "setup.not_channel": {
         "sv": "`setup` fungerar bara i en kanal i ett team. Lägg till mig i teamets kanal och försök där.",

@@ -7,9 +7,9 @@ from cards.texts import TEXTS
 DIGEST_TEXTS: dict[str, dict[str, str]] = {
     "cmd.digest": {
         "sv": "Sammanställning av indikatorer: `sammanställning [2026-03|Q1]`; i chatten med mig: "
-        "`sammanställning prenumerera <enhet>` / `avsluta`",
+        "`sammanställning prenumerera ‹enhet›` / `sammanställning avsluta`",
         "en": "Indicator digest: `digest [2026-03|Q1]`; in your chat with me: "
-        "`digest subscribe <unit>` / `unsubscribe`",
+        "`digest subscribe ‹unit›` / `digest unsubscribe`",
     },
     "digest.title": {"sv": "Sammanställning – {unit}", "en": "Digest – {unit}"},
     "digest.county_title": {
@@ -134,8 +134,8 @@ DIGEST_TEXTS: dict[str, dict[str, str]] = {
     },
     # Commands and replies.
     "digest.no_unit": {
-        "sv": "Vilken enhet? Skriv `sammanställning` i enhetens kanal, eller här: `sammanställning <enhet>`.",
-        "en": "Which unit? Type `digest` in the unit's channel, or here: `digest <unit>`.",
+        "sv": "Vilken enhet? Skriv `sammanställning` i enhetens kanal, eller här: `sammanställning ‹enhet›`.",
+        "en": "Which unit? Type `digest` in the unit's channel, or here: `digest ‹unit›`.",
     },
     "digest.bad_period": {
         "sv": 'Jag förstår inte perioden "{text}". Skriv t.ex. `sammanställning 2026-03`, `sammanställning Q1` eller `sammanställning 2025`.',
@@ -166,8 +166,8 @@ DIGEST_TEXTS: dict[str, dict[str, str]] = {
         "en": "You get no digests here right now.",
     },
     "digest.subscribe_usage": {
-        "sv": "Skriv `sammanställning prenumerera <enhet>`.",
-        "en": "Type `digest subscribe <unit>`.",
+        "sv": "Skriv `sammanställning prenumerera ‹enhet›`.",
+        "en": "Type `digest subscribe ‹unit›`.",
     },
     # Reports to coordinators.
     "digest.unreachable": {

@@ -6,18 +6,18 @@ from cards.texts import TEXTS
 
 ITEM_TEXTS: dict[str, dict[str, str]] = {
     "cmd.raise": {
-        "sv": "Skapa ett ärende (hinder, fråga, förslag): `ärende <rubrik>`",
-        "en": "Raise an item (barrier, question, proposal): `raise <title>`",
+        "sv": "Skapa ett ärende (hinder, fråga, förslag): `ärende ‹rubrik›`",
+        "en": "Raise an item (barrier, question, proposal): `raise ‹title›`",
     },
     "cmd.items": {
         "sv": "Visa enhetens öppna ärenden: `ärenden [mina|försenade|lyfta]`",
         "en": "List the unit's open items: `items [mine|overdue|escalated]`",
     },
     "cmd.escalate": {
-        "sv": "Lyft ett ärende uppåt i kedjan: `lyft <nr> <skäl>`",
-        "en": "Lift an item up the chain: `escalate <n> <reason>`",
+        "sv": "Lyft ett ärende uppåt i kedjan: `lyft ‹nr› ‹skäl›`",
+        "en": "Lift an item up the chain: `escalate ‹n› ‹reason›`",
     },
-    "cmd.item": {"sv": "Visa ett ärende: `ärende-visa <nr>`", "en": "Show an item: `item <n>`"},
+    "cmd.item": {"sv": "Visa ett ärende: `visa ‹nr›`", "en": "Show an item: `item ‹n›`"},
     # Kinds, statuses, events.
     "item.kind.barrier": {"sv": "Hinder", "en": "Barrier"},
     "item.kind.question": {"sv": "Fråga", "en": "Question"},
@@ -166,16 +166,16 @@ ITEM_TEXTS: dict[str, dict[str, str]] = {
     },
     "item.need_text": {"sv": "Skriv något först.", "en": "Write something first."},
     "item.unbound": {
-        "sv": "Den här kanalen är inte kopplad till någon enhet. En samordnare skriver `koppla <enhet>` först.",
-        "en": "This channel is not bound to a unit. A coordinator types `setup <unit>` first.",
+        "sv": "Den här kanalen är inte kopplad till någon enhet. En samordnare skriver `koppla ‹enhet›` först.",
+        "en": "This channel is not bound to a unit. A coordinator types `setup ‹unit›` first.",
     },
     "item.raise_usage": {
-        "sv": "Skriv `ärende <rubrik>`, t.ex. `ärende Svårt att nå jourläkare kvällstid`, eller fyll i formuläret.",
-        "en": "Type `raise <title>`, e.g. `raise Hard to reach the on-call doctor at night`, or fill in the form.",
+        "sv": "Skriv `ärende ‹rubrik›`, t.ex. `ärende Svårt att nå jourläkare kvällstid`, eller fyll i formuläret.",
+        "en": "Type `raise ‹title›`, e.g. `raise Hard to reach the on-call doctor at night`, or fill in the form.",
     },
     "item.escalate_usage": {
-        "sv": "Skriv `lyft <nr> <skäl>`, t.ex. `lyft 12 Vi saknar mandat att ändra rutinen`.",
-        "en": "Type `escalate <n> <reason>`, e.g. `escalate 12 We lack the mandate to change the routine`.",
+        "sv": "Skriv `lyft ‹nr› ‹skäl›`, t.ex. `lyft 12 Vi saknar mandat att ändra rutinen`.",
+        "en": "Type `escalate ‹n› ‹reason›`, e.g. `escalate 12 We lack the mandate to change the routine`.",
     },
     "item.elsewhere": {
         "sv": "Ärende **#{id}** ligger hos {unit}; det kan bara lyftas därifrån.",
