@@ -8,6 +8,7 @@ item moved on is recognised by its version and answered with the current state.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -67,8 +68,16 @@ def _clip(value: str, limit: int = MAX_FIELD) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+# An Entra object id or an erased person's pseudonym: an identifier, never a name to show.
+_NOT_A_NAME = re.compile(
+    r"^(?:[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|erased-[0-9a-f]+)$", re.I
+)
+
+
 def event_line(lang: str, ev: EventView) -> str:
     who = ev.actor or t(lang, "item.bot")
+    if _NOT_A_NAME.match(who):
+        who = t(lang, "item.someone")
     what = t(lang, f"item.event.{ev.event}", to=ev.to_unit or "?")
     line = f"{fmt.stamp(lang, ev.at)} · {ev.unit} · {who}: {what}"
     if ev.text:

@@ -40,6 +40,7 @@ ITEM_TEXTS: dict[str, dict[str, str]] = {
     "item.event.sent_back": {"sv": "skickade tillbaka till {to}", "en": "sent back to {to}"},
     "item.event.delivered": {"sv": "kortet levererat", "en": "card delivered"},
     "item.bot": {"sv": "Samverkan (automatiskt)", "en": "Samverkan (automatic)"},
+    "item.someone": {"sv": "en medarbetare", "en": "a colleague"},
     # Card.
     "item.title": {"sv": "Ärende #{id}: {title}", "en": "Item #{id}: {title}"},
     "item.f.kind": {"sv": "Typ", "en": "Kind"},
