@@ -114,14 +114,18 @@ def _table(
     }
 
 
-def trend_arrow(tr: Trend, direction: Direction) -> tuple[str, str | None]:
-    """(arrow, colour): the arrow shows where the value moves, the colour whether that is good."""
-    if tr is Trend.FLAT:
-        return "→", None
+def trend_arrow(tr: Trend, direction: Direction, lang: str) -> tuple[str, str | None]:
+    """(text, colour): the arrow shows where the value moves (as the chart does), the word
+    and the colour whether that is better or worse by the indicator's good direction. A
+    red ↑ alone read as a contradiction on a "lower is better" indicator."""
     if tr is Trend.UNKNOWN:
         return "–", None
+    word = t(lang, f"digest.trend.{tr.value}")
+    if tr is Trend.FLAT:
+        return f"→ {word}", None
     rising = (tr is Trend.IMPROVING) == (direction is Direction.HIGHER)
-    return ("↑" if rising else "↓"), ("Good" if tr is Trend.IMPROVING else "Attention")
+    colour = "Good" if tr is Trend.IMPROVING else "Attention"
+    return f"{'↑' if rising else '↓'} {word}", colour
 
 
 def status_text(row: Row, lang: str) -> tuple[str, str | None]:
@@ -136,7 +140,7 @@ def status_text(row: Row, lang: str) -> tuple[str, str | None]:
 
 def _row_cells(row: Row, lang: str, *, with_period: bool) -> list[Element]:
     d = row.defn
-    arrow, arrow_colour = trend_arrow(row.trend, d.direction)
+    arrow, arrow_colour = trend_arrow(row.trend, d.direction, lang)
     status, status_colour = status_text(row, lang)
     cells = [
         _cell(d.name(lang)),
@@ -283,7 +287,7 @@ def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False) -> Car
     header = [
         t(lang, f"digest.col.{c}") for c in ("indicator", "latest", "target", "trend", "status")
     ]
-    widths = [4, 2, 2, 1, 3]
+    widths = [4, 2, 2, 2, 3]
     if expanded:
         header.insert(2, t(lang, "digest.col.period"))
         widths.insert(2, 2)
@@ -360,7 +364,7 @@ def county_digest_card(d: CountyDigest, lang: str) -> Card:
     rows = []
     for r in d.rows:
         dd = r.defn
-        arrow, colour = trend_arrow(r.trend, dd.direction)
+        arrow, colour = trend_arrow(r.trend, dd.direction, lang)
         value = fmt.measure(lang, r.rollup.value, dd.decimals, dd.unit)
         rows.append(
             [
@@ -376,7 +380,7 @@ def county_digest_card(d: CountyDigest, lang: str) -> Card:
                 ),
             ]
         )
-    body.append(_table([4, 2, 2, 1, 2], header, rows))
+    body.append(_table([4, 2, 2, 2, 2], header, rows))
     with_off = [r for r in d.rows if r.off_units]
     for r in with_off[:COUNTY_OFF_INDICATORS]:
         names = [

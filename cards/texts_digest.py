@@ -48,9 +48,9 @@ DIGEST_TEXTS: dict[str, dict[str, str]] = {
     "digest.status.no_target": {"sv": "inget mål", "en": "no target"},
     "digest.status.missing": {"sv": "värde saknas", "en": "no value"},
     "digest.status.stale": {"sv": "äldre värde ({period})", "en": "older value ({period})"},
-    "digest.trend.improving": {"sv": "förbättras", "en": "improving"},
-    "digest.trend.worsening": {"sv": "försämras", "en": "worsening"},
-    "digest.trend.flat": {"sv": "oförändrat", "en": "flat"},
+    "digest.trend.improving": {"sv": "bättre", "en": "better"},
+    "digest.trend.worsening": {"sv": "sämre", "en": "worse"},
+    "digest.trend.flat": {"sv": "stabilt", "en": "steady"},
     "digest.trend.unknown": {"sv": "för få värden", "en": "too few values"},
     "digest.charts": {"sv": "Utanför målet", "en": "Off target"},
     "digest.chart_caption": {
