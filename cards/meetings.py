@@ -53,9 +53,11 @@ def _item_line(lang: str, number: int, entry: object) -> str:
         notes.append(t(lang, "mtg.answer_mark"))
     if entry.carried_from is not None:
         notes.append(t(lang, "mtg.carried_mark"))
-    if entry.proposed_by and entry.source != "answer":
+    by = bool(entry.proposed_by) and entry.source != "answer"
+    if by:
         notes.append(t(lang, "mtg.by", name=entry.proposed_by))
-    notes.append(_status(lang, entry.status))
+    if not (by and entry.status == "proposed"):  # "föreslagen av Anna" says it already
+        notes.append(_status(lang, entry.status))
     return " ".join(parts) + f" _({', '.join(notes)})_"
 
 
@@ -74,10 +76,13 @@ def agenda_card(
     *,
     headline: str | None = None,
     notice: str | None = None,
+    confirmation: str | None = None,
     interactive: bool = True,
     today: date | None = None,
 ) -> Card:
-    """The agenda (also the reminder). Buttons only while the meeting is ahead."""
+    """The agenda (also the reminder). Buttons only while the meeting is ahead.
+
+    `notice` is a problem (shown as a warning), `confirmation` what just went well."""
     body: list[Element] = []
     if headline:
         body.append(text(headline, weight="Bolder", color="Accent"))
@@ -89,6 +94,8 @@ def agenda_card(
     body.append(facts(pairs))
     if notice:
         body.append(text(notice, color="Attention"))
+    if confirmation:
+        body.append(text(confirmation, color="Good"))
     if meeting.status == "cancelled":
         body.append(text(t(lang, "mtg.is_cancelled"), color="Attention", weight="Bolder"))
         interactive = False
@@ -202,7 +209,7 @@ def actions_card(lang: str, unit: str, actions: list[ActionEntry], today: date) 
 class SeriesView:
     number: int
     name: str
-    rule_text: str
+    rule_text: str  # the rule in the reader's words (cards.format.recurrence)
     place: str | None
     lead_days: list[int]
     upcoming: list[MeetingView]

@@ -156,7 +156,7 @@ async def _show_series(turn: Turn, unit: Unit) -> None:
                 SeriesView(
                     number=n,
                     name=series.name,
-                    rule_text=series.rule_text,
+                    rule_text=fmt.recurrence(turn.lang, Recurrence.from_dict(series.rule)),
                     place=series.place,
                     lead_days=list(series.lead_days),
                     upcoming=[await service.meeting_view(s, o, series) for o in upcoming[:3]],
@@ -244,7 +244,7 @@ async def _save(
         turn.text(
             key,
             name=series.name,
-            rule=rule_text,
+            rule=fmt.recurrence(turn.lang, rule),
             next=first.when(turn.lang) if first else turn.text("mtg.none"),
             leads=leads_text(turn.lang, list(series.lead_days)),
         )
@@ -464,9 +464,13 @@ async def agenda_command(turn: Turn, args: str) -> None:
     await _send_agenda(turn, occ)
 
 
-async def _send_agenda(turn: Turn, occ: MeetingOccurrence, notice: str | None = None) -> None:
+async def _send_agenda(
+    turn: Turn, occ: MeetingOccurrence, notice: str | None = None, *, done: str | None = None
+) -> None:
     async with turn.services.db.session() as s:
-        card, view = await service.agenda_for(s, occ, utcnow(), turn.lang, notice=notice)
+        card, view = await service.agenda_for(
+            s, occ, utcnow(), turn.lang, notice=notice, confirmation=done
+        )
     await turn.send_card(card, summary=turn.text("mtg.agenda_title", name=view.series.name))
 
 
@@ -508,7 +512,7 @@ async def _add_to(turn: Turn, occ: MeetingOccurrence, text: str) -> None:
     turn.services.notify_changes()
     message = turn.text("mtg.item_added", number=number, when=when, text=row.text)
     if turn.is_invoke:
-        await _send_agenda(turn, occ, notice=message)
+        await _send_agenda(turn, occ, done=message)
     else:
         await turn.send_text(message)
 
@@ -595,7 +599,7 @@ async def _apply_status(
         status=t(turn.lang, f"mtg.status.{status}"),
     )
     if turn.is_invoke:
-        await _send_agenda(turn, fresh, notice=message)
+        await _send_agenda(turn, fresh, done=message)
     else:
         await turn.send_text(message)
 
@@ -1072,7 +1076,7 @@ async def minutes_command(turn: Turn, args: str) -> None:
             return
     else:
         async with turn.services.db.session() as s:
-            occ = await meetings_repo.current_or_latest(s, unit.id, now)
+            occ = await meetings_repo.minutes_default(s, unit.id, now)
         if occ is None:
             await turn.send_text(turn.text("mtg.no_minutes", unit=unit.name))
             return
