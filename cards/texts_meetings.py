@@ -64,6 +64,8 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
     "mtg.days_before": {"sv": "{days} dagar före", "en": "{days} days before"},
     "mtg.day_before": {"sv": "1 dag före", "en": "1 day before"},
     "mtg.cancelled": {"sv": "inställt", "en": "cancelled"},
+    "mtg.over": {"sv": "över", "en": "over"},
+    "mtg.default_name": {"sv": "Samverkansmöte", "en": "Collaboration meeting"},
     "mtg.moved": {"sv": "flyttat", "en": "moved"},
     "mtg.series_title": {"sv": "Möten för {unit}", "en": "Meetings of {unit}"},
     "mtg.range": {"sv": "{start}–{end}", "en": "{start}–{end}"},

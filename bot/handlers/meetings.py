@@ -262,7 +262,9 @@ async def _create_series(turn: Turn, unit: Unit, rest: str) -> None:
     parts = _split_pipes(rest)
     rule_text = parts[0]
     place = parts[1] if len(parts) > 1 and parts[1] else None
-    name = parts[2] if len(parts) > 2 and parts[2] else "Samverkansmöte"
+    # The unit's shared series is named in the deployment's language, not the typist's.
+    default_name = t(turn.services.settings.language, "mtg.default_name")
+    name = parts[2] if len(parts) > 2 and parts[2] else default_name
     if not rule_text:
         await turn.send_text(turn.text("mtg.usage"))
         return
@@ -404,7 +406,7 @@ async def _move_occurrence(turn: Turn, unit: Unit, rest: str) -> None:
             assert fresh is not None and series is not None
             if fresh.status == "cancelled" or fresh.ends_at <= now:
                 when = (await service.meeting_view(s, fresh, series)).when(turn.lang)
-                status = turn.text("mtg.cancelled") if fresh.status == "cancelled" else "över"
+                status = turn.text("mtg.cancelled" if fresh.status == "cancelled" else "mtg.over")
                 await turn.send_text(turn.text("mtg.stale_meeting", when=when, status=status))
                 return
             await meetings_repo.move_occurrence(s, series, fresh, day, start, end, now, turn.lang)
