@@ -27,6 +27,31 @@ log = logging.getLogger(__name__)
 ACTION_KEY = "action"
 
 
+class _NoAppIdWarning(logging.Filter):
+    """Drops the Agents SDK's "App ID is not provided" warning, and only that.
+
+    The SDK (hosting/core/connector/client/user_token_client.py) warns whenever it builds
+    a UserTokenClient without an app id, and its factory takes the id from the request's
+    claims. In anonymous local mode there are no claims, so every turn logged it. The
+    user token service is only for OAuth sign-in, which Samverkan never uses, so the
+    warning tells nobody anything; with credentials the claims carry the app id and the
+    SDK never says it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("App ID is not provided")
+
+
+_SDK_TOKEN_CLIENT_LOG = "microsoft_agents.hosting.core.connector.client.user_token_client"
+
+
+def quiet_sdk_app_id_warning() -> None:
+    """Install the filter once (idempotent: every app built in a process calls this)."""
+    sdk_log = logging.getLogger(_SDK_TOKEN_CLIENT_LOG)
+    if not any(isinstance(f, _NoAppIdWarning) for f in sdk_log.filters):
+        sdk_log.addFilter(_NoAppIdWarning())
+
+
 class SamverkanAgent:
     def __init__(
         self,
@@ -44,6 +69,8 @@ class SamverkanAgent:
         )
         self._clock = clock
         self._last_prune = clock()
+        if settings.anonymous:
+            quiet_sdk_app_id_warning()
 
     async def on_turn(self, context: TurnContext) -> None:
         turn = Turn(context, self.services)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import typer
 
 from bot.cli_common import app, run_with_db
 from bot.settings import Settings
-from core.escalation import TZ
+from cards import format as fmt
 from core.names import match_name
 from storage import items_repo
 from storage.db import Database
@@ -63,10 +62,6 @@ class ExportItem:
     events: list[ItemEvent]
 
 
-def _when(value: datetime) -> str:
-    return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-
-
 def render_csv(items: list[ExportItem], names: dict[int, str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -84,7 +79,7 @@ def render_csv(items: list[ExportItem], names: dict[int, str]) -> str:
             " > ".join(names.get(u, str(u)) for u in it.path),
             it.owner or "",
             it.due.isoformat() if it.due else "",
-            _when(it.created_at),
+            fmt.iso_minute(it.created_at),
             "yes" if it.at_top else "",
             it.answer or "",
         ]
@@ -92,7 +87,7 @@ def render_csv(items: list[ExportItem], names: dict[int, str]) -> str:
             writer.writerow(
                 [
                     *head,
-                    _when(ev.at),
+                    fmt.iso_minute(ev.at),
                     names.get(ev.unit_id, ""),
                     ev.actor or "Samverkan",
                     ev.event,
@@ -126,13 +121,13 @@ def render_md(items: list[ExportItem], names: dict[int, str], title: str) -> str
         if it.owner:
             lines.append(f"- Ansvarig: {_md(it.owner)}")
         if it.due:
-            lines.append(f"- Klart senast: {it.due.isoformat()}")
+            lines.append(f"- Klart senast: {fmt.full_date('sv', it.due)}")
         if it.answer:
             lines.append(f"- Svar: {_md(it.answer)}")
         lines += ["", "| När | Enhet | Vem | Händelse | Text |", "|---|---|---|---|---|"]
         for ev in entry.events:
             lines.append(
-                f"| {_when(ev.at)} | {_md(names.get(ev.unit_id, ''))} | "
+                f"| {fmt.stamp('sv', ev.at)} | {_md(names.get(ev.unit_id, ''))} | "
                 f"{_md(ev.actor or 'Samverkan')} | {ev.event} | {_md(ev.text or '')} |"
             )
         lines.append("")

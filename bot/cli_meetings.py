@@ -20,7 +20,7 @@ import typer
 from bot.cli_common import run_with_db
 from bot.cli_items import export_app
 from bot.settings import Settings
-from cards.meetings import due_text, when_text
+from cards import format as fmt
 from cards.texts import t
 from core.dates import parse_date
 from core.names import match_name
@@ -55,7 +55,7 @@ def render_md(unit: str, minutes: list[meetings_repo.Minutes], lang: str) -> str
     for m in minutes:
         zone = m.series.timezone
         out += [
-            f"## {m.series.name} – {when_text(lang, m.occurrence.starts_at, zone, m.occurrence.ends_at)}",
+            f"## {m.series.name} – {fmt.when(lang, m.occurrence.starts_at, zone, m.occurrence.ends_at)}",
             "",
         ]
         if m.occurrence.place:
@@ -64,7 +64,7 @@ def render_md(unit: str, minutes: list[meetings_repo.Minutes], lang: str) -> str
         out += [f"- {d.text}" for d in m.decisions] or [t(lang, "mtg.no_decisions")]
         out += ["", f"### {t(lang, 'mtg.actions')}", ""]
         out += [
-            f"- #{a.id} {a.text} – {a.owner_name}, {due_text(lang, a.due)} ({a.status})"
+            f"- #{a.id} {a.text} – {a.owner_name}, {fmt.day_month(lang, a.due)} ({a.status})"
             for a in m.actions
         ] or [t(lang, "mtg.no_new_actions")]
         out += ["", f"### {t(lang, 'mtg.lifted_title')}", ""]

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli_common import app, run_with_db
 from bot.settings import Settings
+from cards import format as fmt
 from storage import outbox_repo
 from storage.db import Database
 
@@ -25,7 +26,7 @@ def show(
     if ctx.invoked_subcommand is not None:
         return
 
-    async def run(db: Database, _settings: Settings) -> None:
+    async def run(db: Database, settings: Settings) -> None:
         async with db.session() as s:
             counts = await outbox_repo.counts(s)
             dead = await outbox_repo.dead_rows(s, limit)
@@ -35,7 +36,7 @@ def show(
             return
         typer.echo(f"\nDead rows ({len(dead)} of {counts.get('dead', 0)}):")
         for row in dead:
-            when = row.dead_at.strftime("%Y-%m-%d %H:%M") if row.dead_at else "?"
+            when = fmt.iso_minute(row.dead_at, settings.timezone) if row.dead_at else "?"
             where = names.get(row.conversation_pk) or f"conversation {row.conversation_pk}"
             typer.echo(
                 f"  #{row.id}  {when}  {row.operation} {row.idempotency_key}  -> {where}\n"

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import NoReturn
-from zoneinfo import ZoneInfo
 
 import typer
-from babel.dates import format_datetime
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -17,6 +15,7 @@ import scheduler.jobs as jobs
 from bot.cli_common import app, run_with_db
 from bot.runtime import configure_jobs
 from bot.settings import Settings
+from cards import format as fmt
 from core.occurrences import InvalidSpec, next_occurrence
 from scheduler.firing import fire
 from storage import org_repo, schedules_repo
@@ -32,15 +31,10 @@ MANUAL_TRIGGER = {"year": 1970}
 
 
 def local_time(when: datetime | None, zone: str, now: datetime | None = None) -> str:
-    """'tis 3 dec 13:00' in the schedule's zone (with the year when it is not this year)."""
+    """'tis 3 dec. 13.00' in the schedule's zone (with the year when it is not this year)."""
     if when is None:
         return "—"
-    tz = ZoneInfo(zone)
-    pattern = "EEE d MMM HH:mm"
-    if when.astimezone(tz).year != (now or utcnow()).astimezone(tz).year:
-        pattern = "EEE d MMM y HH:mm"
-    # Babel abbreviates with a dot ("dec."); the plain form reads better in a table.
-    return format_datetime(when, pattern, tzinfo=tz, locale="sv").replace(".", "")
+    return fmt.stamp("sv", when, zone, now or utcnow())
 
 
 @app.command("schedules")
@@ -140,7 +134,7 @@ async def _run(db: Database, settings: Settings, kind: str, unit_name: str) -> l
             .scalars()
             .all()
         )
-    when = local_time(occurrence, schedule.timezone) + f":{occurrence.second:02d}"
+    when = local_time(occurrence, schedule.timezone) + f".{occurrence.second:02d}"
     if not fired:
         return [f"{kind} for {unit.name} at {when} was already handled; nothing new enqueued."]
     lines = [f"Fired {kind} for {unit.name} ({schedule.key}) at {when}."]

@@ -82,7 +82,7 @@ class Leader:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self._is_leader:
-            await self._demote("shutting down")
+            await self._demote("shutting down", planned=True)
         await self._lock.release()
 
     async def context(self, _app: web.Application) -> AsyncIterator[None]:
@@ -119,8 +119,11 @@ class Leader:
                 return
         self.became_leader.set()
 
-    async def _demote(self, why: str, started: int | None = None) -> None:
-        log.warning("instance %s is no longer the leader: %s", self.instance_id, why)
+    async def _demote(self, why: str, started: int | None = None, *, planned: bool = False) -> None:
+        if planned:  # a normal stop: a follower takes over at once, nothing to look into
+            log.info("instance %s hands over the leadership: %s", self.instance_id, why)
+        else:
+            log.warning("instance %s is no longer the leader: %s", self.instance_id, why)
         self._is_leader = False
         self.became_leader.clear()
         hooks = self._hooks if started is None else self._hooks[:started]

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.dates import HOME_ZONE
 from storage.db import DEFAULT_DATABASE_URL, normalise_url
 
 _SDK = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
@@ -40,9 +41,7 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL, validation_alias=AliasChoices("DATABASE_URL")
     )
-    timezone: str = Field(
-        default="Europe/Stockholm", validation_alias=AliasChoices("SAMVERKAN_TIMEZONE")
-    )
+    timezone: str = Field(default=HOME_ZONE, validation_alias=AliasChoices("SAMVERKAN_TIMEZONE"))
     language: Literal["sv", "en"] = Field(
         default="sv", validation_alias=AliasChoices("SAMVERKAN_LANGUAGE")
     )

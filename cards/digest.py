@@ -4,7 +4,7 @@ Compact by default (a headline, a table, up to two charts, pulse, items, next
 meeting: read in thirty seconds); "Show all" (Action.Execute) returns the expanded
 card, which replaces the same message. Every card stays under the message limit:
 the county view summarises off-target units and pages the unit table.
-Numbers and dates are formatted with Babel in the reader's language.
+Numbers and dates come from cards.format, in the reader's language.
 """
 
 from __future__ import annotations
@@ -12,12 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache, lru_cache
-
-from babel.dates import format_date, format_datetime
-from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
 
 import cards.texts_digest  # noqa: F401  (merges the texts)
+from cards import format as fmt
 from cards.base import Card, Element, card, execute, text, title
 from cards.chart import data_uri, line_chart
 from cards.texts import t
@@ -27,14 +24,13 @@ from core.indicators import (
     Direction,
     Freshness,
     Headline,
-    Period,
     Row,
     Status,
     Trend,
+    parse_period,
 )
 from core.indicators import status as status_of
 
-LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 COMPACT_ROWS = 10
 COMPACT_CHARTS = 2
 EXPANDED_CHARTS = 6
@@ -44,61 +40,6 @@ UNITS_PAGE = 25
 
 EXPAND_VERB = "digest.expand"
 COUNTY_UNITS_VERB = "digest.county_units"
-
-
-# ---------------------------------------------------------------------------
-# Formatting
-
-
-def locale(lang: str) -> str:
-    return LOCALES.get(lang, "sv_SE")
-
-
-@cache
-def _symbols(lang: str) -> tuple[str, str, str]:
-    """Decimal sign, group separator and minus sign of the language, from Babel (CLDR)."""
-    loc = locale(lang)
-    return get_decimal_symbol(loc), get_group_symbol(loc), get_minus_sign_symbol(loc)
-
-
-def fmt_number(value: float | None, decimals: int, lang: str) -> str:
-    """`1 234,5` in Swedish, `1,234.5` in English. Python formats the digits (fast: a
-    county digest formats thousands of numbers); Babel supplies the locale's symbols."""
-    if value is None:
-        return "–"
-    decimal, group, minus = _symbols(lang)
-    text = f"{abs(value):,.{max(decimals, 0)}f}"
-    text = text.replace(",", "\x00").replace(".", decimal).replace("\x00", group)
-    return (minus if value < 0 and text.strip("0.,\u00a0\u202f ") else "") + text
-
-
-def fmt_value(value: float | None, decimals: int, unit: str, lang: str) -> str:
-    number = fmt_number(value, decimals, lang)
-    if value is None:
-        return number
-    if unit == "%":
-        return f"{number}\u00a0%"
-    return number
-
-
-@lru_cache(maxsize=512)
-def fmt_period(period: Period, lang: str) -> str:
-    """Memoised (like fmt_date): a county's digests format the same few periods
-    thousands of times, and Babel's pattern formatting is the slow part."""
-    if period.kind == "month":
-        return format_date(period.start, format="LLLL y", locale=locale(lang))
-    if period.kind == "quarter":
-        return f"{'Q' if lang == 'en' else 'kvartal '}{period.number} {period.year}"
-    return str(period.year)
-
-
-@lru_cache(maxsize=256)
-def fmt_date(day: date, lang: str) -> str:
-    return format_date(day, format="d MMMM y", locale=locale(lang))
-
-
-def fmt_when(when: datetime, lang: str) -> str:
-    return format_datetime(when, format="EEEE d MMMM HH:mm", locale=locale(lang))
 
 
 # ---------------------------------------------------------------------------
@@ -173,19 +114,23 @@ def _table(
     }
 
 
-def trend_arrow(tr: Trend, direction: Direction) -> tuple[str, str | None]:
-    """(arrow, colour): the arrow shows where the value moves, the colour whether that is good."""
-    if tr is Trend.FLAT:
-        return "→", None
+def trend_arrow(tr: Trend, direction: Direction, lang: str) -> tuple[str, str | None]:
+    """(text, colour): the arrow shows where the value moves (as the chart does), the word
+    and the colour whether that is better or worse by the indicator's good direction. A
+    red ↑ alone read as a contradiction on a "lower is better" indicator."""
     if tr is Trend.UNKNOWN:
         return "–", None
+    word = t(lang, f"digest.trend.{tr.value}")
+    if tr is Trend.FLAT:
+        return f"→ {word}", None
     rising = (tr is Trend.IMPROVING) == (direction is Direction.HIGHER)
-    return ("↑" if rising else "↓"), ("Good" if tr is Trend.IMPROVING else "Attention")
+    colour = "Good" if tr is Trend.IMPROVING else "Attention"
+    return f"{'↑' if rising else '↓'} {word}", colour
 
 
 def status_text(row: Row, lang: str) -> tuple[str, str | None]:
     if row.freshness is Freshness.STALE and row.period is not None:
-        return t(lang, "digest.status.stale", period=row.period.label), "Warning"
+        return t(lang, "digest.status.stale", period=fmt.period(lang, row.period)), "Warning"
     if row.status is Status.ON:
         return t(lang, "digest.status.on"), "Good"
     if row.status is Status.OFF:
@@ -195,17 +140,17 @@ def status_text(row: Row, lang: str) -> tuple[str, str | None]:
 
 def _row_cells(row: Row, lang: str, *, with_period: bool) -> list[Element]:
     d = row.defn
-    arrow, arrow_colour = trend_arrow(row.trend, d.direction)
+    arrow, arrow_colour = trend_arrow(row.trend, d.direction, lang)
     status, status_colour = status_text(row, lang)
     cells = [
         _cell(d.name(lang)),
-        _cell(fmt_value(row.value, d.decimals, d.unit, lang), weight="Bolder"),
-        _cell(fmt_value(row.target, d.decimals, d.unit, lang)),
+        _cell(fmt.measure(lang, row.value, d.decimals, d.unit), weight="Bolder"),
+        _cell(fmt.measure(lang, row.target, d.decimals, d.unit)),
         _cell(arrow, color=arrow_colour),
         _cell(status, color=status_colour),
     ]
     if with_period:
-        cells.insert(2, _cell(row.period.label if row.period else "–"))
+        cells.insert(2, _cell(fmt.period(lang, row.period) if row.period else "–"))
     return cells
 
 
@@ -221,10 +166,10 @@ def chart_block(row: Row, lang: str) -> list[Element]:
         higher_is_better=d.direction is Direction.HIGHER,
         on_target=row.status is Status.ON,
     )
-    value = fmt_value(row.value, d.decimals, d.unit, lang) + (
+    value = fmt.measure(lang, row.value, d.decimals, d.unit) + (
         f" {d.unit}" if d.unit not in ("%", "") else ""
     )
-    target = fmt_value(row.target, d.decimals, d.unit, lang)
+    target = fmt.measure(lang, row.target, d.decimals, d.unit)
     return [
         text(
             t(
@@ -247,12 +192,21 @@ def chart_block(row: Row, lang: str) -> list[Element]:
     ]
 
 
+def _pulse_period(lang: str, label: str) -> str:
+    try:
+        return fmt.period(lang, parse_period(label))
+    except ValueError:
+        return label
+
+
 def _context_lines(d: UnitDigest, lang: str) -> list[Element]:
     out: list[Element] = []
     if d.pulse is not None:
-        line = t(lang, "digest.pulse", period=d.pulse.period, answers=d.pulse.answers)
+        line = fmt.plural(
+            lang, "digest.pulse", d.pulse.answers, period=_pulse_period(lang, d.pulse.period)
+        )
         if d.pulse.score is not None:
-            line += t(lang, "digest.pulse_score", score=fmt_number(d.pulse.score, 1, lang))
+            line += t(lang, "digest.pulse_score", score=fmt.number(lang, d.pulse.score, 1))
         elif d.pulse.answers < d.pulse.threshold:
             line += t(lang, "digest.pulse_hidden", threshold=d.pulse.threshold)
         out.append(text(line, spacing="Medium"))
@@ -270,7 +224,7 @@ def _context_lines(d: UnitDigest, lang: str) -> list[Element]:
     )
     if d.next_meeting is not None:
         out.append(
-            text(t(lang, "digest.meeting", when=fmt_when(d.next_meeting, lang)), spacing="Small")
+            text(t(lang, "digest.meeting", when=fmt.when(lang, d.next_meeting)), spacing="Small")
         )
     else:
         out.append(text(t(lang, "digest.no_meeting"), spacing="Small"))
@@ -281,7 +235,7 @@ def _period_shown(rows: Sequence[Row] | Sequence[CountyRow], lang: str) -> str:
     refs = sorted(
         {r.reference for r in rows}, key=lambda p: (p.kind != "month", p.kind != "quarter", p)
     )
-    return ", ".join(fmt_period(p, lang) for p in refs[:3]) if refs else "–"
+    return ", ".join(fmt.period(lang, p) for p in refs[:3]) if refs else "–"
 
 
 # ---------------------------------------------------------------------------
@@ -296,7 +250,7 @@ def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False) -> Car
                 lang,
                 "digest.subtitle",
                 period=_period_shown(d.rows, lang),
-                date=fmt_date(d.today, lang),
+                date=fmt.full_date(lang, d.today),
             ),
             subtle=True,
             spacing="None",
@@ -333,7 +287,7 @@ def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False) -> Car
     header = [
         t(lang, f"digest.col.{c}") for c in ("indicator", "latest", "target", "trend", "status")
     ]
-    widths = [4, 2, 2, 1, 3]
+    widths = [4, 2, 2, 2, 3]
     if expanded:
         header.insert(2, t(lang, "digest.col.period"))
         widths.insert(2, 2)
@@ -341,7 +295,7 @@ def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False) -> Car
     if len(d.rows) > len(shown):
         body.append(
             text(
-                t(lang, "digest.more_rows", count=len(d.rows) - len(shown)),
+                fmt.plural(lang, "digest.more_rows", len(d.rows) - len(shown)),
                 subtle=True,
                 spacing="Small",
             )
@@ -388,7 +342,7 @@ def county_digest_card(d: CountyDigest, lang: str) -> Card:
                 lang,
                 "digest.subtitle",
                 period=_period_shown(d.rows, lang),
-                date=fmt_date(d.today, lang),
+                date=fmt.full_date(lang, d.today),
             ),
             subtle=True,
             spacing="None",
@@ -410,15 +364,15 @@ def county_digest_card(d: CountyDigest, lang: str) -> Card:
     rows = []
     for r in d.rows:
         dd = r.defn
-        arrow, colour = trend_arrow(r.trend, dd.direction)
-        value = fmt_value(r.rollup.value, dd.decimals, dd.unit, lang)
+        arrow, colour = trend_arrow(r.trend, dd.direction, lang)
+        value = fmt.measure(lang, r.rollup.value, dd.decimals, dd.unit)
         rows.append(
             [
                 _cell(dd.name(lang)),
                 _cell(
                     value, weight="Bolder", color="Attention" if r.status is Status.OFF else None
                 ),
-                _cell(fmt_value(r.target, dd.decimals, dd.unit, lang)),
+                _cell(fmt.measure(lang, r.target, dd.decimals, dd.unit)),
                 _cell(arrow, color=colour),
                 _cell(
                     f"{r.on}/{r.measured}" if r.measured else "–",
@@ -426,11 +380,11 @@ def county_digest_card(d: CountyDigest, lang: str) -> Card:
                 ),
             ]
         )
-    body.append(_table([4, 2, 2, 1, 2], header, rows))
+    body.append(_table([4, 2, 2, 2, 2], header, rows))
     with_off = [r for r in d.rows if r.off_units]
     for r in with_off[:COUNTY_OFF_INDICATORS]:
         names = [
-            f"{d.unit_names.get(uid, '?')} {fmt_value(v, r.defn.decimals, r.defn.unit, lang)}"
+            f"{d.unit_names.get(uid, '?')} {fmt.measure(lang, v, r.defn.decimals, r.defn.unit)}"
             for uid, v, _tgt in r.off_units[:COUNTY_OFF_UNITS]
         ]
         if len(r.off_units) > COUNTY_OFF_UNITS:
@@ -446,10 +400,8 @@ def county_digest_card(d: CountyDigest, lang: str) -> Card:
     if len(with_off) > COUNTY_OFF_INDICATORS:
         body.append(
             text(
-                t(
-                    lang,
-                    "digest.county_more_indicators",
-                    count=len(with_off) - COUNTY_OFF_INDICATORS,
+                fmt.plural(
+                    lang, "digest.county_more_indicators", len(with_off) - COUNTY_OFF_INDICATORS
                 ),
                 subtle=True,
                 size="Small",
@@ -502,8 +454,8 @@ def county_units_card(
                     weight="Bolder" if st is Status.OFF else None,
                     color=colour if st is Status.OFF else None,
                 ),
-                _cell(fmt_value(value, dd.decimals, dd.unit, lang), color=colour),
-                _cell(fmt_value(tgt, dd.decimals, dd.unit, lang)),
+                _cell(fmt.measure(lang, value, dd.decimals, dd.unit), color=colour),
+                _cell(fmt.measure(lang, tgt, dd.decimals, dd.unit)),
                 _cell(t(lang, f"digest.status.{st.value}"), color=colour),
             ]
         )
@@ -514,7 +466,7 @@ def county_units_card(
                 lang,
                 "digest.units_title",
                 name=dd.name(lang),
-                period=fmt_period(row.reference, lang),
+                period=fmt.period(lang, row.reference),
             )
         ),
         text(t(lang, "digest.page", page=page, pages=pages), subtle=True, spacing="None"),

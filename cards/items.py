@@ -8,14 +8,16 @@ item moved on is recognised by its version and answered with the current state.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import cards.texts_items  # noqa: F401  (registers the texts)
+from cards import format as fmt
 from cards.base import Card, Element, card, execute, facts, heading, text, title
 from cards.texts import t
-from core.escalation import ACTIVE, KINDS, OPEN, SENT_BACK, TZ
+from core.escalation import ACTIVE, KINDS, OPEN, SENT_BACK
 
 MAX_TRAIL = 25
 MAX_FIELD = 1500
@@ -56,26 +58,28 @@ class ItemView:
     trail: list[EventView] = field(default_factory=list)
 
 
-def when(value: datetime) -> str:
-    return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-
-
 def age_text(lang: str, days: int) -> str:
     if days <= 0:
         return t(lang, "item.age_zero")
-    if days == 1:
-        return t(lang, "item.age_one")
-    return t(lang, "item.age", days=days)
+    return fmt.plural(lang, "item.age", days)
 
 
 def _clip(value: str, limit: int = MAX_FIELD) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+# An Entra object id or an erased person's pseudonym: an identifier, never a name to show.
+_NOT_A_NAME = re.compile(
+    r"^(?:[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|erased-[0-9a-f]+)$", re.I
+)
+
+
 def event_line(lang: str, ev: EventView) -> str:
     who = ev.actor or t(lang, "item.bot")
+    if _NOT_A_NAME.match(who):
+        who = t(lang, "item.someone")
     what = t(lang, f"item.event.{ev.event}", to=ev.to_unit or "?")
-    line = f"{when(ev.at)} · {ev.unit} · {who}: {what}"
+    line = f"{fmt.stamp(lang, ev.at)} · {ev.unit} · {who}: {what}"
     if ev.text:
         line += f" – “{_clip(ev.text, 500)}”"
     return line
@@ -210,7 +214,10 @@ def item_card(
         (t(lang, "item.f.path"), " → ".join(item.path)),
         (t(lang, "item.f.topic"), item.topic or t(lang, "item.none")),
         (t(lang, "item.f.owner"), item.owner or t(lang, "item.nobody")),
-        (t(lang, "item.f.due"), item.due.isoformat() if item.due else t(lang, "item.none")),
+        (
+            t(lang, "item.f.due"),
+            fmt.full_date(lang, item.due) if item.due else t(lang, "item.none"),
+        ),
         (t(lang, "item.f.age"), age_text(lang, item.age_days)),
     ]
     body.append(facts(pairs))
@@ -228,7 +235,7 @@ def item_card(
         shown = item.trail[-MAX_TRAIL:]
         lines = []
         if len(item.trail) > len(shown):
-            lines.append(t(lang, "item.trail_more", count=len(item.trail) - len(shown)))
+            lines.append(fmt.plural(lang, "item.trail_more", len(item.trail) - len(shown)))
         lines.extend(event_line(lang, ev) for ev in shown)
         body.append(text("\n\n".join(lines), size="Small"))
     actions = item_actions(lang, item, suggested_due) if with_actions else []

@@ -1,54 +1,27 @@
 """Meeting cards: agenda/reminder, minutes, open action items, the unit's series.
 
 Builders take plain views (built by scheduler.meetings from the rows) and return
-Adaptive Card 1.5 dicts. Dates are written the Swedish way ("tisdag 3 december
-kl. 13.00") with Babel; English gets "Tuesday 3 December at 13:00".
+Adaptive Card 1.5 dicts. Dates and times come from cards.format ("tisdag 3 december
+kl. 13.00"; English "Tuesday 3 December at 13:00").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
-from babel.dates import format_date, format_datetime
 
 import cards.texts_meetings  # noqa: F401  (registers the texts)
+from cards import format as fmt
 from cards.base import Card, Element, bullets, card, execute, facts, heading, text, title
 from cards.texts import t
 from core.agenda import ActionEntry, Agenda
+from core.dates import HOME_ZONE
 
-_LOCALE = {"sv": "sv_SE", "en": "en_GB"}
 STANDING_KEYS = ("mtg.standing.1", "mtg.standing.2", "mtg.standing.3")
 
 
 def default_standing(lang: str) -> list[str]:
     return [t(lang, k) for k in STANDING_KEYS]
-
-
-def time_text(lang: str, when: datetime, zone: str) -> str:
-    local = when.astimezone(ZoneInfo(zone))
-    return format_datetime(local, "HH.mm" if lang == "sv" else "HH:mm", locale=_LOCALE[lang])
-
-
-def when_text(lang: str, start: datetime, zone: str, end: datetime | None = None) -> str:
-    """ "tisdag 3 december kl. 13.00" (–15.00 with an end); English "Tuesday 3 December at 13:00"."""
-    local = start.astimezone(ZoneInfo(zone))
-    pattern = "EEEE d MMMM 'kl.' HH.mm" if lang == "sv" else "EEEE d MMMM 'at' HH:mm"
-    out = format_datetime(local, pattern, locale=_LOCALE.get(lang, "sv_SE"))
-    if end is not None:
-        out += "–" + time_text(lang, end, zone)
-    return out
-
-
-def day_text(lang: str, day: date) -> str:
-    return format_date(day, "EEEE d MMMM", locale=_LOCALE.get(lang, "sv_SE"))
-
-
-def due_text(lang: str, day: date, today: date | None = None) -> str:
-    """ "3 december" (with the year when it is not this year's)."""
-    pattern = "d MMMM" if today is None or day.year == today.year else "d MMMM y"
-    return format_date(day, pattern, locale=_LOCALE.get(lang, "sv_SE"))
 
 
 @dataclass(frozen=True)
@@ -60,10 +33,10 @@ class MeetingView:
     ends_at: datetime
     place: str | None
     status: str  # scheduled | moved | cancelled
-    zone: str = "Europe/Stockholm"
+    zone: str = HOME_ZONE
 
     def when(self, lang: str) -> str:
-        return when_text(lang, self.starts_at, self.zone, self.ends_at)
+        return fmt.when(lang, self.starts_at, self.zone, self.ends_at)
 
 
 def _status(lang: str, status: str) -> str:
@@ -80,15 +53,17 @@ def _item_line(lang: str, number: int, entry: object) -> str:
         notes.append(t(lang, "mtg.answer_mark"))
     if entry.carried_from is not None:
         notes.append(t(lang, "mtg.carried_mark"))
-    if entry.proposed_by and entry.source != "answer":
+    by = bool(entry.proposed_by) and entry.source != "answer"
+    if by:
         notes.append(t(lang, "mtg.by", name=entry.proposed_by))
-    notes.append(_status(lang, entry.status))
+    if not (by and entry.status == "proposed"):  # "föreslagen av Anna" says it already
+        notes.append(_status(lang, entry.status))
     return " ".join(parts) + f" _({', '.join(notes)})_"
 
 
 def action_line(lang: str, a: ActionEntry, today: date | None = None) -> str:
     line = t(lang, "mtg.action_line", id=a.id, text=a.text, owner=a.owner_name,
-             due=due_text(lang, a.due, today))  # fmt: skip
+             due=fmt.day_month(lang, a.due, today))  # fmt: skip
     if today is not None and a.due < today:
         line += f" – **{t(lang, 'mtg.overdue')}**"
     return line
@@ -101,10 +76,13 @@ def agenda_card(
     *,
     headline: str | None = None,
     notice: str | None = None,
+    confirmation: str | None = None,
     interactive: bool = True,
     today: date | None = None,
 ) -> Card:
-    """The agenda (also the reminder). Buttons only while the meeting is ahead."""
+    """The agenda (also the reminder). Buttons only while the meeting is ahead.
+
+    `notice` is a problem (shown as a warning), `confirmation` what just went well."""
     body: list[Element] = []
     if headline:
         body.append(text(headline, weight="Bolder", color="Accent"))
@@ -116,6 +94,8 @@ def agenda_card(
     body.append(facts(pairs))
     if notice:
         body.append(text(notice, color="Attention"))
+    if confirmation:
+        body.append(text(confirmation, color="Good"))
     if meeting.status == "cancelled":
         body.append(text(t(lang, "mtg.is_cancelled"), color="Attention", weight="Bolder"))
         interactive = False
@@ -229,7 +209,7 @@ def actions_card(lang: str, unit: str, actions: list[ActionEntry], today: date) 
 class SeriesView:
     number: int
     name: str
-    rule_text: str
+    rule_text: str  # the rule in the reader's words (cards.format.recurrence)
     place: str | None
     lead_days: list[int]
     upcoming: list[MeetingView]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cards import format as fmt
 from cards.base import Card, Element, card, execute, facts, heading, submit, text, title
 from cards.texts import TEXTS, t
 from cards.texts_pulse import PULSE_TEXTS
@@ -164,11 +165,6 @@ def closed_card(
     return card(body)
 
 
-def _fmt(lang: str, value: float) -> str:
-    s = f"{value:.1f}"
-    return s.replace(".", ",") if lang == "sv" else s
-
-
 def results_card(
     lang: str,
     template: Template,
@@ -217,13 +213,16 @@ def results_card(
             continue
         if q.kind is Kind.LIKERT and qr.mean is not None:
             body.append(
-                text(t(lang, "pulse.results_mean", mean=_fmt(lang, qr.mean)), weight="Bolder")
+                text(
+                    t(lang, "pulse.results_mean", mean=fmt.number(lang, qr.mean, 1)),
+                    weight="Bolder",
+                )
             )
         labels = _value_labels(lang, q)
         body.append(facts([(labels.get(k, k), _bar(n, qr.answered)) for k, n in qr.counts.items()]))
     if rollup:
         body.append(heading(rollup_period or ""))
-        body.append(facts([(u, _fmt(lang, v) if v is not None else "–") for u, v in rollup]))
+        body.append(facts([(u, fmt.number(lang, v, 1)) for u, v in rollup]))
     return card(body)
 
 

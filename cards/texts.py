@@ -14,8 +14,8 @@ TEXTS: dict[str, dict[str, str]] = {
     # Commands: one-line descriptions for the help card.
     "cmd.help": {"sv": "Visa vad du kan göra här", "en": "Show what you can do here"},
     "cmd.setup": {
-        "sv": "Koppla den här kanalen till en enhet: `setup <enhet>`",
-        "en": "Bind this channel to a unit: `setup <unit>`",
+        "sv": "Koppla den här kanalen till en enhet: `setup ‹enhet›`",
+        "en": "Bind this channel to a unit: `setup ‹unit›`",
     },
     "cmd.units": {
         "sv": "Visa kedjan av enheter och deras kanaler",
@@ -71,8 +71,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "pulse surveys, and lift items up the chain – and carry the answer back.",
     },
     "welcome.how": {
-        "sv": "En samordnare kopplar kanalen till sin enhet: skriv **@Samverkan setup <enhet>**.",
-        "en": "A coordinator binds this channel to their unit: type **@Samverkan setup <unit>**.",
+        "sv": "En samordnare kopplar kanalen till sin enhet: skriv **@Samverkan setup ‹enhet›**.",
+        "en": "A coordinator binds this channel to their unit: type **@Samverkan setup ‹unit›**.",
     },
     "welcome.unbound": {
         "sv": "Enheter utan kanal ({count})",
@@ -90,8 +90,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # Setup.
     "setup.usage": {
-        "sv": "Skriv vilken enhet kanalen ska kopplas till: `setup <enhet>`, t.ex. `setup {example}`.",
-        "en": "Say which unit to bind this channel to: `setup <unit>`, e.g. `setup {example}`.",
+        "sv": "Skriv vilken enhet kanalen ska kopplas till: `setup ‹enhet›`, t.ex. `setup {example}`.",
+        "en": "Say which unit to bind this channel to: `setup ‹unit›`, e.g. `setup {example}`.",
     },
     "setup.not_channel": {
         "sv": "`setup` fungerar bara i en kanal i ett team. Lägg till mig i teamets kanal och försök där.",
@@ -110,9 +110,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "sv": "Klart! Den här kanalen är nu kanal för **{unit}**. Påminnelser, sammanställningar och ärenden för enheten kommer hit.",
         "en": "Done! This channel is now the channel of **{unit}**. Reminders, digests and items for the unit will come here.",
     },
-    "setup.waiting": {
+    "setup.waiting.one": {
+        "sv": "{count} lyft ärende som väntat på en kanal skickas hit nu.",
+        "en": "{count} escalated item that waited for a channel is being posted here now.",
+    },
+    "setup.waiting.other": {
         "sv": "{count} lyfta ärenden som väntat på en kanal skickas hit nu.",
-        "en": "{count} escalated item(s) that waited for a channel are being posted here now.",
+        "en": "{count} escalated items that waited for a channel are being posted here now.",
     },
     "setup.already_here": {
         "sv": "Den här kanalen är redan kopplad till **{unit}**. Inget ändrat.",
@@ -185,6 +189,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "sv": "Skriv `språk sv` eller `språk en`.",
         "en": "Type `language sv` or `language en`.",
     },
+    # Formatting (cards/format.py): dates, periods, meeting rules.
+    "fmt.when": {"sv": "{day} kl. {time}", "en": "{day} at {time}"},
+    "fmt.quarter": {"sv": "kvartal {number} {year}", "en": "Q{number} {year}"},
+    "fmt.nth.1": {"sv": "första", "en": "first"},
+    "fmt.nth.2": {"sv": "andra", "en": "second"},
+    "fmt.nth.3": {"sv": "tredje", "en": "third"},
+    "fmt.nth.4": {"sv": "fjärde", "en": "fourth"},
+    "fmt.nth.-1": {"sv": "sista", "en": "last"},
+    "fmt.rule.weekly.1": {"sv": "varje {weekday}", "en": "every {weekday}"},
+    "fmt.rule.weekly.2": {"sv": "varannan {weekday}", "en": "every other {weekday}"},
+    "fmt.rule.weekly.n": {"sv": "{weekday} var {n}:e vecka", "en": "{weekday} every {n} weeks"},
+    "fmt.rule.monthly.1": {
+        "sv": "{nth} {weekday}en varje månad",
+        "en": "the {nth} {weekday} of every month",
+    },
+    "fmt.rule.monthly.2": {
+        "sv": "{nth} {weekday}en varannan månad",
+        "en": "the {nth} {weekday} every other month",
+    },
+    "fmt.rule.monthly.n": {
+        "sv": "{nth} {weekday}en var {n}:e månad",
+        "en": "the {nth} {weekday} every {n} months",
+    },
+    "fmt.rule.at": {"sv": "{rule} kl. {time}", "en": "{rule}, {time}"},
     # Generic.
     "error.generic": {
         "sv": "Något gick fel hos mig. Inget av det du skrev har gått förlorat – försök igen om en stund.",

@@ -7,9 +7,9 @@ from cards.texts import TEXTS
 DIGEST_TEXTS: dict[str, dict[str, str]] = {
     "cmd.digest": {
         "sv": "Sammanställning av indikatorer: `sammanställning [2026-03|Q1]`; i chatten med mig: "
-        "`sammanställning prenumerera <enhet>` / `avsluta`",
+        "`sammanställning prenumerera ‹enhet›` / `sammanställning avsluta`",
         "en": "Indicator digest: `digest [2026-03|Q1]`; in your chat with me: "
-        "`digest subscribe <unit>` / `unsubscribe`",
+        "`digest subscribe ‹unit›` / `digest unsubscribe`",
     },
     "digest.title": {"sv": "Sammanställning – {unit}", "en": "Digest – {unit}"},
     "digest.county_title": {
@@ -48,9 +48,9 @@ DIGEST_TEXTS: dict[str, dict[str, str]] = {
     "digest.status.no_target": {"sv": "inget mål", "en": "no target"},
     "digest.status.missing": {"sv": "värde saknas", "en": "no value"},
     "digest.status.stale": {"sv": "äldre värde ({period})", "en": "older value ({period})"},
-    "digest.trend.improving": {"sv": "förbättras", "en": "improving"},
-    "digest.trend.worsening": {"sv": "försämras", "en": "worsening"},
-    "digest.trend.flat": {"sv": "oförändrat", "en": "flat"},
+    "digest.trend.improving": {"sv": "bättre", "en": "better"},
+    "digest.trend.worsening": {"sv": "sämre", "en": "worse"},
+    "digest.trend.flat": {"sv": "stabilt", "en": "steady"},
     "digest.trend.unknown": {"sv": "för få värden", "en": "too few values"},
     "digest.charts": {"sv": "Utanför målet", "en": "Off target"},
     "digest.chart_caption": {
@@ -61,9 +61,13 @@ DIGEST_TEXTS: dict[str, dict[str, str]] = {
         "sv": "Linjediagram: {name}, senaste värde {value}, mål {target}",
         "en": "Line chart: {name}, latest value {value}, target {target}",
     },
-    "digest.pulse": {
-        "sv": "**Pulsmätning** ({period}): {answers} svar",
-        "en": "**Pulse survey** ({period}): {answers} answers",
+    "digest.pulse.one": {
+        "sv": "**Pulsmätning** ({period}): {count} svar",
+        "en": "**Pulse survey** ({period}): {count} answer",
+    },
+    "digest.pulse.other": {
+        "sv": "**Pulsmätning** ({period}): {count} svar",
+        "en": "**Pulse survey** ({period}): {count} answers",
     },
     "digest.pulse_score": {
         "sv": " · upplevt samarbete {score} av 5",
@@ -85,7 +89,11 @@ DIGEST_TEXTS: dict[str, dict[str, str]] = {
     "digest.sources": {"sv": "Källor: {sources}", "en": "Sources: {sources}"},
     "digest.show_all": {"sv": "Visa alla", "en": "Show all"},
     "digest.show_less": {"sv": "Visa mindre", "en": "Show less"},
-    "digest.more_rows": {
+    "digest.more_rows.one": {
+        "sv": "… och {count} indikator till under Visa alla",
+        "en": "… and {count} more indicator under Show all",
+    },
+    "digest.more_rows.other": {
         "sv": "… och {count} indikatorer till under Visa alla",
         "en": "… and {count} more indicators under Show all",
     },
@@ -98,7 +106,11 @@ DIGEST_TEXTS: dict[str, dict[str, str]] = {
         "sv": "**Ärenden som väntar på länsnivå**: {count}",
         "en": "**Items waiting at county level**: {count}",
     },
-    "digest.county_more_indicators": {
+    "digest.county_more_indicators.one": {
+        "sv": "… och {count} indikator till med enheter utanför målet",
+        "en": "… and {count} more indicator with units off target",
+    },
+    "digest.county_more_indicators.other": {
         "sv": "… och {count} indikatorer till med enheter utanför målet",
         "en": "… and {count} more indicators with units off target",
     },
@@ -122,8 +134,8 @@ DIGEST_TEXTS: dict[str, dict[str, str]] = {
     },
     # Commands and replies.
     "digest.no_unit": {
-        "sv": "Vilken enhet? Skriv `sammanställning` i enhetens kanal, eller här: `sammanställning <enhet>`.",
-        "en": "Which unit? Type `digest` in the unit's channel, or here: `digest <unit>`.",
+        "sv": "Vilken enhet? Skriv `sammanställning` i enhetens kanal, eller här: `sammanställning ‹enhet›`.",
+        "en": "Which unit? Type `digest` in the unit's channel, or here: `digest ‹unit›`.",
     },
     "digest.not_here": {
         "sv": "I en kanal visar jag bara kanalens egen enhet. Skriv `sammanställning {unit}` till mig i en personlig chatt i stället.",
@@ -158,8 +170,8 @@ DIGEST_TEXTS: dict[str, dict[str, str]] = {
         "en": "You get no digests here right now.",
     },
     "digest.subscribe_usage": {
-        "sv": "Skriv `sammanställning prenumerera <enhet>`.",
-        "en": "Type `digest subscribe <unit>`.",
+        "sv": "Skriv `sammanställning prenumerera ‹enhet›`.",
+        "en": "Type `digest subscribe ‹unit›`.",
     },
     # Reports to coordinators.
     "digest.unreachable": {

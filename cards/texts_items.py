@@ -6,18 +6,18 @@ from cards.texts import TEXTS
 
 ITEM_TEXTS: dict[str, dict[str, str]] = {
     "cmd.raise": {
-        "sv": "Skapa ett ärende (hinder, fråga, förslag): `ärende <rubrik>`",
-        "en": "Raise an item (barrier, question, proposal): `raise <title>`",
+        "sv": "Skapa ett ärende (hinder, fråga, förslag): `ärende ‹rubrik›`",
+        "en": "Raise an item (barrier, question, proposal): `raise ‹title›`",
     },
     "cmd.items": {
         "sv": "Visa enhetens öppna ärenden: `ärenden [mina|försenade|lyfta]`",
         "en": "List the unit's open items: `items [mine|overdue|escalated]`",
     },
     "cmd.escalate": {
-        "sv": "Lyft ett ärende uppåt i kedjan: `lyft <nr> <skäl>`",
-        "en": "Lift an item up the chain: `escalate <n> <reason>`",
+        "sv": "Lyft ett ärende uppåt i kedjan: `lyft ‹nr› ‹skäl›`",
+        "en": "Lift an item up the chain: `escalate ‹n› ‹reason›`",
     },
-    "cmd.item": {"sv": "Visa ett ärende: `ärende-visa <nr>`", "en": "Show an item: `item <n>`"},
+    "cmd.item": {"sv": "Visa ett ärende: `visa ‹nr›`", "en": "Show an item: `item ‹n›`"},
     # Kinds, statuses, events.
     "item.kind.barrier": {"sv": "Hinder", "en": "Barrier"},
     "item.kind.question": {"sv": "Fråga", "en": "Question"},
@@ -40,6 +40,7 @@ ITEM_TEXTS: dict[str, dict[str, str]] = {
     "item.event.sent_back": {"sv": "skickade tillbaka till {to}", "en": "sent back to {to}"},
     "item.event.delivered": {"sv": "kortet levererat", "en": "card delivered"},
     "item.bot": {"sv": "Samverkan (automatiskt)", "en": "Samverkan (automatic)"},
+    "item.someone": {"sv": "en medarbetare", "en": "a colleague"},
     # Card.
     "item.title": {"sv": "Ärende #{id}: {title}", "en": "Item #{id}: {title}"},
     "item.f.kind": {"sv": "Typ", "en": "Kind"},
@@ -51,13 +52,14 @@ ITEM_TEXTS: dict[str, dict[str, str]] = {
     "item.f.due": {"sv": "Klart senast", "en": "Due"},
     "item.f.age": {"sv": "Ålder", "en": "Age"},
     "item.f.path": {"sv": "Väg", "en": "Path"},
-    "item.age": {"sv": "{days} dagar", "en": "{days} days"},
-    "item.age_one": {"sv": "1 dag", "en": "1 day"},
+    "item.age.one": {"sv": "{count} dag", "en": "{count} day"},
+    "item.age.other": {"sv": "{count} dagar", "en": "{count} days"},
     "item.age_zero": {"sv": "från i dag", "en": "from today"},
     "item.nobody": {"sv": "ingen än", "en": "nobody yet"},
     "item.none": {"sv": "–", "en": "–"},
     "item.trail": {"sv": "Historik", "en": "Trail"},
-    "item.trail_more": {"sv": "… {count} äldre händelser", "en": "… {count} earlier events"},
+    "item.trail_more.one": {"sv": "… {count} äldre händelse", "en": "… {count} earlier event"},
+    "item.trail_more.other": {"sv": "… {count} äldre händelser", "en": "… {count} earlier events"},
     "item.answer": {"sv": "Svar", "en": "Answer"},
     "item.at_top": {
         "sv": "⚑ Kan inte lyftas högre: ärendet är öppet på högsta nivån och visas i länets sammanställning.",
@@ -165,16 +167,16 @@ ITEM_TEXTS: dict[str, dict[str, str]] = {
     },
     "item.need_text": {"sv": "Skriv något först.", "en": "Write something first."},
     "item.unbound": {
-        "sv": "Den här kanalen är inte kopplad till någon enhet. En samordnare skriver `koppla <enhet>` först.",
-        "en": "This channel is not bound to a unit. A coordinator types `setup <unit>` first.",
+        "sv": "Den här kanalen är inte kopplad till någon enhet. En samordnare skriver `koppla ‹enhet›` först.",
+        "en": "This channel is not bound to a unit. A coordinator types `setup ‹unit›` first.",
     },
     "item.raise_usage": {
-        "sv": "Skriv `ärende <rubrik>`, t.ex. `ärende Svårt att nå jourläkare kvällstid`, eller fyll i formuläret.",
-        "en": "Type `raise <title>`, e.g. `raise Hard to reach the on-call doctor at night`, or fill in the form.",
+        "sv": "Skriv `ärende ‹rubrik›`, t.ex. `ärende Svårt att nå jourläkare kvällstid`, eller fyll i formuläret.",
+        "en": "Type `raise ‹title›`, e.g. `raise Hard to reach the on-call doctor at night`, or fill in the form.",
     },
     "item.escalate_usage": {
-        "sv": "Skriv `lyft <nr> <skäl>`, t.ex. `lyft 12 Vi saknar mandat att ändra rutinen`.",
-        "en": "Type `escalate <n> <reason>`, e.g. `escalate 12 We lack the mandate to change the routine`.",
+        "sv": "Skriv `lyft ‹nr› ‹skäl›`, t.ex. `lyft 12 Vi saknar mandat att ändra rutinen`.",
+        "en": "Type `escalate ‹n› ‹reason›`, e.g. `escalate 12 We lack the mandate to change the routine`.",
     },
     "item.elsewhere": {
         "sv": "Ärende **#{id}** ligger hos {unit}; det kan bara lyftas därifrån.",

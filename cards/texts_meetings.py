@@ -10,34 +10,34 @@ from cards.texts import TEXTS
 MEETING_TEXTS: dict[str, dict[str, str]] = {
     # Help card lines.
     "cmd.meeting": {
-        "sv": "Mötesserier: visa, `möte ny <regel> | <plats>`, `möte ändra`, `möte ställ in <datum>`, `möte flytta <datum> till <datum>`",
-        "en": "Meeting series: show, `meeting new <rule> | <place>`, `meeting change`, `meeting cancel <date>`, `meeting move <date> to <date>`",
+        "sv": "Mötesserier: visa, `möte ny ‹regel› | ‹plats›`, `möte ändra`, `möte ställ in ‹datum›`, `möte flytta ‹datum› till ‹datum›`",
+        "en": "Meeting series: show, `meeting new ‹rule› | ‹place›`, `meeting change`, `meeting cancel ‹date›`, `meeting move ‹date› to ‹date›`",
     },
     "cmd.agenda": {
-        "sv": "Dagordningen för nästa möte; `dagordning lägg till <text>`, `flytta 3 1`, `godkänn 2`, `klar 2`, `ta bort 2`",
-        "en": "The next meeting's agenda; `agenda add <text>`, `move 3 1`, `accept 2`, `handled 2`, `remove 2`",
+        "sv": "Dagordningen för nästa möte; `dagordning lägg till ‹text›`, `dagordning flytta 3 1`, `dagordning godkänn 2`, `dagordning klar 2`, `dagordning ta bort 2`",
+        "en": "The next meeting's agenda; `agenda add ‹text›`, `agenda move 3 1`, `agenda accept 2`, `agenda handled 2`, `agenda remove 2`",
     },
     "cmd.decision": {
-        "sv": "För in ett beslut: `beslut [punkt 2:] <text>` eller `beslut lyft #12 <motivering>`",
-        "en": "Record a decision: `decision [item 2:] <text>` or `decision lift #12 <reason>`",
+        "sv": "För in ett beslut: `beslut [punkt 2:] ‹text›` eller `beslut lyft #12 ‹motivering›`",
+        "en": "Record a decision: `decision [item 2:] ‹text›` or `decision lift #12 ‹reason›`",
     },
     "cmd.action": {
-        "sv": "Ny åtgärd: `åtgärd <text> @person senast <datum>`",
-        "en": "New action item: `action <text> @person due <date>`",
+        "sv": "Ny åtgärd: `åtgärd ‹text› @person senast ‹datum›`",
+        "en": "New action item: `action ‹text› @person due ‹date›`",
     },
     "cmd.actions": {"sv": "Öppna åtgärder", "en": "Open action items"},
     "cmd.done": {
-        "sv": "Markera en åtgärd som klar: `klar <nr>`",
-        "en": "Mark an action item done: `done <no>`",
+        "sv": "Markera en åtgärd som klar: `klar ‹nr›`",
+        "en": "Mark an action item done: `done ‹no›`",
     },
     "cmd.minutes": {
-        "sv": "Protokollet från senaste mötet (eller `protokoll <datum>`)",
-        "en": "The minutes of the latest meeting (or `minutes <date>`)",
+        "sv": "Protokollet från senaste mötet (eller `protokoll ‹datum›`)",
+        "en": "The minutes of the latest meeting (or `minutes ‹date›`)",
     },
     # Common.
     "mtg.unbound": {
-        "sv": "Den här kanalen är inte kopplad till någon enhet. En samordnare skriver `setup <enhet>` först.",
-        "en": "This channel is not bound to a unit. A coordinator types `setup <unit>` first.",
+        "sv": "Den här kanalen är inte kopplad till någon enhet. En samordnare skriver `setup ‹enhet›` först.",
+        "en": "This channel is not bound to a unit. A coordinator types `setup ‹unit›` first.",
     },
     "mtg.no_series": {
         "sv": "**{unit}** har inga möten inlagda. En samordnare skriver t.ex. `möte ny första tisdagen varje månad 13–15 | Teams`.",
@@ -64,6 +64,8 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
     "mtg.days_before": {"sv": "{days} dagar före", "en": "{days} days before"},
     "mtg.day_before": {"sv": "1 dag före", "en": "1 day before"},
     "mtg.cancelled": {"sv": "inställt", "en": "cancelled"},
+    "mtg.over": {"sv": "över", "en": "over"},
+    "mtg.default_name": {"sv": "Samverkansmöte", "en": "Collaboration meeting"},
     "mtg.moved": {"sv": "flyttat", "en": "moved"},
     "mtg.series_title": {"sv": "Möten för {unit}", "en": "Meetings of {unit}"},
     "mtg.range": {"sv": "{start}–{end}", "en": "{start}–{end}"},
@@ -123,8 +125,8 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
     },
     # Meeting command.
     "mtg.usage": {
-        "sv": "Skriv `möte ny <när> | <plats> | <namn>`, `möte ändra [nr] <när> | <plats>`, `möte ställ in <datum>`, `möte flytta <datum> till <datum> [tid]` eller `möte avsluta [nr]`.",
-        "en": "Type `meeting new <when> | <place> | <name>`, `meeting change [no] <when> | <place>`, `meeting cancel <date>`, `meeting move <date> to <date> [time]` or `meeting end [no]`.",
+        "sv": "Skriv `möte ny ‹när› | ‹plats› | ‹namn›`, `möte ändra [nr] ‹när› | ‹plats›`, `möte ställ in ‹datum›`, `möte flytta ‹datum› till ‹datum› [tid]` eller `möte avsluta [nr]`.",
+        "en": "Type `meeting new ‹when› | ‹place› | ‹name›`, `meeting change [no] ‹when› | ‹place›`, `meeting cancel ‹date›`, `meeting move ‹date› to ‹date› [time]` or `meeting end [no]`.",
     },
     "mtg.created": {
         "sv": "Klart: **{name}** {rule}. Nästa möte: {next}. Påminnelse med dagordning kommer hit {leads}.",
@@ -151,8 +153,8 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
         "en": "The meeting is moved to {when}. The reminders follow.",
     },
     "mtg.move_usage": {
-        "sv": "Skriv `möte flytta <datum> till <datum> [tid]`, t.ex. `möte flytta 1/12 till 3/12 13-15`.",
-        "en": "Type `meeting move <date> to <date> [time]`, e.g. `meeting move 1/12 to 3/12 13-15`.",
+        "sv": "Skriv `möte flytta ‹datum› till ‹datum› [tid]`, t.ex. `möte flytta 1/12 till 3/12 13-15`.",
+        "en": "Type `meeting move ‹date› to ‹date› [time]`, e.g. `meeting move 1/12 to 3/12 13-15`.",
     },
     "mtg.lead_list": {"sv": "{leads} före", "en": "{leads} before"},
     "mtg.and": {"sv": "och", "en": "and"},
@@ -207,8 +209,8 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
         "en": "Item {from_} is now number {to}.",
     },
     "mtg.agenda_usage": {
-        "sv": "Skriv `dagordning`, `dagordning <datum>`, `dagordning lägg till <text>`, `dagordning flytta 3 1`, `dagordning godkänn 2`, `dagordning klar 2` eller `dagordning ta bort 2`.",
-        "en": "Type `agenda`, `agenda <date>`, `agenda add <text>`, `agenda move 3 1`, `agenda accept 2`, `agenda handled 2` or `agenda remove 2`.",
+        "sv": "Skriv `dagordning`, `dagordning ‹datum›`, `dagordning lägg till ‹text›`, `dagordning flytta 3 1`, `dagordning godkänn 2`, `dagordning klar 2` eller `dagordning ta bort 2`.",
+        "en": "Type `agenda`, `agenda ‹date›`, `agenda add ‹text›`, `agenda move 3 1`, `agenda accept 2`, `agenda handled 2` or `agenda remove 2`.",
     },
     "mtg.stale_item": {
         "sv": "Punkten är redan {status} – inget ändrat. Så här ser dagordningen ut nu.",
@@ -219,8 +221,8 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
         "en": "The meeting {when} is {status} – nothing changed.",
     },
     "mtg.stale_over": {
-        "sv": "Mötet {when} har redan varit – inget ändrat. Föreslå punkten till nästa möte med `dagordning lägg till <text>`.",
-        "en": "The meeting {when} is over – nothing changed. Propose the item for the next meeting with `agenda add <text>`.",
+        "sv": "Mötet {when} har redan varit – inget ändrat. Föreslå punkten till nästa möte med `dagordning lägg till ‹text›`.",
+        "en": "The meeting {when} is over – nothing changed. Propose the item for the next meeting with `agenda add ‹text›`.",
     },
     "mtg.standing.1": {
         "sv": "Aktuella gemensamma kvalitetsindikatorer",
@@ -236,8 +238,8 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
     },
     # Decisions.
     "mtg.decision_usage": {
-        "sv": "Skriv `beslut <text>`, `beslut punkt 2: <text>` eller `beslut lyft #12 <motivering>`.",
-        "en": "Type `decision <text>`, `decision item 2: <text>` or `decision lift #12 <reason>`.",
+        "sv": "Skriv `beslut ‹text›`, `beslut punkt 2: ‹text›` eller `beslut lyft #12 ‹motivering›`.",
+        "en": "Type `decision ‹text›`, `decision item 2: ‹text›` or `decision lift #12 ‹reason›`.",
     },
     "mtg.decided": {
         "sv": "Beslut fört till mötet {when}: {text}",
@@ -258,8 +260,8 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
     "mtg.lift_decision": {"sv": "Lyfts till nästa nivå", "en": "Lifted to the next level"},
     # Actions.
     "mtg.action_usage": {
-        "sv": "Skriv `åtgärd <vad> @person senast <datum>`, t.ex. `åtgärd Ring kommunen @Nils senast 3/12`.",
-        "en": "Type `action <what> @person due <date>`, e.g. `action Call the municipality @Nils due 3/12`.",
+        "sv": "Skriv `åtgärd ‹vad› @person senast ‹datum›`, t.ex. `åtgärd Ring kommunen @Nils senast 3/12`.",
+        "en": "Type `action ‹what› @person due ‹date›`, e.g. `action Call the municipality @Nils due 3/12`.",
     },
     "mtg.action_added": {
         "sv": "Åtgärd #{id}: {text} – {owner}, senast {due}.",
@@ -278,8 +280,8 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
     "mtg.overdue": {"sv": "försenad", "en": "overdue"},
     "mtg.mark_done": {"sv": "Klar #{id}", "en": "Done #{id}"},
     "mtg.done_usage": {
-        "sv": "Skriv `klar <nr>`, t.ex. `klar 12`. `åtgärder` visar numren.",
-        "en": "Type `done <no>`, e.g. `done 12`. `actions` shows the numbers.",
+        "sv": "Skriv `klar ‹nr›`, t.ex. `klar 12`. `åtgärder` visar numren.",
+        "en": "Type `done ‹no›`, e.g. `done 12`. `actions` shows the numbers.",
     },
     "mtg.done": {"sv": "Åtgärd #{id} är klar: {text}", "en": "Action item #{id} is done: {text}"},
     "mtg.already_done": {

@@ -92,9 +92,9 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
     # Commands.
     "pulse.unbound": {
         "sv": "Den här kanalen är inte kopplad till någon enhet, så här finns ingen puls. "
-        "En samordnare kopplar den med **setup <enhet>**.",
+        "En samordnare kopplar den med **setup ‹enhet›**.",
         "en": "This channel is not bound to a unit, so there is no pulse here. A coordinator "
-        "binds it with **setup <unit>**.",
+        "binds it with **setup ‹unit›**.",
     },
     "pulse.none_open": {
         "sv": "Ingen puls är öppen för {unit} just nu.",

@@ -21,6 +21,10 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
+# The zone times are counted and shown in unless the settings name another
+# (SAMVERKAN_TIMEZONE); every module takes its default from here.
+HOME_ZONE = "Europe/Stockholm"
+
 WEEKDAYS: dict[str, int] = {}
 for _i, _names in enumerate(
     (

@@ -32,7 +32,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-TZ = ZoneInfo("Europe/Stockholm")
+from core.dates import HOME_ZONE
+
+TZ = ZoneInfo(HOME_ZONE)
 
 OPEN = "open"
 ACKNOWLEDGED = "acknowledged"

@@ -37,6 +37,7 @@ from cards.digest import (
 )
 from cards.texts import t
 from core import indicators as ind
+from core.dates import HOME_ZONE
 from core.indicators import CHART_PERIODS, Definition, Period
 from scheduler.jobs import job
 from storage import indicators_repo, items_repo, outbox_repo, roles_repo, schedules_repo
@@ -46,7 +47,7 @@ from storage.pulse_models import Pulse
 
 log = logging.getLogger(__name__)
 
-ZONE = ZoneInfo("Europe/Stockholm")
+ZONE = ZoneInfo(HOME_ZONE)
 KIND = "digest"
 PULSE_INDICATOR = "staff_rated_collaboration"  # storage.pulse_repo.INDICATOR_KEY
 PULSE_SOURCE = "Pulsmätning"
@@ -70,9 +71,11 @@ class DigestData:
     waiting: dict[int, list[str]] = field(default_factory=dict)  # macro id -> titles
     pulses: dict[int, PulseSummary] = field(default_factory=dict)
     meetings: dict[int, datetime] = field(default_factory=dict)
+    # unit id -> the sources of its values at the reference periods
+    value_sources: dict[int, set[str]] = field(default_factory=dict)
     # Memoised while composing many digests from one load.
     below: dict[int, list[int]] = field(default_factory=dict)
-    sources: list[str] | None = None
+    agreements: set[str] | None = None
 
 
 async def load(
@@ -85,7 +88,12 @@ async def load(
     """Everything for the digests of `unit_ids` (None: every unit), in bulk."""
     defs = await indicators_repo.load_definitions(session)
     references = {i: ind.reference_period(d, today, asked) for i, d in defs}
-    windows = {i: (references[i].shift(-(CHART_PERIODS - 1)), references[i]) for i, _ in defs}
+    # The lag says when a period's figures usually arrive; load up to the newest complete
+    # period too, so figures that came early are shown (see _newest_loaded).
+    newest = {
+        i: references[i] if asked else ind.last_complete(d.period_kind, today) for i, d in defs
+    }
+    windows = {i: (references[i].shift(-(CHART_PERIODS - 1)), newest[i]) for i, _ in defs}
     units = {u.id: u for u in await indicators_repo.live_units(session) if u.id is not None}
     parents = {uid: u.parent_id for uid, u in units.items()}
     wanted: set[int] | None = None
@@ -94,6 +102,7 @@ async def load(
         for uid in unit_ids:
             wanted.update(indicators_repo.descendants(uid, parents))
     values = await indicators_repo.load_values(session, windows, wanted)
+    references = {i: _newest_loaded(values.get(i, {}), references[i], newest[i]) for i, _ in defs}
     data = DigestData(
         today=today,
         asked=asked,
@@ -104,12 +113,26 @@ async def load(
         units=units,
         parents=parents,
     )
+    data.value_sources = await indicators_repo.value_sources(session, references, wanted)
     await _load_items(session, data)
     await _load_pulses(session, data, list(wanted) if wanted is not None else list(units))
     data.meetings = await next_meetings(
         session, list(wanted) if wanted is not None else list(units)
     )
     return data
+
+
+def _newest_loaded(by_unit: Series, expected: ind.Period, newest: ind.Period) -> ind.Period:
+    """The period to show: the expected one (the newest complete less the usual lag), or
+    a newer complete one that already has figures (a 2025 value loaded early is shown,
+    not the 2024 one)."""
+    best = expected
+    if expected < newest:
+        for series in by_unit.values():
+            for period in series:
+                if best < period <= newest:
+                    best = period
+    return best
 
 
 async def _load_items(session: AsyncSession, data: DigestData) -> None:
@@ -235,14 +258,16 @@ def _descendants(data: DigestData, unit_id: int) -> list[int]:
     return got
 
 
-def _sources(data: DigestData) -> list[str]:
-    """The sources credited under every unit digest: the same for all, computed once."""
-    if data.sources is None:
-        sources = {d.source for _, d in data.defs if d.source}
-        if any(d.kolada_kpi for _, d in data.defs):
-            sources.add("Källa: Kolada")
-        data.sources = sorted(sources)
-    return data.sources
+def _sources(data: DigestData, unit_id: int) -> list[str]:
+    """What the unit's digest credits: the agreements its indicators come from, and where
+    the figures shown came from (Kolada only when they did; a file's name when imported)."""
+    if data.agreements is None:
+        data.agreements = {d.source for _, d in data.defs if d.source}
+    shown: set[str] = set()
+    for uid in _descendants(data, unit_id):
+        shown |= data.value_sources.get(uid, set())
+    # Kolada's values are stored as "Källa: Kolada"; the card says "Källor: …" already.
+    return sorted(data.agreements | {s.removeprefix("Källa: ") for s in shown})
 
 
 def unit_digest(data: DigestData, unit_id: int, period_arg: str | None = None) -> UnitDigest:
@@ -264,7 +289,7 @@ def unit_digest(data: DigestData, unit_id: int, period_arg: str | None = None) -
         pulse=data.pulses.get(unit_id),
         items=data.items.get(unit_id, ItemCounts()),
         next_meeting=data.meetings.get(unit_id),
-        sources=_sources(data),
+        sources=_sources(data, unit_id),
     )
 
 

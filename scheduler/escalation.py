@@ -81,6 +81,9 @@ async def item_view(
         )
     state = items_repo.state_of(item)
     policy = await items_repo.policy_at(session, item.current_unit_id)
+    # Events keep the person's object id where one is known (so erasure finds it): show
+    # the name the roster gave for it instead.
+    people = await channels_repo.display_names(session, {e.actor for e in events if e.actor})
 
     def name(uid: int | None) -> str:
         return names.get(uid, f"#{uid}") if uid is not None else "?"
@@ -89,7 +92,7 @@ async def item_view(
         EventView(
             at=e.at,
             unit=name(e.unit_id),
-            actor=e.actor,
+            actor=people.get(e.actor, e.actor) if e.actor else None,
             event=e.event,
             text=e.text,
             to_unit=name(e.details.get("to")) if isinstance(e.details, dict) else None,

@@ -72,6 +72,7 @@ async def agenda_for(
     *,
     headline: str | None = None,
     notice: str | None = None,
+    confirmation: str | None = None,
 ) -> tuple[Card, meetings_repo.AgendaView]:
     view = await meetings_repo.prepare_agenda(
         session, occ, now, standing_default=default_standing(lang)
@@ -84,6 +85,7 @@ async def agenda_for(
         view.agenda,
         headline=headline,
         notice=notice,
+        confirmation=confirmation,
         interactive=occ.ends_at > now,
         today=today,
     )

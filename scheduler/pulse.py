@@ -10,20 +10,20 @@ Job kinds: `pulse_open` (one schedule per unit, cadence from the org file) and
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from cards import format as fmt
 from cards.base import CARD_CONTENT_TYPE, Card
 from cards.pulse import closed_card, pulse_card, results_card
 from cards.texts import t
+from core.dates import HOME_ZONE
 from core.pulse import Results, Template, summarize
 from scheduler.jobs import job
 from storage import channels_repo, pulse_repo, schedules_repo
@@ -45,7 +45,7 @@ CADENCE_TRIGGERS: dict[str, dict[str, Any]] = {
 @dataclass
 class PulseConfig:
     secret: str | None = None
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Stockholm"))
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(HOME_ZONE))
     lang: str = "sv"
 
 
@@ -78,13 +78,6 @@ def activity(card: Card, summary: str) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=256)  # every answer to a pulse shows the same closing time
-def when_text(when: datetime, zone: ZoneInfo, lang: str) -> str:
-    pattern = "EEEE d MMMM 'kl.' HH:mm" if lang == "sv" else "EEEE d MMMM 'at' HH:mm"
-    locale = "sv_SE" if lang == "sv" else "en_GB"
-    return format_datetime(when.astimezone(zone), pattern, locale=locale)
-
-
 def name_of(template: Template, lang: str) -> str:
     return template.name.get(lang) or template.name["sv"]
 
@@ -98,7 +91,7 @@ def card_post(pulse: Pulse, zone: ZoneInfo, lang: str) -> Outgoing:
         lang,
         pulse.ref,
         template,
-        closes=when_text(pulse.closes_at, zone, lang),
+        closes=fmt.when(lang, pulse.closes_at, zone),
         threshold=pulse.threshold,
     )
     assert pulse.card_key is not None
@@ -126,7 +119,7 @@ async def close_ops(
     closed = closed_card(
         lang,
         template,
-        when=when_text(pulse.closed_at, zone, lang),
+        when=fmt.when(lang, pulse.closed_at, zone),
         answers=results.answers,
         shown=results.shown,
         threshold=pulse.threshold,
@@ -164,7 +157,7 @@ def reminder_op(pulse: Pulse, zone: ZoneInfo, lang: str) -> Outgoing:
         lang,
         "pulse.reminder",
         name=name_of(template, lang),
-        when=when_text(pulse.closes_at, zone, lang),
+        when=fmt.when(lang, pulse.closes_at, zone),
     )
     return Outgoing(
         key=f"pulse:{pulse.ref}:reminder",

@@ -229,6 +229,23 @@ async def get_person(session: AsyncSession, aad_object_id: str) -> Person | None
     return await session.get(Person, aad_object_id)
 
 
+async def display_names(session: AsyncSession, object_ids: set[str]) -> dict[str, str]:
+    """{object id: the name to show} of the people known by those ids (name, else UPN)."""
+    if not object_ids:
+        return {}
+    rows = await session.execute(
+        select(col(Person.aad_object_id), col(Person.display_name), col(Person.upn)).where(
+            col(Person.aad_object_id).in_(sorted(object_ids))
+        )
+    )
+    out: dict[str, str] = {}
+    for oid, name, upn in rows.all():
+        shown = name or upn
+        if shown:
+            out[oid] = shown
+    return out
+
+
 async def language_choices(session: AsyncSession) -> dict[str, str]:
     """{object id: language} of everyone who has chosen a language."""
     rows = await session.execute(

@@ -302,6 +302,37 @@ async def load_values(
     return out
 
 
+async def value_sources(
+    session: AsyncSession,
+    references: Mapping[int, Period],
+    unit_ids: Iterable[int] | None = None,
+) -> dict[int, set[str]]:
+    """unit id -> where the figures a digest shows came from (the `source` of each value
+    at its indicator's reference period: "Källa: Kolada", "Fil: värden.csv", ...)."""
+    if not references:
+        return {}
+    by_period: dict[str, list[int]] = defaultdict(list)
+    for ind, period in references.items():
+        by_period[period.label].append(ind)
+    query = sa_select(col(IndicatorValue.unit_id), col(IndicatorValue.source)).where(
+        or_(
+            *(
+                and_(
+                    col(IndicatorValue.period) == label, col(IndicatorValue.indicator_id).in_(inds)
+                )
+                for label, inds in by_period.items()
+            )
+        ),
+        col(IndicatorValue.source) != "",
+    )
+    if unit_ids is not None:
+        query = query.where(col(IndicatorValue.unit_id).in_(list(unit_ids)))
+    out: dict[int, set[str]] = defaultdict(set)
+    for uid, source in (await session.execute(query.distinct())).all():
+        out[uid].add(source)
+    return dict(out)
+
+
 async def latest_import(session: AsyncSession) -> datetime | None:
     rows = await session.execute(
         select(col(IndicatorValue.imported_at))

@@ -158,7 +158,7 @@ async def create_item(
             actor=actor,
             event="created",
             text=item.description,
-            details={"kind": kind, "topic": topic},
+            details={"kind": kind, "topic": topic, **({"owner": item.owner} if item.owner else {})},
         )
     )
     await session.flush()
@@ -176,6 +176,18 @@ async def trail(session: AsyncSession, item_id: int) -> list[ItemEvent]:
         .order_by(col(ItemEvent.at), col(ItemEvent.id))
     )
     return list(rows.scalars().all())
+
+
+async def owner_at(session: AsyncSession, item_id: int, unit_id: int) -> str | None:
+    """The assignee the item last had at `unit_id` (named when raised, acknowledged or
+    assigned there). Lifting an item clears its assignee, as the unit above names its
+    own; when an answer comes back down, the unit's own assignee is restored from here."""
+    owner: str | None = None
+    for e in await trail(session, item_id):
+        named = e.details.get("owner") if isinstance(e.details, dict) else None
+        if e.unit_id == unit_id and e.event in ("created", "acknowledged", "assigned") and named:
+            owner = str(named)
+    return owner
 
 
 async def trails(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, list[ItemEvent]]:
@@ -413,6 +425,7 @@ async def resolve(
     if not clean:
         raise ValueError("an answer is needed")
     after = esc.resolve(state_of(item))
+    assert item.id is not None
     return await _transition(
         session,
         item,
@@ -422,6 +435,8 @@ async def resolve(
         text=clean,
         now=now,
         answer=clean[:MAX_TEXT],
+        # The answer goes back down: the raising unit's assignee follows it up.
+        owner=await owner_at(session, item.id, item.origin_unit_id) or item.owner,
         on_agenda_pending=True,
         delivery_pending=False,
     )
@@ -453,7 +468,7 @@ async def send_back(
         answer=clean[:MAX_TEXT],
         on_agenda_pending=True,
         delivery_pending=False,
-        owner=None,
+        owner=await owner_at(session, item.id or 0, after.current),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Date, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.dates import HOME_ZONE
 from storage.types import UTCDateTime, utcnow
 
 
@@ -28,7 +29,7 @@ class MeetingSeries(SQLModel, table=True):
         default_factory=lambda: [7, 1], sa_column=Column(JSON, nullable=False)
     )
     standing: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    timezone: str = Field(default="Europe/Stockholm", max_length=60)
+    timezone: str = Field(default=HOME_ZONE, max_length=60)
     source: str = Field(default="command", max_length=20)  # org | command
     active: bool = Field(default=True)
     created_by: str | None = Field(default=None, max_length=320)

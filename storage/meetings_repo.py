@@ -436,6 +436,37 @@ async def current_or_latest(
     return rows.scalars().first()
 
 
+async def minutes_default(
+    session: AsyncSession, unit_id: int, now: datetime
+) -> MeetingOccurrence | None:
+    """The meeting `minutes` shows when no date is given: the latest held, or a later one
+    that already has records (before the first meeting, decisions go to the next one)."""
+    held = await current_or_latest(session, unit_id, now)
+    recorded = (
+        select(col(Decision.occurrence_id))
+        .where(col(Decision.unit_id) == unit_id)
+        .union(
+            select(col(ActionItem.recorded_at_occurrence_id)).where(
+                col(ActionItem.unit_id) == unit_id,
+                col(ActionItem.recorded_at_occurrence_id).is_not(None),
+            )
+        )
+    )
+    rows = await session.execute(
+        select(MeetingOccurrence)
+        .where(
+            col(MeetingOccurrence.id).in_(recorded),
+            col(MeetingOccurrence.status) != "cancelled",
+        )
+        .order_by(col(MeetingOccurrence.starts_at).desc())
+        .limit(1)
+    )
+    latest_recorded = rows.scalars().first()
+    if latest_recorded is not None and (held is None or latest_recorded.starts_at > held.starts_at):
+        return latest_recorded
+    return held
+
+
 async def meeting_on(
     session: AsyncSession, unit_id: int, day: date, zone: str
 ) -> MeetingOccurrence | None:

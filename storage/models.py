@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from core.dates import HOME_ZONE
 from storage.types import UTCDateTime, utcnow
 
 
@@ -182,7 +183,7 @@ class Schedule(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
     # Cron fields in local time, as APScheduler's CronTrigger takes them.
     trigger: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    timezone: str = Field(default="Europe/Stockholm", max_length=60)
+    timezone: str = Field(default=HOME_ZONE, max_length=60)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     grace_seconds: int = Field(default=3600)
     active: bool = Field(default=True)

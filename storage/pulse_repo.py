@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from core import answer_key as keys
+from core.dates import HOME_ZONE
 from core.pulse import (
     BUILT_IN,
     DEFAULT_WINDOW_DAYS,
@@ -373,7 +374,7 @@ async def pulse_indicator_values(
     a smaller group (core.pulse.publishable).
     """
     _start, end = period_bounds(period)
-    tz = zone or ZoneInfo("Europe/Stockholm")
+    tz = zone or ZoneInfo(HOME_ZONE)
     moment = now or utcnow()
     if datetime.combine(end, datetime.min.time(), tzinfo=tz) > moment:
         return []

@@ -21,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
+from core.dates import HOME_ZONE
 from core.occurrences import validate_spec
 from storage.models import Schedule, ScheduleRun
 from storage.types import utcnow
 
-DEFAULT_TIMEZONE = "Europe/Stockholm"
+DEFAULT_TIMEZONE = HOME_ZONE
 _ROWS_PER_INSERT = 1000  # 4 parameters each: well under SQLite's 32,766
 
 

@@ -21,12 +21,13 @@ from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
 from bot.router import router
 from bot.turn import Turn
+from cards import format as fmt
 from cards.items import item_card, items_list_card, raise_form_card
 from cards.texts import t
 from core import escalation as esc
 from core.personnummer import contains_identity_number
 from scheduler import escalation as service
-from storage import items_repo
+from storage import channels_repo, items_repo
 from storage.item_models import Item
 from storage.models import Unit
 from storage.types import utcnow
@@ -159,6 +160,8 @@ async def _create(
             actor=turn.user_id,
             now=now,
         )
+        if turn.user_id and turn.user_name:  # the trail names the creator by this
+            await channels_repo.remember_person(s, turn.user_id, display_name=turn.user_name)
         await service.ensure_sweep_schedule(s)
         assert item.id is not None
         view = await service.item_view(s, item, now)
@@ -481,7 +484,7 @@ async def acknowledge_action(turn: Turn, data: dict[str, Any]) -> None:
             expected_version=version,
         )
         await service.notify(s, outcome, turn.lang)
-        return [turn.text("item.acknowledged", id=item_id, due=due.isoformat())]
+        return [turn.text("item.acknowledged", id=item_id, due=fmt.full_date(turn.lang, due))]
 
     await _transition(turn, item_id, run)
 

@@ -21,14 +21,8 @@ from bot import scope
 from bot.permissions import require, roles_for_unit
 from bot.router import router
 from bot.turn import Turn
-from cards.meetings import (
-    SeriesView,
-    actions_card,
-    day_text,
-    due_text,
-    leads_text,
-    minutes_card,
-)
+from cards import format as fmt
+from cards.meetings import SeriesView, actions_card, leads_text, minutes_card
 from cards.texts import t
 from core.agenda import ActionEntry
 from core.agenda import move as move_in_order
@@ -82,7 +76,7 @@ def _actor(turn: Turn) -> str | None:
 
 
 def _zone(turn: Turn) -> str:
-    return str(getattr(turn.services.settings, "timezone", None) or "Europe/Stockholm")
+    return turn.services.settings.timezone
 
 
 def _today(turn: Turn, now: datetime) -> date:
@@ -104,7 +98,7 @@ async def _is_coordinator(turn: Turn, unit: Unit) -> bool:
 async def _refuse(turn: Turn, exc: meetings_repo.MeetingError | RuleError) -> None:
     args = exc.args_ if isinstance(exc, meetings_repo.MeetingError) else {}
     if isinstance(exc, meetings_repo.MeetingError) and exc.code == "past_due":
-        args = {"due": due_text(turn.lang, date.fromisoformat(args["due"]))}
+        args = {"due": fmt.day_month(turn.lang, date.fromisoformat(args["due"]))}
     await turn.send_text(turn.text(f"mtg.err.{exc.code}", **args))
 
 
@@ -164,7 +158,7 @@ async def _show_series(turn: Turn, unit: Unit) -> None:
                 SeriesView(
                     number=n,
                     name=series.name,
-                    rule_text=series.rule_text,
+                    rule_text=fmt.recurrence(turn.lang, Recurrence.from_dict(series.rule)),
                     place=series.place,
                     lead_days=list(series.lead_days),
                     upcoming=[await service.meeting_view(s, o, series) for o in upcoming[:3]],
@@ -252,7 +246,7 @@ async def _save(
         turn.text(
             key,
             name=series.name,
-            rule=rule_text,
+            rule=fmt.recurrence(turn.lang, rule),
             next=first.when(turn.lang) if first else turn.text("mtg.none"),
             leads=leads_text(turn.lang, list(series.lead_days)),
         )
@@ -270,7 +264,9 @@ async def _create_series(turn: Turn, unit: Unit, rest: str) -> None:
     parts = _split_pipes(rest)
     rule_text = parts[0]
     place = parts[1] if len(parts) > 1 and parts[1] else None
-    name = parts[2] if len(parts) > 2 and parts[2] else "Samverkansmöte"
+    # The unit's shared series is named in the deployment's language, not the typist's.
+    default_name = t(turn.services.settings.language, "mtg.default_name")
+    name = parts[2] if len(parts) > 2 and parts[2] else default_name
     if not rule_text:
         await turn.send_text(turn.text("mtg.usage"))
         return
@@ -359,7 +355,7 @@ async def _occurrence_from(turn: Turn, unit: Unit, text: str) -> MeetingOccurren
         occ = await meetings_repo.occurrence_for_day(s, unit.id, day, now, turn.lang)
     if occ is None:
         await turn.send_text(
-            turn.text("mtg.no_meeting_on", unit=unit.name, day=day_text(turn.lang, day))
+            turn.text("mtg.no_meeting_on", unit=unit.name, day=fmt.weekday_date(turn.lang, day))
         )
     return occ
 
@@ -412,7 +408,7 @@ async def _move_occurrence(turn: Turn, unit: Unit, rest: str) -> None:
             assert fresh is not None and series is not None
             if fresh.status == "cancelled" or fresh.ends_at <= now:
                 when = (await service.meeting_view(s, fresh, series)).when(turn.lang)
-                status = turn.text("mtg.cancelled") if fresh.status == "cancelled" else "över"
+                status = turn.text("mtg.cancelled" if fresh.status == "cancelled" else "mtg.over")
                 await turn.send_text(turn.text("mtg.stale_meeting", when=when, status=status))
                 return
             await meetings_repo.move_occurrence(s, series, fresh, day, start, end, now, turn.lang)
@@ -472,9 +468,13 @@ async def agenda_command(turn: Turn, args: str) -> None:
     await _send_agenda(turn, occ)
 
 
-async def _send_agenda(turn: Turn, occ: MeetingOccurrence, notice: str | None = None) -> None:
+async def _send_agenda(
+    turn: Turn, occ: MeetingOccurrence, notice: str | None = None, *, done: str | None = None
+) -> None:
     async with turn.services.db.session() as s:
-        card, view = await service.agenda_for(s, occ, utcnow(), turn.lang, notice=notice)
+        card, view = await service.agenda_for(
+            s, occ, utcnow(), turn.lang, notice=notice, confirmation=done
+        )
     await turn.send_card(card, summary=turn.text("mtg.agenda_title", name=view.series.name))
 
 
@@ -516,7 +516,7 @@ async def _add_to(turn: Turn, occ: MeetingOccurrence, text: str) -> None:
     turn.services.notify_changes()
     message = turn.text("mtg.item_added", number=number, when=when, text=row.text)
     if turn.is_invoke:
-        await _send_agenda(turn, occ, notice=message)
+        await _send_agenda(turn, occ, done=message)
     else:
         await turn.send_text(message)
 
@@ -603,7 +603,7 @@ async def _apply_status(
         status=t(turn.lang, f"mtg.status.{status}"),
     )
     if turn.is_invoke:
-        await _send_agenda(turn, fresh, notice=message)
+        await _send_agenda(turn, fresh, done=message)
     else:
         await turn.send_text(message)
 
@@ -967,7 +967,7 @@ async def _tell_owner_privately(turn: Turn, s: Any, unit: Unit, row: ActionItem)
     person = await s.get(Person, row.owner_aad_id)
     lang = person.language if person and person.language in ("sv", "en") else turn.lang
     note = t(lang, "mtg.action_owner_note", unit=unit.name, text=row.text,
-             due=due_text(lang, row.due), id=row.id)  # fmt: skip
+             due=fmt.day_month(lang, row.due), id=row.id)  # fmt: skip
     await outbox_repo.enqueue(
         s,
         f"action:{row.id}:owner",
@@ -978,7 +978,7 @@ async def _tell_owner_privately(turn: Turn, s: Any, unit: Unit, row: ActionItem)
 
 async def _confirm_with_mention(turn: Turn, row: ActionItem, today: date) -> None:
     """The confirmation @mentions the owner, so Teams tells them in the channel."""
-    due = due_text(turn.lang, row.due, today)
+    due = fmt.day_month(turn.lang, row.due, today)
     if row.owner_channel_id and row.owner_channel_id != turn.user_channel_id:
         tag = f"<at>{row.owner_name}</at>"
         text = turn.text("mtg.action_added", id=row.id, text=row.text, owner=tag, due=due)
@@ -1079,7 +1079,7 @@ async def minutes_command(turn: Turn, args: str) -> None:
             return
     else:
         async with turn.services.db.session() as s:
-            occ = await meetings_repo.current_or_latest(s, unit.id, now)
+            occ = await meetings_repo.minutes_default(s, unit.id, now)
         if occ is None:
             await turn.send_text(turn.text("mtg.no_minutes", unit=unit.name))
             return

@@ -20,6 +20,7 @@ from bot.permissions import require
 from bot.pulse_facts import PulseFacts
 from bot.router import router
 from bot.turn import Turn
+from cards import format as fmt
 from cards import pulse as pulse_cards
 from core import pulse as core_pulse
 from core.answer_key import KeyUnavailable
@@ -59,7 +60,7 @@ def _secret(turn: Turn) -> str:
 
 
 def _when(turn: Turn, pulse: Pulse | PulseFacts) -> str:
-    return pulse_service.when_text(pulse.closes_at, turn.services.settings.zone, turn.lang)
+    return fmt.when(turn.lang, pulse.closes_at, turn.services.settings.zone)
 
 
 async def member_count(turn: Turn, conversation_id: str) -> int | None:
@@ -442,9 +443,7 @@ async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> Non
         card = pulse_cards.closed_card(
             turn.lang,
             template,
-            when=pulse_service.when_text(
-                found.closed_at or found.closes_at, settings.zone, turn.lang
-            ),
+            when=fmt.when(turn.lang, found.closed_at or found.closes_at, settings.zone),
             answers=count or 0,
             shown=(count or 0) >= found.threshold,
             threshold=found.threshold,

@@ -16,6 +16,7 @@ from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
 from bot.router import router
 from bot.turn import Turn
+from cards import format as fmt
 from cards.setup import confirm_move_card
 from core.names import match_name, suggest_names
 from scheduler.provisioning import on_channel_bound
@@ -142,7 +143,7 @@ async def _bind(turn: Turn, unit: Unit) -> None:
     turn.services.notify_changes()
     message = turn.text("setup.done", unit=unit.name)
     if waiting:
-        message += "\n\n" + turn.text("setup.waiting", count=waiting)
+        message += "\n\n" + fmt.plural(turn.lang, "setup.waiting", waiting)
     replaced = [u.name for u in before if u.id != unit.id]
     if replaced:
         message += "\n\n" + turn.text("setup.other_unit_here", old=", ".join(replaced))

@@ -402,7 +402,7 @@ async def test_english_and_series_from_the_org_file(
     channel = new_channel()
     await _say(harness, channel, COORD, "setup Östersund", "Klart")
     await _say(harness, channel, NILS, "language en", "English")
-    shown = await _say(harness, channel, NILS, "meeting", "first tuesday monthly")
+    shown = await _say(harness, channel, NILS, "meeting", "the first Tuesday of every month")
     assert "Tuesday" in shown and "at 13:00–15:00" in shown
     await harness.say(harness.teams.channel_message(channel, NILS, "agenda"))
     agenda = await harness.connector.wait_for(lambda p: any("Agenda –" in str(c) for c in p.cards))

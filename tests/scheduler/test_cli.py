@@ -27,10 +27,10 @@ def cli(db_url: str, *args: str) -> tuple[int, list[str]]:
 def test_local_time_is_short_swedish() -> None:
     now = datetime(2024, 11, 1, tzinfo=UTC)
     assert local_time(datetime(2024, 12, 3, 12, 0, tzinfo=UTC), "Europe/Stockholm", now) == (
-        "tis 3 dec 13:00"
+        "tis 3 dec. 13.00"
     )
     assert local_time(datetime(2025, 3, 31, 6, tzinfo=UTC), "Europe/Stockholm", now) == (
-        "mån 31 mars 2025 08:00"
+        "mån 31 mars 2025 8.00"
     )
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+
+import pytest
 
 from bot.leader import Leader
 
@@ -60,3 +63,18 @@ async def test_a_leader_whose_work_fails_to_start_steps_down(db_url: str) -> Non
     await asyncio.wait_for(healthy.became_leader.wait(), 2)
     await healthy.stop()
     assert log == ["healthy start", "healthy stop"]
+
+
+async def test_a_normal_stop_is_logged_as_a_hand_over_not_a_failure(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A planned stop said "no longer the leader: shutting down" at WARNING, like a lost lock."""
+    caplog.set_level(logging.INFO, logger="bot.leader")
+    log: list[str] = []
+    a = leader(db_url, "a", log)
+    await a.start()
+    await asyncio.wait_for(a.became_leader.wait(), 5)
+    await a.stop()
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "bot.leader"]
+    assert (logging.INFO, "instance a hands over the leadership: shutting down") in said
+    assert not [m for level, m in said if level >= logging.WARNING], said
