@@ -86,7 +86,7 @@ async def test_export_then_erase_keeps_the_forums_records(harness: BotHarness) -
     assert await _count(db, ItemEvent, "actor", alias) >= 1
     assert await _count(db, ChannelBinding, "bound_by", alias) == 1
     async with db.session() as s:
-        assert await s.get(Person, ANNA.aad_object_id) is None
+        assert await s.get(Person, (TENANT, ANNA.aad_object_id)) is None
         assert (await s.execute(select(func.count()).select_from(RoleAssignment))).scalar_one() == 0
         after = await privacy_repo.export_person(s, ANNA.aad_object_id)
         assert (await s.execute(select(func.count()).select_from(Decision))).scalar_one() == 1
