@@ -105,9 +105,7 @@ class Settings(BaseSettings):
     @classmethod
     def _hosts(cls, value: Any) -> Any:
         hosts = [normalise_host_entry(v) for v in _split(value)]
-        if not hosts:
-            raise ValueError("must name at least one Bot Connector host")
-        return hosts
+        return hosts or list(TEAMS_SERVICE_URL_HOSTS)  # empty: the Teams hosts
 
     @field_validator("timezone")
     @classmethod

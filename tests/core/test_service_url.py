@@ -95,9 +95,12 @@ def test_the_allow_list_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAMVERKAN_SERVICE_URL_HOSTS", "smba.trafficmanager.net, 127.0.0.1:3979")
     settings = load_settings(_env_file=None)
     assert settings.allowed_service_hosts == {"smba.trafficmanager.net", "127.0.0.1:3979"}
+    for default in ("", " , "):
+        monkeypatch.setenv("SAMVERKAN_SERVICE_URL_HOSTS", default)
+        assert load_settings(_env_file=None).allowed_service_hosts == TEAMS
     monkeypatch.delenv("SAMVERKAN_SERVICE_URL_HOSTS")
     assert load_settings(_env_file=None).allowed_service_hosts == TEAMS
-    for bad in ("https://smba.trafficmanager.net/", "host:port", " , "):
+    for bad in ("https://smba.trafficmanager.net/", "host:port", "a b"):
         monkeypatch.setenv("SAMVERKAN_SERVICE_URL_HOSTS", bad)
         with pytest.raises(ConfigError, match="SAMVERKAN_SERVICE_URL_HOSTS"):
             load_settings(_env_file=None)
