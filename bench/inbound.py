@@ -277,13 +277,14 @@ async def main(args: argparse.Namespace) -> None:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     jwks = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/keys"  # type: ignore[union-attr]
-    token = issuer.token(APP_ID)
     jwt_args = ["--jwks-url", jwks, "--app-id", APP_ID, "--tenant", TENANT]
     results: dict[tuple[str, str], dict[str, float]] = {}
     rss: dict[str, tuple[float, float, float]] = {}
     try:
         service_url = f"http://127.0.0.1:{wait_file(port_file, connector, 'the connector')}/"
         teams = ActivityFactory(service_url)
+        # As the Bot Connector's tokens do, this one names the connector it came through.
+        token = issuer.token(APP_ID, service_url=teams.service_url)
         variants = [
             ("samverkan", False),
             ("samverkan", True),

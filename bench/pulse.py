@@ -88,6 +88,7 @@ def bench_settings(database_url: str, data_dir: Path) -> Settings:
         data_dir=data_dir,
         admins=[],
         allowed_tenants=[],
+        service_url_hosts=["127.0.0.1"],  # the fake connector, on loopback
     )
 
 
@@ -466,7 +467,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
     issuer_runner, issuer_url = await start_site(issuer.app)
     connector_runner, connector_url = await start_site(connector.app)
     teams = ActivityFactory(connector_url)
-    token = issuer.token(APP_ID)
+    token = issuer.token(APP_ID, service_url=teams.service_url)
     db = Database(url)
     servers: list[Server] = []
     cpu: dict[str, float | None] = {}

@@ -131,6 +131,7 @@ class SamverkanAgent:
         )
         if not await self._admit(turn):
             return
+        await turn.person_keys()  # who this is, and their roster name, before any handler
         if not parsed.known:
             await lifecycle.unknown_command(turn, parsed.name, list(parsed.suggestions))
             return
@@ -173,6 +174,8 @@ class SamverkanAgent:
         if handler is None:
             await turn.send_text(turn.text("error.bad_action"))
             return
+        if name not in self.router.anonymous_actions:
+            await turn.person_keys()  # who this is, and their roster name
         await handler(turn, data)
 
     @staticmethod

@@ -49,6 +49,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from core.delivery import Action, Backoff, classify, error_code
 from core.ratelimit import Limiter
+from core.service_url import problem as service_url_refusal
 from storage import channels_repo, outbox_repo
 from storage.db import Database
 from storage.types import utcnow
@@ -309,8 +310,12 @@ class Dispatcher:
         backoff: Backoff = Backoff(),
         margin: float = 0.01,
         on_close: Callable[[], Awaitable[None]] | None = None,
+        service_url_problem: Callable[[object], str | None] | None = None,
     ) -> None:
         self.db = db
+        # Why a stored reference's serviceUrl must not be posted to (our outgoing token
+        # goes with the post), or None; see core/service_url.py.
+        self.service_url_problem = service_url_problem
         self.sender = sender
         self.metrics = metrics or Metrics()
         self.should_run = should_run
@@ -540,6 +545,11 @@ class Dispatcher:
         """Why the row cannot be sent ("wait" = not yet), and an update's activity id."""
         if target is None or not target.active:
             return "the conversation is inactive (the bot was removed)", None
+        if self.service_url_problem is not None:
+            url = target.reference.get("serviceUrl") if isinstance(target.reference, dict) else None
+            why = self.service_url_problem(url)
+            if why:
+                return f"stored conversation reference refused: {why}", None
         if claim.attempts > self.max_attempts:
             return f"still unsent after {claim.attempts - 1} claims (crashed mid-send?)", None
         try:
@@ -658,5 +668,8 @@ def build_dispatcher(
         global_rate=settings.global_rate_per_second,
         max_attempts=settings.max_send_attempts,
         on_close=close,
+        service_url_problem=lambda url: service_url_refusal(
+            url, hosts=settings.allowed_service_hosts, loopback_only=settings.anonymous
+        ),
         **options,
     )

@@ -33,6 +33,9 @@ class Router:
     def __init__(self) -> None:
         self.commands: dict[str, CommandEntry] = {}
         self.actions: dict[str, ActionHandler] = {}
+        # Actions that never need to know who the person is (pulse answers: anonymous,
+        # and the hot path), so the agent does not look them up first.
+        self.anonymous_actions: set[str] = set()
 
     def command(
         self,
@@ -54,11 +57,15 @@ class Router:
 
         return register
 
-    def action(self, name: str) -> Callable[[ActionHandler], ActionHandler]:
+    def action(
+        self, name: str, *, anonymous: bool = False
+    ) -> Callable[[ActionHandler], ActionHandler]:
         def register(fn: ActionHandler) -> ActionHandler:
             if name in self.actions:
                 raise ValueError(f"action {name!r} registered twice")
             self.actions[name] = fn
+            if anonymous:
+                self.anonymous_actions.add(name)
             return fn
 
         return register

@@ -7,7 +7,6 @@ configured for any Agents SDK sample works here too.
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -17,9 +16,13 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.dates import HOME_ZONE
+from core.service_url import TEAMS_SERVICE_URL_HOSTS, is_loopback_host, normalise_host_entry
 from storage.db import DEFAULT_DATABASE_URL, normalise_url
 
 _SDK = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+# The issuer of the tokens the Bot Connector sends (public cloud); nothing else may call us.
+# (The SDK's BOTFRAMEWORK_PUBLIC_ISSUER; spelt out so the CLI need not import the SDK.)
+BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 
 
 def _split(value: Any) -> Any:
@@ -80,6 +83,12 @@ class Settings(BaseSettings):
     command_burst: int = Field(
         default=10, ge=1, le=10000, validation_alias=AliasChoices("SAMVERKAN_COMMAND_BURST")
     )
+    # Bot Connector hosts the activity's serviceUrl may name (`host` or `host:port`).
+    # Replies, the roster and the bot's outgoing token go there, so: Microsoft's only.
+    service_url_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(TEAMS_SERVICE_URL_HOSTS),
+        validation_alias=AliasChoices("SAMVERKAN_SERVICE_URL_HOSTS"),
+    )
 
     @field_validator("allowed_tenants", "admins", mode="before")
     @classmethod
@@ -90,6 +99,12 @@ class Settings(BaseSettings):
     @classmethod
     def _lower(cls, value: list[str]) -> list[str]:
         return [v.lower() for v in value]
+
+    @field_validator("service_url_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: Any) -> Any:
+        hosts = [normalise_host_entry(v) for v in _split(value)]
+        return hosts or list(TEAMS_SERVICE_URL_HOSTS)  # empty: the Teams hosts
 
     @field_validator("timezone")
     @classmethod
@@ -121,6 +136,10 @@ class Settings(BaseSettings):
         return not self.client_id
 
     @property
+    def allowed_service_hosts(self) -> frozenset[str]:
+        return frozenset(self.service_url_hosts)
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -132,6 +151,22 @@ class Settings(BaseSettings):
                 f"{_SDK}CLIENTID) only listens on a loopback address such as 127.0.0.1; "
                 "configure the bot's credentials to serve on other addresses."
             )
+        if self.anonymous:
+            # A secret or tenant without a client id is a deployment whose CLIENTID is
+            # missing or misspelt: serving it anonymously would let anyone in.
+            present = [
+                name
+                for name, value in (
+                    ("CLIENTSECRET", self.client_secret),
+                    ("TENANTID", self.tenant_id),
+                )
+                if value
+            ]
+            if present:
+                raise ConfigError(
+                    f"{_SDK}{present[0]} is set but {_SDK}CLIENTID is not: set the client id "
+                    "too, or remove the credentials to run in anonymous local mode."
+                )
         if not self.anonymous and not self.client_secret:
             raise ConfigError(f"{_SDK}CLIENTSECRET: required when CLIENTID is set.")
         if not self.anonymous and not self.tenant_id:
@@ -156,6 +191,11 @@ class Settings(BaseSettings):
         """The dict the Agents SDK's connection manager expects."""
         settings: dict[str, Any] = {
             "VALIDATE_ISSUER": "true",
+            # Only the Bot Connector speaks for a person. Without this the SDK also
+            # trusts our own tenant's Entra issuers, and any app registration in the
+            # tenant can get a token for our app id. (The SDK still adds Microsoft's
+            # first-party issuers; bot/web.py checks the issuer itself as well.)
+            "ISSUERS": [BOT_FRAMEWORK_ISSUER],
         }
         if self.anonymous:
             settings["ANONYMOUS_ALLOWED"] = "true"
@@ -174,12 +214,7 @@ class ConfigError(Exception):
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -2,10 +2,12 @@
 
 The Bot Connector sends the same token with every activity for as long as the
 token lives (about an hour), so validating it afresh on each request repeats the
-same signature check hundreds of times. A token is remembered only after the
-SDK's validator accepted it, only under a hash of the whole token, and for at
-most `max_age` seconds and never past its own `exp`; anything else (a new token,
-a changed one, an expired one) goes through full validation again.
+same signature check hundreds of times. A token is remembered only after a
+request carrying it passed every check in bot/web.py (the SDK's validator, our
+issuer, audience and serviceUrl rules, the tenant), only under a hash of the whole
+token, and for at most `max_age` seconds and never past its own `exp`; anything
+else (a new token, a changed one, an expired one) goes through full validation
+again. Each request still checks its own serviceUrl against the remembered claims.
 """
 
 from __future__ import annotations

@@ -72,7 +72,9 @@ class Turn:
         self.channel_data: dict[str, Any] = data
         self.user_id: str | None = act.from_property.aad_object_id if act.from_property else None
         self.user_channel_id: str | None = act.from_property.id if act.from_property else None
-        self.user_name: str | None = act.from_property.name if act.from_property else None
+        # The name Teams put in the activity: shown only until the roster's is known.
+        self._sent_name: str | None = act.from_property.name if act.from_property else None
+        self._roster_name: str | None = None
         tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else None
         self.tenant_id: str | None = (tenant or {}).get("id") or (
             act.conversation.tenant_id if act.conversation else None
@@ -112,19 +114,36 @@ class Turn:
             self._person_keys = await self._load_person_keys()
         return self._person_keys
 
+    @property
+    def user_name(self) -> str | None:
+        """The person's name for display: the roster's once known (see person_keys),
+        else what Teams sent. Never an identity: roles go by object id and UPN."""
+        return self._roster_name or self._sent_name
+
+    @property
+    def person_tenant(self) -> str:
+        """The tenant part of the person's key ("" where Teams sent none)."""
+        return (self.tenant_id or "").lower()
+
     async def _load_person_keys(self) -> list[str]:
         if not self.user_id:
             return []
         keys = [self.user_id.lower()]
         async with self.services.db.read() as s:
-            person = await channels_repo.get_person(s, self.user_id)
+            person = await channels_repo.get_person(s, self.person_tenant, self.user_id)
         upn = person.upn if person else None
+        self._roster_name = person.display_name if person else None
         if upn is None:
-            upn = await self._lookup_upn()
-            if upn:
+            member = await self._roster_member()
+            if member is not None:
+                upn, self._roster_name = member
                 async with self.services.db.session() as s:
                     await channels_repo.remember_person(
-                        s, self.user_id, upn=upn, display_name=self.user_name
+                        s,
+                        self.person_tenant,
+                        self.user_id,
+                        upn=upn,
+                        display_name=self._roster_name,
                     )
         if upn:
             keys.append(upn.lower())
@@ -135,8 +154,13 @@ class Turn:
         services = self.ctx.services
         return services.get(ConnectorClientBase) if services else None  # type: ignore[type-abstract]
 
-    async def _lookup_upn(self) -> str | None:
-        """Ask the connector for the member's UPN (Teams puts it on the roster)."""
+    async def _roster_member(self) -> tuple[str, str | None] | None:
+        """(UPN, name) from the Bot Connector's roster: Microsoft's word on who this is.
+
+        The connector is the activity's serviceUrl, which bot/web.py bound to the Bot
+        Framework token's `serviceurl` claim and to the allow-listed Teams hosts, so
+        the answer comes from Teams. The member must be the person who wrote (same
+        object id), or nothing is learned."""
         client = self.connector()
         if client is None or not self.user_channel_id or not self.ctx.activity.conversation:
             return None
@@ -148,8 +172,14 @@ class Turn:
             log.info("member lookup failed: %s", type(exc).__name__)
             return None
         extra = member.model_extra or {}
+        object_id = member.aad_object_id or extra.get("objectId")
+        if not isinstance(object_id, str) or object_id.lower() != (self.user_id or "").lower():
+            log.warning("roster member is not the person who wrote; UPN not learned")
+            return None
         value = extra.get("userPrincipalName") or extra.get("email")
-        return str(value) if value else None
+        if not value:
+            return None
+        return str(value), member.name or None
 
     async def is_global_admin(self) -> bool:
         if self.is_local_admin:

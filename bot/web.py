@@ -1,8 +1,16 @@
 """The aiohttp application: /api/messages behind our checks, /healthz, /metrics.
 
 Order of checks on /api/messages, each answering before any work is done:
-size (413) -> token (401) -> JSON and activity shape (400) -> tenant (403).
-Nothing a caller sends can make it answer 500.
+local mode: peer on this computer (403) -> size (413) -> token (401) -> JSON and
+activity shape (400) -> serviceUrl (401; local mode 403) -> tenant (403).
+Nothing a caller sends can make it answer 500, and a refused request stores
+nothing and calls nobody.
+
+Who may call (see SECURITY.md, token threat model): only the Bot Connector. Its
+tokens are issued by `https://api.botframework.com` for our app id and carry the
+`serviceurl` the activity came through; that URL must be the activity's own and
+a Teams host on the allow-list, since replies, the roster (UPNs) and our outgoing
+token go there.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -30,9 +39,10 @@ import bot.handlers  # noqa: F401  (registers the handlers)
 from bot.agent import SamverkanAgent
 from bot.metrics import Metrics
 from bot.router import Router, router
-from bot.settings import Settings
+from bot.settings import BOT_FRAMEWORK_ISSUER, Settings
 from bot.token_cache import ValidatedTokens
 from bot.turn import Services
+from core import service_url
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -132,13 +142,17 @@ def _reject(app: web.Application, status: int, message: str) -> web.Response:
 async def messages(request: web.Request) -> web.StreamResponse:
     app = request.app
     services = app[SERVICES_KEY]
-    limit = services.settings.max_body_bytes
+    settings = services.settings
+    if settings.anonymous and not service_url.is_loopback_host(request.remote or ""):
+        # Local mode has no token check: only this computer may talk to it.
+        return _reject(app, 403, "anonymous local mode answers only loopback clients")
+    limit = settings.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         return _reject(app, 413, f"body larger than {limit} bytes")
 
-    claims = await _authenticate(request)
-    if isinstance(claims, web.Response):
-        return claims
+    caller = await _authenticate(request)
+    if isinstance(caller, web.Response):
+        return caller
 
     try:
         raw = await request.read()
@@ -152,10 +166,17 @@ async def messages(request: web.Request) -> web.StreamResponse:
     if problem:
         return _reject(app, 400, problem)
 
-    if not _tenant_allowed(services.settings, body):
+    problem = _service_url_problem(settings, caller.claims, body.get("serviceUrl"))
+    if problem:
+        return _reject(app, 403 if settings.anonymous else 401, problem)
+
+    if not _tenant_allowed(settings, body):
         return _reject(app, 403, "tenant not allowed")
 
-    request["claims_identity"] = claims
+    if caller.token is not None and not caller.remembered:
+        # Only now: a token is remembered only once a request with it passed every check.
+        app[TOKENS_KEY].put(caller.token, caller.claims)
+    request["claims_identity"] = caller.claims
     try:
         response = await app[ADAPTER_KEY].process(request, app[AGENT_KEY])
     except Exception:
@@ -166,17 +187,26 @@ async def messages(request: web.Request) -> web.StreamResponse:
     return response or web.Response(status=202)
 
 
-async def _authenticate(request: web.Request) -> Any:
+@dataclass(frozen=True)
+class _Caller:
+    claims: ClaimsIdentity
+    token: str | None = None  # None in anonymous local mode
+    remembered: bool = False
+
+
+async def _authenticate(request: web.Request) -> _Caller | web.Response:
     app = request.app
+    settings = app[SERVICES_KEY].settings
     header = request.headers.get("Authorization")
+    token: str | None = None
     if header is not None:
         parts = header.split()
         if len(parts) != 2 or parts[0].lower() != "bearer":
             return _reject(app, 401, "malformed Authorization header")
         token = parts[1]
         known = app[TOKENS_KEY].get(token)
-        if known is not None:
-            return known
+        if known is not None and _token_problem(settings, known) is None:
+            return _Caller(known, token, remembered=True)
         header = f"Bearer {token}"
     try:
         result = await _authorize_request(header, app[AUTH_CONFIG_KEY])
@@ -184,12 +214,45 @@ async def _authenticate(request: web.Request) -> Any:
         # A token the SDK cannot even parse (no kid, bad JWKS answer) is still just unauthorized.
         log.warning("token rejected: %s", type(exc).__name__)
         return _reject(app, 401, "invalid token")
-    if hasattr(result, "status_code"):
-        status = 401 if result.status_code in (401, 403) else result.status_code
+    if not isinstance(result, ClaimsIdentity):
+        status = getattr(result, "status_code", 401)
+        status = 401 if status in (401, 403) else status
         return _reject(app, status, "invalid or missing token")
-    if header is not None and isinstance(result, ClaimsIdentity):
-        app[TOKENS_KEY].put(header.split(" ", 1)[1], result)
-    return result
+    if token is None:
+        return _Caller(result)  # anonymous local mode: the SDK let it in without a token
+    problem = _token_problem(settings, result)
+    if problem:
+        log.warning("token refused: %s", problem)
+        return _reject(app, 401, "invalid token")
+    return _Caller(result, token)
+
+
+def _token_problem(settings: Settings, identity: ClaimsIdentity) -> str | None:
+    """Our own checks on a token the SDK accepted. The SDK's issuer list always adds
+    Microsoft's first-party tenants (and, unless configured, our own tenant's Entra
+    issuers, which any app registration in the tenant can get tokens from), so the
+    issuer is checked here too: this must not depend on what an SDK upgrade trusts."""
+    claims = identity.claims
+    if claims.get("iss") != BOT_FRAMEWORK_ISSUER:
+        return "issuer is not the Bot Framework"
+    audience = claims.get("aud")
+    if not isinstance(audience, str) or audience.lower() != (settings.client_id or "").lower():
+        return "audience is not this bot"
+    if "serviceurl" not in claims:
+        return "token has no serviceurl claim"
+    return service_url.problem(
+        claims["serviceurl"], hosts=settings.allowed_service_hosts, loopback_only=False
+    )
+
+
+def _service_url_problem(settings: Settings, identity: ClaimsIdentity, url: Any) -> str | None:
+    """The activity's serviceUrl must be the one the token was issued for (and so a
+    Teams host on the allow-list); in local mode, a loopback address."""
+    if settings.anonymous:
+        return service_url.problem(url, hosts=frozenset(), loopback_only=True)
+    if not service_url.same(url, identity.claims.get("serviceurl")):
+        return "serviceUrl differs from the token's serviceurl claim"
+    return service_url.problem(url, hosts=settings.allowed_service_hosts, loopback_only=False)
 
 
 def _activity_problem(body: Any) -> str | None:

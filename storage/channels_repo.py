@@ -225,8 +225,9 @@ async def conversation_name(session: AsyncSession, conversation_pk: int) -> str 
     return conv.name if conv else None
 
 
-async def get_person(session: AsyncSession, aad_object_id: str) -> Person | None:
-    return await session.get(Person, aad_object_id)
+async def get_person(session: AsyncSession, tenant_id: str, aad_object_id: str) -> Person | None:
+    """What the bot knows of the person (tenant id "" where Teams sent none)."""
+    return await session.get(Person, (tenant_id.lower(), aad_object_id))
 
 
 async def display_names(session: AsyncSession, object_ids: set[str]) -> dict[str, str]:
@@ -258,15 +259,19 @@ async def language_choices(session: AsyncSession) -> dict[str, str]:
 
 async def remember_person(
     session: AsyncSession,
+    tenant_id: str,
     aad_object_id: str,
     *,
     upn: str | None = None,
     display_name: str | None = None,
     language: str | None = None,
 ) -> Person:
-    person = await session.get(Person, aad_object_id)
+    """Store what is known of a person. `upn` and `display_name` must come from
+    Microsoft (the verified roster or Graph), never from the request body."""
+    key = (tenant_id.lower(), aad_object_id)
+    person = await session.get(Person, key)
     if person is None:
-        person = Person(aad_object_id=aad_object_id)
+        person = Person(tenant_id=key[0], aad_object_id=key[1])
         session.add(person)
     if upn:
         person.upn = upn.lower()

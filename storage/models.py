@@ -131,15 +131,18 @@ class AuditEvent(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
-    """What the bot knows of a user: the UPN Teams told us, and a language choice.
+    """What the bot knows of a user, per (tenant id, Entra object id): the UPN and name
+    the verified roster gave (never the request body), and a language choice.
 
     Roles in the org file may name people by UPN, while activities carry only the
-    Entra object id; the connector's member lookup links the two once.
+    Entra object id; the Bot Connector's member lookup links the two once. The
+    tenant is "" where Teams sent none (local mode).
     """
 
     __tablename__ = "people"
 
-    aad_object_id: str = Field(primary_key=True, max_length=64)
+    tenant_id: str = Field(default="", primary_key=True, max_length=64)
+    aad_object_id: str = Field(primary_key=True, max_length=64, index=True)
     upn: str | None = Field(default=None, max_length=320, index=True)
     display_name: str | None = Field(default=None, max_length=200)
     language: str | None = Field(default=None, max_length=5)

@@ -2,6 +2,7 @@
 
     python bench/launch/bot_server.py --database-url URL [--port 0] [--data-dir DIR]
         [--jwks-url URL --app-id ID --tenant ID]   # JWT on, validated against a local issuer
+        [--service-url-host HOST[:PORT]]            # with JWT on: the fake connector's host
         [--echo]                                    # a minimal Agents SDK echo bot instead
         [--shared-sessions]                         # one aiohttp session for in-turn replies
 
@@ -85,7 +86,13 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "client_id": None,
     }
     if args.jwks_url:
-        values.update(client_id=args.app_id, client_secret="not-used", tenant_id=args.tenant)
+        values.update(
+            client_id=args.app_id,
+            client_secret="not-used",
+            tenant_id=args.tenant,
+            # The fake connector stands in for the Teams hosts (tokens name it as serviceurl).
+            service_url_hosts=[args.service_url_host],
+        )
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
@@ -186,6 +193,11 @@ def main() -> None:
     parser.add_argument("--jwks-url")
     parser.add_argument("--app-id", default="6f1c2a3b-1111-4222-8333-444455556666")
     parser.add_argument("--tenant", default="72f988bf-0000-4000-8000-00000000abcd")
+    parser.add_argument(
+        "--service-url-host",
+        default="127.0.0.1",
+        help="allowed Bot Connector host[:port] with JWT on (default: loopback, any port)",
+    )
     parser.add_argument("--echo", action="store_true")
     parser.add_argument("--shared-sessions", action="store_true")
     parser.add_argument("--command-rate", type=float, default=20.0)

@@ -27,7 +27,7 @@ from cards.texts import t
 from core import escalation as esc
 from core.personnummer import contains_identity_number
 from scheduler import escalation as service
-from storage import channels_repo, items_repo
+from storage import items_repo
 from storage.item_models import Item
 from storage.models import Unit
 from storage.types import utcnow
@@ -160,8 +160,6 @@ async def _create(
             actor=turn.user_id,
             now=now,
         )
-        if turn.user_id and turn.user_name:  # the trail names the creator by this
-            await channels_repo.remember_person(s, turn.user_id, display_name=turn.user_name)
         await service.ensure_sweep_schedule(s)
         assert item.id is not None
         view = await service.item_view(s, item, now)

@@ -17,7 +17,12 @@ log = logging.getLogger(__name__)
 def conversation_info(
     turn: Turn, conversation_id: str | None = None
 ) -> channels_repo.ConversationInfo:
-    """What to store about the current conversation, with a reference for proactive posts."""
+    """What to store about the current conversation, with a reference for proactive posts.
+
+    The reference (and its serviceUrl, where every later post and our outgoing token
+    go) comes from the turn's activity only: one that bot/web.py let in, whose
+    serviceUrl equals its Bot Framework token's claim and is an allowed Teams host.
+    This is the only place a reference is made."""
     act = turn.ctx.activity
     ref = act.get_conversation_reference()
     conv_id = conversation_id or turn.conversation_id

@@ -31,7 +31,7 @@ from core.names import match_name
 from core.recurrence import Recurrence, RuleError, parse_rule, take_times
 from core.roles import allows
 from scheduler import meetings as service
-from storage import meetings_repo, outbox_repo
+from storage import channels_repo, meetings_repo, outbox_repo
 from storage.item_models import Item
 from storage.meeting_models import ActionItem, AgendaItem, MeetingOccurrence, MeetingSeries
 from storage.models import Conversation, Person, Unit
@@ -964,7 +964,7 @@ async def _tell_owner_privately(turn: Turn, s: Any, unit: Unit, row: ActionItem)
     )
     if conv is None or conv.id is None:
         return
-    person = await s.get(Person, row.owner_aad_id)
+    person = await channels_repo.get_person(s, turn.person_tenant, row.owner_aad_id)
     lang = person.language if person and person.language in ("sv", "en") else turn.lang
     note = t(lang, "mtg.action_owner_note", unit=unit.name, text=row.text,
              due=fmt.day_month(lang, row.due), id=row.id)  # fmt: skip

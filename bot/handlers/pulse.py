@@ -341,7 +341,7 @@ def _refusal_text(turn: Turn, template: core_pulse.Template, check: core_pulse.A
     )
 
 
-@router.action(pulse_cards.ANSWER)
+@router.action(pulse_cards.ANSWER, anonymous=True)
 async def answer(turn: Turn, data: dict[str, Any]) -> None:
     ref = _ref_of(turn, data)
     if ref is None:
@@ -476,12 +476,12 @@ async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> Non
         await turn.send_text(turn.text("pulse.refused.tampered"))
 
 
-@router.action(pulse_cards.EDIT)
+@router.action(pulse_cards.EDIT, anonymous=True)
 async def edit(turn: Turn, data: dict[str, Any]) -> None:
     await _personal_view(turn, data, edit=True)
 
 
-@router.action(pulse_cards.REFRESH)
+@router.action(pulse_cards.REFRESH, anonymous=True)
 async def refresh(turn: Turn, data: dict[str, Any]) -> None:
     await _personal_view(turn, data, edit=False)
 

@@ -68,7 +68,7 @@ async def language_command(turn: Turn, args: str) -> None:
         await turn.send_text(turn.text("language.usage"))
         return
     async with turn.services.db.session() as s:
-        await channels_repo.remember_person(s, turn.user_id, language=lang)
+        await channels_repo.remember_person(s, turn.person_tenant, turn.user_id, language=lang)
     turn.services.languages.put(turn.user_id, lang)  # this process sees it at once
     turn.lang = lang
     await turn.send_text(turn.text("language.set"))

@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
+from sqlalchemy import select
+from sqlmodel import SQLModel
+from yarl import URL
 
 from bot.settings import Settings
 from bot.web import build_app
@@ -17,7 +20,7 @@ from storage.db import Database
 from storage.models import RoleAssignment, Unit
 from tests.fakes.connector import FakeConnector
 from tests.fakes.issuer import LocalIssuer, install_jwks_hook, remove_jwks_hook
-from tests.fakes.tokens import FakeTokenProvider
+from tests.fakes.tokens import TokenLog
 from tests.teams import TENANT, ActivityFactory, TeamsUser
 
 APP_ID = "6f1c2a3b-1111-4222-8333-444455556666"
@@ -32,6 +35,7 @@ class BotHarness:
     db: Database
     settings: Settings | None = None
     token: str | None = None
+    tokens: TokenLog | None = None  # outgoing tokens fetched (secured harness only)
 
     async def say(self, activity: dict[str, Any]) -> int:
         """Post as Teams would: with a valid Bot Framework token when the bot has credentials."""
@@ -121,7 +125,9 @@ async def secured(
     db: Database, connector: tuple[FakeConnector, str], tmp_path: Path
 ) -> AsyncIterator[tuple[BotHarness, LocalIssuer]]:
     fake, connector_url = connector
-    issuer = LocalIssuer()
+    teams = ActivityFactory(connector_url)
+    # Tokens name the fake connector as their serviceurl, as the Bot Connector's do.
+    issuer = LocalIssuer(service_url=teams.service_url)
     issuer_server = TestServer(issuer.app, host="127.0.0.1")
     await issuer_server.start_server()
     install_jwks_hook(str(issuer_server.make_url("/keys")), TENANT)
@@ -132,8 +138,11 @@ async def secured(
         client_secret="not-used-by-the-fake",
         tenant_id=TENANT,
         secret="x" * 40,
+        # The fake connector stands in for the Teams hosts: exactly its loopback port.
+        service_url_hosts=[connector_host(connector_url)],
     )
-    app = build_app(settings, db, provider_factory=FakeTokenProvider)
+    tokens = TokenLog()
+    app = build_app(settings, db, provider_factory=tokens.factory)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     async with ClientSession() as http:
@@ -141,15 +150,32 @@ async def secured(
             str(server.make_url("")).rstrip("/"),
             http,
             fake,
-            ActivityFactory(connector_url),
+            teams,
             db,
             settings=settings,
             token=issuer.token(APP_ID),
+            tokens=tokens,
         )
         yield harness, issuer
     await server.close()
     await issuer_server.close()
     remove_jwks_hook(TENANT)
+
+
+def connector_host(url: str) -> str:
+    """`host:port` of a loopback fake connector, for SAMVERKAN_SERVICE_URL_HOSTS."""
+    parsed = URL(url)
+    return f"{parsed.host}:{parsed.port}"
+
+
+async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table: compare two snapshots to show nothing was stored."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    async with db.read() as s:
+        for table in SQLModel.metadata.sorted_tables:
+            rows = (await s.execute(select(table))).all()
+            out[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    return out
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -1,10 +1,16 @@
-"""With credentials configured, only Bot Framework tokens for this bot and tenant get in."""
+"""With credentials configured, only the Bot Connector gets in: Bot Framework tokens for
+this bot, naming the activity's serviceUrl, which must be an allowed Teams host."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import AsyncIterator
 
-from tests.bot.conftest import APP_ID, BotHarness, bearer, user
+import pytest
+from aiohttp.test_utils import TestServer
+from microsoft_agents.hosting.core.authorization._entra_issuers import BOTFRAMEWORK_PUBLIC_ISSUER
+
+from tests.bot.conftest import APP_ID, BotHarness, bearer, snapshot, user
+from tests.fakes.connector import FakeConnector
 from tests.fakes.issuer import LocalIssuer
 from tests.teams import TENANT, new_channel
 
@@ -57,15 +63,122 @@ async def test_bad_tokens_get_401(secured: tuple[BotHarness, LocalIssuer], case:
     assert harness.connector.posted == []
 
 
-async def test_entra_token_of_own_tenant_is_accepted(
+# Entra issuers an app registration in the bot's own tenant gets tokens from (v1 and
+# v2), and one of Microsoft's first-party tenants that the Agents SDK always adds to
+# its issuer list whatever is configured: only bot/web.py's own check refuses that one.
+FIRST_PARTY_TENANT = "d6d49420-f39b-4df7-a1dc-d59a935871db"
+OWN_TENANT_ISSUERS = {  # case: (iss, tid)
+    "own_tenant_v1": (f"https://sts.windows.net/{TENANT}/", TENANT),
+    "own_tenant_v2": (f"https://login.microsoftonline.com/{TENANT}/v2.0", TENANT),
+    "sdk_first_party": (f"https://sts.windows.net/{FIRST_PARTY_TENANT}/", FIRST_PARTY_TENANT),
+}
+
+
+@pytest.mark.parametrize("case", list(OWN_TENANT_ISSUERS))
+async def test_entra_token_for_our_app_id_is_refused_and_changes_nothing(
+    secured: tuple[BotHarness, LocalIssuer], case: str
+) -> None:
+    """The attack: any app registration in the tenant (ordinary users may create one)
+    gets an Entra token for our app id, correctly signed. Only the Bot Connector may
+    speak for a person, so it gets 401, stores nothing and calls nobody."""
+    harness, issuer = secured
+    iss, tid = OWN_TENANT_ISSUERS[case]
+    act = harness.teams.channel_message(new_channel(), user(), "hjälp")
+    token = issuer.token(APP_ID, issuer=iss, extra={"tid": tid})
+    before = await snapshot(harness.db)
+    for _ in range(2):  # twice: a refused token is not remembered either
+        status, _ = await harness.post(act, bearer(token))
+        assert status == 401
+    assert await snapshot(harness.db) == before
+    assert harness.connector.requests == []
+    assert harness.tokens is not None and harness.tokens.calls == 0
+
+
+def test_sdk_is_configured_to_trust_only_the_bot_framework_issuer() -> None:
+    """Belt and braces: the SDK's own issuer list does not name our tenant either."""
+    from microsoft_agents.hosting.core import AgentAuthConfiguration
+
+    from bot.settings import BOT_FRAMEWORK_ISSUER, Settings
+
+    assert BOT_FRAMEWORK_ISSUER == BOTFRAMEWORK_PUBLIC_ISSUER
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, client_id=APP_ID, client_secret="s", tenant_id=TENANT
+    )
+    sdk = settings.sdk_configuration()["CONNECTIONS"]["SERVICE_CONNECTION"]["SETTINGS"]
+    config = AgentAuthConfiguration(**sdk)
+    assert config.ISSUERS == [BOTFRAMEWORK_PUBLIC_ISSUER]
+    assert config.VALIDATE_ISSUER
+
+
+@pytest.fixture
+async def elsewhere() -> AsyncIterator[tuple[FakeConnector, str]]:
+    """A second connector on another port: the attacker's own "Bot Connector"."""
+    fake = FakeConnector()
+    server = TestServer(fake.app, host="127.0.0.1")
+    await server.start_server()
+    yield fake, str(server.make_url("/"))
+    await server.close()
+
+
+@pytest.mark.parametrize("case", ["no_claim", "claim_differs", "same_but_not_allowed", "path"])
+async def test_service_url_must_be_the_tokens_and_an_allowed_host(
+    secured: tuple[BotHarness, LocalIssuer],
+    elsewhere: tuple[FakeConnector, str],
+    case: str,
+) -> None:
+    """A genuine Bot Framework token does not make any serviceUrl trustworthy: replies,
+    the roster (UPNs) and our outgoing token go to that URL."""
+    harness, issuer = secured
+    theirs, their_url = elsewhere
+    ours = harness.teams.service_url
+    act = harness.teams.channel_message(new_channel(), user(), "hjälp")
+    claim, activity_url = {
+        "no_claim": (None, ours),
+        "claim_differs": (ours, their_url),  # a token Teams gave, replayed elsewhere
+        "same_but_not_allowed": (their_url, their_url),  # not a Teams host
+        "path": (ours, ours + "other/"),
+    }[case]
+    act["serviceUrl"] = activity_url
+    before = await snapshot(harness.db)
+    status, _ = await harness.post(act, bearer(issuer.token(APP_ID, service_url=claim)))
+    assert status == 401
+    assert await snapshot(harness.db) == before
+    assert harness.connector.requests == [] and theirs.requests == []
+    assert theirs.auth_headers == []  # our outgoing token never reached them
+    assert harness.tokens is not None and harness.tokens.calls == 0
+
+
+async def test_service_url_comparison_ignores_case_and_a_trailing_slash(
     secured: tuple[BotHarness, LocalIssuer],
 ) -> None:
-    """The control for wrong_issuer: same key and path, the bot's own tenant's issuer."""
     harness, issuer = secured
     act = harness.teams.channel_message(new_channel(), user(), "hjälp")
-    token = issuer.token(APP_ID, issuer=f"https://sts.windows.net/{TENANT}/", extra={"tid": TENANT})
-    status, _ = await harness.post(act, bearer(token))
+    claim = act["serviceUrl"].rstrip("/").replace("http://", "HTTP://")
+    status, _ = await harness.post(act, bearer(issuer.token(APP_ID, service_url=claim)))
     assert status in (200, 202)
+    await harness.connector.wait_for(lambda p: bool(p.cards))
+
+
+async def test_a_remembered_token_still_needs_its_own_service_url(
+    secured: tuple[BotHarness, LocalIssuer], elsewhere: tuple[FakeConnector, str]
+) -> None:
+    """The token cache never lets a request skip the serviceUrl check: a token refused
+    first, accepted next (and so remembered), is refused again with another URL."""
+    harness, issuer = secured
+    theirs, their_url = elsewhere
+    token = issuer.token(APP_ID)
+    redirected = harness.teams.channel_message(new_channel(), user(), "hjälp")
+    redirected["serviceUrl"] = their_url
+    assert (await harness.post(redirected, bearer(token)))[0] == 401
+    channel = new_channel()
+    assert (
+        await harness.post(harness.teams.channel_message(channel, user(), "hjälp"), bearer(token))
+    )[0] in (200, 202)
+    await harness.connector.wait_for(
+        lambda p: p.conversation_id.startswith(channel.conversation_id)
+    )
+    assert (await harness.post(redirected, bearer(token)))[0] == 401
+    assert theirs.requests == []
 
 
 async def test_other_tenant_gets_403(secured: tuple[BotHarness, LocalIssuer]) -> None:

@@ -23,7 +23,7 @@ from storage import channels_repo
 from storage.db import Database
 from tests.bot.conftest import BotHarness, local_settings, user
 from tests.fakes.connector import FakeConnector, Posted
-from tests.teams import ActivityFactory, Channel, TeamsUser, new_channel
+from tests.teams import TENANT, ActivityFactory, Channel, TeamsUser, new_channel
 
 
 class Clock:
@@ -241,7 +241,7 @@ async def test_a_choice_saved_by_another_instance_is_used_once_the_snapshot_expi
 
     # Another instance of the bot handles Anna's `language en`.
     async with harness.db.session() as s:
-        await channels_repo.remember_person(s, anna.aad_object_id, language="en")
+        await channels_repo.remember_person(s, TENANT, anna.aad_object_id, language="en")
 
     clock.now += instance.languages.ttl - 1
     assert help_language(await say(harness, channel, anna, "hjälp")) == "sv"  # still the snapshot

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from storage.models import ChannelBinding, Person, RoleAssignment
 from tests.bot.conftest import BotHarness, add_units
 from tests.fakes.issuer import LocalIssuer
-from tests.teams import TeamsUser, new_channel
+from tests.teams import TENANT, TeamsUser, new_channel
 
 COUNTY = {
     "Regionens samverkansråd": None,
@@ -58,7 +58,7 @@ async def test_coordinator_named_by_upn_in_the_org_may_bind(
     assert await _bindings(harness) == [ids["Östersund"]]
     # The UPN learnt from the roster is remembered, so the next command needs no lookup.
     async with harness.db.session() as s:
-        person = await s.get(Person, COORDINATOR.aad_object_id)
+        person = await s.get(Person, (TENANT, COORDINATOR.aad_object_id))
     assert person is not None and person.upn == COORDINATOR.upn
 
     # Coordinating Östersund gives no right over Krokom.

@@ -160,9 +160,13 @@ class FakeConnector:
                 return fault
         return None
 
-    async def _gate(self, request: web.Request, cid: str) -> web.Response | None:
+    def _record(self, request: web.Request) -> None:
+        """Every call the bot makes, roster look-ups included, and the token it carried."""
         self.auth_headers.append(request.headers.get("Authorization"))
         self.requests.append((request.method, request.path))
+
+    async def _gate(self, request: web.Request, cid: str) -> web.Response | None:
+        self._record(request)
         if self.delay:
             await asyncio.sleep(self.delay)
         if cid in self.forbidden:
@@ -216,6 +220,7 @@ class FakeConnector:
         return web.json_response({"id": aid})
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
+        self._record(request)
         body = await request.json()
         cid = f"a:{next(self._ids)}"
         members = body.get("members") or []
@@ -224,15 +229,18 @@ class FakeConnector:
         return web.json_response({"id": cid}, status=201)
 
     async def _member(self, request: web.Request) -> web.Response:
+        self._record(request)
         member = self.members.get(request.match_info["mid"])
         if member is None:
             return _error(404, "MemberNotFound", "no such member")
         return web.json_response(member)
 
     async def _members(self, request: web.Request) -> web.Response:
+        self._record(request)
         return web.json_response(list(self.members.values()))
 
     async def _paged_members(self, request: web.Request) -> web.Response:
+        self._record(request)
         size = int(request.query.get("pageSize", "100"))
         start = int(request.query.get("continuationToken", "0") or 0)
         everyone = list(self.members.values())

@@ -11,6 +11,7 @@ import json
 import threading
 import time
 import uuid
+from types import EllipsisType
 from typing import Any
 
 import jwt
@@ -31,7 +32,11 @@ ISSUER = BOTFRAMEWORK_PUBLIC_ISSUER
 
 
 class LocalIssuer:
-    def __init__(self) -> None:
+    """`service_url`: the `serviceurl` claim its tokens carry unless told otherwise, as
+    the Bot Connector's tokens name the connector endpoint the activity came through."""
+
+    def __init__(self, service_url: str | None = None) -> None:
+        self.service_url = service_url
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = uuid.uuid4().hex
         self.other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -50,9 +55,10 @@ class LocalIssuer:
         issuer: str = ISSUER,
         expires_in: int = 3600,
         forged: bool = False,
-        service_url: str | None = None,
+        service_url: str | EllipsisType | None = ...,
         extra: dict[str, Any] | None = None,
     ) -> str:
+        """A signed token; `service_url=None` leaves the serviceurl claim out."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": issuer,
@@ -61,8 +67,9 @@ class LocalIssuer:
             "nbf": now - 10,
             "exp": now + expires_in,
         }
-        if service_url:
-            claims["serviceurl"] = service_url
+        url = self.service_url if service_url is ... else service_url
+        if url:
+            claims["serviceurl"] = url
         claims.update(extra or {})
         key = self.other_key if forged else self.key
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.kid})

@@ -36,3 +36,20 @@ class FakeTokenProvider(AccessTokenProviderBase):
 
     def get_token_credential(self) -> Any:
         raise NotImplementedError
+
+
+class TokenLog:
+    """A provider factory that remembers its providers: how many outgoing tokens the
+    bot asked for (a refused request must not make it fetch one)."""
+
+    def __init__(self) -> None:
+        self.providers: list[FakeTokenProvider] = []
+
+    def factory(self, configuration: AgentAuthConfiguration) -> FakeTokenProvider:
+        provider = FakeTokenProvider(configuration)
+        self.providers.append(provider)
+        return provider
+
+    @property
+    def calls(self) -> int:
+        return sum(p.calls for p in self.providers)

@@ -17,7 +17,13 @@ from core.org import OrgSpec, dump_org, parse_org
 from storage.db import Database
 from storage.models import ChannelBinding
 from storage.org_repo import sync_org
-from tests.bot.conftest import APP_ID, BotHarness, connector, local_settings  # noqa: F401
+from tests.bot.conftest import (  # noqa: F401
+    APP_ID,
+    BotHarness,
+    connector,
+    connector_host,
+    local_settings,
+)
 from tests.fakes.connector import FakeConnector
 from tests.fakes.graph import FakeEntraGraph
 from tests.fakes.issuer import LocalIssuer, install_jwks_hook, remove_jwks_hook
@@ -83,7 +89,8 @@ async def bot(
     graph: FakeEntraGraph,
 ) -> AsyncIterator[tuple[BotHarness, GraphDirectory]]:
     fake, connector_url = connector
-    issuer = LocalIssuer()
+    teams = ActivityFactory(connector_url)
+    issuer = LocalIssuer(service_url=teams.service_url)
     issuer_server = TestServer(issuer.app, host="127.0.0.1")
     await issuer_server.start_server()
     install_jwks_hook(str(issuer_server.make_url("/keys")), TENANT)
@@ -94,6 +101,7 @@ async def bot(
         client_secret=SECRET,
         tenant_id=TENANT,
         secret="x" * 40,
+        service_url_hosts=[connector_host(connector_url)],
     )
     directory = GraphDirectory(
         client_id=APP_ID,
@@ -120,7 +128,7 @@ async def bot(
                 str(server.make_url("")).rstrip("/"),
                 http,
                 fake,
-                ActivityFactory(connector_url),
+                teams,
                 db,
                 settings=settings,
                 token=issuer.token(APP_ID),

@@ -17,7 +17,7 @@ from storage.item_models import Item, ItemEvent
 from storage.meeting_models import AgendaItem, Decision
 from storage.models import ChannelBinding, Person, RoleAssignment
 from tests.bot.conftest import BotHarness, add_units, connector, harness  # noqa: F401
-from tests.teams import TeamsUser, new_channel
+from tests.teams import TENANT, TeamsUser, new_channel
 
 COUNTY = {"Rådet": None, "Östersund": "Rådet"}
 ANNA = TeamsUser(name="Anna Berg", upn="anna.berg@example.se")
@@ -60,7 +60,7 @@ async def test_export_then_erase_keeps_the_forums_records(harness: BotHarness) -
     # In local mode nobody's roles are looked up, so the UPN link is made here, as the
     # roster lookup does with credentials (tests/bot/test_roles_http.py).
     async with db.session() as s:
-        await channels_repo.remember_person(s, ANNA.aad_object_id, upn=ANNA.upn)
+        await channels_repo.remember_person(s, TENANT, ANNA.aad_object_id, upn=ANNA.upn)
     async with db.session() as s:
         data = await privacy_repo.export_person(s, ANNA.upn.upper())  # by UPN, any case
     assert ANNA.aad_object_id.lower() in data["identifiers"]
@@ -88,7 +88,7 @@ async def test_export_then_erase_keeps_the_forums_records(harness: BotHarness) -
     assert await _count(db, ItemEvent, "actor", alias) >= 1
     assert await _count(db, ChannelBinding, "bound_by", alias) == 1
     async with db.session() as s:
-        assert await s.get(Person, ANNA.aad_object_id) is None
+        assert await s.get(Person, (TENANT, ANNA.aad_object_id)) is None
         assert (await s.execute(select(func.count()).select_from(RoleAssignment))).scalar_one() == 0
         after = await privacy_repo.export_person(s, ANNA.aad_object_id)
         assert (await s.execute(select(func.count()).select_from(Decision))).scalar_one() == 1

@@ -1,0 +1,78 @@
+"""The dispatcher posts (with the bot's outgoing token) only to allowed Bot Connector
+hosts. A stored reference naming anything else, e.g. one written before the inbound
+serviceUrl checks existed (issue 12), is dead-lettered: no token fetched, no request."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.dispatcher import build_dispatcher
+from bot.metrics import Metrics
+from storage.db import Database
+from tests.bot.conftest import APP_ID, connector_host
+from tests.delivery.conftest import add_channel, enqueue, local_settings, settled, text
+from tests.fakes.connector import FakeConnector
+from tests.fakes.tokens import TokenLog
+from tests.teams import TENANT
+
+
+@pytest.fixture
+async def elsewhere() -> AsyncIterator[tuple[FakeConnector, str]]:
+    fake = FakeConnector()
+    server = TestServer(fake.app, host="127.0.0.1")
+    await server.start_server()
+    yield fake, str(server.make_url("/"))
+    await server.close()
+
+
+async def test_a_reference_to_a_host_off_the_list_is_never_posted_to(
+    db: Database,
+    tmp_path: Path,
+    connector: tuple[FakeConnector, str],
+    elsewhere: tuple[FakeConnector, str],
+) -> None:
+    fake, url = connector
+    theirs, their_url = elsewhere
+    _, good_pk, good_cid = await add_channel(db, url, "Krokom")
+    _, bad_pk, _ = await add_channel(db, their_url, "Berg")
+    await enqueue(db, bad_pk, "reminder:berg", text("till Berg"))
+    await enqueue(db, good_pk, "reminder:krokom", text("till Krokom"))
+    settings = local_settings(
+        db,
+        tmp_path,
+        client_id=APP_ID,
+        client_secret="not-used-by-the-fake",
+        tenant_id=TENANT,
+        service_url_hosts=[connector_host(url)],
+    )
+    tokens = TokenLog()
+    dispatcher = build_dispatcher(
+        settings, db, Metrics(), provider_factory=tokens.factory, poll_seconds=0.1
+    )
+    await dispatcher.start()
+    try:
+        found = {r.idempotency_key: r for r in await settled(db)}
+    finally:
+        await dispatcher.stop(grace=1.0)
+    assert found["reminder:krokom"].status == "sent"
+    assert found["reminder:berg"].status == "dead"
+    assert "not an allowed Bot Connector host" in (found["reminder:berg"].last_error or "")
+    assert theirs.requests == [] and theirs.auth_headers == []
+    assert [p.text for p in fake.in_conversation(good_cid)] == ["till Krokom"]
+    assert tokens.calls >= 1  # the allowed post did fetch one
+
+
+async def test_local_mode_posts_only_to_loopback(db: Database, tmp_path: Path) -> None:
+    _, pk, _ = await add_channel(db, "https://smba.trafficmanager.net/emea/", "Åre")
+    await enqueue(db, pk, "reminder:are", text("till Åre"))
+    dispatcher = build_dispatcher(local_settings(db, tmp_path), db, Metrics(), poll_seconds=0.1)
+    await dispatcher.start()
+    try:
+        [row] = await settled(db)
+    finally:
+        await dispatcher.stop(grace=1.0)
+    assert row.status == "dead" and "loopback" in (row.last_error or "")
