@@ -43,6 +43,10 @@ async def _raise(h: BotHarness, channel: Channel, title: str) -> tuple[int, dict
 
 async def test_the_trail_names_the_creator_not_their_object_id(harness: BotHarness) -> None:
     h = harness
+    # The name comes from the Teams roster (never from the request body).
+    h.connector.add_member(
+        ANNA.channel_id, aad_object_id=ANNA.aad_object_id, name=ANNA.name, upn=ANNA.upn
+    )
     await load_org(h.db)
     team, cluster = await bind(h, TEAM), await bind(h, CLUSTER)
     item_id, _ = await _raise(h, team, "Svårt att nå jourläkare")
