@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from microsoft_agents.activity import Activity, ChannelAccount, Mention
 
+from bot.guard import IdentityNumberRefused, tell_refused
 from bot.permissions import require, roles_for_unit
 from bot.router import router
 from bot.turn import Turn
@@ -100,6 +101,9 @@ async def _is_coordinator(turn: Turn, unit: Unit) -> bool:
 
 
 async def _refuse(turn: Turn, exc: meetings_repo.MeetingError | RuleError) -> None:
+    if isinstance(exc, IdentityNumberRefused):
+        await tell_refused(turn)
+        return
     args = exc.args_ if isinstance(exc, meetings_repo.MeetingError) else {}
     if isinstance(exc, meetings_repo.MeetingError) and exc.code == "past_due":
         args = {"due": due_text(turn.lang, date.fromisoformat(args["due"]))}
@@ -798,7 +802,7 @@ async def _lift(turn: Turn, unit: Unit, occ: MeetingOccurrence, item_id: int, re
         await turn.send_text(turn.text("item.not_found", id=item_id))
         return
     except items_repo.IdentityNumberRefused:
-        await turn.send_text(turn.text("error.personnummer"))
+        await tell_refused(turn)
         return
     except meetings_repo.MeetingError as exc:
         await _refuse(turn, exc)

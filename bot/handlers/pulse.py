@@ -15,6 +15,7 @@ from microsoft_agents.activity import Activity
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.guard import refusal_text
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
 from bot.pulse_facts import PulseFacts
@@ -333,6 +334,8 @@ def _ref_of(turn: Turn, data: dict[str, Any]) -> str | None:
 
 def _refusal_text(turn: Turn, template: core_pulse.Template, check: core_pulse.AnswerCheck) -> str:
     refusal = check.refusal or Refusal.TAMPERED
+    if refusal is Refusal.PERSONNUMMER:
+        return refusal_text(turn)
     question = template.question(check.question) if check.question else None
     return turn.text(
         f"pulse.refused.{refusal.value}", question=question.label(turn.lang) if question else ""
