@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.turn import Turn
 from core.personnummer import IdentityNumberRefused, contains_identity_number
 
-__all__ = ["REFUSAL_KEY", "IdentityNumberRefused", "refused", "refusal_text", "tell_refused"]
+__all__ = ["REFUSAL_KEY", "IdentityNumberRefused", "refusal_text", "refused", "tell_refused"]
 
 REFUSAL_KEY = "error.personnummer"
 

@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.indicators import Definition, parse_period
 from core.numbers import parse_number
-from core.personnummer import contains_identity_number
 from core.org import fold
+from core.personnummer import contains_identity_number
 from storage import indicators_repo
 from storage.indicators_repo import UpsertResult, ValueIn
 

@@ -22,8 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from core import escalation as esc
-# Re-exported: handlers catch a refusal from here as items_repo.IdentityNumberRefused.
-from core.personnummer import IdentityNumberRefused as IdentityNumberRefused
+from core.personnummer import IdentityNumberRefused as IdentityNumberRefused  # re-exported
 from core.personnummer import refuse_identity_numbers
 from storage.item_models import Item, ItemCard, ItemEvent
 from storage.models import Unit

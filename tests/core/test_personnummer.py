@@ -227,9 +227,13 @@ def test_ordinary_numbers_in_forum_text_pass() -> None:
 
 
 def test_every_unicode_dash_reads_as_a_hyphen() -> None:
-    dashes = [
-        chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Pd"
-    ] + ["\u2212", "\u2796", "\u02d7", "\u207b", "\u208b"]
+    dashes = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Pd"] + [
+        "\u2212",
+        "\u2796",
+        "\u02d7",
+        "\u207b",
+        "\u208b",
+    ]
     for dash in dashes:
         assert normalise(f"1{dash}2") == "1-2", hex(ord(dash))
         assert contains_identity_number(f"121212{dash}1212"), hex(ord(dash))
