@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.metrics import Metrics
 from bot.settings import Settings
+from cards.bounds import fit_activity
 from core.delivery import Action, Backoff, classify, error_code
 from core.ratelimit import Limiter
 from storage import channels_repo, outbox_repo
@@ -526,7 +527,9 @@ class Dispatcher:
             conversation_pk=claim.conversation_pk,
             conversation_id=target.conversation_id,
             reference=target.reference,
-            payload=claim.payload,
+            # The last size check for cards from the outbox (cards/bounds.py): a card that
+            # grew too big is shortened here rather than refused by Teams (413) and dead.
+            payload=fit_activity(claim.payload),
             target_activity_id=activity_id,
         )
 

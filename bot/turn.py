@@ -13,6 +13,7 @@ from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from bot.languages import LanguageChoices
 from bot.pulse_facts import PulseFactsCache
 from cards.base import CARD_CONTENT_TYPE, Card
+from cards.bounds import fit_card
 from cards.texts import t
 from storage import channels_repo
 from storage.answer_writer import AnswerWriter
@@ -179,6 +180,7 @@ class Turn:
         return response.id if response else None
 
     async def send_card(self, card: Card, *, summary: str | None = None) -> str | None:
+        card = fit_card(card, self.lang)  # every way a card leaves a turn passes a size check
         if self.is_invoke:
             self.set_invoke_card(card)
             return None
@@ -192,6 +194,7 @@ class Turn:
 
     async def update_card(self, activity_id: str, card: Card) -> None:
         """Replace the card a button was pressed on (Action.Submit path)."""
+        card = fit_card(card, self.lang)
         activity = Activity(
             type="message",
             id=activity_id,
@@ -207,6 +210,7 @@ class Turn:
         return self.ctx.activity.type == "invoke"
 
     def set_invoke_card(self, card: Card) -> None:
+        card = fit_card(card, self.lang)
         self._invoke_response = InvokeResponse(
             status=200,
             body={"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card},

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import cards.texts_bounds  # registers the texts
 import cards.texts_items  # noqa: F401  (registers the texts)
 from cards.base import Card, Element, card, execute, facts, heading, text, title
 from cards.texts import t
@@ -19,6 +20,7 @@ from core.escalation import ACTIVE, KINDS, OPEN, SENT_BACK, TZ
 
 MAX_TRAIL = 25
 MAX_FIELD = 1500
+LIST_ITEMS = 60  # lines of about 200 characters: the list stays near 25 KB
 
 
 @dataclass(frozen=True)
@@ -287,7 +289,7 @@ def items_list_card(
         body.append(text(t(lang, "items.none")))
         return card(body)
     lines = []
-    for item in items[:60]:
+    for item in items[:LIST_ITEMS]:
         flags = []
         if item.overdue:
             flags.append(t(lang, "items.flag.overdue"))
@@ -307,4 +309,6 @@ def items_list_card(
             )
         )
     body.append(text("\n\n".join(lines)))
+    if len(items) > LIST_ITEMS:
+        body.append(text(t(lang, "list.more_items", count=len(items) - LIST_ITEMS), subtle=True))
     return card(body)

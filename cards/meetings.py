@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
+import cards.texts_bounds  # registers the texts
 import cards.texts_meetings  # noqa: F401  (registers the texts)
 from cards.base import Card, Element, bullets, card, execute, facts, heading, text, title
 from cards.texts import t
@@ -20,6 +21,16 @@ from core.agenda import ActionEntry, Agenda
 
 _LOCALE = {"sv": "sv_SE", "en": "en_GB"}
 STANDING_KEYS = ("mtg.standing.1", "mtg.standing.2", "mtg.standing.3")
+# Items per agenda page: 20 of the longest (500 characters, three buttons each) keep a
+# page near 45 KB, under the 80 KB budget (cards/bounds.py) with room for the rest.
+AGENDA_PAGE = 20
+PAGE_VERB = "agenda.page"
+LIST_CAP = 10  # standing points and action items shown on the agenda
+ACTIONS_PAGE = 15  # action items per page of the action list (up to 1000 characters each)
+ACTIONS_PAGE_VERB = "actions.page"
+MINUTES_CAP = 25  # entries per section of the minutes card
+_MORE_MIN = "list.more_minutes"
+SERIES_CAP = 10
 
 
 def default_standing(lang: str) -> list[str]:
@@ -94,6 +105,46 @@ def action_line(lang: str, a: ActionEntry, today: date | None = None) -> str:
     return line
 
 
+def capped(lang: str, lines: list[str], cap: int, more_key: str = "card.more") -> list[str]:
+    """The first `cap` lines and, when there are more, one saying how many."""
+    if len(lines) <= cap:
+        return lines
+    return [*lines[:cap], t(lang, more_key, count=len(lines) - cap)]
+
+
+def page_window(count: int, page: int, size: int) -> tuple[int, int, int]:
+    """(page, first index, end index) with the page clamped to 1..last."""
+    last = max(1, -(-count // size))
+    page = min(max(page, 1), last)
+    return page, (page - 1) * size, min(page * size, count)
+
+
+def _pager(lang: str, verb: str, data: dict[str, int], page: int, count: int, size: int) -> Element:
+    """Where this page is in the list, and the buttons to the next and the previous."""
+    page, first, end = page_window(count, page, size)
+    buttons: list[Element] = []
+    if page == 1:
+        buttons.append(execute(t(lang, "page.show_all", count=count), verb, {**data, "page": 2}))
+    else:
+        buttons.append(execute(t(lang, "page.previous"), verb, {**data, "page": page - 1}))
+        if end < count:
+            buttons.append(execute(t(lang, "page.next"), verb, {**data, "page": page + 1}))
+        buttons.append(execute(t(lang, "page.first"), verb, {**data, "page": 1}))
+    return {
+        "type": "Container",
+        "spacing": "Medium",
+        "items": [
+            text(
+                t(lang, "page.more", count=count - end)
+                if page == 1
+                else t(lang, "page.range", first=first + 1, last=end, count=count),
+                subtle=True,
+            ),
+            {"type": "ActionSet", "actions": buttons},
+        ],
+    }
+
+
 def agenda_card(
     lang: str,
     meeting: MeetingView,
@@ -103,8 +154,12 @@ def agenda_card(
     notice: str | None = None,
     interactive: bool = True,
     today: date | None = None,
+    page: int = 1,
 ) -> Card:
-    """The agenda (also the reminder). Buttons only while the meeting is ahead."""
+    """The agenda (also the reminder). Buttons only while the meeting is ahead.
+
+    A long agenda shows AGENDA_PAGE items per page: the reminder shows the first page
+    and "Show all", which pages through the rest (numbers stay those of the agenda)."""
     body: list[Element] = []
     if headline:
         body.append(text(headline, weight="Bolder", color="Accent"))
@@ -121,11 +176,12 @@ def agenda_card(
         interactive = False
     if agenda.standing:
         body.append(heading(t(lang, "mtg.standing")))
-        body.append(bullets(list(agenda.standing)))
+        body.append(bullets(capped(lang, list(agenda.standing), LIST_CAP)))
     body.append(heading(t(lang, "mtg.items")))
     if not agenda.items:
         body.append(text(t(lang, "mtg.no_items"), subtle=True))
-    for number, entry in enumerate(agenda.items, start=1):
+    page, first, end = page_window(len(agenda.items), page, AGENDA_PAGE)
+    for number, entry in enumerate(agenda.items[first:end], start=first + 1):
         body.append(text(_item_line(lang, number, entry), spacing="Small"))
         if interactive and entry.status in ("proposed", "accepted"):
             data = {"item_id": entry.id, "occurrence_id": meeting.occurrence_id}
@@ -141,9 +197,13 @@ def agenda_card(
                 execute(t(lang, "mtg.remove"), "agenda.status", {**data, "status": "removed"})
             )
             body.append({"type": "ActionSet", "actions": buttons, "spacing": "None"})
+    if len(agenda.items) > AGENDA_PAGE:
+        data = {"occurrence_id": meeting.occurrence_id}
+        body.append(_pager(lang, PAGE_VERB, data, page, len(agenda.items), AGENDA_PAGE))
     if agenda.actions:
         body.append(heading(t(lang, "mtg.actions_due")))
-        body.append(bullets([action_line(lang, a, today) for a in agenda.actions]))
+        lines = [action_line(lang, a, today) for a in agenda.actions]
+        body.append(bullets(capped(lang, lines, LIST_CAP)))
     actions: list[Element] = []
     if interactive:
         body.append(
@@ -180,15 +240,17 @@ def minutes_card(lang: str, view: MinutesView) -> Card:
             + ([(t(lang, "mtg.where"), m.place)] if m.place else [])
         ),
         heading(t(lang, "mtg.decisions")),
-        bullets(view.decisions)
+        bullets(capped(lang, view.decisions, MINUTES_CAP, _MORE_MIN))
         if view.decisions
         else text(t(lang, "mtg.no_decisions"), subtle=True),
         heading(t(lang, "mtg.actions")),
-        bullets([action_line(lang, a) for a in view.actions])
+        bullets(capped(lang, [action_line(lang, a) for a in view.actions], MINUTES_CAP, _MORE_MIN))
         if view.actions
         else text(t(lang, "mtg.no_new_actions"), subtle=True),
         heading(t(lang, "mtg.lifted_title")),
-        bullets([f"#{i} {title_}" for i, title_ in view.lifted])
+        bullets(
+            capped(lang, [f"#{i} {title_}" for i, title_ in view.lifted], MINUTES_CAP, _MORE_MIN)
+        )
         if view.lifted
         else text(t(lang, "mtg.nothing_lifted"), subtle=True),
     ]
@@ -202,16 +264,26 @@ def minutes_card(lang: str, view: MinutesView) -> Card:
                 else _status(lang, status)
             )
             lines.append(f"{item_text} _({state})_")
-        body.append(bullets(lines))
+        body.append(bullets(capped(lang, lines, MINUTES_CAP, _MORE_MIN)))
     return card(body)
 
 
-def actions_card(lang: str, unit: str, actions: list[ActionEntry], today: date) -> Card:
+def actions_card(
+    lang: str,
+    unit: str,
+    actions: list[ActionEntry],
+    today: date,
+    *,
+    unit_id: int | None = None,
+    page: int = 1,
+) -> Card:
+    """The unit's open action items, ACTIONS_PAGE per page ("Show all" pages on)."""
     body: list[Element] = [title(t(lang, "mtg.actions_title", unit=unit))]
     if not actions:
         body.append(text(t(lang, "mtg.no_actions"), subtle=True))
         return card(body)
-    for a in actions[:40]:  # keeps the card far below Teams' size limit
+    page, first, end = page_window(len(actions), page, ACTIONS_PAGE)
+    for a in actions[first:end]:
         body.append(text(action_line(lang, a, today), spacing="Small"))
         body.append(
             {
@@ -222,6 +294,11 @@ def actions_card(lang: str, unit: str, actions: list[ActionEntry], today: date) 
                 ],
             }
         )
+    if len(actions) > ACTIONS_PAGE and unit_id is not None:
+        data = {"unit_id": unit_id}
+        body.append(_pager(lang, ACTIONS_PAGE_VERB, data, page, len(actions), ACTIONS_PAGE))
+    elif len(actions) > end:
+        body.append(text(t(lang, "card.more", count=len(actions) - end), subtle=True))
     return card(body)
 
 
@@ -247,7 +324,7 @@ def leads_text(lang: str, leads: list[int]) -> str:
 
 def series_card(lang: str, unit: str, series: list[SeriesView]) -> Card:
     body: list[Element] = [title(t(lang, "mtg.series_title", unit=unit))]
-    for s in series:
+    for s in series[:SERIES_CAP]:
         body.append(heading(f"{s.number}. {s.name}"))
         pairs = [(t(lang, "mtg.rule"), s.rule_text)]
         if s.place:
@@ -260,4 +337,6 @@ def series_card(lang: str, unit: str, series: list[SeriesView]) -> Card:
             }
             pairs.append((t(lang, "mtg.next"), m.when(lang) + state.get(m.status, "")))
         body.append(facts(pairs))
+    if len(series) > SERIES_CAP:
+        body.append(text(t(lang, "list.more_series", count=len(series) - SERIES_CAP), subtle=True))
     return card(body)

@@ -15,6 +15,7 @@ TEXTS.update(PULSE_TEXTS)
 ANSWER = "pulse.answer"
 EDIT = "pulse.edit"
 REFRESH = "pulse.refresh"
+RESULT_TEXTS = 20  # free-text answers shown per question (500 characters at most each)
 
 
 def _data(action: str, ref: str) -> dict[str, Any]:
@@ -213,7 +214,10 @@ def results_card(
                 if qr.texts
                 else text(t(lang, "pulse.results_no_texts"), subtle=True)
             )
-            body += [text(f"“{x}”") for x in qr.texts]
+            body += [text(f"“{x}”") for x in qr.texts[:RESULT_TEXTS]]
+            if len(qr.texts) > RESULT_TEXTS:
+                more = t(lang, "list.more_texts", count=len(qr.texts) - RESULT_TEXTS)
+                body.append(text(more, subtle=True))
             continue
         if q.kind is Kind.LIKERT and qr.mean is not None:
             body.append(

@@ -3,7 +3,8 @@
 Commands (Swedish aliases too): `meeting`/`möte`, `agenda`/`dagordning`,
 `decision`/`beslut`, `action`/`åtgärd`, `actions`/`åtgärder`, `done`/`klar`,
 `minutes`/`protokoll`. Card actions (Action.Execute verbs): `agenda.add`
-(anyone), `agenda.status` (coordinator), `action.done` (owner or coordinator).
+(anyone), `agenda.status` (coordinator), `action.done` (owner or coordinator),
+`agenda.page` and `actions.page` (anyone, in the unit's channel: pages of a long list).
 A button on an out-of-date card (item already handled, meeting cancelled or over)
 answers with the current state and changes nothing.
 """
@@ -22,6 +23,8 @@ from bot.permissions import require, roles_for_unit
 from bot.router import router
 from bot.turn import Turn
 from cards.meetings import (
+    ACTIONS_PAGE_VERB,
+    PAGE_VERB,
     SeriesView,
     actions_card,
     day_text,
@@ -474,9 +477,11 @@ async def agenda_command(turn: Turn, args: str) -> None:
     await _send_agenda(turn, occ)
 
 
-async def _send_agenda(turn: Turn, occ: MeetingOccurrence, notice: str | None = None) -> None:
+async def _send_agenda(
+    turn: Turn, occ: MeetingOccurrence, notice: str | None = None, page: int = 1
+) -> None:
     async with turn.services.db.session() as s:
-        card, view = await service.agenda_for(s, occ, utcnow(), turn.lang, notice=notice)
+        card, view = await service.agenda_for(s, occ, utcnow(), turn.lang, notice=notice, page=page)
     await turn.send_card(card, summary=turn.text("mtg.agenda_title", name=view.series.name))
 
 
@@ -651,6 +656,19 @@ async def agenda_add_action(turn: Turn, data: dict[str, Any]) -> None:
         await _send_agenda(turn, occ, notice=turn.text("mtg.err.empty"))
         return
     await _add_to(turn, occ, text)
+
+
+@router.action(PAGE_VERB)
+async def agenda_page_action(turn: Turn, data: dict[str, Any]) -> None:
+    """A page of a long agenda ("Show all" on the reminder), in the unit's own channel."""
+    occ_id, page = _int(data.get("occurrence_id")), _int(data.get("page")) or 1
+    unit = await turn.channel_unit()
+    async with turn.services.db.session() as s:
+        occ = await s.get(MeetingOccurrence, occ_id) if occ_id else None
+    if occ is None or unit is None or occ.unit_id != unit.id:
+        await turn.send_text(turn.text("error.bad_action"))
+        return
+    await _send_agenda(turn, occ, page=page)
 
 
 @router.action("agenda.status")
@@ -1006,14 +1024,29 @@ async def actions_command(turn: Turn, args: str) -> None:
     unit = await _unit_or_tell(turn)
     if unit is None:
         return
+    await _send_actions(turn, unit, 1)
+
+
+async def _send_actions(turn: Turn, unit: Unit, page: int) -> None:
     assert unit.id is not None
     async with turn.services.db.session() as s:
         rows = await meetings_repo.open_actions(s, unit.id)
     today = _today(turn, utcnow())
+    entries = [_entry(a) for a in rows]
     await turn.send_card(
-        actions_card(turn.lang, unit.name, [_entry(a) for a in rows], today),
+        actions_card(turn.lang, unit.name, entries, today, unit_id=unit.id, page=page),
         summary=turn.text("mtg.actions_title", unit=unit.name),
     )
+
+
+@router.action(ACTIONS_PAGE_VERB)
+async def actions_page_action(turn: Turn, data: dict[str, Any]) -> None:
+    """A page of the unit's open action items, in the unit's own channel."""
+    unit = await turn.channel_unit()
+    if unit is None or unit.id != _int(data.get("unit_id")):
+        await turn.send_text(turn.text("error.bad_action"))
+        return
+    await _send_actions(turn, unit, _int(data.get("page")) or 1)
 
 
 @router.command("done", aliases=("klar", "klart"), scopes=("channel",), sv="klar")

@@ -22,6 +22,7 @@ from bot.pulse_facts import PulseFacts
 from bot.router import router
 from bot.turn import Turn
 from cards import pulse as pulse_cards
+from cards.bounds import fit_activity
 from core import pulse as core_pulse
 from core.answer_key import KeyUnavailable
 from core.pulse import Refusal
@@ -102,7 +103,7 @@ async def _send_direct(turn: Turn, ops: list[pulse_service.Outgoing]) -> None:
         conv = conversations[op.conversation_pk]
         if conv is None:
             continue
-        act = Activity.model_validate(op.activity)
+        act = Activity.model_validate(fit_activity(op.activity))
         activity_id: str | None = None
         if op.operation == "update":
             activity_id = await _card_activity_id(turn, op)
