@@ -7,7 +7,7 @@ kl. 13.00") with Babel; English gets "Tuesday 3 December at 13:00".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -21,14 +21,16 @@ from core.agenda import ActionEntry, Agenda
 
 _LOCALE = {"sv": "sv_SE", "en": "en_GB"}
 STANDING_KEYS = ("mtg.standing.1", "mtg.standing.2", "mtg.standing.3")
-# Items per agenda page: 20 of the longest (500 characters, three buttons each) keep a
-# page near 45 KB, under the 80 KB budget (cards/bounds.py) with room for the rest.
-AGENDA_PAGE = 20
+# Items per agenda page: 15 of the longest (500 characters, three buttons each) take
+# about 40 KB of the 80 KB budget (cards/bounds.py), leaving room for the rest.
+AGENDA_PAGE = 15
 PAGE_VERB = "agenda.page"
 LIST_CAP = 10  # standing points and action items shown on the agenda
+AGENDA_ACTION_CHARS = 250  # an action item's text on the agenda (`åtgärder` shows it all)
 ACTIONS_PAGE = 15  # action items per page of the action list (up to 1000 characters each)
 ACTIONS_PAGE_VERB = "actions.page"
 MINUTES_CAP = 25  # entries per section of the minutes card
+MINUTES_CHARS = 8000  # characters per section (decisions 12000): all four near 70 KB
 _MORE_MIN = "list.more_minutes"
 SERIES_CAP = 10
 
@@ -105,11 +107,19 @@ def action_line(lang: str, a: ActionEntry, today: date | None = None) -> str:
     return line
 
 
-def capped(lang: str, lines: list[str], cap: int, more_key: str = "card.more") -> list[str]:
-    """The first `cap` lines and, when there are more, one saying how many."""
-    if len(lines) <= cap:
+def capped(
+    lang: str, lines: list[str], cap: int, more_key: str = "card.more", chars: int | None = None
+) -> list[str]:
+    """The first lines (at most `cap`, and at most `chars` characters together) and, when
+    there are more, one saying how many."""
+    keep, used = 0, 0
+    for line in lines[:cap]:
+        if chars is not None and keep and used + len(line) > chars:
+            break
+        keep, used = keep + 1, used + len(line)
+    if keep == len(lines):
         return lines
-    return [*lines[:cap], t(lang, more_key, count=len(lines) - cap)]
+    return [*lines[:keep], t(lang, more_key, count=len(lines) - keep)]
 
 
 def page_window(count: int, page: int, size: int) -> tuple[int, int, int]:
@@ -143,6 +153,12 @@ def _pager(lang: str, verb: str, data: dict[str, int], page: int, count: int, si
             {"type": "ActionSet", "actions": buttons},
         ],
     }
+
+
+def _short(a: ActionEntry) -> ActionEntry:
+    if len(a.text) <= AGENDA_ACTION_CHARS:
+        return a
+    return replace(a, text=a.text[: AGENDA_ACTION_CHARS - 1] + "…")
 
 
 def agenda_card(
@@ -202,7 +218,7 @@ def agenda_card(
         body.append(_pager(lang, PAGE_VERB, data, page, len(agenda.items), AGENDA_PAGE))
     if agenda.actions:
         body.append(heading(t(lang, "mtg.actions_due")))
-        lines = [action_line(lang, a, today) for a in agenda.actions]
+        lines = [action_line(lang, _short(a), today) for a in agenda.actions]
         body.append(bullets(capped(lang, lines, LIST_CAP)))
     actions: list[Element] = []
     if interactive:
@@ -240,16 +256,30 @@ def minutes_card(lang: str, view: MinutesView) -> Card:
             + ([(t(lang, "mtg.where"), m.place)] if m.place else [])
         ),
         heading(t(lang, "mtg.decisions")),
-        bullets(capped(lang, view.decisions, MINUTES_CAP, _MORE_MIN))
+        bullets(capped(lang, view.decisions, MINUTES_CAP, _MORE_MIN, MINUTES_CHARS * 3 // 2))
         if view.decisions
         else text(t(lang, "mtg.no_decisions"), subtle=True),
         heading(t(lang, "mtg.actions")),
-        bullets(capped(lang, [action_line(lang, a) for a in view.actions], MINUTES_CAP, _MORE_MIN))
+        bullets(
+            capped(
+                lang,
+                [action_line(lang, a) for a in view.actions],
+                MINUTES_CAP,
+                _MORE_MIN,
+                MINUTES_CHARS,
+            )
+        )
         if view.actions
         else text(t(lang, "mtg.no_new_actions"), subtle=True),
         heading(t(lang, "mtg.lifted_title")),
         bullets(
-            capped(lang, [f"#{i} {title_}" for i, title_ in view.lifted], MINUTES_CAP, _MORE_MIN)
+            capped(
+                lang,
+                [f"#{i} {title_}" for i, title_ in view.lifted],
+                MINUTES_CAP,
+                _MORE_MIN,
+                MINUTES_CHARS // 2,
+            )
         )
         if view.lifted
         else text(t(lang, "mtg.nothing_lifted"), subtle=True),
@@ -264,7 +294,7 @@ def minutes_card(lang: str, view: MinutesView) -> Card:
                 else _status(lang, status)
             )
             lines.append(f"{item_text} _({state})_")
-        body.append(bullets(capped(lang, lines, MINUTES_CAP, _MORE_MIN)))
+        body.append(bullets(capped(lang, lines, MINUTES_CAP, _MORE_MIN, MINUTES_CHARS)))
     return card(body)
 
 
