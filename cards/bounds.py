@@ -7,8 +7,9 @@ count too and come later, so the budget keeps that margin.
 
 Builders page or cap their own lists (the agenda, action items, minutes...). This
 module is the last check on every way a card leaves the bot (replies, invoke
-responses, card updates, the outbox): a card still over the budget is shortened
-rather than refused by Teams and dead-lettered. In order, until it fits: long lists
+responses, card updates, the outbox; `outgoing_card`, `fit_activity`): link syntax
+still live is escaped (cards.base.unlink), and a card still over the budget is
+shortened rather than refused by Teams and dead-lettered. In order, until it fits: long lists
 keep their first entries and say "… and N more"; long texts are clipped; the body
 loses elements from its end (inputs are kept, so buttons keep working) with a note
 saying how many; at last only the first element and the note stay.
@@ -24,7 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import cards.texts_bounds  # noqa: F401  (registers the texts)
-from cards.base import CARD_CONTENT_TYPE, Card, Element, text
+from cards.base import CARD_CONTENT_TYPE, Card, Element, text, unlink, unlink_card
 from cards.texts import t
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,24 @@ def fit_card(content: Card, lang: str = "sv", budget: int = BUDGET) -> Card:
     return out
 
 
+def outgoing_card(content: Card, lang: str = "sv") -> Card:
+    """What every card goes through on its way out: no live link syntax, and under the budget."""
+    return fit_card(unlink_card(content), lang)
+
+
+def outgoing_text(value: str) -> str:
+    """What every Markdown text message goes through: no live link syntax."""
+    return unlink(value)
+
+
 def fit_activity(activity: dict[str, Any]) -> dict[str, Any]:
-    """The activity with every Adaptive Card in it fitted (the same dict when all fit)."""
+    """The activity with its Markdown text unlinked and every Adaptive Card in it through
+    `outgoing_card` (the same dict when nothing changed)."""
+    text_ = activity.get("text")
+    if isinstance(text_, str) and activity.get("textFormat") in (None, "markdown"):
+        fixed = unlink(text_)
+        if fixed != text_:
+            activity = {**activity, "text": fixed}
     attachments = activity.get("attachments")
     if not isinstance(attachments, list):
         return activity
@@ -69,7 +86,7 @@ def fit_activity(activity: dict[str, Any]) -> dict[str, Any]:
     for a in attachments:
         content = a.get("content") if isinstance(a, dict) else None
         if a.get("contentType") == CARD_CONTENT_TYPE and isinstance(content, dict):
-            new = fit_card(content, lang)
+            new = outgoing_card(content, lang)
             if new is not content:
                 a = {**a, "content": new}
                 changed = True

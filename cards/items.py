@@ -14,7 +14,7 @@ from typing import Any
 
 import cards.texts_bounds  # registers the texts
 import cards.texts_items  # noqa: F401  (registers the texts)
-from cards.base import Card, Element, card, execute, facts, heading, text, title
+from cards.base import Card, Element, card, execute, facts, heading, plain, text, title
 from cards.texts import t
 from core.escalation import ACTIVE, KINDS, OPEN, SENT_BACK, TZ
 
@@ -75,11 +75,11 @@ def _clip(value: str, limit: int = MAX_FIELD) -> str:
 
 
 def event_line(lang: str, ev: EventView) -> str:
-    who = ev.actor or t(lang, "item.bot")
+    who = plain(ev.actor) if ev.actor else t(lang, "item.bot")
     what = t(lang, f"item.event.{ev.event}", to=ev.to_unit or "?")
     line = f"{when(ev.at)} · {ev.unit} · {who}: {what}"
     if ev.text:
-        line += f" – “{_clip(ev.text, 500)}”"
+        line += f" – “{plain(_clip(ev.text, 500))}”"
     return line
 
 
@@ -203,7 +203,7 @@ def item_card(
         body.append(
             text(line, weight="Bolder" if i == 0 else None, color="Accent" if i == 0 else None)
         )
-    body.append(title(t(lang, "item.title", id=item.id, title=item.title)))
+    body.append(title(t(lang, "item.title", id=item.id, title=plain(item.title))))
     pairs = [
         (t(lang, "item.f.kind"), t(lang, f"item.kind.{item.kind}")),
         (t(lang, "item.f.status"), t(lang, f"item.status.{item.status}")),
@@ -211,16 +211,16 @@ def item_card(
         (t(lang, "item.f.current"), item.current),
         (t(lang, "item.f.path"), " → ".join(item.path)),
         (t(lang, "item.f.topic"), item.topic or t(lang, "item.none")),
-        (t(lang, "item.f.owner"), item.owner or t(lang, "item.nobody")),
+        (t(lang, "item.f.owner"), plain(item.owner) if item.owner else t(lang, "item.nobody")),
         (t(lang, "item.f.due"), item.due.isoformat() if item.due else t(lang, "item.none")),
         (t(lang, "item.f.age"), age_text(lang, item.age_days)),
     ]
     body.append(facts(pairs))
     if item.description:
-        body.append(text(_clip(item.description)))
+        body.append(text(plain(_clip(item.description))))
     if item.answer:
         body.append(heading(t(lang, "item.answer")))
-        body.append(text(_clip(item.answer or "")))
+        body.append(text(plain(_clip(item.answer or ""))))
     if item.at_top and item.status in ACTIVE:
         body.append(text(t(lang, "item.at_top"), color="Attention"))
     if item.delivery_pending:
@@ -302,7 +302,7 @@ def items_list_card(
                 lang,
                 "items.line",
                 id=item.id,
-                title=_clip(item.title, 120),
+                title=plain(_clip(item.title, 120)),
                 status=t(lang, f"item.status.{item.status}").lower(),
                 unit=item.current,
                 flags=(" · " + ", ".join(flags)) if flags else "",

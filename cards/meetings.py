@@ -15,7 +15,18 @@ from babel.dates import format_date, format_datetime
 
 import cards.texts_bounds  # registers the texts
 import cards.texts_meetings  # noqa: F401  (registers the texts)
-from cards.base import Card, Element, bullets, card, execute, facts, heading, text, title
+from cards.base import (
+    Card,
+    Element,
+    bullets,
+    card,
+    execute,
+    facts,
+    heading,
+    plain,
+    text,
+    title,
+)
 from cards.texts import t
 from core.agenda import ActionEntry, Agenda
 
@@ -87,20 +98,20 @@ def _item_line(lang: str, number: int, entry: object) -> str:
     from core.agenda import AgendaEntry
 
     assert isinstance(entry, AgendaEntry)
-    parts = [f"**{number}.** {entry.text}"]
+    parts = [f"**{number}.** {plain(entry.text)}"]
     notes: list[str] = []
     if entry.source == "answer":
         notes.append(t(lang, "mtg.answer_mark"))
     if entry.carried_from is not None:
         notes.append(t(lang, "mtg.carried_mark"))
     if entry.proposed_by and entry.source != "answer":
-        notes.append(t(lang, "mtg.by", name=entry.proposed_by))
+        notes.append(t(lang, "mtg.by", name=plain(entry.proposed_by)))
     notes.append(_status(lang, entry.status))
     return " ".join(parts) + f" _({', '.join(notes)})_"
 
 
 def action_line(lang: str, a: ActionEntry, today: date | None = None) -> str:
-    line = t(lang, "mtg.action_line", id=a.id, text=a.text, owner=a.owner_name,
+    line = t(lang, "mtg.action_line", id=a.id, text=plain(a.text), owner=plain(a.owner_name),
              due=due_text(lang, a.due, today))  # fmt: skip
     if today is not None and a.due < today:
         line += f" – **{t(lang, 'mtg.overdue')}**"
@@ -179,11 +190,11 @@ def agenda_card(
     body: list[Element] = []
     if headline:
         body.append(text(headline, weight="Bolder", color="Accent"))
-    body.append(title(t(lang, "mtg.agenda_title", name=meeting.name)))
+    body.append(title(t(lang, "mtg.agenda_title", name=plain(meeting.name))))
     body.append(text(meeting.unit, subtle=True, spacing="None"))
     pairs = [(t(lang, "mtg.when"), meeting.when(lang))]
     if meeting.place:
-        pairs.append((t(lang, "mtg.where"), meeting.place))
+        pairs.append((t(lang, "mtg.where"), plain(meeting.place)))
     body.append(facts(pairs))
     if notice:
         body.append(text(notice, color="Attention"))
@@ -192,7 +203,7 @@ def agenda_card(
         interactive = False
     if agenda.standing:
         body.append(heading(t(lang, "mtg.standing")))
-        body.append(bullets(capped(lang, list(agenda.standing), LIST_CAP)))
+        body.append(bullets(capped(lang, [plain(x) for x in agenda.standing], LIST_CAP)))
     body.append(heading(t(lang, "mtg.items")))
     if not agenda.items:
         body.append(text(t(lang, "mtg.no_items"), subtle=True))
@@ -249,14 +260,22 @@ class MinutesView:
 def minutes_card(lang: str, view: MinutesView) -> Card:
     m = view.meeting
     body: list[Element] = [
-        title(t(lang, "mtg.minutes_title", name=m.name)),
+        title(t(lang, "mtg.minutes_title", name=plain(m.name))),
         text(m.unit, subtle=True, spacing="None"),
         facts(
             [(t(lang, "mtg.when"), m.when(lang))]
-            + ([(t(lang, "mtg.where"), m.place)] if m.place else [])
+            + ([(t(lang, "mtg.where"), plain(m.place))] if m.place else [])
         ),
         heading(t(lang, "mtg.decisions")),
-        bullets(capped(lang, view.decisions, MINUTES_CAP, _MORE_MIN, MINUTES_CHARS * 3 // 2))
+        bullets(
+            capped(
+                lang,
+                [plain(x) for x in view.decisions],
+                MINUTES_CAP,
+                _MORE_MIN,
+                MINUTES_CHARS * 3 // 2,
+            )
+        )
         if view.decisions
         else text(t(lang, "mtg.no_decisions"), subtle=True),
         heading(t(lang, "mtg.actions")),
@@ -275,7 +294,7 @@ def minutes_card(lang: str, view: MinutesView) -> Card:
         bullets(
             capped(
                 lang,
-                [f"#{i} {title_}" for i, title_ in view.lifted],
+                [f"#{i} {plain(title_)}" for i, title_ in view.lifted],
                 MINUTES_CAP,
                 _MORE_MIN,
                 MINUTES_CHARS // 2,
@@ -293,7 +312,7 @@ def minutes_card(lang: str, view: MinutesView) -> Card:
                 if status in ("proposed", "accepted")
                 else _status(lang, status)
             )
-            lines.append(f"{item_text} _({state})_")
+            lines.append(f"{plain(item_text)} _({state})_")
         body.append(bullets(capped(lang, lines, MINUTES_CAP, _MORE_MIN, MINUTES_CHARS)))
     return card(body)
 
@@ -355,10 +374,10 @@ def leads_text(lang: str, leads: list[int]) -> str:
 def series_card(lang: str, unit: str, series: list[SeriesView]) -> Card:
     body: list[Element] = [title(t(lang, "mtg.series_title", unit=unit))]
     for s in series[:SERIES_CAP]:
-        body.append(heading(f"{s.number}. {s.name}"))
-        pairs = [(t(lang, "mtg.rule"), s.rule_text)]
+        body.append(heading(f"{s.number}. {plain(s.name)}"))
+        pairs = [(t(lang, "mtg.rule"), plain(s.rule_text))]
         if s.place:
-            pairs.append((t(lang, "mtg.where"), s.place))
+            pairs.append((t(lang, "mtg.where"), plain(s.place)))
         pairs.append((t(lang, "mtg.reminders"), leads_text(lang, s.lead_days)))
         for m in s.upcoming:
             state = {

@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cards.base import Card, Element, card, execute, facts, heading, submit, text, title
+from cards.base import (
+    Card,
+    Element,
+    card,
+    execute,
+    facts,
+    heading,
+    plain,
+    submit,
+    text,
+    title,
+)
 from cards.texts import TEXTS, t
 from cards.texts_pulse import PULSE_TEXTS
 from core.pulse import INPUT_PREFIX, Kind, Question, Results, Template
@@ -118,7 +129,7 @@ def summary(lang: str, template: Template, values: Mapping[str, Any]) -> str:
             parts.append(opt.label.get(lang, opt.label["sv"]) if opt else str(v))
         elif q.kind is Kind.TEXT:
             short = str(v) if len(str(v)) <= 60 else str(v)[:57] + "…"
-            parts.append(f"”{short}”")
+            parts.append(f"”{plain(short)}”")
         else:
             parts.append(str(v))
     return " · ".join(parts)
@@ -214,7 +225,7 @@ def results_card(
                 if qr.texts
                 else text(t(lang, "pulse.results_no_texts"), subtle=True)
             )
-            body += [text(f"“{x}”") for x in qr.texts[:RESULT_TEXTS]]
+            body += [text(f"“{plain(x)}”") for x in qr.texts[:RESULT_TEXTS]]
             if len(qr.texts) > RESULT_TEXTS:
                 more = t(lang, "list.more_texts", count=len(qr.texts) - RESULT_TEXTS)
                 body.append(text(more, subtle=True))
