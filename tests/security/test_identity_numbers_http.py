@@ -267,3 +267,19 @@ def test_indicator_files_refuse_a_disguised_number_in_any_cell(cli_db: str, tmp_
     code, out, err = _cli("indicators", "import", str(xlsx))
     assert code == 1 and "row 2: a cell looks like a personnummer" in err and "row 3:" in err
     assert _values_stored(cli_db) == ["Journal"]
+
+
+def test_indicator_definitions_refuse_a_disguised_number(cli_db: str, tmp_path: Path) -> None:
+    defs = tmp_path / "defs.yaml"
+    defs.write_text(
+        "indicators:\n"
+        "  - id: sip\n"
+        f"    name: {{sv: SIP, en: SIP}}\n"
+        f"    source: {MARK} {DISGUISED[1]}\n"
+        "    direction: higher\n"
+        "    period: month\n",
+        encoding="utf-8",
+    )
+    code, _, err = _cli("indicators", "define", str(defs))
+    assert code == 1 and "indicators[0].source: looks like a personnummer" in err
+    assert MARK not in err and "nothing was changed" in err
