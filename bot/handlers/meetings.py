@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -1001,8 +1002,10 @@ async def _confirm_with_mention(turn: Turn, row: ActionItem, today: date) -> Non
     """The confirmation @mentions the owner, so Teams tells them in the channel."""
     due = due_text(turn.lang, row.due, today)
     if row.owner_channel_id and row.owner_channel_id != turn.user_channel_id:
-        tag = f"<at>{row.owner_name}</at>"
-        text = turn.text("mtg.action_added", id=row.id, text=row.text, owner=tag, due=due)
+        # An XML message: the text people typed is escaped, so it can hold no tag or link.
+        tag = f"<at>{escape(row.owner_name)}</at>"
+        typed = escape(row.text)
+        text = turn.text("mtg.action_added", id=row.id, text=typed, owner=tag, due=due)
         mention = Mention(
             mentioned=ChannelAccount(id=row.owner_channel_id, name=row.owner_name), text=tag
         )

@@ -132,3 +132,30 @@ async def test_links_and_formatting_people_type_stay_text_on_every_card(
     _check(series, LINK)
     rendered = json.dumps(agenda, ensure_ascii=False)
     assert "evil.example" in rendered  # shown, as text
+
+
+async def test_an_action_confirmed_with_a_mention_shows_typed_tags_as_text(
+    harness: BotHarness,
+) -> None:
+    """The confirmation that @mentions the owner is an XML message: typed tags stay text."""
+    h = harness
+    await add_units(h.db, {"Östersund": None})
+    channel = new_channel()
+    await h.say(h.teams.install_in_team(channel, COORD))
+    await _say(h, channel, "setup Östersund", card_=False)
+    await _say(h, channel, "möte ny varje måndag 13–15", card_=False)
+    nils = TeamsUser(name="Nils", upn="nils@example.se")
+    # What a person types in the compose box arrives HTML-escaped, as Teams sends it.
+    typed = html.escape('<a href="https://evil.example">Logga in</a>')
+    act = h.teams.channel_message(channel, COORD, f"åtgärd Ring {typed} <at>Nils</at>")
+    act["entities"].append(
+        {
+            "type": "mention",
+            "text": "<at>Nils</at>",
+            "mentioned": {"id": nils.channel_id, "name": "Nils"},
+        }
+    )
+    await h.say(act)
+    told = await h.connector.wait_for(lambda p: "Åtgärd #" in p.text)
+    assert told.activity.get("textFormat") == "xml"
+    assert "<a " not in told.text and "&lt;a href=" in told.text and "<at>Nils</at>" in told.text
