@@ -527,8 +527,9 @@ class Dispatcher:
             conversation_pk=claim.conversation_pk,
             conversation_id=target.conversation_id,
             reference=target.reference,
-            # The last size check for cards from the outbox (cards/bounds.py): a card that
-            # grew too big is shortened here rather than refused by Teams (413) and dead.
+            # The last checks on what the outbox sends (cards/bounds.py): live link syntax
+            # escaped, and a card that grew too big shortened here rather than refused by
+            # Teams (413) and dead.
             payload=fit_activity(claim.payload),
             target_activity_id=activity_id,
         )

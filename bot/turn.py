@@ -180,11 +180,11 @@ class Turn:
         return response.id if response else None
 
     async def send_card(self, card: Card, *, summary: str | None = None) -> str | None:
-        # Every way a card leaves a turn passes the last checks (links, size): cards/bounds.py.
-        card = outgoing_card(card, self.lang)
         if self.is_invoke:
             self.set_invoke_card(card)
             return None
+        # Every way a card leaves a turn passes the last checks (links, size): cards/bounds.py.
+        card = outgoing_card(card, self.lang)
         activity = Activity(
             type="message",
             attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)],

@@ -85,7 +85,7 @@ def fit_activity(activity: dict[str, Any]) -> dict[str, Any]:
     changed = False
     for a in attachments:
         content = a.get("content") if isinstance(a, dict) else None
-        if a.get("contentType") == CARD_CONTENT_TYPE and isinstance(content, dict):
+        if isinstance(content, dict) and a.get("contentType") == CARD_CONTENT_TYPE:
             new = outgoing_card(content, lang)
             if new is not content:
                 a = {**a, "content": new}

@@ -45,35 +45,45 @@ class IdentityNumberRefused(ValueError):
     """Free text held a personnummer or samordningsnummer: nothing was stored."""
 
 
+def _read_as(ch: str) -> str:
+    """What one character is to the guard: '-', '+', an ASCII digit, ' ', itself or ''."""
+    if ch.isascii():
+        return ch if ch.isprintable() or ch in _KEPT_CONTROLS else ""
+    category = unicodedata.category(ch)
+    if category == "Pd" or ch in _MINUSES:
+        return "-"
+    if ch in _PLUSES:
+        return "+"
+    if category == "Nd":
+        return str(unicodedata.decimal(ch))
+    if category in _DROPPED or category == "Cc":
+        return ""
+    if category == "Zs":
+        return " "
+    if category in ("Zl", "Zp"):
+        return "\n"
+    return ch
+
+
+class _Table(dict[int, str]):
+    """A str.translate table filled as characters are met (bounded: text can hold any)."""
+
+    def __missing__(self, code: int) -> str:
+        value = _read_as(chr(code))
+        if len(self) < 4096:
+            self[code] = value
+        return value
+
+
+_TABLE = _Table()
+
+
 def normalise(text: str) -> str:
     """The text as the guard reads it (never stored: only matched)."""
     text = unicodedata.normalize("NFKC", text)
-    if text.isascii():
-        if text.isprintable():
-            return text
-        return "".join(ch for ch in text if ch.isprintable() or ch in _KEPT_CONTROLS)
-    out: list[str] = []
-    for ch in text:
-        if ch.isascii():
-            if ch.isprintable() or ch in _KEPT_CONTROLS:
-                out.append(ch)
-            continue
-        category = unicodedata.category(ch)
-        if category == "Pd" or ch in _MINUSES:
-            out.append("-")
-        elif ch in _PLUSES:
-            out.append("+")
-        elif category == "Nd":
-            out.append(str(unicodedata.decimal(ch)))
-        elif category in _DROPPED or category == "Cc":
-            continue
-        elif category == "Zs":
-            out.append(" ")
-        elif category in ("Zl", "Zp"):
-            out.append("\n")
-        else:
-            out.append(ch)
-    return "".join(out)
+    if text.isascii() and text.isprintable():
+        return text
+    return text.translate(_TABLE)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -111,6 +121,8 @@ def _is_identity_number(digits: str) -> bool:
 def _candidates(chain: str) -> Iterable[str]:
     """Runs of whole digit groups, 10 or 12 digits long, split only where the form allows."""
     groups = list(_GROUP.finditer(chain))
+    if sum(g.end() - g.start() for g in groups) < min(_LENGTHS):
+        return
     for i in range(len(groups)):
         digits = ""
         dashes: list[int] = []
@@ -135,6 +147,8 @@ def find_identity_numbers(text: str) -> list[str]:
     """Every valid personnummer or samordningsnummer, as written in the normalised text."""
     found: list[str] = []
     for chain in _CHAIN.finditer(normalise(text)):
+        if chain.end() - chain.start() < min(_LENGTHS):
+            continue  # too short to hold ten digits
         for candidate in _candidates(chain.group()):
             if _is_identity_number("".join(_GROUP.findall(candidate))):
                 found.append(candidate)
