@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.metrics import Metrics
 from bot.settings import Settings
+from cards.bounds import fit_activity
 from core.delivery import Action, Backoff, classify, error_code
 from core.ratelimit import Limiter
 from core.service_url import problem as service_url_refusal
@@ -531,7 +532,10 @@ class Dispatcher:
             conversation_pk=claim.conversation_pk,
             conversation_id=target.conversation_id,
             reference=target.reference,
-            payload=claim.payload,
+            # The last checks on what the outbox sends (cards/bounds.py): live link syntax
+            # escaped, and a card that grew too big shortened here rather than refused by
+            # Teams (413) and dead.
+            payload=fit_activity(claim.payload),
             target_activity_id=activity_id,
         )
 

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.indicators import Definition, parse_period
 from core.numbers import parse_number
 from core.org import fold
+from core.personnummer import contains_identity_number
 from storage import indicators_repo
 from storage.indicators_repo import UpsertResult, ValueIn
 
@@ -145,6 +146,17 @@ def _cell(cells: Sequence[object], index: int | None) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
+IDENTITY_NUMBER_REASON = (
+    "a cell looks like a personnummer or samordningsnummer; patient data must never be "
+    "stored: remove it and import again"
+)
+
+
+def _holds_identity_number(cells: Sequence[object]) -> bool:
+    """Any cell, text or number (Excel keeps 8112189876 as a number), holding one."""
+    return contains_identity_number(*(str(c) for c in cells if c is not None))
+
+
 def check_rows(
     rows: Iterator[tuple[int, list[object]]], lookup: Lookup, default_source: str
 ) -> tuple[list[ValueIn], list[BadRow], int]:
@@ -152,6 +164,8 @@ def check_rows(
     header = next(rows, None)
     if header is None:
         raise ImportFileError("the file is empty")
+    if _holds_identity_number(header[1]):
+        raise ImportFileError(f"row 1: {IDENTITY_NUMBER_REASON}")
     cols = _header_map(header[1])
     good: list[ValueIn] = []
     bad: list[BadRow] = []
@@ -163,6 +177,10 @@ def check_rows(
         count += 1
         if count > MAX_ROWS:
             raise ImportFileError(f"more than {MAX_ROWS} rows: split the file")
+        if _holds_identity_number(cells):
+            # Said without echoing any cell of the row: the report is printed and logged.
+            bad.append(BadRow(number, IDENTITY_NUMBER_REASON))
+            continue
         reasons: list[str] = []
         key_raw = str(_cell(cells, cols["indicator"]) or "")
         found = lookup.definitions.get(key_raw.lower())

@@ -13,6 +13,7 @@ from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from bot.languages import LanguageChoices
 from bot.pulse_facts import PulseFactsCache
 from cards.base import CARD_CONTENT_TYPE, Card
+from cards.bounds import outgoing_card, outgoing_text
 from cards.texts import t
 from storage import channels_repo
 from storage.answer_writer import AnswerWriter
@@ -207,7 +208,7 @@ class Turn:
             self.set_invoke_message(text)
             return None
         response = await self.ctx.send_activity(
-            Activity(type="message", text=text, text_format="markdown")
+            Activity(type="message", text=outgoing_text(text), text_format="markdown")
         )
         return response.id if response else None
 
@@ -215,6 +216,8 @@ class Turn:
         if self.is_invoke:
             self.set_invoke_card(card)
             return None
+        # Every way a card leaves a turn passes the last checks (links, size): cards/bounds.py.
+        card = outgoing_card(card, self.lang)
         activity = Activity(
             type="message",
             attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)],
@@ -225,6 +228,7 @@ class Turn:
 
     async def update_card(self, activity_id: str, card: Card) -> None:
         """Replace the card a button was pressed on (Action.Submit path)."""
+        card = outgoing_card(card, self.lang)
         activity = Activity(
             type="message",
             id=activity_id,
@@ -240,12 +244,14 @@ class Turn:
         return self.ctx.activity.type == "invoke"
 
     def set_invoke_card(self, card: Card) -> None:
+        card = outgoing_card(card, self.lang)
         self._invoke_response = InvokeResponse(
             status=200,
             body={"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card},
         )
 
     def set_invoke_message(self, text: str) -> None:
+        text = outgoing_text(text)
         self._invoke_response = InvokeResponse(
             status=200,
             body={

@@ -6,6 +6,7 @@ elements valid against the official 1.5 schema (the tests check every card).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Element = dict[str, Any]
@@ -84,3 +85,78 @@ def execute(label: str, verb: str, data: dict[str, Any], *, style: str | None = 
 
 def attachment(content: Card) -> dict[str, Any]:
     return {"contentType": CARD_CONTENT_TYPE, "content": content}
+
+
+# -- text people typed ---------------------------------------------------------------------
+#
+# TextBlocks and facts render a Markdown subset in Teams (bold, italic, lists, links).
+# Text a person typed is shown as they wrote it, never as formatting and never as a link
+# the bot's own card vouches for: `plain` escapes it (CommonMark backslash escapes), and
+# `unlink` is the last check on everything the bot sends, breaking any link syntax left
+# (a field a builder forgot, a unit name from the org file) so that no `[words](url)`
+# can become a link. A bare URL stays visible as what it is.
+
+# Characters that start Markdown anywhere in a line (emphasis, code, links, autolinks,
+# strikethrough, escapes).
+_MD_ANYWHERE = re.compile(r"([\\`*_\[\]<>~])")
+# ... and at the start of a line (headings, block quotes, lists, ordered lists).
+_MD_LINE_START = re.compile(r"(?m)^([ \t]*)([#+\-=|])")
+_MD_ORDERED = re.compile(r"(?m)^([ \t]*\d+)([.)])")
+_MD_INDENT = re.compile(r"(?m)^[ \t]+")  # four spaces would start a code block
+_MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")  # `&amp;` typed is shown as typed
+# Link syntax in composed text, when not escaped: `](`, `][`, `]:`, and `<` opening an
+# autolink (`<https://…>`, `<name@host>`); the bot's own `<enhet>` stays as it is.
+_LINK_PARTS = re.compile(r"(\\*)(\]\(|\]\[|\]:|<(?=[A-Za-z][A-Za-z0-9+.\-]{1,31}:|[^\s<>]*@))")
+
+
+def plain(value: str) -> str:
+    """Text a person typed, escaped so Teams shows it as written (no links, no formatting)."""
+    out = _MD_ANYWHERE.sub(r"\\\1", value)
+    out = out.replace("\\](", "\\]\\(")  # no `](` left at all: not even naive parsers link
+    out = _MD_ENTITY.sub(r"\\&", out)
+    out = _MD_LINE_START.sub(r"\1\\\2", out)
+    out = _MD_ORDERED.sub(r"\1\\\2", out)
+    # Indentation stays, as no-break spaces Markdown does not read as a code block.
+    return _MD_INDENT.sub(lambda m: "\u00a0" * len(m.group(0).expandtabs(4)), out)
+
+
+def unlink(value: str) -> str:
+    """Composed text with every piece of link syntax that is still live escaped."""
+
+    def escape(m: re.Match[str]) -> str:
+        slashes, part = m.group(1), m.group(2)
+        if len(slashes) % 2:  # already escaped
+            return m.group(0)
+        return slashes + "".join("\\" + ch for ch in part)
+
+    return _LINK_PARTS.sub(escape, value)
+
+
+def unlink_card(content: Card) -> Card:
+    """The card with `unlink` applied to every text Teams renders as Markdown (a copy when
+    anything changed)."""
+    changed = False
+
+    def walk(node: Any) -> Any:
+        nonlocal changed
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: walk(v) for k, v in node.items()}
+        kind = out.get("type")
+        if kind == "TextBlock" and isinstance(out.get("text"), str):
+            new = unlink(out["text"])
+            changed |= new != out["text"]
+            out["text"] = new
+        elif kind == "FactSet":
+            facts_ = []
+            for fact in out.get("facts") or []:
+                fixed = {k: unlink(v) if isinstance(v, str) else v for k, v in fact.items()}
+                changed |= fixed != fact
+                facts_.append(fixed)
+            out["facts"] = facts_
+        return out
+
+    walked = walk(content)
+    return walked if changed else content

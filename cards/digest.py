@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import cards.texts_bounds  # registers the texts
 import cards.texts_digest  # noqa: F401  (merges the texts)
 from cards import format as fmt
-from cards.base import Card, Element, card, execute, text, title
+from cards.base import Card, Element, card, execute, plain, text, title
 from cards.chart import data_uri, line_chart
 from cards.texts import t
 from core.indicators import (
@@ -37,6 +38,7 @@ EXPANDED_CHARTS = 6
 COUNTY_OFF_INDICATORS = 8  # indicators listed with their off-target units
 COUNTY_OFF_UNITS = 6  # units named per indicator before "… and N more"
 UNITS_PAGE = 25
+MAX_SOURCES = 20  # sources named on the expanded card
 
 EXPAND_VERB = "digest.expand"
 COUNTY_UNITS_VERB = "digest.county_units"
@@ -307,7 +309,10 @@ def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False) -> Car
             body.extend(chart_block(r, lang))
     body.extend(_context_lines(d, lang))
     if d.sources:
-        sources = list(d.sources) if expanded else list(d.sources)[:3]
+        # Sources come from import files (a spreadsheet cell): shown as text, and a few.
+        sources = [plain(x) for x in list(d.sources)[: MAX_SOURCES if expanded else 3]]
+        if len(d.sources) > len(sources):
+            sources.append(t(lang, "card.more", count=len(d.sources) - len(sources)))
         body.append(
             text(
                 t(lang, "digest.sources", sources="; ".join(sources)),
@@ -409,7 +414,7 @@ def county_digest_card(d: CountyDigest, lang: str) -> Card:
         )
     body.append(text(t(lang, "digest.county_items", count=d.waiting_count), spacing="Medium"))
     if d.waiting_items:
-        shown = [f"- {title_[:100]}" for title_ in d.waiting_items[:5]]
+        shown = [f"- {plain(title_[:100])}" for title_ in d.waiting_items[:5]]
         if d.waiting_count > len(shown):
             shown.append(t(lang, "digest.and_more", count=d.waiting_count - len(shown)))
         body.append(text("\n".join(shown), size="Small", spacing="None"))

@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import cards.texts_bounds  # registers the texts
 import cards.texts_items  # noqa: F401  (registers the texts)
 from cards import format as fmt
-from cards.base import Card, Element, card, execute, facts, heading, text, title
+from cards.base import Card, Element, card, execute, facts, heading, plain, text, title
 from cards.texts import t
 from core.escalation import ACTIVE, KINDS, OPEN, SENT_BACK
 
 MAX_TRAIL = 25
 MAX_FIELD = 1500
+LIST_ITEMS = 60  # lines of about 200 characters: the list stays near 25 KB
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,16 @@ _NOT_A_NAME = re.compile(
 
 
 def event_line(lang: str, ev: EventView) -> str:
-    who = ev.actor or t(lang, "item.bot")
-    if _NOT_A_NAME.match(who):
+    if not ev.actor:
+        who = t(lang, "item.bot")
+    elif _NOT_A_NAME.match(ev.actor):
         who = t(lang, "item.someone")
+    else:
+        who = plain(ev.actor)
     what = t(lang, f"item.event.{ev.event}", to=ev.to_unit or "?")
     line = f"{fmt.stamp(lang, ev.at)} · {ev.unit} · {who}: {what}"
     if ev.text:
-        line += f" – “{_clip(ev.text, 500)}”"
+        line += f" – “{plain(_clip(ev.text, 500))}”"
     return line
 
 
@@ -205,7 +210,7 @@ def item_card(
         body.append(
             text(line, weight="Bolder" if i == 0 else None, color="Accent" if i == 0 else None)
         )
-    body.append(title(t(lang, "item.title", id=item.id, title=item.title)))
+    body.append(title(t(lang, "item.title", id=item.id, title=plain(item.title))))
     pairs = [
         (t(lang, "item.f.kind"), t(lang, f"item.kind.{item.kind}")),
         (t(lang, "item.f.status"), t(lang, f"item.status.{item.status}")),
@@ -213,7 +218,7 @@ def item_card(
         (t(lang, "item.f.current"), item.current),
         (t(lang, "item.f.path"), " → ".join(item.path)),
         (t(lang, "item.f.topic"), item.topic or t(lang, "item.none")),
-        (t(lang, "item.f.owner"), item.owner or t(lang, "item.nobody")),
+        (t(lang, "item.f.owner"), plain(item.owner) if item.owner else t(lang, "item.nobody")),
         (
             t(lang, "item.f.due"),
             fmt.full_date(lang, item.due) if item.due else t(lang, "item.none"),
@@ -222,10 +227,10 @@ def item_card(
     ]
     body.append(facts(pairs))
     if item.description:
-        body.append(text(_clip(item.description)))
+        body.append(text(plain(_clip(item.description))))
     if item.answer:
         body.append(heading(t(lang, "item.answer")))
-        body.append(text(_clip(item.answer or "")))
+        body.append(text(plain(_clip(item.answer or ""))))
     if item.at_top and item.status in ACTIVE:
         body.append(text(t(lang, "item.at_top"), color="Attention"))
     if item.delivery_pending:
@@ -294,7 +299,7 @@ def items_list_card(
         body.append(text(t(lang, "items.none")))
         return card(body)
     lines = []
-    for item in items[:60]:
+    for item in items[:LIST_ITEMS]:
         flags = []
         if item.overdue:
             flags.append(t(lang, "items.flag.overdue"))
@@ -307,11 +312,13 @@ def items_list_card(
                 lang,
                 "items.line",
                 id=item.id,
-                title=_clip(item.title, 120),
+                title=plain(_clip(item.title, 120)),
                 status=t(lang, f"item.status.{item.status}").lower(),
                 unit=item.current,
                 flags=(" · " + ", ".join(flags)) if flags else "",
             )
         )
     body.append(text("\n\n".join(lines)))
+    if len(items) > LIST_ITEMS:
+        body.append(text(t(lang, "list.more_items", count=len(items) - LIST_ITEMS), subtle=True))
     return card(body)

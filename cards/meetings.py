@@ -7,17 +7,41 @@ kl. 13.00"; English "Tuesday 3 December at 13:00").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+import cards.texts_bounds  # registers the texts
 import cards.texts_meetings  # noqa: F401  (registers the texts)
 from cards import format as fmt
-from cards.base import Card, Element, bullets, card, execute, facts, heading, text, title
+from cards.base import (
+    Card,
+    Element,
+    bullets,
+    card,
+    execute,
+    facts,
+    heading,
+    plain,
+    text,
+    title,
+)
 from cards.texts import t
 from core.agenda import ActionEntry, Agenda
 from core.dates import HOME_ZONE
 
 STANDING_KEYS = ("mtg.standing.1", "mtg.standing.2", "mtg.standing.3")
+# Items per agenda page: 15 of the longest (500 characters, three buttons each) take
+# about 40 KB of the 80 KB budget (cards/bounds.py), leaving room for the rest.
+AGENDA_PAGE = 15
+PAGE_VERB = "agenda.page"
+LIST_CAP = 10  # standing points and action items shown on the agenda
+AGENDA_ACTION_CHARS = 250  # an action item's text on the agenda (`åtgärder` shows it all)
+ACTIONS_PAGE = 15  # action items per page of the action list (up to 1000 characters each)
+ACTIONS_PAGE_VERB = "actions.page"
+MINUTES_CAP = 25  # entries per section of the minutes card
+MINUTES_CHARS = 8000  # characters per section (decisions 12000): all four near 70 KB
+_MORE_MIN = "list.more_minutes"
+SERIES_CAP = 10
 
 
 def default_standing(lang: str) -> list[str]:
@@ -47,7 +71,7 @@ def _item_line(lang: str, number: int, entry: object) -> str:
     from core.agenda import AgendaEntry
 
     assert isinstance(entry, AgendaEntry)
-    parts = [f"**{number}.** {entry.text}"]
+    parts = [f"**{number}.** {plain(entry.text)}"]
     notes: list[str] = []
     if entry.source == "answer":
         notes.append(t(lang, "mtg.answer_mark"))
@@ -55,18 +79,72 @@ def _item_line(lang: str, number: int, entry: object) -> str:
         notes.append(t(lang, "mtg.carried_mark"))
     by = bool(entry.proposed_by) and entry.source != "answer"
     if by:
-        notes.append(t(lang, "mtg.by", name=entry.proposed_by))
+        notes.append(t(lang, "mtg.by", name=plain(entry.proposed_by or "")))
     if not (by and entry.status == "proposed"):  # "föreslagen av Anna" says it already
         notes.append(_status(lang, entry.status))
     return " ".join(parts) + f" _({', '.join(notes)})_"
 
 
 def action_line(lang: str, a: ActionEntry, today: date | None = None) -> str:
-    line = t(lang, "mtg.action_line", id=a.id, text=a.text, owner=a.owner_name,
+    line = t(lang, "mtg.action_line", id=a.id, text=plain(a.text), owner=plain(a.owner_name),
              due=fmt.day_month(lang, a.due, today))  # fmt: skip
     if today is not None and a.due < today:
         line += f" – **{t(lang, 'mtg.overdue')}**"
     return line
+
+
+def capped(
+    lang: str, lines: list[str], cap: int, more_key: str = "card.more", chars: int | None = None
+) -> list[str]:
+    """The first lines (at most `cap`, and at most `chars` characters together) and, when
+    there are more, one saying how many."""
+    keep, used = 0, 0
+    for line in lines[:cap]:
+        if chars is not None and keep and used + len(line) > chars:
+            break
+        keep, used = keep + 1, used + len(line)
+    if keep == len(lines):
+        return lines
+    return [*lines[:keep], t(lang, more_key, count=len(lines) - keep)]
+
+
+def page_window(count: int, page: int, size: int) -> tuple[int, int, int]:
+    """(page, first index, end index) with the page clamped to 1..last."""
+    last = max(1, -(-count // size))
+    page = min(max(page, 1), last)
+    return page, (page - 1) * size, min(page * size, count)
+
+
+def _pager(lang: str, verb: str, data: dict[str, int], page: int, count: int, size: int) -> Element:
+    """Where this page is in the list, and the buttons to the next and the previous."""
+    page, first, end = page_window(count, page, size)
+    buttons: list[Element] = []
+    if page == 1:
+        buttons.append(execute(t(lang, "page.show_all", count=count), verb, {**data, "page": 2}))
+    else:
+        buttons.append(execute(t(lang, "page.previous"), verb, {**data, "page": page - 1}))
+        if end < count:
+            buttons.append(execute(t(lang, "page.next"), verb, {**data, "page": page + 1}))
+        buttons.append(execute(t(lang, "page.first"), verb, {**data, "page": 1}))
+    return {
+        "type": "Container",
+        "spacing": "Medium",
+        "items": [
+            text(
+                t(lang, "page.more", count=count - end)
+                if page == 1
+                else t(lang, "page.range", first=first + 1, last=end, count=count),
+                subtle=True,
+            ),
+            {"type": "ActionSet", "actions": buttons},
+        ],
+    }
+
+
+def _short(a: ActionEntry) -> ActionEntry:
+    if len(a.text) <= AGENDA_ACTION_CHARS:
+        return a
+    return replace(a, text=a.text[: AGENDA_ACTION_CHARS - 1] + "…")
 
 
 def agenda_card(
@@ -79,18 +157,21 @@ def agenda_card(
     confirmation: str | None = None,
     interactive: bool = True,
     today: date | None = None,
+    page: int = 1,
 ) -> Card:
     """The agenda (also the reminder). Buttons only while the meeting is ahead.
 
-    `notice` is a problem (shown as a warning), `confirmation` what just went well."""
+    `notice` is a problem (shown as a warning), `confirmation` what just went well.
+    A long agenda shows AGENDA_PAGE items per page: the reminder shows the first page
+    and "Show all", which pages through the rest (numbers stay those of the agenda)."""
     body: list[Element] = []
     if headline:
         body.append(text(headline, weight="Bolder", color="Accent"))
-    body.append(title(t(lang, "mtg.agenda_title", name=meeting.name)))
+    body.append(title(t(lang, "mtg.agenda_title", name=plain(meeting.name))))
     body.append(text(meeting.unit, subtle=True, spacing="None"))
     pairs = [(t(lang, "mtg.when"), meeting.when(lang))]
     if meeting.place:
-        pairs.append((t(lang, "mtg.where"), meeting.place))
+        pairs.append((t(lang, "mtg.where"), plain(meeting.place)))
     body.append(facts(pairs))
     if notice:
         body.append(text(notice, color="Attention"))
@@ -101,11 +182,12 @@ def agenda_card(
         interactive = False
     if agenda.standing:
         body.append(heading(t(lang, "mtg.standing")))
-        body.append(bullets(list(agenda.standing)))
+        body.append(bullets(capped(lang, [plain(x) for x in agenda.standing], LIST_CAP)))
     body.append(heading(t(lang, "mtg.items")))
     if not agenda.items:
         body.append(text(t(lang, "mtg.no_items"), subtle=True))
-    for number, entry in enumerate(agenda.items, start=1):
+    page, first, end = page_window(len(agenda.items), page, AGENDA_PAGE)
+    for number, entry in enumerate(agenda.items[first:end], start=first + 1):
         body.append(text(_item_line(lang, number, entry), spacing="Small"))
         if interactive and entry.status in ("proposed", "accepted"):
             data = {"item_id": entry.id, "occurrence_id": meeting.occurrence_id}
@@ -121,9 +203,13 @@ def agenda_card(
                 execute(t(lang, "mtg.remove"), "agenda.status", {**data, "status": "removed"})
             )
             body.append({"type": "ActionSet", "actions": buttons, "spacing": "None"})
+    if len(agenda.items) > AGENDA_PAGE:
+        data = {"occurrence_id": meeting.occurrence_id}
+        body.append(_pager(lang, PAGE_VERB, data, page, len(agenda.items), AGENDA_PAGE))
     if agenda.actions:
         body.append(heading(t(lang, "mtg.actions_due")))
-        body.append(bullets([action_line(lang, a, today) for a in agenda.actions]))
+        lines = [action_line(lang, _short(a), today) for a in agenda.actions]
+        body.append(bullets(capped(lang, lines, LIST_CAP)))
     actions: list[Element] = []
     if interactive:
         body.append(
@@ -153,22 +239,46 @@ class MinutesView:
 def minutes_card(lang: str, view: MinutesView) -> Card:
     m = view.meeting
     body: list[Element] = [
-        title(t(lang, "mtg.minutes_title", name=m.name)),
+        title(t(lang, "mtg.minutes_title", name=plain(m.name))),
         text(m.unit, subtle=True, spacing="None"),
         facts(
             [(t(lang, "mtg.when"), m.when(lang))]
-            + ([(t(lang, "mtg.where"), m.place)] if m.place else [])
+            + ([(t(lang, "mtg.where"), plain(m.place))] if m.place else [])
         ),
         heading(t(lang, "mtg.decisions")),
-        bullets(view.decisions)
+        bullets(
+            capped(
+                lang,
+                [plain(x) for x in view.decisions],
+                MINUTES_CAP,
+                _MORE_MIN,
+                MINUTES_CHARS * 3 // 2,
+            )
+        )
         if view.decisions
         else text(t(lang, "mtg.no_decisions"), subtle=True),
         heading(t(lang, "mtg.actions")),
-        bullets([action_line(lang, a) for a in view.actions])
+        bullets(
+            capped(
+                lang,
+                [action_line(lang, a) for a in view.actions],
+                MINUTES_CAP,
+                _MORE_MIN,
+                MINUTES_CHARS,
+            )
+        )
         if view.actions
         else text(t(lang, "mtg.no_new_actions"), subtle=True),
         heading(t(lang, "mtg.lifted_title")),
-        bullets([f"#{i} {title_}" for i, title_ in view.lifted])
+        bullets(
+            capped(
+                lang,
+                [f"#{i} {plain(title_)}" for i, title_ in view.lifted],
+                MINUTES_CAP,
+                _MORE_MIN,
+                MINUTES_CHARS // 2,
+            )
+        )
         if view.lifted
         else text(t(lang, "mtg.nothing_lifted"), subtle=True),
     ]
@@ -181,17 +291,27 @@ def minutes_card(lang: str, view: MinutesView) -> Card:
                 if status in ("proposed", "accepted")
                 else _status(lang, status)
             )
-            lines.append(f"{item_text} _({state})_")
-        body.append(bullets(lines))
+            lines.append(f"{plain(item_text)} _({state})_")
+        body.append(bullets(capped(lang, lines, MINUTES_CAP, _MORE_MIN, MINUTES_CHARS)))
     return card(body)
 
 
-def actions_card(lang: str, unit: str, actions: list[ActionEntry], today: date) -> Card:
+def actions_card(
+    lang: str,
+    unit: str,
+    actions: list[ActionEntry],
+    today: date,
+    *,
+    unit_id: int | None = None,
+    page: int = 1,
+) -> Card:
+    """The unit's open action items, ACTIONS_PAGE per page ("Show all" pages on)."""
     body: list[Element] = [title(t(lang, "mtg.actions_title", unit=unit))]
     if not actions:
         body.append(text(t(lang, "mtg.no_actions"), subtle=True))
         return card(body)
-    for a in actions[:40]:  # keeps the card far below Teams' size limit
+    page, first, end = page_window(len(actions), page, ACTIONS_PAGE)
+    for a in actions[first:end]:
         body.append(text(action_line(lang, a, today), spacing="Small"))
         body.append(
             {
@@ -202,6 +322,11 @@ def actions_card(lang: str, unit: str, actions: list[ActionEntry], today: date) 
                 ],
             }
         )
+    if len(actions) > ACTIONS_PAGE and unit_id is not None:
+        data = {"unit_id": unit_id}
+        body.append(_pager(lang, ACTIONS_PAGE_VERB, data, page, len(actions), ACTIONS_PAGE))
+    elif len(actions) > end:
+        body.append(text(t(lang, "card.more", count=len(actions) - end), subtle=True))
     return card(body)
 
 
@@ -227,11 +352,11 @@ def leads_text(lang: str, leads: list[int]) -> str:
 
 def series_card(lang: str, unit: str, series: list[SeriesView]) -> Card:
     body: list[Element] = [title(t(lang, "mtg.series_title", unit=unit))]
-    for s in series:
-        body.append(heading(f"{s.number}. {s.name}"))
-        pairs = [(t(lang, "mtg.rule"), s.rule_text)]
+    for s in series[:SERIES_CAP]:
+        body.append(heading(f"{s.number}. {plain(s.name)}"))
+        pairs = [(t(lang, "mtg.rule"), plain(s.rule_text))]
         if s.place:
-            pairs.append((t(lang, "mtg.where"), s.place))
+            pairs.append((t(lang, "mtg.where"), plain(s.place)))
         pairs.append((t(lang, "mtg.reminders"), leads_text(lang, s.lead_days)))
         for m in s.upcoming:
             state = {
@@ -240,4 +365,6 @@ def series_card(lang: str, unit: str, series: list[SeriesView]) -> Card:
             }
             pairs.append((t(lang, "mtg.next"), m.when(lang) + state.get(m.status, "")))
         body.append(facts(pairs))
+    if len(series) > SERIES_CAP:
+        body.append(text(t(lang, "list.more_series", count=len(series) - SERIES_CAP), subtle=True))
     return card(body)

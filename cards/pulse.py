@@ -6,7 +6,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cards import format as fmt
-from cards.base import Card, Element, card, execute, facts, heading, submit, text, title
+from cards.base import (
+    Card,
+    Element,
+    card,
+    execute,
+    facts,
+    heading,
+    plain,
+    submit,
+    text,
+    title,
+)
 from cards.texts import TEXTS, t
 from cards.texts_pulse import PULSE_TEXTS
 from core.pulse import INPUT_PREFIX, Kind, Question, Results, Template
@@ -16,6 +27,7 @@ TEXTS.update(PULSE_TEXTS)
 ANSWER = "pulse.answer"
 EDIT = "pulse.edit"
 REFRESH = "pulse.refresh"
+RESULT_TEXTS = 20  # free-text answers shown per question (500 characters at most each)
 
 
 def _data(action: str, ref: str) -> dict[str, Any]:
@@ -118,7 +130,7 @@ def summary(lang: str, template: Template, values: Mapping[str, Any]) -> str:
             parts.append(opt.label.get(lang, opt.label["sv"]) if opt else str(v))
         elif q.kind is Kind.TEXT:
             short = str(v) if len(str(v)) <= 60 else str(v)[:57] + "…"
-            parts.append(f"”{short}”")
+            parts.append(f"”{plain(short)}”")
         else:
             parts.append(str(v))
     return " · ".join(parts)
@@ -209,7 +221,10 @@ def results_card(
                 if qr.texts
                 else text(t(lang, "pulse.results_no_texts"), subtle=True)
             )
-            body += [text(f"“{x}”") for x in qr.texts]
+            body += [text(f"“{plain(x)}”") for x in qr.texts[:RESULT_TEXTS]]
+            if len(qr.texts) > RESULT_TEXTS:
+                more = t(lang, "list.more_texts", count=len(qr.texts) - RESULT_TEXTS)
+                body.append(text(more, subtle=True))
             continue
         if q.kind is Kind.LIKERT and qr.mean is not None:
             body.append(

@@ -226,9 +226,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "sv": "Texten är för lång ({length} tecken). Korta den till högst {limit} tecken.",
         "en": "The text is too long ({length} characters). Shorten it to at most {limit}.",
     },
+    # The one refusal for a personnummer in free text, wherever it was typed (bot/guard.py).
     "error.personnummer": {
-        "sv": "Texten verkar innehålla ett personnummer eller samordningsnummer. Samverkan får aldrig lagra patientuppgifter – skriv utan numret.",
-        "en": "The text seems to contain a Swedish personal identity number. Samverkan must never store patient data – write it without the number.",
+        "sv": "Texten ser ut att innehålla ett personnummer eller samordningsnummer, så inget sparades. Samverkan får aldrig lagra patientuppgifter – ta bort numret och skicka igen.",
+        "en": "The text seems to contain a Swedish personal identity or coordination number, so nothing was saved. Samverkan must never store patient data – remove the number and send again.",
     },
     "ratelimited": {
         "sv": "Lugn i stormen – du skickar många kommandon just nu. Vänta några sekunder och försök igen.",

@@ -75,10 +75,6 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
         "sv": "Texten är för lång ({length} tecken). Korta den till högst {limit} tecken.",
         "en": "The text is too long ({length} characters). Shorten it to at most {limit}.",
     },
-    "mtg.err.personnummer": {
-        "sv": "Texten verkar innehålla ett personnummer eller samordningsnummer. Samverkan får aldrig lagra patientuppgifter – skriv utan numret.",
-        "en": "The text seems to contain a Swedish personal identity number. Samverkan must never store patient data – write it without the number.",
-    },
     "mtg.err.past_due": {
         "sv": "Datumet {due} har redan varit. Ange ett datum från och med i dag, t.ex. `senast imorgon` eller `senast 3/12`.",
         "en": "{due} is in the past. Give a date from today on, e.g. `due tomorrow` or `due 3/12`.",

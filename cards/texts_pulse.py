@@ -81,14 +81,6 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
         "sv": "Fritexten är längre än 500 tecken – inget sparades.",
         "en": "The free text is longer than 500 characters – nothing was saved.",
     },
-    "pulse.refused.personnummer": {
-        "sv": "Fritexten innehåller något som ser ut som ett personnummer eller "
-        "samordningsnummer. Sådant får aldrig sparas här, så inget sparades. Ta bort det "
-        "och skicka igen.",
-        "en": "The free text contains what looks like a Swedish personal identity or "
-        "coordination number. That must never be stored here, so nothing was saved. Remove "
-        "it and send again.",
-    },
     # Commands.
     "pulse.unbound": {
         "sv": "Den här kanalen är inte kopplad till någon enhet, så här finns ingen puls. "

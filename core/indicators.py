@@ -18,6 +18,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from core.personnummer import contains_identity_number
+
 PERIOD_KINDS = ("month", "quarter", "year")
 
 
@@ -258,6 +260,17 @@ DEF_KEYS = (
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,59}$")
 
 
+def _identity_numbers(value: Any, path: str) -> list[str]:
+    """Paths of the texts in a file that hold a personnummer (names, sources, units)."""
+    if isinstance(value, str):
+        return [path] if contains_identity_number(value) else []
+    if isinstance(value, Mapping):
+        return [p for k, v in value.items() for p in _identity_numbers(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _identity_numbers(v, f"{path}[{i}]")]
+    return []
+
+
 def parse_definitions(data: Any) -> tuple[list[Definition], dict[str, dict[str, float]], list[str]]:
     """The `indicators:` list of an indicator file.
 
@@ -271,6 +284,10 @@ def parse_definitions(data: Any) -> tuple[list[Definition], dict[str, dict[str, 
     if not isinstance(items, list) or not items:
         return [], {}, ["indicators: a non-empty list is required"]
     seen: set[str] = set()
+    problems += [
+        f"{where}: looks like a personnummer: patient data must never be stored"
+        for where in _identity_numbers(items, "indicators")
+    ]
     for i, item in enumerate(items):
         path = f"indicators[{i}]"
         if not isinstance(item, Mapping):

@@ -49,6 +49,8 @@ from typing import Any
 
 import yaml
 
+from core.personnummer import contains_identity_number
+
 LEVELS = ("macro", "topic", "cluster", "team")
 ROLES = ("coordinator", "manager", "admin")
 GROUP_PREFIX = "group:"  # a role held by the members of an Entra ID group
@@ -268,6 +270,7 @@ class _Parser:
             self.problem("", "the file must be a mapping with keys: " + ", ".join(TOP_KEYS))
             return None
         self.unknown_keys(data, TOP_KEYS, "")
+        self.identity_numbers(data, "")
         county = self.text(data, "county", "", required=True)
         levels = self.levels(data.get("levels"))
         topics = self.topics(data.get("topics"))
@@ -277,6 +280,18 @@ class _Parser:
         if self.problems or county is None:
             return None
         return OrgSpec(county, levels, topics, defaults, specs)
+
+    def identity_numbers(self, value: Any, path: str) -> None:
+        """Unit names, meeting places and standing agenda points end up in cards and rows."""
+        if isinstance(value, str):
+            if contains_identity_number(value):
+                self.problem(path, "looks like a personnummer: patient data must never be stored")
+        elif isinstance(value, Mapping):
+            for key, inner in value.items():
+                self.identity_numbers(inner, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            for i, inner in enumerate(value):
+                self.identity_numbers(inner, f"{path}[{i}]")
 
     def levels(self, value: Any) -> dict[str, str]:
         if value is None:

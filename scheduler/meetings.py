@@ -73,6 +73,7 @@ async def agenda_for(
     headline: str | None = None,
     notice: str | None = None,
     confirmation: str | None = None,
+    page: int = 1,
 ) -> tuple[Card, meetings_repo.AgendaView]:
     view = await meetings_repo.prepare_agenda(
         session, occ, now, standing_default=default_standing(lang)
@@ -88,6 +89,7 @@ async def agenda_for(
         confirmation=confirmation,
         interactive=occ.ends_at > now,
         today=today,
+        page=page,
     )
     return card, view
 

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from core import escalation as esc
-from core.personnummer import contains_identity_number
+from core.personnummer import IdentityNumberRefused as IdentityNumberRefused  # re-exported
+from core.personnummer import refuse_identity_numbers
 from storage.item_models import Item, ItemCard, ItemEvent
 from storage.models import Unit
 from storage.types import utcnow
@@ -43,10 +44,6 @@ class ItemNotFound(LookupError):
     pass
 
 
-class IdentityNumberRefused(ValueError):
-    """Free text held a personnummer/samordningsnummer: never stored."""
-
-
 @dataclass(frozen=True)
 class Outcome:
     item: Item  # after the transition
@@ -62,8 +59,7 @@ def guard_text(value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip()
-    if contains_identity_number(value):
-        raise IdentityNumberRefused
+    refuse_identity_numbers(value)
     return value or None
 
 

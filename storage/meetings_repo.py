@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from core import agenda as core_agenda
-from core.personnummer import contains_identity_number
+from core.personnummer import IdentityNumberRefused, contains_identity_number
 from core.recurrence import Recurrence, RuleError, occurrences_after, parse_rule
 from storage import schedules_repo
 from storage.meeting_models import (
@@ -58,6 +58,13 @@ class MeetingError(ValueError):
         self.args_ = args
 
 
+class IdentityNumberInMeetingText(MeetingError, IdentityNumberRefused):
+    """A personnummer in meeting text: caught as either (handlers tell it the one way)."""
+
+    def __init__(self) -> None:
+        MeetingError.__init__(self, "personnummer")
+
+
 def guard(text: str, limit: int = MAX_TEXT) -> str:
     text = " ".join(text.split())
     if not text:
@@ -65,7 +72,7 @@ def guard(text: str, limit: int = MAX_TEXT) -> str:
     if len(text) > limit:
         raise MeetingError("too_long", length=len(text), limit=limit)
     if contains_identity_number(text):
-        raise MeetingError("personnummer")
+        raise IdentityNumberInMeetingText
     return text
 
 
@@ -100,6 +107,8 @@ async def save_series(
     """Create the series `name` of the unit, or change it; then re-plan its occurrences."""
     if rule.start is None:
         raise MeetingError("no_time")
+    if contains_identity_number(name, rule_text, place, *(standing or ())):
+        raise IdentityNumberInMeetingText
     existing = (
         await session.execute(
             select(MeetingSeries).where(
@@ -783,6 +792,8 @@ async def add_action(
 ) -> ActionItem:
     if due < today:
         raise MeetingError("past_due", due=due.isoformat())
+    if contains_identity_number(owner_name):
+        raise IdentityNumberInMeetingText
     row = ActionItem(
         unit_id=unit_id,
         recorded_at_occurrence_id=recorded_at.id if recorded_at else None,

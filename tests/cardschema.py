@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema
 
-MAX_MESSAGE_BYTES = 80 * 1024  # Teams refuses messages of about 100 KB; stay well under
+from cards.bounds import BUDGET, message_size
 
 
 @cache
@@ -28,8 +28,8 @@ def card_errors(card: dict[str, Any]) -> list[str]:
         errors.append(f"{list(deepest.absolute_path)}: {deepest.message[:300]}")
     if card.get("version") != "1.5":
         errors.append(f"version must be 1.5, got {card.get('version')!r}")
-    if len(json.dumps(card).encode()) > MAX_MESSAGE_BYTES:
-        errors.append("card larger than the Teams message size limit")
+    if message_size(card) > BUDGET:  # as Teams counts it (UTF-16), under our budget
+        errors.append(f"card larger than the Teams message size budget: {message_size(card)}")
     return errors
 
 

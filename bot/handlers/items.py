@@ -17,6 +17,7 @@ from typing import Any
 
 import scheduler.escalation_job  # noqa: F401  (registers the escalation_sweep job)
 from bot import scope
+from bot.guard import refused, tell_refused
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
 from bot.router import router
@@ -25,7 +26,6 @@ from cards import format as fmt
 from cards.items import item_card, items_list_card, raise_form_card
 from cards.texts import t
 from core import escalation as esc
-from core.personnummer import contains_identity_number
 from scheduler import escalation as service
 from storage import items_repo
 from storage.item_models import Item
@@ -143,8 +143,7 @@ async def _create(
     if description and len(description) > MAX_TEXT:
         await turn.send_text(turn.text("error.too_long", length=len(description), limit=MAX_TEXT))
         return
-    if any(contains_identity_number(x) for x in (title, description or "", owner or "")):
-        await turn.send_text(turn.text("error.personnummer"))
+    if await refused(turn, title, description, owner):
         return
     now = utcnow()
     async with turn.services.db.session() as s:
@@ -237,8 +236,7 @@ async def _escalate(turn: Turn, item_id: int, reason: str, *, expected_version: 
     if len(reason) > MAX_TEXT:
         await turn.send_text(turn.text("error.too_long", length=len(reason), limit=MAX_TEXT))
         return
-    if contains_identity_number(reason):
-        await turn.send_text(turn.text("error.personnummer"))
+    if await refused(turn, reason):
         return
     unit = await _current_unit(turn, item_id)
     if unit is None or not await require(turn, unit, "coordinator"):
@@ -296,7 +294,7 @@ async def _transition(turn: Turn, item_id: int, run: Callable[[Any], Awaitable[l
         await turn.send_text(turn.text("item.not_found", id=item_id))
         return
     except items_repo.IdentityNumberRefused:
-        await turn.send_text(turn.text("error.personnummer"))
+        await tell_refused(turn)
         return
     except esc.TransitionError as exc:
         await _refused(turn, item_id, exc.reason)
@@ -360,8 +358,7 @@ async def _guarded_text(turn: Turn, value: str) -> bool:
     if len(value) > MAX_TEXT:
         await turn.send_text(turn.text("error.too_long", length=len(value), limit=MAX_TEXT))
         return False
-    if contains_identity_number(value):
-        await turn.send_text(turn.text("error.personnummer"))
+    if await refused(turn, value):
         return False
     return True
 
@@ -463,8 +460,7 @@ async def acknowledge_action(turn: Turn, data: dict[str, Any]) -> None:
         await turn.send_text(turn.text("item.bad_due"))
         return
     owner = _text_input(data, "owner") or _actor(turn)
-    if owner and contains_identity_number(owner):
-        await turn.send_text(turn.text("error.personnummer"))
+    if await refused(turn, owner):
         return
     ids = await _prepare(turn, data, "coordinator")
     if ids is None:

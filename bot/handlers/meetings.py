@@ -3,7 +3,8 @@
 Commands (Swedish aliases too): `meeting`/`möte`, `agenda`/`dagordning`,
 `decision`/`beslut`, `action`/`åtgärd`, `actions`/`åtgärder`, `done`/`klar`,
 `minutes`/`protokoll`. Card actions (Action.Execute verbs): `agenda.add`
-(anyone), `agenda.status` (coordinator), `action.done` (owner or coordinator).
+(anyone), `agenda.status` (coordinator), `action.done` (owner or coordinator),
+`agenda.page` and `actions.page` (anyone, in the unit's channel: pages of a long list).
 A button on an out-of-date card (item already handled, meeting cancelled or over)
 answers with the current state and changes nothing.
 """
@@ -12,17 +13,26 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from microsoft_agents.activity import Activity, ChannelAccount, Mention
 
 from bot import scope
+from bot.guard import IdentityNumberRefused, tell_refused
 from bot.permissions import require, roles_for_unit
 from bot.router import router
 from bot.turn import Turn
 from cards import format as fmt
-from cards.meetings import SeriesView, actions_card, leads_text, minutes_card
+from cards.meetings import (
+    ACTIONS_PAGE_VERB,
+    PAGE_VERB,
+    SeriesView,
+    actions_card,
+    leads_text,
+    minutes_card,
+)
 from cards.texts import t
 from core.agenda import ActionEntry
 from core.agenda import move as move_in_order
@@ -96,6 +106,9 @@ async def _is_coordinator(turn: Turn, unit: Unit) -> bool:
 
 
 async def _refuse(turn: Turn, exc: meetings_repo.MeetingError | RuleError) -> None:
+    if isinstance(exc, IdentityNumberRefused):
+        await tell_refused(turn)
+        return
     args = exc.args_ if isinstance(exc, meetings_repo.MeetingError) else {}
     if isinstance(exc, meetings_repo.MeetingError) and exc.code == "past_due":
         args = {"due": fmt.day_month(turn.lang, date.fromisoformat(args["due"]))}
@@ -469,11 +482,16 @@ async def agenda_command(turn: Turn, args: str) -> None:
 
 
 async def _send_agenda(
-    turn: Turn, occ: MeetingOccurrence, notice: str | None = None, *, done: str | None = None
+    turn: Turn,
+    occ: MeetingOccurrence,
+    notice: str | None = None,
+    page: int = 1,
+    *,
+    done: str | None = None,
 ) -> None:
     async with turn.services.db.session() as s:
         card, view = await service.agenda_for(
-            s, occ, utcnow(), turn.lang, notice=notice, confirmation=done
+            s, occ, utcnow(), turn.lang, notice=notice, confirmation=done, page=page
         )
     await turn.send_card(card, summary=turn.text("mtg.agenda_title", name=view.series.name))
 
@@ -650,6 +668,19 @@ async def agenda_add_action(turn: Turn, data: dict[str, Any]) -> None:
     await _add_to(turn, occ, text)
 
 
+@router.action(PAGE_VERB)
+async def agenda_page_action(turn: Turn, data: dict[str, Any]) -> None:
+    """A page of a long agenda ("Show all" on the reminder), in the unit's own channel."""
+    occ_id, page = _int(data.get("occurrence_id")), _int(data.get("page")) or 1
+    unit = await turn.channel_unit()
+    async with turn.services.db.session() as s:
+        occ = await s.get(MeetingOccurrence, occ_id) if occ_id else None
+    if occ is None or unit is None or occ.unit_id != unit.id:
+        await turn.send_text(turn.text("error.bad_action"))
+        return
+    await _send_agenda(turn, occ, page=page)
+
+
 @router.action("agenda.status")
 async def agenda_status_action(turn: Turn, data: dict[str, Any]) -> None:
     item_id, status = _int(data.get("item_id")), str(data.get("status") or "")
@@ -799,7 +830,7 @@ async def _lift(turn: Turn, unit: Unit, occ: MeetingOccurrence, item_id: int, re
         await turn.send_text(turn.text("item.not_found", id=item_id))
         return
     except items_repo.IdentityNumberRefused:
-        await turn.send_text(turn.text("error.personnummer"))
+        await tell_refused(turn)
         return
     except meetings_repo.MeetingError as exc:
         await _refuse(turn, exc)
@@ -980,8 +1011,10 @@ async def _confirm_with_mention(turn: Turn, row: ActionItem, today: date) -> Non
     """The confirmation @mentions the owner, so Teams tells them in the channel."""
     due = fmt.day_month(turn.lang, row.due, today)
     if row.owner_channel_id and row.owner_channel_id != turn.user_channel_id:
-        tag = f"<at>{row.owner_name}</at>"
-        text = turn.text("mtg.action_added", id=row.id, text=row.text, owner=tag, due=due)
+        # An XML message: the text people typed is escaped, so it can hold no tag or link.
+        tag = f"<at>{escape(row.owner_name)}</at>"
+        typed = escape(row.text)
+        text = turn.text("mtg.action_added", id=row.id, text=typed, owner=tag, due=due)
         mention = Mention(
             mentioned=ChannelAccount(id=row.owner_channel_id, name=row.owner_name), text=tag
         )
@@ -1003,14 +1036,29 @@ async def actions_command(turn: Turn, args: str) -> None:
     unit = await _unit_or_tell(turn)
     if unit is None:
         return
+    await _send_actions(turn, unit, 1)
+
+
+async def _send_actions(turn: Turn, unit: Unit, page: int) -> None:
     assert unit.id is not None
     async with turn.services.db.session() as s:
         rows = await meetings_repo.open_actions(s, unit.id)
     today = _today(turn, utcnow())
+    entries = [_entry(a) for a in rows]
     await turn.send_card(
-        actions_card(turn.lang, unit.name, [_entry(a) for a in rows], today),
+        actions_card(turn.lang, unit.name, entries, today, unit_id=unit.id, page=page),
         summary=turn.text("mtg.actions_title", unit=unit.name),
     )
+
+
+@router.action(ACTIONS_PAGE_VERB)
+async def actions_page_action(turn: Turn, data: dict[str, Any]) -> None:
+    """A page of the unit's open action items, in the unit's own channel."""
+    unit = await turn.channel_unit()
+    if unit is None or unit.id != _int(data.get("unit_id")):
+        await turn.send_text(turn.text("error.bad_action"))
+        return
+    await _send_actions(turn, unit, _int(data.get("page")) or 1)
 
 
 @router.command("done", aliases=("klar", "klart"), scopes=("channel",), sv="klar")

@@ -15,6 +15,7 @@ from microsoft_agents.activity import Activity
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.guard import refusal_text
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
 from bot.pulse_facts import PulseFacts
@@ -22,6 +23,7 @@ from bot.router import router
 from bot.turn import Turn
 from cards import format as fmt
 from cards import pulse as pulse_cards
+from cards.bounds import fit_activity
 from core import pulse as core_pulse
 from core.answer_key import KeyUnavailable
 from core.pulse import Refusal
@@ -102,7 +104,7 @@ async def _send_direct(turn: Turn, ops: list[pulse_service.Outgoing]) -> None:
         conv = conversations[op.conversation_pk]
         if conv is None:
             continue
-        act = Activity.model_validate(op.activity)
+        act = Activity.model_validate(fit_activity(op.activity))
         activity_id: str | None = None
         if op.operation == "update":
             activity_id = await _card_activity_id(turn, op)
@@ -335,6 +337,8 @@ def _ref_of(turn: Turn, data: dict[str, Any]) -> str | None:
 
 def _refusal_text(turn: Turn, template: core_pulse.Template, check: core_pulse.AnswerCheck) -> str:
     refusal = check.refusal or Refusal.TAMPERED
+    if refusal is Refusal.PERSONNUMMER:
+        return refusal_text(turn)
     question = template.question(check.question) if check.question else None
     return turn.text(
         f"pulse.refused.{refusal.value}", question=question.label(turn.lang) if question else ""

@@ -115,6 +115,18 @@ def test_duplicate_name_names_both_places() -> None:
     ]
 
 
+def test_a_personnummer_anywhere_in_the_file_is_a_problem_at_its_path() -> None:
+    data = base()
+    data["units"][0]["children"][0]["defaults"] = {
+        "meetings": [
+            {"name": "Möte", "rule": "varje tisdag 13-15", "place": "Rum 121212\u20131212"}
+        ]
+    }
+    found = problems(data)
+    assert len(found) == 1 and "looks like a personnummer" in found[0], found
+    assert found[0].startswith("units[0].children[0].defaults.meetings[0].place")
+
+
 def test_unknown_parent_with_suggestion() -> None:
     data = base()
     data["units"].append({"name": "Berg", "level": "cluster", "parent": "Ostersund"})

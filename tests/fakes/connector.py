@@ -3,14 +3,18 @@
 It stands in for the service we don't own. It stores what the bot posts,
 enforces Teams' per-bot rate limits (per conversation 7/1 s, 8/2 s, 60/30 s,
 1800/h; per app and tenant a global rate) by answering 429 with Retry-After,
-and injects faults on request: 429, 5xx, 403 with Teams' error codes, 404, and
-slow answers.
+refuses a message over Teams' size limit as Teams does (413 `MessageSizeTooBig`:
+about 100 KB of the activity's JSON counted in UTF-16, base64 images left out;
+"Format your bot messages", Microsoft Learn), and injects faults on request: 429,
+5xx, 403 with Teams' error codes, 404, and slow answers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
+import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
@@ -18,6 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+MESSAGE_LIMIT = 100 * 1024  # bytes of UTF-16
+_DATA_URI = re.compile(r'"data:image/[^"]*"')
 
 CONVERSATION_LIMITS: tuple[tuple[int, float], ...] = (
     (7, 1.0),
@@ -73,6 +80,8 @@ class FakeConnector:
         self.forbidden: dict[str, str] = {}
         self.delay = 0.0
         self.throttled = 0
+        self.too_big = 0  # messages refused for their size
+        self.sizes: list[int] = []  # the size of every message accepted, as Teams counts it
         self.auth_headers: list[str | None] = []
         # Called with each accepted post before it is answered (a test's way to make
         # something happen while the sender waits for the answer).
@@ -189,12 +198,23 @@ class FakeConnector:
             return _error(429, "Throttled", "Too many requests", {"Retry-After": f"{wait:.2f}"})
         return None
 
+    def _too_big(self, body: Any) -> web.Response | None:
+        size = message_size(body)
+        if size <= MESSAGE_LIMIT:
+            self.sizes.append(size)
+            return None
+        self.too_big += 1
+        return _error(413, "MessageSizeTooBig", "Message size too big")
+
     async def _send(self, request: web.Request) -> web.Response:
         cid = request.match_info["cid"]
         refused = await self._gate(request, cid)
         if refused is not None:
             return refused
         body = await request.json()
+        refused = self._too_big(body)
+        if refused is not None:
+            return refused
         aid = f"act-{next(self._ids)}"
         posted = Posted(
             id=aid, conversation_id=cid, activity=body, reply_to=request.match_info.get("reply_to")
@@ -214,7 +234,11 @@ class FakeConnector:
         existing = self.by_id.get(aid)
         if existing is None or existing.conversation_id != cid:
             return _error(404, "ActivityNotFound", "Unknown activity")
-        existing.activity = await request.json()
+        body = await request.json()
+        refused = self._too_big(body)
+        if refused is not None:
+            return refused
+        existing.activity = body
         existing.updates += 1
         self._changed.set()
         return web.json_response({"id": aid})
@@ -249,6 +273,12 @@ class FakeConnector:
         if start + size < len(everyone):
             body["continuationToken"] = str(start + size)
         return web.json_response(body)
+
+
+def message_size(activity: Any) -> int:
+    """Bytes as Teams counts them: the JSON in UTF-16, without base64 images."""
+    dumped = _DATA_URI.sub('""', json.dumps(activity, ensure_ascii=False))
+    return len(dumped.encode("utf-16-le"))
 
 
 def _error(
