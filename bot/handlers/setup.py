@@ -75,15 +75,26 @@ async def setup_command(turn: Turn, args: str) -> None:
             summary=turn.text("setup.move_title", unit=unit.name),
         )
         return
-    await _bind(turn, unit)
+    await _bind(turn, unit, replacing=None)
 
 
-async def _bind(turn: Turn, unit: Unit) -> None:
+async def _bind(turn: Turn, unit: Unit, *, replacing: int | None) -> None:
+    """Bind here; `replacing` is the binding the person saw (None: the unit had none)."""
     conversation = await remember_conversation(turn)
-    async with turn.services.db.session() as s:
-        before = await channels_repo.units_bound_to(s, conversation.id) if conversation.id else []
-        await channels_repo.bind(s, unit, conversation, actor=turn.user_id)
-        waiting = await on_channel_bound(s, unit, utcnow(), turn.lang)
+    try:
+        async with turn.services.db.session() as s:
+            before = (
+                await channels_repo.units_bound_to(s, conversation.id) if conversation.id else []
+            )
+            await channels_repo.bind(s, unit, conversation, actor=turn.user_id, replacing=replacing)
+            waiting = await on_channel_bound(s, unit, utcnow(), turn.lang)
+    except channels_repo.BindingChanged as changed:
+        # Someone bound the unit elsewhere meanwhile: say so instead of moving it unasked.
+        async with turn.services.db.read() as s:
+            other = await channels_repo.conversation_name(s, changed.conversation_pk)
+        other = other or turn.text("setup.unknown_channel")
+        await turn.send_text(turn.text("setup.stale", unit=unit.name, other=other))
+        return
     turn.services.notify_changes()
     message = turn.text("setup.done", unit=unit.name)
     if waiting:
@@ -126,7 +137,7 @@ async def confirm_move(turn: Turn, data: dict[str, Any]) -> None:
     unit, _ = pending
     if not await require(turn, unit, "coordinator"):
         return
-    await _bind(turn, unit)
+    await _bind(turn, unit, replacing=pending[1].id)
 
 
 @router.action("setup.keep")
