@@ -98,7 +98,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use e.g. Europe/Stockholm)") from exc
+            raise ValueError("unknown time zone (use e.g. Europe/Stockholm)") from exc
         return value
 
     @field_validator("database_url")
@@ -191,8 +191,9 @@ def load_settings(**overrides: Any) -> Settings:
         first = exc.errors()[0]
         loc = first.get("loc", ())
         name = _env_name(str(loc[0])) if loc else "setting"
-        got = first.get("input")
-        raise ConfigError(f"{name}: {first.get('msg')} (got {got!r})") from None
+        # Never the value itself: a mistyped secret or a URL with a password would land
+        # in the logs of whatever runs the process. The name and the rule are enough.
+        raise ConfigError(f"{name}: {first.get('msg')}") from None
 
 
 def _env_name(field: str) -> str:

@@ -32,6 +32,7 @@ __all__ = ["connector", "secured"]
 LEFT = TeamsUser(name="Lena Lämnat", upn="lena.lamnat@example.se")  # loses her role
 STAYS = TeamsUser(name="Sven Stannar", upn="sven.stannar@example.se")  # keeps his
 
+
 def org(*managers: TeamsUser) -> OrgSpec:
     roles = f"    roles: {{manager: [{', '.join(m.upn for m in managers)}]}}\n" if managers else ""
     text = (
@@ -112,9 +113,7 @@ async def test_a_subscriber_who_lost_the_role_gets_no_digest(
         lapsed = (
             (
                 await s.execute(
-                    select(AuditEvent).where(
-                        col(AuditEvent.action) == "digest.subscription.lapsed"
-                    )
+                    select(AuditEvent).where(col(AuditEvent.action) == "digest.subscription.lapsed")
                 )
             )
             .scalars()
