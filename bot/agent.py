@@ -12,13 +12,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext
 
+import cards.texts_edges  # noqa: F401  (registers the texts)
 from bot.handlers import lifecycle
 from bot.router import Router
 from bot.turn import Services, Turn
 from core.command_limit import CommandLimiter, Verdict
 from core.commands import clean_text
+from core.inbound import bad_numbers, contains_nul
 from storage import channels_repo
 
 log = logging.getLogger(__name__)
@@ -50,7 +53,11 @@ class SamverkanAgent:
         self.services.metrics.inc("samverkan_activities_total", type=kind)
         try:
             await self._language(turn)
-            if kind == "message":
+            if contains_nul(_inbound_parts(context.activity)):
+                # Refused as a whole, before any handler could store part of it.
+                if kind in ("message", "invoke"):
+                    await turn.send_text(turn.text("error.nul"))
+            elif kind == "message":
                 await self._message(turn)
             elif kind == "invoke":
                 await self._invoke(turn)
@@ -143,6 +150,11 @@ class SamverkanAgent:
         if handler is None:
             await turn.send_text(turn.text("error.bad_action"))
             return
+        if bad_numbers(data):
+            # Every card action's ids pass here: a 2^64, negative or fractional id would
+            # only make the database driver raise inside the handler.
+            await turn.send_text(turn.text("error.bad_number"))
+            return
         await handler(turn, data)
 
     @staticmethod
@@ -152,3 +164,16 @@ class SamverkanAgent:
         if recipient and recipient.name and recipient.name not in names:
             names.append(recipient.name)
         return tuple(names)
+
+
+def _inbound_parts(activity: Activity) -> list[Any]:
+    """What of an activity may reach the database: text, card data, names, channel data."""
+    parts: list[Any] = [activity.text, activity.value, activity.channel_data, activity.name]
+    for account in (activity.from_property, activity.conversation, activity.recipient):
+        if account is not None:
+            parts.extend((account.id, account.name))
+    parts.extend(
+        member.name for member in (activity.members_added or []) + (activity.members_removed or [])
+    )
+    parts.extend(entity.model_dump(by_alias=True) for entity in activity.entities or [])
+    return parts

@@ -33,6 +33,7 @@ from bot.router import Router, router
 from bot.settings import Settings
 from bot.token_cache import ValidatedTokens
 from bot.turn import Services
+from core.inbound import too_deep
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,10 @@ async def messages(request: web.Request) -> web.StreamResponse:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return _reject(app, 400, "body is not JSON")
+    except RecursionError:  # e.g. 100,000 `[`: the parser's own recursion gives out
+        return _reject(app, 400, "body is nested too deeply")
+    if too_deep(body):  # anything that walks it later (pydantic, the SDK) must not either
+        return _reject(app, 400, "body is nested too deeply")
     problem = _activity_problem(body)
     if problem:
         return _reject(app, 400, problem)
