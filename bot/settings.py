@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     command_burst: int = Field(
         default=10, ge=1, le=10000, validation_alias=AliasChoices("SAMVERKAN_COMMAND_BURST")
     )
+    # /healthz and /metrics: behind a bearer token, and/or on a port of their own.
+    ops_token: str | None = Field(
+        default=None, min_length=16, validation_alias=AliasChoices("SAMVERKAN_OPS_TOKEN")
+    )
+    ops_port: int | None = Field(
+        default=None, ge=1, le=65535, validation_alias=AliasChoices("SAMVERKAN_OPS_PORT")
+    )
 
     @field_validator("allowed_tenants", "admins", mode="before")
     @classmethod

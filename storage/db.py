@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import socket
@@ -18,6 +19,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage.types import utcnow
+from storage.upsert import dialect_insert
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/samverkan.db"
 
@@ -97,6 +101,10 @@ class DatabaseMissing(Exception):
     """The SQLite file does not exist (nothing was created)."""
 
 
+class SchemaOutdated(Exception):
+    """The database has tables, but not the newest ones: `samverkan db upgrade`."""
+
+
 # PostgreSQL SQLSTATEs and SQLite messages, by what the operator should do.
 _PG_STATES = {
     "3D000": "no_database",  # invalid_catalog_name
@@ -129,6 +137,8 @@ def database_failure(exc: BaseException) -> str | None:
         seen.add(id(current))
         if isinstance(current, DatabaseMissing):
             return "missing"
+        if isinstance(current, SchemaOutdated):
+            return "old_schema"
         state = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
         if isinstance(state, str) and state in _PG_STATES:
             return _PG_STATES[state]
@@ -195,7 +205,43 @@ class Database:
         if path is not None and not path.exists():
             raise DatabaseMissing(str(path))
         async with self.engine.connect() as conn:
-            await conn.exec_driver_sql("SELECT 1 FROM schedules WHERE 1 = 0")
+            await conn.exec_driver_sql("SELECT 1 FROM schedules WHERE 1 = 0")  # since 0001
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1 FROM heartbeats WHERE 1 = 0")  # 0002
+        except Exception as exc:
+            if database_failure(exc) == "no_schema":
+                raise SchemaOutdated() from exc
+            raise
+
+    async def health(self, name: str, instance: str | None, seconds: float = 5.0) -> str:
+        """One of: ok; unreachable (no answer to a read); outdated (not migrated to this
+        version's schema); unwritable (reads work but a write does not: a read-only
+        database or role, a full disk). The write is an upsert of this host's heartbeat
+        row, committed: a rolled-back write would never reach the disk, so it would not
+        notice a full one."""
+        from storage.health_models import Heartbeat
+
+        try:
+            async with asyncio.timeout(seconds):
+                if not await self.ping():
+                    return "unreachable"
+                async with self.session() as s:
+                    now = utcnow()
+                    stmt = dialect_insert(s, Heartbeat).values(name=name, instance=instance, at=now)
+                    await s.execute(
+                        stmt.on_conflict_do_update(
+                            index_elements=["name"], set_={"instance": instance, "at": now}
+                        )
+                    )
+        except TimeoutError:
+            return "unreachable"
+        except Exception as exc:
+            kind = database_failure(exc)
+            if kind in ("unreachable", "no_schema", "old_schema"):
+                return "unreachable" if kind == "unreachable" else "outdated"
+            return "unwritable"
+        return "ok"
 
     async def ping(self) -> bool:
         try:
