@@ -17,7 +17,9 @@ from cards.texts import t
 from scheduler.escalation import SWEEP_KEY
 from storage.indicator_models import DigestSubscription
 from storage.item_models import Item
+from storage.meeting_models import MeetingOccurrence, MeetingSeries
 from storage.models import ChannelBinding, Conversation, Person, Schedule
+from storage.pulse_models import Pulse
 from tests.bot.conftest import BotHarness, add_units, connector, harness, secured, user
 from tests.fakes.issuer import LocalIssuer
 from tests.items.support import CLUSTER, TEAM, bind, load_org
@@ -203,3 +205,49 @@ async def test_one_unit_set_up_in_several_channels_at_once_is_bound_once(
         )
         == 1
     )
+
+
+async def test_a_pulse_started_many_times_at_once_is_open_once(harness: BotHarness) -> None:
+    h = harness
+    await load_org(h.db)
+    team = await bind(h, TEAM)
+    before = len(h.connector.posted)
+
+    await _all_at_once(h, [h.teams.channel_message(team, user(), "puls starta") for _ in range(N)])
+
+    for _ in range(100):
+        if len(h.connector.posted) - before >= N:
+            break
+        await asyncio.sleep(0.05)
+    assert _apologies(h) == []
+    assert await _metric(h, "samverkan_handler_errors_total") == 0
+    async with h.db.session() as s:
+        pulses = (await s.execute(select(Pulse))).scalars().all()
+    assert len(pulses) == 1 and pulses[0].closed_at is None
+
+
+async def test_a_meeting_series_created_many_times_at_once_is_one_series(
+    harness: BotHarness,
+) -> None:
+    h = harness
+    await add_units(h.db, {"Region": None, CLUSTER: "Region"})
+    channel = new_channel()
+    await h.say(h.teams.install_in_team(channel, user()))
+    await h.say(h.teams.channel_message(channel, user(), f"setup {CLUSTER}"))
+    await h.connector.wait_for(lambda p: "Klart" in p.text)
+    before = len(h.connector.posted)
+
+    rule = "möte ny första tisdagen varje månad 13-15 | Rummet"
+    await _all_at_once(h, [h.teams.channel_message(channel, user(), rule) for _ in range(N)])
+
+    for _ in range(100):
+        if len(h.connector.posted) - before >= N:
+            break
+        await asyncio.sleep(0.05)
+    assert _apologies(h) == []
+    assert await _metric(h, "samverkan_handler_errors_total") == 0
+    async with h.db.session() as s:
+        series = (await s.execute(select(MeetingSeries))).scalars().all()
+        slots = (await s.execute(select(MeetingOccurrence.slot_at))).scalars().all()
+    assert len(series) == 1
+    assert len(slots) == len(set(slots)) > 0
