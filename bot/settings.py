@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     def _lists(cls, value: Any) -> Any:
         return _split(value)
 
+    @field_validator("ops_token", "ops_port", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("admins")
     @classmethod
     def _lower(cls, value: list[str]) -> list[str]:

@@ -48,3 +48,16 @@ def test_the_cli_prints_one_line_without_the_value(
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("Configuration error: " + starts)
     assert value not in line and "Hemlis" not in line
+
+
+def test_empty_ops_settings_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAMVERKAN_OPS_TOKEN", "")
+    monkeypatch.setenv("SAMVERKAN_OPS_PORT", " ")
+    settings = load_settings()
+    assert (settings.ops_token, settings.ops_port) == (None, None)
+    monkeypatch.setenv("SAMVERKAN_OPS_TOKEN", "too-short-Hemlis")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith("SAMVERKAN_OPS_TOKEN: ") and "Hemlis" not in str(
+        caught.value
+    )
