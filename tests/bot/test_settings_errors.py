@@ -55,7 +55,7 @@ def test_empty_ops_settings_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAMVERKAN_OPS_PORT", " ")
     settings = load_settings()
     assert (settings.ops_token, settings.ops_port) == (None, None)
-    monkeypatch.setenv("SAMVERKAN_OPS_TOKEN", "too-short-Hemlis")
+    monkeypatch.setenv("SAMVERKAN_OPS_TOKEN", "short-Hemlis")
     with pytest.raises(ConfigError) as caught:
         load_settings()
     assert str(caught.value).startswith("SAMVERKAN_OPS_TOKEN: ") and "Hemlis" not in str(
