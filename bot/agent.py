@@ -12,14 +12,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext
 
+import cards.texts_edges  # noqa: F401  (registers the texts)
 from bot import scope
 from bot.handlers import lifecycle
 from bot.router import Router
 from bot.turn import Services, Turn
 from core.command_limit import CommandLimiter, Verdict
 from core.commands import clean_text
+from core.inbound import bad_numbers, contains_nul
 from storage import channels_repo
 
 log = logging.getLogger(__name__)
@@ -78,6 +81,12 @@ class SamverkanAgent:
         self.services.metrics.inc("samverkan_activities_total", type=kind)
         try:
             await self._language(turn)
+            if contains_nul(_inbound_parts(context.activity)):
+                # Refused as a whole, before any handler could store part of it.
+                if kind in ("message", "invoke"):
+                    await turn.send_text(turn.text("error.nul"))
+                await turn.flush_invoke()
+                return
             if kind in ("message", "invoke"):
                 await scope.note_presence(turn)
             if kind == "message":
@@ -174,6 +183,11 @@ class SamverkanAgent:
         if handler is None:
             await turn.send_text(turn.text("error.bad_action"))
             return
+        if bad_numbers(data):
+            # Every card action's ids pass here: a 2^64, negative or fractional id would
+            # only make the database driver raise inside the handler.
+            await turn.send_text(turn.text("error.bad_number"))
+            return
         if name not in self.router.anonymous_actions:
             await turn.person_keys()  # who this is, and their roster name
         await handler(turn, data)
@@ -185,3 +199,16 @@ class SamverkanAgent:
         if recipient and recipient.name and recipient.name not in names:
             names.append(recipient.name)
         return tuple(names)
+
+
+def _inbound_parts(activity: Activity) -> list[Any]:
+    """What of an activity may reach the database: text, card data, names, channel data."""
+    parts: list[Any] = [activity.text, activity.value, activity.channel_data, activity.name]
+    for account in (activity.from_property, activity.conversation, activity.recipient):
+        if account is not None:
+            parts.extend((account.id, account.name))
+    parts.extend(
+        member.name for member in (activity.members_added or []) + (activity.members_removed or [])
+    )
+    parts.extend(entity.model_dump(by_alias=True) for entity in activity.entities or [])
+    return parts

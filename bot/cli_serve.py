@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import typer
@@ -9,6 +10,7 @@ from aiohttp import web
 
 from bot.cli_common import app, settings_or_exit
 from bot.settings import ConfigError
+from storage.db import Database
 
 PLAYGROUND_HINT = """\
 Samverkan is running in anonymous local mode on http://{host}:{port}/api/messages
@@ -17,6 +19,14 @@ Chat with it through Microsoft 365 Agents Playground (a local Teams client):
     npx --prefix tests/e2e agentsplayground -e http://{host}:{port}/api/messages -c msteams
 (or `npm install -g @microsoft/m365agentsplayground` and run `agentsplayground`).
 """
+
+
+async def _check_database(url: str) -> None:
+    database = Database(url)
+    try:
+        await database.check_schema()
+    finally:
+        await database.dispose()
 
 
 @app.command("serve")
@@ -35,6 +45,9 @@ def serve(
     except ConfigError as exc:
         typer.echo(f"Refusing to start: {exc}", err=True)
         raise typer.Exit(2) from None
+    # A database that is missing, unmigrated or unreachable stops start-up with one line
+    # (bot.cli_common), rather than a server whose every request fails.
+    asyncio.run(_check_database(settings.database_url))
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

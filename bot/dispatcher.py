@@ -12,6 +12,12 @@ Claims are leased (status `sending`, `next_attempt_at` = lease end): if the proc
 dies mid-send, the row is sent again after the lease, so a crash can repeat at most
 the sends in flight and never lose one. A send whose outcome cannot be recorded
 because the database is away is recorded again until it can, not sent again.
+
+A card posted but not recorded (the process died in between) is posted again after
+the lease and that post's activity id is stored, so updates reach a card people see;
+the first copy stays as it was (at least once). An outcome is recorded only while its
+claim holds (`sending` under the claim's attempt number): a sender whose answer came
+after its lease ended leaves the later claim's record, which updates already target.
 """
 
 from __future__ import annotations
@@ -489,9 +495,12 @@ class Dispatcher:
         async with self._tx() as s:
             if isinstance(sent, Exception):
                 await self._failed(s, job, sent)
-            else:
-                await outbox_repo.mark_sent(s, job.row_id, sent)
+            elif await outbox_repo.mark_sent(s, job.row_id, sent, claim=job.attempts):
                 self.metrics.inc("samverkan_outbox_sent_total")
+            else:
+                # Our lease ended before we could record this: the row was claimed and
+                # sent again, and that card's id (which updates target) stays recorded.
+                log.warning("outbox row %s was sent again after its lease ended", job.row_id)
             while not self._stopping and self.should_run():
                 wait = self.limiter.conversation_wait(job.conversation_pk, time.monotonic())
                 if wait > 0.25:  # free the worker slot; the poll loop comes back in time
@@ -615,13 +624,19 @@ class Dispatcher:
         if status is None and body is not None:
             reason = f"{reason}: {body}"
         if decision.action is Action.RETRY:
-            await outbox_repo.mark_retry(
-                s, job.row_id, reason, utcnow() + timedelta(seconds=decision.delay)
-            )
+            if not await outbox_repo.mark_retry(
+                s,
+                job.row_id,
+                reason,
+                utcnow() + timedelta(seconds=decision.delay),
+                claim=job.attempts,
+            ):
+                return  # another claim holds the row by now: its outcome stands
             self.metrics.inc("samverkan_outbox_retried_total")
             log.info("outbox row %s: %s; retry in %.1fs", job.row_id, reason, decision.delay)
             return
-        await outbox_repo.mark_dead(s, job.row_id, reason)
+        if not await outbox_repo.mark_dead(s, job.row_id, reason, claim=job.attempts):
+            return  # another claim holds the row by now: its outcome stands
         self.metrics.inc("samverkan_outbox_dead_total", reason=decision.action.value)
         if decision.action is Action.GONE:
             await channels_repo.deactivate_conversations(s, conversation_id=job.conversation_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 
@@ -33,7 +34,16 @@ class Metrics:
         """A coroutine returning {metric_name: value}, evaluated at scrape time."""
         self._gauges.append(fn)
 
-    async def render(self) -> str:
+    async def render(
+        self,
+        *,
+        gauges: bool = True,
+        extra: dict[str, float] | None = None,
+        gauge_seconds: float = 5.0,
+    ) -> str:
+        """The text a scrape gets. Never raises: a gauge source that fails (most read the
+        database) is left out and counted in `samverkan_gauge_errors`; `gauges=False`
+        skips them all (the caller knows the database is down)."""
         lines: list[str] = []
         for name in sorted(self._counters):
             if name in self._help:
@@ -41,12 +51,20 @@ class Metrics:
             lines.append(f"# TYPE {name} counter")
             for labels, value in sorted(self._counters[name].items()):
                 lines.append(f"{name}{_labels(labels)} {value:g}")
-        for fn in self._gauges:
-            for name, value in sorted((await fn()).items()):
-                if name in self._help:
-                    lines.append(f"# HELP {name} {self._help[name]}")
-                lines.append(f"# TYPE {name} gauge")
-                lines.append(f"{name} {value:g}")
+        values: dict[str, float] = dict(extra or {})
+        failed = 0
+        for fn in self._gauges if gauges else []:
+            try:
+                async with asyncio.timeout(gauge_seconds):
+                    values.update(await fn())
+            except Exception:
+                failed += 1
+        values["samverkan_gauge_errors"] = float(failed if gauges else len(self._gauges))
+        for name, value in sorted(values.items()):
+            if name in self._help:
+                lines.append(f"# HELP {name} {self._help[name]}")
+            lines.append(f"# TYPE {name} gauge")
+            lines.append(f"{name} {value:g}")
         return "\n".join(lines) + "\n"
 
 

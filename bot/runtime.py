@@ -18,6 +18,7 @@ from bot.dispatcher import build_dispatcher
 from bot.leader import Leader
 from bot.settings import Settings
 from bot.web import build_app, build_services
+from scheduler import digest as digest_jobs
 from scheduler import pulse as pulse_jobs
 from scheduler.service import GAUGE_HELP, ScheduleService
 from storage.db import Database
@@ -36,6 +37,9 @@ def create_app(settings: Settings) -> web.Application:
     # The digest job installs the app for managers it cannot reach, where the tenant
     # grants it (SAMVERKAN_TEAMS_APP_ID set; see bot/graph_install.py).
     graph_install.configure(settings, services.extras.get("graph"))
+    graph = services.extras.get("graph")
+    if graph is not None:  # digest subscribers who lead through an Entra group
+        digest_jobs.configure_recipients(settings.admins, graph.is_member)
     leader = Leader(settings.database_url, instance_id=services.extras["instance_id"])
     schedules = ScheduleService(db)
     leader.follow(schedules.start, schedules.stop)  # the scheduler runs only while leader
@@ -68,6 +72,7 @@ async def settle_heap(_app: web.Application) -> None:
 def configure_jobs(settings: Settings) -> None:
     """What scheduled jobs need from the settings, in any process that fires them."""
     pulse_jobs.configure(settings.server_secret(), settings.zone, settings.language)
+    digest_jobs.configure_recipients(settings.admins)
 
 
 def _close_db(db: Database):  # type: ignore[no-untyped-def]

@@ -89,11 +89,23 @@ class Settings(BaseSettings):
         default_factory=lambda: list(TEAMS_SERVICE_URL_HOSTS),
         validation_alias=AliasChoices("SAMVERKAN_SERVICE_URL_HOSTS"),
     )
+    # /healthz and /metrics: behind a bearer token, and/or on a port of their own.
+    ops_token: str | None = Field(
+        default=None, min_length=16, validation_alias=AliasChoices("SAMVERKAN_OPS_TOKEN")
+    )
+    ops_port: int | None = Field(
+        default=None, ge=1, le=65535, validation_alias=AliasChoices("SAMVERKAN_OPS_PORT")
+    )
 
     @field_validator("allowed_tenants", "admins", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _split(value)
+
+    @field_validator("ops_token", "ops_port", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("admins")
     @classmethod
@@ -112,7 +124,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use e.g. Europe/Stockholm)") from exc
+            raise ValueError("unknown time zone (use e.g. Europe/Stockholm)") from exc
         return value
 
     @field_validator("database_url")
@@ -225,8 +237,9 @@ def load_settings(**overrides: Any) -> Settings:
         first = exc.errors()[0]
         loc = first.get("loc", ())
         name = _env_name(str(loc[0])) if loc else "setting"
-        got = first.get("input")
-        raise ConfigError(f"{name}: {first.get('msg')} (got {got!r})") from None
+        # Never the value itself: a mistyped secret or a URL with a password would land
+        # in the logs of whatever runs the process. The name and the rule are enough.
+        raise ConfigError(f"{name}: {first.get('msg')}") from None
 
 
 def _env_name(field: str) -> str:

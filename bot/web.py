@@ -15,9 +15,12 @@ token go there.
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import json
 import logging
-from collections.abc import Callable
+import socket
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +46,7 @@ from bot.settings import BOT_FRAMEWORK_ISSUER, Settings
 from bot.token_cache import ValidatedTokens
 from bot.turn import Services
 from core import service_url
+from core.inbound import too_deep
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -65,6 +69,8 @@ METRIC_HELP = {
     "samverkan_ratelimited_total": "Commands and card actions refused by the per-person limit",
     "samverkan_pulse_answers_total": "Pulse answers stored (changes included)",
     "samverkan_pulse_refused_total": "Pulse answers refused, by reason",
+    "samverkan_database_up": "Whether the database answered this scrape (1) or not (0)",
+    "samverkan_gauge_errors": "Gauge sources that could not be read for this scrape",
 }
 
 
@@ -120,8 +126,10 @@ def build_app(
     app[AUTH_CONFIG_KEY] = auth_config
     app[TOKENS_KEY] = ValidatedTokens()
     app.router.add_post("/api/messages", messages)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics)
+    if settings.ops_port is None:
+        add_ops_routes(app)
+    else:  # /healthz and /metrics only on their own port, never on the public one
+        app.cleanup_ctx.append(_ops_server(settings, services))
     if db is None:
         app.on_cleanup.append(_dispose(database))
     return app
@@ -162,6 +170,10 @@ async def messages(request: web.Request) -> web.StreamResponse:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return _reject(app, 400, "body is not JSON")
+    except RecursionError:  # e.g. 100,000 `[`: the parser's own recursion gives out
+        return _reject(app, 400, "body is nested too deeply")
+    if too_deep(body):  # anything that walks it later (pydantic, the SDK) must not either
+        return _reject(app, 400, "body is nested too deeply")
     problem = _activity_problem(body)
     if problem:
         return _reject(app, 400, problem)
@@ -289,19 +301,86 @@ def _tenant_allowed(settings: Settings, body: dict[str, Any]) -> bool:
     return isinstance(tenant_id, str) and tenant_id.lower() in allowed
 
 
+# -- operations: /healthz, /healthz/live, /metrics ----------------------------------------
+
+
+def add_ops_routes(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz/live", live)
+    app.router.add_get("/metrics", metrics)
+
+
+def _ops_server(settings: Settings, services: Services) -> Callable[[web.Application], Any]:
+    """Serve the operations routes on SAMVERKAN_OPS_PORT while the app runs."""
+
+    async def context(_app: web.Application) -> AsyncIterator[None]:
+        ops = web.Application()
+        ops[SERVICES_KEY] = services
+        add_ops_routes(ops)
+        runner = web.AppRunner(ops, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.ops_port)
+        await site.start()
+        yield
+        await runner.cleanup()
+
+    return context
+
+
+def _ops_refusal(request: web.Request) -> web.Response | None:
+    """401 unless SAMVERKAN_OPS_TOKEN is unset or the request carries it as a bearer."""
+    token = request.app[SERVICES_KEY].settings.ops_token
+    if token is None:
+        return None
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+        return None
+    return web.json_response(
+        {"error": "a bearer token is required"},
+        status=401,
+        headers={"WWW-Authenticate": 'Bearer realm="samverkan-ops"'},
+    )
+
+
+async def live(request: web.Request) -> web.Response:
+    """Liveness: the process answers. Says nothing else, so it needs no token."""
+    return web.json_response({"status": "ok"})
+
+
 async def healthz(request: web.Request) -> web.Response:
+    """Readiness: the database answers a read and takes a write (its heartbeat row)."""
+    refused = _ops_refusal(request)
+    if refused is not None:
+        return refused
     services = request.app[SERVICES_KEY]
-    db_ok = await services.db.ping()
+    instance = services.extras.get("instance_id")
+    database = await services.db.health(_HOST, instance)
     leader = services.extras.get("leader")
     body = {
-        "status": "ok" if db_ok else "degraded",
-        "database": "ok" if db_ok else "unreachable",
+        "status": "ok" if database == "ok" else "degraded",
+        "database": database,  # ok | unreachable | outdated | unwritable
         "leader": bool(leader.is_leader) if leader is not None else False,
-        "instance": services.extras.get("instance_id"),
+        "instance": instance,
     }
-    return web.json_response(body, status=200 if db_ok else 503)
+    return web.json_response(body, status=200 if database == "ok" else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:
-    text = await request.app[SERVICES_KEY].metrics.render()
+    """Prometheus text. Never a 500: with the database away, the counters and
+    `samverkan_database_up 0` (the gauges that read the database are left out)."""
+    refused = _ops_refusal(request)
+    if refused is not None:
+        return refused
+    services = request.app[SERVICES_KEY]
+    try:
+        async with asyncio.timeout(3.0):
+            up = await services.db.ping()
+    except TimeoutError:
+        up = False
+    text = await services.metrics.render(
+        gauges=up, extra={"samverkan_database_up": 1.0 if up else 0.0}
+    )
     return web.Response(text=text, content_type="text/plain", charset="utf-8")
+
+
+_HOST = socket.gethostname()[:200]

@@ -395,6 +395,36 @@ def set_install_hook(hook: InstallHook | None) -> None:
     _install_hook = hook
 
 
+# Who else may lead a unit at send time: global admins (SAMVERKAN_ADMINS) and, where
+# Graph roles are on, members of the Entra groups the org file names. Set at start-up.
+_admins: frozenset[str] = frozenset()
+_group_member: indicators_repo.GroupCheck | None = None
+
+
+def configure_recipients(
+    admins: Sequence[str] = (), group_member: indicators_repo.GroupCheck | None = None
+) -> None:
+    global _admins, _group_member
+    _admins = frozenset(a.lower() for a in admins)
+    _group_member = group_member
+
+
+async def unit_recipients(session: AsyncSession, unit_id: int) -> indicators_repo.UnitRecipients:
+    """The unit's recipients now. Subscriptions of people who lost the role are left out
+    and dropped (in the caller's transaction)."""
+    people = (
+        await indicators_repo.recipients(
+            session, [unit_id], admins=_admins, group_member=_group_member
+        )
+    )[unit_id]
+    if people.lapsed:
+        await indicators_repo.drop_subscriptions(session, unit_id, people.lapsed)
+        log.info(
+            "digest unit %s: %d subscription(s) lapsed with the role", unit_id, len(people.lapsed)
+        )
+    return people
+
+
 @dataclass
 class Delivery:
     sent_to: list[str] = field(default_factory=list)
@@ -418,7 +448,7 @@ async def deliver_unit(
     except Exception:  # the pulse figures are a bonus; never block the digest
         log.exception("syncing pulse values failed")
     data = await load(session, today=local.date(), unit_ids=[unit_id])
-    people = (await indicators_repo.recipients(session, [unit_id]))[unit_id]
+    people = await unit_recipients(session, unit_id)
     stamp = occurrence_at.isoformat()
     cards: dict[str, tuple[Card, str]] = {}
 

@@ -17,7 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from cards import format as fmt
 from cards.base import CARD_CONTENT_TYPE, Card
@@ -30,6 +29,7 @@ from storage import channels_repo, pulse_repo, schedules_repo
 from storage.models import OutboxMessage, Schedule, Unit
 from storage.pulse_models import Pulse
 from storage.types import utcnow
+from storage.upsert import insert_missing
 
 log = logging.getLogger(__name__)
 
@@ -202,47 +202,33 @@ async def deliver(session: AsyncSession, ops: list[Outgoing], *, direct_ok: bool
             )
         return []
     for op in ops:
-        if not await _row_exists(session, op.key):
-            session.add(
-                OutboxMessage(
-                    idempotency_key=op.key,
-                    operation=op.operation,
-                    conversation_pk=op.conversation_pk,
-                    updates_key=op.updates_key,
-                    payload=op.activity,
-                )
-            )
-    await session.flush()
+        await _insert_row(session, op)
     return []
 
 
-async def _row_exists(session: AsyncSession, key: str) -> bool:
-    found = await session.execute(
-        select(col(OutboxMessage.id)).where(col(OutboxMessage.idempotency_key) == key)
-    )
-    return found.first() is not None
+async def _insert_row(session: AsyncSession, op: Outgoing, **values: Any) -> None:
+    """The op's outbox row unless one with its key exists (insert first: no race)."""
+    now = utcnow()
+    row = {
+        "idempotency_key": op.key,
+        "operation": op.operation,
+        "conversation_pk": op.conversation_pk,
+        "updates_key": op.updates_key,
+        "payload": op.activity,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    await insert_missing(session, OutboxMessage, row | values, ["idempotency_key"])
 
 
 async def record_sent(session: AsyncSession, op: Outgoing, activity_id: str | None) -> None:
     """An op sent directly: keep it in the outbox as `sent`, with the activity id, so a
     later update (e.g. the scheduled close) can find the card by its key."""
-    if await _row_exists(session, op.key):
-        return
-    now = utcnow()
-    session.add(
-        OutboxMessage(
-            idempotency_key=op.key,
-            operation=op.operation,
-            conversation_pk=op.conversation_pk,
-            updates_key=op.updates_key,
-            payload=op.activity,
-            status="sent",
-            attempts=1,
-            activity_id=activity_id,
-            sent_at=now,
-        )
+    await _insert_row(
+        session, op, status="sent", attempts=1, activity_id=activity_id, sent_at=utcnow()
     )
-    await session.flush()
 
 
 # -- cadence -----------------------------------------------------------------------------

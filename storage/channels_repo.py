@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from storage.models import AuditEvent, ChannelBinding, Conversation, Person, Unit
 from storage.types import utcnow
+from storage.upsert import insert_missing
 
 
 @dataclass(frozen=True)
@@ -27,24 +28,30 @@ class ConversationInfo:
 
 async def upsert_conversation(session: AsyncSession, info: ConversationInfo) -> Conversation:
     """Store (or refresh) a conversation reference; reactivates a removed one."""
-    row = (
-        await session.execute(
-            select(Conversation).where(col(Conversation.conversation_id) == info.conversation_id)
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        row = Conversation(
-            conversation_id=info.conversation_id,
-            kind=info.kind,
-            tenant_id=info.tenant_id,
-            team_id=info.team_id,
-            channel_id=info.channel_id,
-            name=info.name,
-            user_aad_id=info.user_aad_id,
-            reference=info.reference,
-        )
-        session.add(row)
-        await session.flush()
+    now = utcnow()
+    # Insert first (Teams may deliver the same install, or a person's first messages,
+    # several times at once), then read and refresh.
+    created = await insert_missing(
+        session,
+        Conversation,
+        {
+            "conversation_id": info.conversation_id,
+            "kind": info.kind,
+            "tenant_id": info.tenant_id,
+            "team_id": info.team_id,
+            "channel_id": info.channel_id,
+            "name": info.name,
+            "user_aad_id": info.user_aad_id,
+            "reference": info.reference,
+            "active": True,
+            "installed_at": now,
+            "updated_at": now,
+        },
+        ["conversation_id"],
+    )
+    row = await get_conversation(session, info.conversation_id)
+    assert row is not None
+    if created:
         return row
     changed = (
         row.reference != info.reference
@@ -142,17 +149,50 @@ async def unit_of_conversation(session: AsyncSession, conversation_id: str) -> U
     return units[0] if units else None
 
 
+ANY_BINDING = -1
+
+
+class BindingChanged(Exception):
+    """The unit's binding is no longer the one the caller decided on (a concurrent setup)."""
+
+    def __init__(self, current: ChannelBinding) -> None:
+        super().__init__("the unit's binding changed")
+        # Plain values: the session's objects expire when the transaction rolls back.
+        self.binding_id = current.id
+        self.conversation_pk = current.conversation_pk
+
+
 async def bind(
-    session: AsyncSession, unit: Unit, conversation: Conversation, actor: str | None
+    session: AsyncSession,
+    unit: Unit,
+    conversation: Conversation,
+    actor: str | None,
+    *,
+    replacing: int | None = ANY_BINDING,
 ) -> ChannelBinding:
     """Bind `conversation` to `unit`, ending the unit's earlier binding if any.
 
     A channel serves one unit: any other unit bound here is unbound, so cards
     never land in a channel people think belongs to someone else.
+
+    `replacing` is the binding id the caller saw (None: none); if another is active
+    by now, BindingChanged is raised and nothing changes. The conversation's and the
+    unit's rows are locked first, so concurrent binds run one after the other instead
+    of both inserting an active binding.
     """
     assert unit.id is not None and conversation.id is not None
+    await session.execute(
+        select(col(Conversation.id))
+        .where(col(Conversation.id) == conversation.id)
+        .with_for_update()
+    )
+    await session.execute(select(col(Unit.id)).where(col(Unit.id) == unit.id).with_for_update())
     now = utcnow()
     previous = await active_binding_for_unit(session, unit.id)
+    if previous is not None and previous.conversation_pk == conversation.id:
+        return previous  # bound here already (by a concurrent setup): nothing to do
+    if previous is not None and replacing != ANY_BINDING and previous.id != replacing:
+        raise BindingChanged(previous)
     if previous is not None:
         previous.active = False
         previous.deactivated_at = now
@@ -269,10 +309,15 @@ async def remember_person(
     """Store what is known of a person. `upn` and `display_name` must come from
     Microsoft (the verified roster or Graph), never from the request body."""
     key = (tenant_id.lower(), aad_object_id)
+    # Insert first: a person's first commands may arrive at once (and each remember them).
+    await insert_missing(
+        session,
+        Person,
+        {"tenant_id": key[0], "aad_object_id": key[1], "updated_at": utcnow()},
+        ["tenant_id", "aad_object_id"],
+    )
     person = await session.get(Person, key)
-    if person is None:
-        person = Person(tenant_id=key[0], aad_object_id=key[1])
-        session.add(person)
+    assert person is not None
     if upn:
         person.upn = upn.lower()
     if display_name:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import errno
+import socket
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +19,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage.types import utcnow
+from storage.upsert import dialect_insert
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/samverkan.db"
 
@@ -84,6 +91,82 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+def safe_url(url: str) -> str:
+    """The URL as people wrote it (no async driver), with any password masked."""
+    shown = make_url(normalise_url(url)).render_as_string(hide_password=True)
+    return shown.replace("+asyncpg", "").replace("+aiosqlite", "")
+
+
+class DatabaseMissing(Exception):
+    """The SQLite file does not exist (nothing was created)."""
+
+
+class SchemaOutdated(Exception):
+    """The database has tables, but not the newest ones: `samverkan db upgrade`."""
+
+
+# PostgreSQL SQLSTATEs and SQLite messages, by what the operator should do.
+_PG_STATES = {
+    "3D000": "no_database",  # invalid_catalog_name
+    "28P01": "login",  # invalid_password
+    "28000": "login",  # invalid_authorization_specification
+    "42P01": "no_schema",  # undefined_table
+    "42703": "old_schema",  # undefined_column
+    "57P03": "unreachable",  # cannot_connect_now (starting up, shutting down)
+    "53300": "unreachable",  # too_many_connections
+    "25006": "read_only",  # read_only_sql_transaction
+}
+_SQLITE_MESSAGES = {
+    "no such table": "no_schema",
+    "no such column": "old_schema",
+    "unable to open database file": "cannot_open",
+    "file is not a database": "cannot_open",
+    "attempt to write a readonly database": "read_only",
+}
+
+
+def database_failure(exc: BaseException) -> str | None:
+    """What kind of database problem `exc` is, or None if it is not one.
+
+    One of: missing (no SQLite file), unreachable, no_database, login, no_schema,
+    old_schema, cannot_open, read_only. Looks through the exception's causes, so it
+    works for SQLAlchemy's wrapped errors and for the drivers' own."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DatabaseMissing):
+            return "missing"
+        if isinstance(current, SchemaOutdated):
+            return "old_schema"
+        state = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(state, str) and state in _PG_STATES:
+            return _PG_STATES[state]
+        if isinstance(current, sqlite3.Error):
+            text = str(current).lower()
+            for needle, kind in _SQLITE_MESSAGES.items():
+                if needle in text:
+                    return kind
+        if isinstance(current, ConnectionError | TimeoutError | socket.gaierror):
+            return "unreachable"
+        if isinstance(current, OSError) and current.errno in _UNREACHABLE_ERRNOS:
+            return "unreachable"
+        orig = getattr(current, "orig", None)
+        current = (
+            orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+        )
+    return None
+
+
+_UNREACHABLE_ERRNOS = {
+    errno.ECONNREFUSED,
+    errno.EHOSTUNREACH,
+    errno.ENETUNREACH,
+    errno.ETIMEDOUT,
+    errno.ECONNRESET,
+}
+
+
 class Database:
     """Owns the engine and hands out sessions (one transaction each)."""
 
@@ -114,6 +197,51 @@ class Database:
         lock); anything it would write is discarded (rolled back at the end)."""
         async with self.read_sessionmaker() as session:
             yield session  # closing the session rolls the transaction back
+
+    async def check_schema(self) -> None:
+        """Raise what the first real query would: the database is missing, unreachable,
+        or has no tables yet. One cheap read."""
+        path = sqlite_path(self.url)
+        if path is not None and not path.exists():
+            raise DatabaseMissing(str(path))
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1 FROM schedules WHERE 1 = 0")  # since 0001
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1 FROM heartbeats WHERE 1 = 0")  # 0002
+        except Exception as exc:
+            if database_failure(exc) == "no_schema":
+                raise SchemaOutdated() from exc
+            raise
+
+    async def health(self, name: str, instance: str | None, seconds: float = 5.0) -> str:
+        """One of: ok; unreachable (no answer to a read); outdated (not migrated to this
+        version's schema); unwritable (reads work but a write does not: a read-only
+        database or role, a full disk). The write is an upsert of this host's heartbeat
+        row, committed: a rolled-back write would never reach the disk, so it would not
+        notice a full one."""
+        from storage.health_models import Heartbeat
+
+        try:
+            async with asyncio.timeout(seconds):
+                if not await self.ping():
+                    return "unreachable"
+                async with self.session() as s:
+                    now = utcnow()
+                    stmt = dialect_insert(s, Heartbeat).values(name=name, instance=instance, at=now)
+                    await s.execute(
+                        stmt.on_conflict_do_update(
+                            index_elements=["name"], set_={"instance": instance, "at": now}
+                        )
+                    )
+        except TimeoutError:
+            return "unreachable"
+        except Exception as exc:
+            kind = database_failure(exc)
+            if kind in ("unreachable", "no_schema", "old_schema"):
+                return "unreachable" if kind == "unreachable" else "outdated"
+            return "unwritable"
+        return "ok"
 
     async def ping(self) -> bool:
         try:

@@ -7,26 +7,36 @@ Everything the digest needs is loaded in bulk: a county digest for 300 units and
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, tuple_
+from sqlalchemy import and_, delete, func, or_, tuple_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from core.indicators import Definition, Direction, Period, Rollup, intern_period, parse_period
-from core.org import fold
+from core.org import GROUP_PREFIX, fold
+from core.roles import allows, effective_roles
 from storage.indicator_models import (
     DigestSubscription,
     IndicatorDefinition,
     IndicatorTarget,
     IndicatorValue,
 )
-from storage.models import ChannelBinding, Conversation, Person, RoleAssignment, Unit
+from storage.models import (
+    AuditEvent,
+    ChannelBinding,
+    Conversation,
+    Person,
+    RoleAssignment,
+    Unit,
+)
+from storage.roles_repo import parents_map
 from storage.types import utcnow
+from storage.upsert import dialect_insert, insert_missing
 
 # (value, denominator) by unit id, then by period.
 Series = dict[int, dict[Period, tuple[float, float | None]]]
@@ -104,10 +114,21 @@ async def save_definitions(
             "active": True,
         }
         row = existing.get(d.key)
-        if row is None:
-            session.add(IndicatorDefinition(key=d.key, **desired))
+        if row is None and await insert_missing(
+            session,
+            IndicatorDefinition,
+            {"key": d.key, **desired, "updated_at": utcnow()},
+            ["key"],
+        ):
             result.created += 1
-        elif any(getattr(row, k) != v for k, v in desired.items()):
+            continue
+        if row is None:  # a concurrent load created it since we looked
+            row = (
+                await session.execute(
+                    select(IndicatorDefinition).where(col(IndicatorDefinition.key) == d.key)
+                )
+            ).scalar_one()
+        if any(getattr(row, k) != v for k, v in desired.items()):
             for k, v in desired.items():
                 setattr(row, k, v)
             row.updated_at = utcnow()
@@ -132,10 +153,22 @@ async def save_definitions(
             uid = units[fold(name)]
             assert uid is not None
             row_t = current.get(uid)
-            if row_t is None:
-                session.add(IndicatorTarget(indicator_id=ind, unit_id=uid, target=target))
-            else:
+            if row_t is not None:
                 row_t.target = target
+            elif not await insert_missing(
+                session,
+                IndicatorTarget,
+                {"indicator_id": ind, "unit_id": uid, "target": target},
+                ["indicator_id", "unit_id"],
+            ):  # a concurrent load added it since we looked
+                await session.execute(
+                    update(IndicatorTarget)
+                    .where(
+                        col(IndicatorTarget.indicator_id) == ind,
+                        col(IndicatorTarget.unit_id) == uid,
+                    )
+                    .values(target=target)
+                )
             result.targets += 1
     await session.flush()
     return result
@@ -220,20 +253,20 @@ async def upsert_values(session: AsyncSession, values: Sequence[ValueIn]) -> Ups
         for row in rows.scalars().all():
             existing[(row.indicator_id, row.unit_id, row.period)] = row
     now = utcnow()
-    new_rows: list[IndicatorValue] = []
+    new_rows: list[dict[str, Any]] = []
     for key, v in wanted.items():
         found = existing.get(key)
         if found is None:
             new_rows.append(
-                IndicatorValue(
-                    indicator_id=v.indicator_id,
-                    unit_id=v.unit_id,
-                    period=v.period,
-                    value=v.value,
-                    denominator=v.denominator,
-                    source=v.source,
-                    imported_at=now,
-                )
+                {
+                    "indicator_id": v.indicator_id,
+                    "unit_id": v.unit_id,
+                    "period": v.period,
+                    "value": v.value,
+                    "denominator": v.denominator,
+                    "source": v.source,
+                    "imported_at": now,
+                }
             )
         elif (found.value, found.denominator, found.source) != (v.value, v.denominator, v.source):
             found.value, found.denominator, found.source = v.value, v.denominator, v.source
@@ -241,9 +274,24 @@ async def upsert_values(session: AsyncSession, values: Sequence[ValueIn]) -> Ups
             result.updated += 1
         else:
             result.unchanged += 1
-    session.add_all(new_rows)
-    result.inserted = len(new_rows)
     await session.flush()
+    # New figures: a concurrent import (or a closing pulse) may add the same key since we
+    # looked; the later write wins, as it would one after the other.
+    for start in range(0, len(new_rows), _CHUNK):
+        stmt = dialect_insert(session, IndicatorValue).values(new_rows[start : start + _CHUNK])
+        excluded = stmt.excluded
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["indicator_id", "unit_id", "period"],
+                set_={
+                    "value": excluded.value,
+                    "denominator": excluded.denominator,
+                    "source": excluded.source,
+                    "imported_at": excluded.imported_at,
+                },
+            )
+        )
+    result.inserted = len(new_rows)
     return result
 
 
@@ -359,17 +407,21 @@ async def set_subscription(
 ) -> bool:
     """Record a person's choice; True if it changed anything."""
     person = person.lower()
+    values = {
+        "unit_id": unit_id,
+        "person": person,
+        "subscribed": subscribed,
+        "updated_at": utcnow(),
+    }
+    if await insert_missing(session, DigestSubscription, values, ["unit_id", "person"]):
+        return True
     row = (
         await session.execute(
             select(DigestSubscription).where(
                 col(DigestSubscription.unit_id) == unit_id, col(DigestSubscription.person) == person
             )
         )
-    ).scalar_one_or_none()
-    if row is None:
-        session.add(DigestSubscription(unit_id=unit_id, person=person, subscribed=subscribed))
-        await session.flush()
-        return True
+    ).scalar_one()
     if row.subscribed == subscribed:
         return False
     row.subscribed = subscribed
@@ -403,11 +455,28 @@ class UnitRecipients:
     managers: tuple[Recipient, ...]
     coordinators: tuple[Recipient, ...]
     channel_pk: int | None  # the unit's channel, if bound
+    # Subscribers who no longer lead the unit (object ids): left out, to be dropped.
+    lapsed: tuple[str, ...] = ()
 
 
-async def recipients(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, UnitRecipients]:
+# (Entra group object id, the person's keys) -> is a member; Graph, where configured.
+GroupCheck = Callable[[str, list[str]], Awaitable[bool]]
+
+
+async def recipients(
+    session: AsyncSession,
+    unit_ids: Sequence[int],
+    *,
+    admins: Collection[str] = (),
+    group_member: GroupCheck | None = None,
+) -> dict[int, UnitRecipients]:
     """Per unit: managers from the org file plus subscribers, less those who opted out;
-    coordinators (to report unreachable managers to); the unit's channel. Five queries."""
+    coordinators (to report unreachable managers to); the unit's channel. Five queries.
+
+    A subscription counts only while its person still leads the unit (manager,
+    coordinator or admin there or above, by the role rows as they are now; `admins`
+    are the global ones; roles of Entra groups through `group_member`, else none):
+    `digest subscribe` needed the role, and losing it ends the digest."""
     ids = list(unit_ids)
     roles = await session.execute(
         select(
@@ -429,12 +498,19 @@ async def recipients(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int
         ).where(col(DigestSubscription.unit_id).in_(ids))
     )
     opted_out: set[tuple[int, str]] = set()
+    subscribed_to: list[tuple[int, str]] = []
     for uid, person, subscribed in subs.all():
         if subscribed:
-            if person not in managers[uid]:
-                managers[uid].append(person)
+            subscribed_to.append((uid, person))
         else:
             opted_out.add((uid, person))
+    leads = await _still_leading(session, subscribed_to, admins, group_member)
+    lapsed: dict[int, list[str]] = defaultdict(list)
+    for uid, person in subscribed_to:
+        if (uid, person) not in leads:
+            lapsed[uid].append(person)
+        elif person not in managers[uid]:
+            managers[uid].append(person)
     everyone = {p for ps in managers.values() for p in ps} | {
         p for ps in coordinators.values() for p in ps
     }
@@ -492,8 +568,91 @@ async def recipients(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int
             if (uid, p) not in opted_out and (uid, aad_of.get(p, p)) not in opted_out
         )
         coords = tuple(resolve(p) for p in sorted(set(coordinators.get(uid, []))))
-        out[uid] = UnitRecipients(mgrs, coords, channel_of.get(uid))
+        out[uid] = UnitRecipients(
+            mgrs, coords, channel_of.get(uid), tuple(sorted(lapsed.get(uid, [])))
+        )
     return out
+
+
+async def _still_leading(
+    session: AsyncSession,
+    subscriptions: Sequence[tuple[int, str]],
+    admins: Collection[str],
+    group_member: GroupCheck | None,
+) -> set[tuple[int, str]]:
+    """The (unit, person) subscriptions whose person holds manager or above for the unit
+    now, inherited from above. Three queries, whatever the number of subscribers."""
+    if not subscriptions:
+        return set()
+    people = {p for _, p in subscriptions}
+    keys_of: dict[str, set[str]] = {p: {p} for p in people}
+    rows = await session.execute(
+        select(col(Person.aad_object_id), col(Person.upn)).where(
+            func.lower(col(Person.aad_object_id)).in_(list(people))
+        )
+    )
+    for aad, upn in rows.all():
+        if upn:
+            keys_of[aad.lower()].add(upn.lower())
+    owner_of = {k: p for p, ks in keys_of.items() for k in ks}
+    role_rows = await session.execute(
+        select(
+            col(RoleAssignment.unit_id), col(RoleAssignment.person), col(RoleAssignment.role)
+        ).where(
+            or_(
+                col(RoleAssignment.person).in_(list(owner_of)),
+                col(RoleAssignment.person).startswith(GROUP_PREFIX),
+            )
+        )
+    )
+    held: dict[str, dict[int, set[str]]] = {p: defaultdict(set) for p in people}
+    for uid, key, role in role_rows.all():
+        if key.startswith(GROUP_PREFIX):
+            if group_member is None:
+                continue  # without Graph, a group's role grants nothing (as for commands)
+            group = key.removeprefix(GROUP_PREFIX)
+            for person in people:
+                if await group_member(group, sorted(keys_of[person])):
+                    held[person][uid].add(role)
+        elif key.lower() in owner_of:
+            held[owner_of[key.lower()]][uid].add(role)
+    parents = await parents_map(session)
+    admin_keys = {a.lower() for a in admins}
+    return {
+        (uid, person)
+        for uid, person in subscriptions
+        if allows(
+            effective_roles(
+                uid, parents, held[person], global_admin=bool(keys_of[person] & admin_keys)
+            ),
+            "manager",
+        )
+    }
+
+
+async def drop_subscriptions(session: AsyncSession, unit_id: int, people: Sequence[str]) -> int:
+    """Delete subscriptions whose person no longer leads the unit (an audit event each).
+
+    Deleted rather than set to "opted out", so a role given back brings the digest again."""
+    if not people:
+        return 0
+    result = await session.execute(
+        delete(DigestSubscription).where(
+            col(DigestSubscription.unit_id) == unit_id,
+            col(DigestSubscription.person).in_(list(people)),
+            col(DigestSubscription.subscribed).is_(True),
+        )
+    )
+    for person in people:
+        session.add(
+            AuditEvent(
+                actor=None,
+                action="digest.subscription.lapsed",
+                unit_id=unit_id,
+                details={"person": person, "reason": "no manager or coordinator role"},
+            )
+        )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from storage.meeting_models import (
 )
 from storage.models import Unit
 from storage.types import utcnow
+from storage.upsert import insert_missing
 
 REMINDER_KIND = "meeting_reminder"
 MINUTES_KIND = "meeting_minutes"
@@ -127,10 +128,28 @@ async def save_series(
         "active": True,
     }
     if existing is None:
-        existing = MeetingSeries(unit_id=unit_id, name=name, created_by=actor, **desired)
-        session.add(existing)
-        await session.flush()
-    elif any(getattr(existing, k) != v for k, v in desired.items()):
+        # Insert first: a command and the org sync may create the same series at once.
+        await insert_missing(
+            session,
+            MeetingSeries,
+            {
+                "unit_id": unit_id,
+                "name": name,
+                "created_by": actor,
+                **desired,
+                "created_at": utcnow(),
+                "updated_at": utcnow(),
+            },
+            ["unit_id", "name"],
+        )
+        existing = (
+            await session.execute(
+                select(MeetingSeries).where(
+                    col(MeetingSeries.unit_id) == unit_id, col(MeetingSeries.name) == name
+                )
+            )
+        ).scalar_one()
+    if any(getattr(existing, k) != v for k, v in desired.items()):
         for k, v in desired.items():
             setattr(existing, k, v)
         existing.updated_at = now
@@ -245,16 +264,7 @@ async def plan_series(
     for start, end in slots:
         occ = existing.pop(start, None)
         if occ is None:
-            occ = MeetingOccurrence(
-                series_id=series.id,
-                unit_id=series.unit_id,
-                slot_at=start,
-                starts_at=start,
-                ends_at=end,
-                place=series.place,
-            )
-            session.add(occ)
-            await session.flush()
+            occ = await _materialize(session, series, start, end)
         elif occ.status == "scheduled" and (occ.ends_at != end or occ.place != series.place):
             occ.ends_at, occ.place, occ.updated_at = end, series.place, now
         if occ.status != "cancelled":
@@ -506,19 +516,40 @@ async def occurrence_for_day(
             if local_day > day:
                 break
             if local_day == day:
-                occ = MeetingOccurrence(
-                    series_id=series.id,
-                    unit_id=unit_id,
-                    slot_at=start,
-                    starts_at=start,
-                    ends_at=end,
-                    place=series.place,
-                )
-                session.add(occ)
-                await session.flush()
+                occ = await _materialize(session, series, start, end)
                 await schedule_occurrence(session, series, occ, now, lang=lang)
                 return occ
     return None
+
+
+async def _materialize(
+    session: AsyncSession, series: MeetingSeries, start: datetime, end: datetime
+) -> MeetingOccurrence:
+    """The series' occurrence in slot `start`, inserted unless it exists. Insert first:
+    the daily sync and a command may plan the same slot at once."""
+    await insert_missing(
+        session,
+        MeetingOccurrence,
+        {
+            "series_id": series.id,
+            "unit_id": series.unit_id,
+            "slot_at": start,
+            "starts_at": start,
+            "ends_at": end,
+            "place": series.place,
+            "status": "scheduled",
+            "updated_at": utcnow(),
+        },
+        ["series_id", "slot_at"],
+    )
+    return (
+        await session.execute(
+            select(MeetingOccurrence).where(
+                col(MeetingOccurrence.series_id) == series.id,
+                col(MeetingOccurrence.slot_at) == start,
+            )
+        )
+    ).scalar_one()
 
 
 async def series_by_id(session: AsyncSession, series_id: int) -> MeetingSeries | None:
@@ -898,16 +929,18 @@ async def _lifted(
 async def remember_reminder(
     session: AsyncSession, occurrence_id: int, lead: int, key: str, updates_key: str | None
 ) -> None:
-    exists = (
-        await session.execute(select(ReminderCard).where(col(ReminderCard.outbox_key) == key))
-    ).first()
-    if exists is None:
-        session.add(
-            ReminderCard(
-                occurrence_id=occurrence_id, lead_days=lead, outbox_key=key, updates_key=updates_key
-            )
-        )
-        await session.flush()
+    await insert_missing(
+        session,
+        ReminderCard,
+        {
+            "occurrence_id": occurrence_id,
+            "lead_days": lead,
+            "outbox_key": key,
+            "updates_key": updates_key,
+            "created_at": utcnow(),
+        },
+        ["outbox_key"],
+    )
 
 
 async def first_reminder(session: AsyncSession, occurrence_id: int) -> ReminderCard | None:

@@ -34,6 +34,7 @@ from core.org import (
 )
 from storage.models import AuditEvent, ChannelBinding, Conversation, Person, RoleAssignment, Unit
 from storage.types import utcnow
+from storage.upsert import insert_missing, serialize
 
 ORG_ACTION_PREFIX = "org."
 ORG_SOURCE = "org"
@@ -237,6 +238,9 @@ async def sync_org(
     Nothing is written when the plan has problems or `dry_run` is set. The caller's
     session is the one transaction.
     """
+    # Instances that each run `org load` at start-up would otherwise plan from the same
+    # state and insert the same units and roles twice.
+    await serialize(session, "samverkan:org-load")
     plan = plan_changes(await load_current(session), spec, archive)
     if not plan.problems and not dry_run and not plan.is_empty:
         await apply_plan(session, plan, county=spec.county, actor=actor)
@@ -272,9 +276,22 @@ def _parent_id(spec: UnitSpec, ids: dict[str, int]) -> int | None:
     return ids[fold(spec.parent)] if spec.parent else None
 
 
-def _add_roles(session: AsyncSession, unit_id: int, roles: frozenset[tuple[str, str]]) -> None:
+async def _add_roles(
+    session: AsyncSession, unit_id: int, roles: frozenset[tuple[str, str]]
+) -> None:
     for role, person in sorted(roles):
-        session.add(RoleAssignment(unit_id=unit_id, person=person, role=role, source=ORG_SOURCE))
+        await insert_missing(
+            session,
+            RoleAssignment,
+            {
+                "unit_id": unit_id,
+                "person": person,
+                "role": role,
+                "source": ORG_SOURCE,
+                "created_at": utcnow(),
+            },
+            ["unit_id", "person", "role"],
+        )
 
 
 async def _create(
@@ -292,7 +309,7 @@ async def _create(
     session.add(unit)
     await session.flush()
     assert unit.id is not None
-    _add_roles(session, unit.id, spec.roles)
+    await _add_roles(session, unit.id, spec.roles)
     session.add(
         AuditEvent(
             actor=actor,
@@ -327,7 +344,7 @@ async def _update(
         unit.updated_at = now
     if change.roles_removed:
         await _remove_org_roles(session, change.unit_id, change.roles_removed)
-    _add_roles(session, change.unit_id, change.roles_added)
+    await _add_roles(session, change.unit_id, change.roles_added)
     details: dict[str, Any] = {
         "name": spec.name,
         "changes": {k: [old, new] for k, (old, new) in change.changes.items()},

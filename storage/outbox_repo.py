@@ -223,16 +223,48 @@ async def get_conversation(session: AsyncSession, conversation_pk: int) -> Conve
     return await session.get(Conversation, conversation_pk)
 
 
-async def mark_sent(session: AsyncSession, row_id: int, activity_id: str | None) -> None:
-    await _set(session, row_id, status="sent", activity_id=activity_id, sent_at=utcnow())
+async def mark_sent(
+    session: AsyncSession, row_id: int, activity_id: str | None, *, claim: int | None = None
+) -> bool:
+    """Record a delivery. With `claim` (the attempt number the sender claimed the row
+    with), only while that claim still holds: see `_settle_claim`."""
+    return await _settle_claim(
+        session, row_id, claim, status="sent", activity_id=activity_id, sent_at=utcnow()
+    )
 
 
-async def mark_retry(session: AsyncSession, row_id: int, error: str, at: datetime) -> None:
-    await _set(session, row_id, status="retrying", last_error=error, next_attempt_at=at)
+async def mark_retry(
+    session: AsyncSession, row_id: int, error: str, at: datetime, *, claim: int | None = None
+) -> bool:
+    return await _settle_claim(
+        session, row_id, claim, status="retrying", last_error=error, next_attempt_at=at
+    )
 
 
-async def mark_dead(session: AsyncSession, row_id: int, error: str) -> None:
-    await _set(session, row_id, status="dead", last_error=error, dead_at=utcnow())
+async def mark_dead(
+    session: AsyncSession, row_id: int, error: str, *, claim: int | None = None
+) -> bool:
+    return await _settle_claim(
+        session, row_id, claim, status="dead", last_error=error, dead_at=utcnow()
+    )
+
+
+async def _settle_claim(
+    session: AsyncSession, row_id: int, claim: int | None, **values: Any
+) -> bool:
+    """Update the row; with `claim`, only if it is still `sending` under that attempt.
+
+    A sender whose outcome arrives after its lease ended (a slow answer, a paused
+    process) no longer holds the row: another claim has sent it again and recorded that
+    card, which later updates already target. Overwriting it with the older card's id
+    would point the next update at a card that missed the earlier ones."""
+    query = update(OutboxMessage).where(col(OutboxMessage.id) == row_id)
+    if claim is not None:
+        query = query.where(
+            col(OutboxMessage.status) == "sending", col(OutboxMessage.attempts) == claim
+        )
+    result = await session.execute(query.values(**values))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def postpone(session: AsyncSession, row_id: int, at: datetime, note: str) -> None:

@@ -126,6 +126,9 @@ async def open_pulse(
 ) -> Pulse:
     """Open a pulse in the unit's channel. Raises PulseAlreadyOpen if one is open."""
     assert unit.id is not None
+    # Lock the unit's row first: two `puls starta` (or the schedule and a command) at
+    # once would both see no open pulse and the second would fail on the unique index.
+    await session.execute(select(col(Unit.id)).where(col(Unit.id) == unit.id).with_for_update())
     existing = await open_pulse_for_unit(session, unit.id)
     if existing is not None:
         raise PulseAlreadyOpen(existing)

@@ -25,6 +25,7 @@ from core.dates import HOME_ZONE
 from core.occurrences import validate_spec
 from storage.models import Schedule, ScheduleRun
 from storage.types import utcnow
+from storage.upsert import insert_missing
 
 DEFAULT_TIMEZONE = HOME_ZONE
 _ROWS_PER_INSERT = 1000  # 4 parameters each: well under SQLite's 32,766
@@ -60,19 +61,33 @@ async def upsert_schedule(
         "grace_seconds": grace_seconds,
         "active": active,
     }
+    now = utcnow()
+    # Insert first, then read: a check-then-insert lets concurrent first callers (eight
+    # first `ärende` at once, each ensuring the sweep schedule) both insert on PostgreSQL.
+    created = await insert_missing(
+        session,
+        Schedule,
+        {"key": key, **desired, "version": 1, "created_at": now, "updated_at": now},
+        ["key"],
+    )
     row = await get_schedule(session, key)
-    if row is None:
-        row = Schedule(key=key, **desired)
-        session.add(row)
-        await session.flush()
+    assert row is not None
+    if created or not _differs(row, desired):
         return row
-    if any(getattr(row, name) != value for name, value in desired.items()):
+    # A real change: lock the row, so concurrent changes each bump `version`.
+    row = await get_schedule(session, key, for_update=True)
+    assert row is not None
+    if _differs(row, desired):
         for name, value in desired.items():
             setattr(row, name, value)
         row.version += 1
         row.updated_at = utcnow()
         await session.flush()
     return row
+
+
+def _differs(row: Schedule, desired: Mapping[str, Any]) -> bool:
+    return any(getattr(row, name) != value for name, value in desired.items())
 
 
 async def deactivate_schedule(session: AsyncSession, key: str) -> bool:
@@ -87,10 +102,13 @@ async def deactivate_schedule(session: AsyncSession, key: str) -> bool:
     return True
 
 
-async def get_schedule(session: AsyncSession, key: str) -> Schedule | None:
-    return (
-        await session.execute(select(Schedule).where(col(Schedule.key) == key))
-    ).scalar_one_or_none()
+async def get_schedule(
+    session: AsyncSession, key: str, *, for_update: bool = False
+) -> Schedule | None:
+    query = select(Schedule).where(col(Schedule.key) == key)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def list_schedules(session: AsyncSession, *, active_only: bool = False) -> list[Schedule]:

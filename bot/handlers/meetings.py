@@ -672,10 +672,8 @@ async def agenda_add_action(turn: Turn, data: dict[str, Any]) -> None:
 async def agenda_page_action(turn: Turn, data: dict[str, Any]) -> None:
     """A page of a long agenda ("Show all" on the reminder), in the unit's own channel."""
     occ_id, page = _int(data.get("occurrence_id")), _int(data.get("page")) or 1
-    unit = await turn.channel_unit()
-    async with turn.services.db.session() as s:
-        occ = await s.get(MeetingOccurrence, occ_id) if occ_id else None
-    if occ is None or unit is None or occ.unit_id != unit.id:
+    occ = await scope.find(turn, MeetingOccurrence, occ_id)  # another unit's: as if missing
+    if occ is None:
         await turn.send_text(turn.text("error.bad_action"))
         return
     await _send_agenda(turn, occ, page=page)

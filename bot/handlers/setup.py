@@ -75,7 +75,7 @@ async def setup_command(turn: Turn, args: str) -> None:
     if not await _may_replace(turn, state.here_units):
         return
     if state.current is None and state.here is None:
-        await _bind(turn, unit)
+        await _bind(turn, unit, replacing=None)
         return
     # Moving the unit's channel, or taking this channel from another unit: ask first.
     await turn.send_card(
@@ -134,12 +134,23 @@ async def _may_replace(turn: Turn, here_units: list[Unit]) -> bool:
     return True
 
 
-async def _bind(turn: Turn, unit: Unit) -> None:
+async def _bind(turn: Turn, unit: Unit, *, replacing: int | None) -> None:
+    """Bind here; `replacing` is the unit's binding the person saw (None: it had none)."""
     conversation = await remember_conversation(turn)
-    async with turn.services.db.session() as s:
-        before = await channels_repo.units_bound_to(s, conversation.id) if conversation.id else []
-        await channels_repo.bind(s, unit, conversation, actor=turn.user_id)
-        waiting = await on_channel_bound(s, unit, utcnow(), turn.lang)
+    try:
+        async with turn.services.db.session() as s:
+            before = (
+                await channels_repo.units_bound_to(s, conversation.id) if conversation.id else []
+            )
+            await channels_repo.bind(s, unit, conversation, actor=turn.user_id, replacing=replacing)
+            waiting = await on_channel_bound(s, unit, utcnow(), turn.lang)
+    except channels_repo.BindingChanged as changed:
+        # Someone bound the unit elsewhere meanwhile: say so instead of moving it unasked.
+        async with turn.services.db.read() as s:
+            other = await channels_repo.conversation_name(s, changed.conversation_pk)
+        other = other or turn.text("setup.unknown_channel")
+        await turn.send_text(turn.text("setup.stale", unit=unit.name, other=other))
+        return
     turn.services.notify_changes()
     message = turn.text("setup.done", unit=unit.name)
     if waiting:
@@ -148,7 +159,6 @@ async def _bind(turn: Turn, unit: Unit) -> None:
     if replaced:
         message += "\n\n" + turn.text("setup.other_unit_here", old=", ".join(replaced))
     await turn.send_text(message)
-
 
 def _id(data: dict[str, Any], key: str) -> int | None:
     value = data.get(key)
@@ -195,7 +205,7 @@ async def confirm_move(turn: Turn, data: dict[str, Any]) -> None:
         return
     if not await _may_replace(turn, state.here_units):
         return
-    await _bind(turn, unit)
+    await _bind(turn, unit, replacing=state.current.id if state.current else None)
 
 
 @router.action("setup.keep")
