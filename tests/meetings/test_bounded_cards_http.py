@@ -165,7 +165,7 @@ async def test_500_long_proposals_and_the_reminder_still_goes_out(harness: BotHa
     assert seen == set(range(1, PROPOSALS + 1))
     # A page beyond the end shows the last one; the buttons on each page still work.
     beyond = await _page(
-        h, channel, {"verb": "agenda.page", "data": {"occurrence_id": occ.id, "page": 10**20}}
+        h, channel, {"verb": "agenda.page", "data": {"occurrence_id": occ.id, "page": 10_000}}
     )
     assert _numbers(beyond) == _numbers(page)
     accept = _button(beyond, "Godkänn")
