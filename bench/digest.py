@@ -29,7 +29,7 @@ from sqlmodel import SQLModel
 import storage.models  # noqa: F401
 from cards.digest import county_digest_card, unit_digest_card
 from core.indicators import Period
-from scheduler import digest as composer
+from services import digest as composer
 from storage.db import Database
 from storage.indicator_models import IndicatorDefinition, IndicatorValue
 from storage.models import Unit

@@ -48,10 +48,10 @@ from sqlalchemy import func  # noqa: E402
 from sqlmodel import SQLModel, col, select  # noqa: E402
 
 import storage.models  # noqa: E402,F401
-from bot.dispatcher import build_dispatcher  # noqa: E402
-from bot.metrics import Metrics  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 from core.ratelimit import TEAMS_CONVERSATION_WINDOWS, earliest_schedule  # noqa: E402
+from delivery.dispatcher import build_dispatcher  # noqa: E402
+from infra.metrics import Metrics  # noqa: E402
+from infra.settings import Settings  # noqa: E402
 from storage.db import Database, is_sqlite, normalise_url  # noqa: E402
 from storage.models import Conversation, OutboxMessage  # noqa: E402
 

@@ -7,7 +7,7 @@ validation on against a local issuer (tests/fakes/issuer.py; its JWKS served her
 outgoing tokens from tests/fakes/tokens.py. Replies go to the fake Bot Connector in a
 third process, with Teams' rate limits off (this measures the bot, not the limits).
 
-Servers: Samverkan (`bot.runtime.create_app` on a SQLite file: web app, leader,
+Servers: Samverkan (`runtime.process.create_app` on a SQLite file: web app, leader,
 scheduler, outbox dispatcher) and a minimal Agents SDK echo bot (CloudAdapter + a
 trivial Agent, same JWT configuration); each with the SDK's per-turn ClientSessions and
 with one shared session (`--shared-sessions`, bench/launch/bot_server.py

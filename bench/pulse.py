@@ -58,8 +58,8 @@ from sqlmodel import SQLModel  # noqa: E402
 
 import storage.models  # noqa: E402
 import storage.pulse_models  # noqa: E402,F401
-from bot.settings import Settings  # noqa: E402
 from core.pulse import BUILT_IN  # noqa: E402
+from infra.settings import Settings  # noqa: E402
 from storage import pulse_repo  # noqa: E402
 from storage.db import Database, is_sqlite, normalise_url  # noqa: E402
 from storage.models import Conversation, Unit  # noqa: E402
@@ -134,8 +134,8 @@ def echo_app(settings: Settings) -> web.Application:
 
 def serve(kind: str, config_file: str) -> None:
     """Child process: run the bot or the baseline until SIGTERM."""
-    from bot.runtime import settle_heap
     from bot.web import build_app
+    from runtime.process import settle_heap
     from tests.fakes.issuer import install_jwks_hook
     from tests.fakes.tokens import FakeTokenProvider
 
@@ -153,7 +153,7 @@ def serve(kind: str, config_file: str) -> None:
             extra = {"pool_size": pool, "max_overflow": 0} if pool else {}
             db = Database(settings.database_url, **extra)
             app = build_app(settings, db, provider_factory=FakeTokenProvider)
-            app.on_startup.append(settle_heap)  # as bot.runtime.create_app does
+            app.on_startup.append(settle_heap)  # as runtime.process.create_app does
         else:
             app = echo_app(settings)
         runner = web.AppRunner(app, access_log=None)

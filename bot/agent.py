@@ -15,7 +15,6 @@ from typing import Any
 from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext
 
-import cards.texts_edges  # noqa: F401  (registers the texts)
 from bot import scope
 from bot.handlers import lifecycle
 from bot.router import Router

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.graph import GraphDirectory
 from bot.turn import Turn
-from cards.texts import role_name
+from clients.graph import GraphDirectory
 from core.org import GROUP_PREFIX
 from core.roles import allows, effective_roles, holders
+from i18n.texts import role_name
 from storage import roles_repo
 from storage.models import Unit
 

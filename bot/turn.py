@@ -14,16 +14,16 @@ from bot.languages import LanguageChoices
 from bot.pulse_facts import PulseFactsCache
 from cards.base import CARD_CONTENT_TYPE, Card
 from cards.bounds import outgoing_card, outgoing_text
-from cards.texts import t
+from i18n.texts import t
 from storage import channels_repo
 from storage.answer_writer import AnswerWriter
 from storage.db import Database
 from storage.models import Unit
 
 if TYPE_CHECKING:
-    from bot.metrics import Metrics
-    from bot.settings import Settings
     from core.commands import CommandTable
+    from infra.metrics import Metrics
+    from infra.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -40,13 +40,13 @@ from pydantic import ValidationError
 
 import bot.handlers  # noqa: F401  (registers the handlers)
 from bot.agent import SamverkanAgent
-from bot.metrics import Metrics
 from bot.router import Router, router
-from bot.settings import BOT_FRAMEWORK_ISSUER, Settings
 from bot.token_cache import ValidatedTokens
 from bot.turn import Services
 from core import service_url
 from core.inbound import too_deep
+from infra.metrics import Metrics
+from infra.settings import BOT_FRAMEWORK_ISSUER, Settings
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def build_services(settings: Settings, db: Database, reg: Router = router) -> Se
     services = Services(settings=settings, db=db, metrics=metrics, commands=reg.table())
     services.extras["router"] = reg
     if settings.graph_roles and settings.client_id and settings.client_secret:
-        from bot.graph import GraphDirectory
+        from clients.graph import GraphDirectory
 
         services.extras["graph"] = GraphDirectory(
             client_id=settings.client_id,

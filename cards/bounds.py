@@ -24,9 +24,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import cards.texts_bounds  # noqa: F401  (registers the texts)
 from cards.base import CARD_CONTENT_TYPE, Card, Element, text, unlink, unlink_card
-from cards.texts import t
+from i18n.texts import t
 
 log = logging.getLogger(__name__)
 

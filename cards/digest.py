@@ -4,7 +4,7 @@ Compact by default (a headline, a table, up to two charts, pulse, items, next
 meeting: read in thirty seconds); "Show all" (Action.Execute) returns the expanded
 card, which replaces the same message. Every card stays under the message limit:
 the county view summarises off-target units and pages the unit table.
-Numbers and dates come from cards.format, in the reader's language.
+Numbers and dates come from i18n.format, in the reader's language.
 """
 
 from __future__ import annotations
@@ -13,12 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import cards.texts_bounds  # registers the texts
-import cards.texts_digest  # noqa: F401  (merges the texts)
-from cards import format as fmt
 from cards.base import Card, Element, card, execute, plain, text, title
 from cards.chart import data_uri, line_chart
-from cards.texts import t
 from core.indicators import (
     CHART_PERIODS,
     CountyRow,
@@ -31,6 +27,8 @@ from core.indicators import (
     parse_period,
 )
 from core.indicators import status as status_of
+from i18n import format as fmt
+from i18n.texts import t
 
 COMPACT_ROWS = 10
 COMPACT_CHARTS = 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cards.base import Card, bullets, card, heading, text, title
-from cards.texts import role_name, t
+from i18n.texts import role_name, t
 
 
 def help_card(

@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import cards.texts_bounds  # registers the texts
-import cards.texts_items  # noqa: F401  (registers the texts)
-from cards import format as fmt
 from cards.base import Card, Element, card, execute, facts, heading, plain, text, title
-from cards.texts import t
 from core.escalation import ACTIVE, KINDS, OPEN, SENT_BACK
+from i18n import format as fmt
+from i18n.texts import t
 
 MAX_TRAIL = 25
 MAX_FIELD = 1500

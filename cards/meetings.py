@@ -1,7 +1,7 @@
 """Meeting cards: agenda/reminder, minutes, open action items, the unit's series.
 
-Builders take plain views (built by scheduler.meetings from the rows) and return
-Adaptive Card 1.5 dicts. Dates and times come from cards.format ("tisdag 3 december
+Builders take plain views (built by services.meetings from the rows) and return
+Adaptive Card 1.5 dicts. Dates and times come from i18n.format ("tisdag 3 december
 kl. 13.00"; English "Tuesday 3 December at 13:00").
 """
 
@@ -10,9 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-import cards.texts_bounds  # registers the texts
-import cards.texts_meetings  # noqa: F401  (registers the texts)
-from cards import format as fmt
 from cards.base import (
     Card,
     Element,
@@ -25,9 +22,10 @@ from cards.base import (
     text,
     title,
 )
-from cards.texts import t
 from core.agenda import ActionEntry, Agenda
 from core.dates import HOME_ZONE
+from i18n import format as fmt
+from i18n.texts import t
 
 STANDING_KEYS = ("mtg.standing.1", "mtg.standing.2", "mtg.standing.3")
 # Items per agenda page: 15 of the longest (500 characters, three buttons each) take
@@ -334,7 +332,7 @@ def actions_card(
 class SeriesView:
     number: int
     name: str
-    rule_text: str  # the rule in the reader's words (cards.format.recurrence)
+    rule_text: str  # the rule in the reader's words (i18n.format.recurrence)
     place: str | None
     lead_days: list[int]
     upcoming: list[MeetingView]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cards import format as fmt
 from cards.base import (
     Card,
     Element,
@@ -18,11 +17,9 @@ from cards.base import (
     text,
     title,
 )
-from cards.texts import TEXTS, t
-from cards.texts_pulse import PULSE_TEXTS
 from core.pulse import INPUT_PREFIX, Kind, Question, Results, Template
-
-TEXTS.update(PULSE_TEXTS)
+from i18n import format as fmt
+from i18n.texts import t
 
 ANSWER = "pulse.answer"
 EDIT = "pulse.edit"

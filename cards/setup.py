@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cards.base import Card, card, submit, text, title
-from cards.texts import t
+from i18n.texts import t
 
 
 def confirm_move_card(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cards.base import Card, bullets, card, heading, text, title
-from cards.texts import t
+from i18n.texts import t
 
 MAX_LISTED = 25  # keep the card short; the rest is summarised
 

@@ -11,8 +11,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.escalation import SWEEP_KIND, sweep
 from scheduler.jobs import job
+from services.escalation import SWEEP_KIND, sweep
 from storage.models import Schedule
 
 log = logging.getLogger(__name__)

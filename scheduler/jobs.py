@@ -8,7 +8,7 @@ messages, state changes); it never calls Teams. Register one with
         ...
 
 and make sure its module is imported by whoever runs the scheduler (the CLI and
-bot.runtime import `scheduler.jobs`, which holds the built-in kinds).
+runtime.process import `scheduler.jobs`, which holds the built-in kinds).
 """
 
 from __future__ import annotations

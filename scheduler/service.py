@@ -1,6 +1,6 @@
 """The live scheduler: schedule rows -> in-memory APScheduler jobs -> `fire`.
 
-Run it on the leader only (bot/leader.py decides). At start it catches up on
+Run it on the leader only (runtime/leader.py decides). At start it catches up on
 what was missed while no leader ran, then builds the jobs. It rebuilds them
 whenever a row changes: `notify_changed()` in this process, and a cheap
 fingerprint poll for changes made by other processes.
@@ -176,7 +176,7 @@ class ScheduleService:
         return found
 
     async def gauges(self) -> dict[str, float]:
-        """For bot.metrics: schedules loaded, and occurrences fired/failed since start."""
+        """For infra.metrics: schedules loaded, and occurrences fired/failed since start."""
         return {
             "samverkan_schedules_loaded": float(len(self._built)),
             "samverkan_schedule_fired": float(self.fired),

@@ -7,7 +7,7 @@ transition that finds the item changed since the card was posted raises
 `StaleItem` and changes nothing.
 
 Posting cards is not done here (storage does not import cards): callers get an
-`Outcome` and compose the messages (see scheduler/escalation.py).
+`Outcome` and compose the messages (see services/escalation.py).
 """
 
 from __future__ import annotations

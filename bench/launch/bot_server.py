@@ -8,7 +8,7 @@
 
 It prints one JSON line {"event": "ready", "port": N, "pid": P} on stdout once it
 serves, and runs until SIGTERM (clean stop) or SIGKILL (the crash tests). The real
-bot is `bot.runtime.create_app` (web app, leader, scheduler, outbox dispatcher).
+bot is `runtime.process.create_app` (web app, leader, scheduler, outbox dispatcher).
 
 With JWT on, the two hooks a test process would install are installed here: the SDK's
 JWKS lookups point at the local issuer (tests/fakes/issuer.py), and outgoing tokens
@@ -40,10 +40,10 @@ from microsoft_agents.hosting.core import (  # noqa: E402
 )
 from microsoft_agents.hosting.core.connector.client import UserTokenClient  # noqa: E402
 
-from bot import dispatcher as dispatcher_module  # noqa: E402
 from bot import web as web_module  # noqa: E402
-from bot.dispatcher import SharedSessionClientFactory, _SharedUserTokenClient  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from delivery import dispatcher as dispatcher_module  # noqa: E402
+from delivery.dispatcher import SharedSessionClientFactory, _SharedUserTokenClient  # noqa: E402
+from infra.settings import Settings  # noqa: E402
 
 
 class InboundSharedFactory(SharedSessionClientFactory):
@@ -151,8 +151,8 @@ def echo_app(settings: Settings, shared: bool) -> web.Application:
 
 
 def real_app(settings: Settings, shared: bool) -> web.Application:
-    from bot.runtime import create_app
     from bot.web import ADAPTER_KEY
+    from runtime.process import create_app
 
     app = create_app(settings)
     if shared:

@@ -25,7 +25,7 @@ from cards.digest import COUNTY_UNITS_VERB, EXPAND_VERB, county_units_card
 from core.indicators import Period, resolve_period_arg
 from core.names import match_name, suggest_names
 from core.roles import allows
-from scheduler import digest as composer
+from services import digest as composer
 from storage import indicators_repo, roles_repo
 from storage.models import Unit
 

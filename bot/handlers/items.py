@@ -22,11 +22,11 @@ from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
 from bot.router import router
 from bot.turn import Turn
-from cards import format as fmt
 from cards.items import item_card, items_list_card, raise_form_card
-from cards.texts import t
 from core import escalation as esc
-from scheduler import escalation as service
+from i18n import format as fmt
+from i18n.texts import t
+from services import escalation as service
 from storage import items_repo
 from storage.item_models import Item
 from storage.models import Unit

@@ -24,7 +24,6 @@ from bot.guard import IdentityNumberRefused, tell_refused
 from bot.permissions import require, roles_for_unit
 from bot.router import router
 from bot.turn import Turn
-from cards import format as fmt
 from cards.meetings import (
     ACTIONS_PAGE_VERB,
     PAGE_VERB,
@@ -33,14 +32,15 @@ from cards.meetings import (
     leads_text,
     minutes_card,
 )
-from cards.texts import t
 from core.agenda import ActionEntry
 from core.agenda import move as move_in_order
 from core.dates import parse_date
 from core.names import match_name
 from core.recurrence import Recurrence, RuleError, parse_rule, take_times
 from core.roles import allows
-from scheduler import meetings as service
+from i18n import format as fmt
+from i18n.texts import t
+from services import meetings as service
 from storage import channels_repo, meetings_repo, outbox_repo
 from storage.item_models import Item
 from storage.meeting_models import ActionItem, AgendaItem, MeetingOccurrence, MeetingSeries
@@ -782,7 +782,7 @@ async def _lift(turn: Turn, unit: Unit, occ: MeetingOccurrence, item_id: int, re
     told that the item waits and who coordinates there.
     """
     from core import escalation as esc
-    from scheduler import escalation as esc_service
+    from services import escalation as esc_service
     from storage import items_repo
 
     assert unit.id is not None

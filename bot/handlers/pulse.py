@@ -21,13 +21,13 @@ from bot.permissions import require
 from bot.pulse_facts import PulseFacts
 from bot.router import router
 from bot.turn import Turn
-from cards import format as fmt
 from cards import pulse as pulse_cards
 from cards.bounds import fit_activity
 from core import pulse as core_pulse
 from core.answer_key import KeyUnavailable
 from core.pulse import Refusal
-from scheduler import pulse as pulse_service
+from i18n import format as fmt
+from services import pulse as pulse_service
 from storage import channels_repo, pulse_repo
 from storage.models import Conversation, OutboxMessage, Unit
 from storage.pulse_models import Pulse

@@ -16,10 +16,10 @@ from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
 from bot.router import router
 from bot.turn import Turn
-from cards import format as fmt
 from cards.setup import confirm_move_card
 from core.names import match_name, suggest_names
-from scheduler.provisioning import on_channel_bound
+from i18n import format as fmt
+from services.provisioning import on_channel_bound
 from storage import channels_repo
 from storage.models import ChannelBinding, Unit
 from storage.types import utcnow

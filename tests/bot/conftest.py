@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 from yarl import URL
 
-from bot.settings import Settings
 from bot.web import build_app
+from infra.settings import Settings
 from storage.db import Database
 from storage.models import RoleAssignment, Unit
 from tests.fakes.connector import FakeConnector

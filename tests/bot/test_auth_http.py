@@ -98,7 +98,7 @@ def test_sdk_is_configured_to_trust_only_the_bot_framework_issuer() -> None:
     """Belt and braces: the SDK's own issuer list does not name our tenant either."""
     from microsoft_agents.hosting.core import AgentAuthConfiguration
 
-    from bot.settings import BOT_FRAMEWORK_ISSUER, Settings
+    from infra.settings import BOT_FRAMEWORK_ISSUER, Settings
 
     assert BOT_FRAMEWORK_ISSUER == BOTFRAMEWORK_PUBLIC_ISSUER
     settings = Settings(  # type: ignore[call-arg]

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import bot.cli  # noqa: F401  (registers every command on the app)
-from bot.cli_common import app
+from cli.main import app
 from tests.conftest import PG_ADMIN_URL
 
 COMMANDS = [

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import bot.cli_org  # noqa: F401  (registers `org` on the app)
-from bot.cli_common import app
+import cli.org  # noqa: F401  (registers `org` on the app)
+from cli.main import app
 from storage.migrate import upgrade
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.languages import RETRY_SECONDS, LanguageChoices
 from bot.web import build_app, build_services
-from cards.texts import t
+from i18n.texts import t
 from storage import channels_repo
 from storage.db import Database
 from tests.bot.conftest import BotHarness, local_settings, user

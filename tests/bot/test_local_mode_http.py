@@ -14,9 +14,9 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from typer.testing import CliRunner
 
-from bot.cli import app as cli
-from bot.settings import ConfigError
 from bot.web import build_app
+from cli.main import app as cli
+from infra.settings import ConfigError
 from storage.db import Database
 from tests.bot.conftest import BotHarness, local_settings, snapshot, user
 from tests.fakes.connector import FakeConnector

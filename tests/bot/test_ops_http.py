@@ -16,9 +16,9 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from sqlmodel import select
 
-from bot.dispatcher import build_dispatcher
-from bot.settings import Settings
 from bot.web import build_app, build_services
+from delivery.dispatcher import build_dispatcher
+from infra.settings import Settings
 from storage.db import Database, is_sqlite, sqlite_path
 from storage.health_models import Heartbeat
 from tests.bot.conftest import local_settings

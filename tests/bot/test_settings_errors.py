@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import bot.cli  # noqa: F401  (registers every command on the app)
-from bot.cli_common import app
-from bot.settings import ConfigError, load_settings
+from cli.main import app
+from infra.settings import ConfigError, load_settings
 
 REJECTED = [
     ("SAMVERKAN_SECRET", "short", "SAMVERKAN_SECRET: "),

@@ -9,7 +9,7 @@ import pytest
 
 import bot.handlers  # noqa: F401  (registers every command and loads every text module)
 from bot.router import router
-from cards.texts import TEXTS
+from i18n.texts import TEXTS
 
 LANGS = ("sv", "en")
 

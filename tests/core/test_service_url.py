@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import ConfigError, load_settings
 from core.service_url import TEAMS_SERVICE_URL_HOSTS, is_loopback_host, problem, same
+from infra.settings import ConfigError, load_settings
 
 TEAMS = frozenset(TEAMS_SERVICE_URL_HOSTS)
 TEST = frozenset({"127.0.0.1:3979"})

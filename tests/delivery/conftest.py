@@ -12,10 +12,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlmodel import col, select
 
-from bot.dispatcher import Dispatcher, build_dispatcher
-from bot.metrics import Metrics
-from bot.settings import Settings
 from core.delivery import Backoff
+from delivery.dispatcher import Dispatcher, build_dispatcher
+from infra.metrics import Metrics
+from infra.settings import Settings
 from storage import channels_repo, outbox_repo
 from storage.db import Database
 from storage.models import OutboxMessage, Unit

@@ -11,9 +11,9 @@ import asyncio
 import logging
 import sys
 
-from bot.dispatcher import build_dispatcher
-from bot.metrics import Metrics
-from bot.settings import Settings
+from delivery.dispatcher import build_dispatcher
+from infra.metrics import Metrics
+from infra.settings import Settings
 from storage.db import Database
 
 

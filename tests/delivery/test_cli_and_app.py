@@ -10,10 +10,10 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from typer.testing import CliRunner
 
-import bot.cli_outbox  # noqa: F401  (registers `outbox` on the app)
-from bot.cli_common import app
-from bot.runtime import create_app
+import cli.outbox  # noqa: F401  (registers `outbox` on the app)
 from bot.web import SERVICES_KEY
+from cli.main import app
+from runtime.process import create_app
 from storage import outbox_repo
 from storage.db import Database
 from tests.delivery.conftest import add_channel, local_settings, rows, settled, text

@@ -11,8 +11,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlmodel import SQLModel, select
 
-from bot.dispatcher import Dispatcher, build_dispatcher
-from bot.metrics import Metrics
+from delivery.dispatcher import Dispatcher, build_dispatcher
+from infra.metrics import Metrics
 from storage import outbox_repo
 from storage.db import Database
 from storage.models import ChannelBinding, Conversation
@@ -186,7 +186,7 @@ async def test_a_card_too_large_is_dead_and_logged_as_a_bug(
     _, conv_pk, cid = await add_channel(db, url, "Ystad")
     fake.inject(413, count=1, conversation_id=cid, code="MessageSizeTooBig")
     await enqueue(db, conv_pk, "big", card("x" * 100))
-    with caplog.at_level(logging.ERROR, logger="bot.dispatcher"):
+    with caplog.at_level(logging.ERROR, logger="delivery.dispatcher"):
         await make_dispatcher()
         [row] = await settled(db)
     assert row.status == "dead" and "too large" in (row.last_error or "")

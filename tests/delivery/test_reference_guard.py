@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.dispatcher import build_dispatcher
-from bot.metrics import Metrics
+from delivery.dispatcher import build_dispatcher
+from infra.metrics import Metrics
 from storage.db import Database
 from tests.bot.conftest import APP_ID, connector_host
 from tests.delivery.conftest import add_channel, enqueue, local_settings, settled, text

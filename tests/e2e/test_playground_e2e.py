@@ -23,7 +23,7 @@ from tests.cardschema import assert_valid_card
 from tests.e2e.playground import Message, Playground, PlaygroundConfig
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMVERKAN = [sys.executable, "-m", "bot.cli"]
+SAMVERKAN = [sys.executable, "-m", "cli.main"]
 pytestmark = pytest.mark.e2e
 
 

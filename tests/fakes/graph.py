@@ -74,7 +74,7 @@ class FakeEntraGraph:
         self.app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._oidc)
         self.app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         self.app.router.add_get("/v1.0/groups/{group}/transitiveMembers", self._members)
-        # Teams app installation for a user (bot/graph_install.py).
+        # Teams app installation for a user (services/app_install.py).
         self.catalog: set[str] = set()  # app ids in the tenant's app catalog
         self.users: set[str] = set()  # object ids (lower case) that exist
         self.grant_install = True  # TeamsAppInstallation.ReadWriteForUser.All granted

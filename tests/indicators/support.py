@@ -74,7 +74,7 @@ async def seed_county(
 
 
 def last_month(today: date | None = None) -> Period:
-    from scheduler.digest import today_local
+    from services.digest import today_local
 
     day = today or today_local()
     return Period("month", day.year, day.month).shift(-1)
@@ -96,7 +96,7 @@ async def seed_values(db: Database, units: dict[str, int], ids: dict[str, int]) 
             rows.append(
                 ValueIn(ids["utskrivningsklara_dagar"], units[name], p.label, v, 100.0, "test")
             )
-    from scheduler.digest import today_local
+    from services.digest import today_local
 
     quarter = last_complete("quarter", today_local())
     for name, v in {"Östersund": 64.0, "Krokom": 52.5, "Härjedalen": 61.0}.items():

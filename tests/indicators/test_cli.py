@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import bot.cli_indicators  # registers `indicators` on the app
-import bot.cli_org  # noqa: F401
-from bot.cli_common import app
+import cli.indicators  # registers `indicators` on the app
+import cli.org  # noqa: F401
+from cli.main import app
 from tests.conftest import create_schema
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from cards.digest import county_digest_card, unit_digest_card
-from scheduler import digest as composer
 from scheduler.firing import fire
+from services import digest as composer
 from storage import indicators_repo, schedules_repo
 from storage.db import Database
 from storage.indicators_repo import ValueIn

@@ -15,8 +15,8 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 from core.org import OrgSpec, parse_org_text
-from scheduler import digest as composer
 from scheduler.firing import fire
+from services import digest as composer
 from storage import indicators_repo, schedules_repo
 from storage.indicator_models import DigestSubscription
 from storage.models import AuditEvent, RoleAssignment, Unit

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from cards.digest import county_digest_card
 from core.indicators import Period, parse_definitions
 from core.pulse import BUILT_IN
-from scheduler import digest as composer
-from scheduler.escalation import escalate_item
+from services import digest as composer
+from services.escalation import escalate_item
 from storage import indicators_repo, items_repo, pulse_repo
 from storage.db import Database
 from storage.models import ChannelBinding, Unit

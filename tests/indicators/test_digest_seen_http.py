@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot.indicator_import import import_file
 from core.indicators import last_complete
-from scheduler.digest import today_local
+from services.digest import today_local
+from services.indicator_import import import_file
 from tests.bot.conftest import BotHarness
 from tests.indicators.support import seed_county, seed_values
 from tests.indicators.test_digest_http import MANAGER, bind, texts

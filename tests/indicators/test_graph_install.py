@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot import graph_install
-from bot.graph import GraphDirectory
-from bot.graph_install import InstallStatus, install_app_for_user, install_hook
-from scheduler import digest as composer
+from clients.graph import GraphDirectory
+from services import app_install as graph_install
+from services import digest as composer
+from services.app_install import InstallStatus, install_app_for_user, install_hook
 from storage.db import Database
 from tests.bot.conftest import APP_ID
 from tests.fakes.graph import FakeEntraGraph

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import select
 
-from bot.indicator_import import ImportFileError, import_file
+from services.indicator_import import ImportFileError, import_file
 from storage.db import Database
 from storage.indicator_models import IndicatorValue
 from tests.indicators.support import seed_county

@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlmodel import select
 
-from bot.kolada import SOURCE, KoladaClient, KoladaError, import_kpi, parse_years
+from clients.kolada import SOURCE, KoladaClient, KoladaError, import_kpi, parse_years
 from storage.db import Database
 from storage.indicator_models import IndicatorValue
 from storage.models import Unit

@@ -1,6 +1,6 @@
 """What the item tests share: the Jämtland org, channels bound over HTTP, delivery.
 
-`deliver` runs the real delivery dispatcher (bot/dispatcher.py) against the fake
+`deliver` runs the real delivery dispatcher (delivery/dispatcher.py) against the fake
 connector until the outbox is drained.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.dispatcher import build_dispatcher
 from core.org import OrgSpec, parse_org_text
+from delivery.dispatcher import build_dispatcher
 from storage import outbox_repo
 from storage.db import Database
 from storage.item_models import Item, ItemEvent

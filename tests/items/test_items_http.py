@@ -11,8 +11,8 @@ from sqlmodel import col, select
 
 import scheduler.escalation_job  # noqa: F401  (registers the escalation_sweep job)
 from core.escalation import breach_at, end_of_day, local_date, policy_for
-from scheduler.escalation import SWEEP_KEY, sweep
 from scheduler.firing import fire
+from services.escalation import SWEEP_KEY, sweep
 from storage import items_repo
 from storage.item_models import Item
 from storage.models import Schedule, Unit

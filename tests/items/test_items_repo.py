@@ -12,11 +12,11 @@ import pytest
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-import bot.cli_items  # noqa: F401  (registers `export` on the app)
-from bot.cli_common import app
-from bot.cli_items import Format, export_items
+import cli.items  # noqa: F401  (registers `export` on the app)
+from cli.items import Format, export_items
+from cli.main import app
 from core.escalation import TransitionError
-from scheduler.escalation import escalate_item
+from services.escalation import escalate_item
 from storage import items_repo
 from storage.db import Database
 from storage.item_models import ItemEvent

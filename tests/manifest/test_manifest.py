@@ -15,9 +15,9 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-import bot.cli_manifest  # noqa: F401  (registers `manifest` on the app)
-from bot.cli_common import app
-from bot.manifest_build import (
+import cli.manifest  # noqa: F401  (registers `manifest` on the app)
+from cli.main import app
+from services.app_package import (
     MANIFEST_DIR,
     MAX_COMMANDS,
     ManifestError,

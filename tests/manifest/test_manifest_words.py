@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from bot.manifest_build import MANIFEST_DIR
-from cards.texts import t
+from i18n.texts import t
+from services.app_package import MANIFEST_DIR
 
 
 def test_swedish_localization_speaks_like_the_bot() -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli_common import app
-from bot.cli_meetings import Format, export_minutes
+from cli.main import app
+from cli.meetings import Format, export_minutes
 from core.recurrence import parse_rule
 from storage import meetings_repo
 from storage.db import Database

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from scheduler import pulse as service
+from services import pulse as service
 from storage import pulse_repo
 from storage.db import Database
 from storage.models import OutboxMessage, Schedule

@@ -20,7 +20,7 @@ LAUNCHER = ROOT / "bench" / "launch" / "bot_server.py"
 
 
 class BotProcess:
-    """The real app (`bot.runtime.create_app`) in a subprocess, on a loopback port."""
+    """The real app (`runtime.process.create_app`) in a subprocess, on a loopback port."""
 
     def __init__(self, database_url: str, data_dir: Path, log: Path, *extra: str) -> None:
         self.args = [

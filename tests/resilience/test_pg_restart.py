@@ -1,6 +1,6 @@
 """PostgreSQL stopped and restarted under load: clean failures, self-recovery, no lost row.
 
-The bot is the real app (`bot.runtime.create_app`) in a subprocess on PostgreSQL. While
+The bot is the real app (`runtime.process.create_app`) in a subprocess on PostgreSQL. While
 a steady stream of channel commands and outbox enqueues runs, the server is (1) stopped,
 held down for a few seconds and started again, then (2) restarted with `restart`.
 While it is down every request still gets 200/202 (the agent catches the handler's
@@ -24,7 +24,7 @@ import aiohttp
 import pytest
 from sqlmodel import col, select
 
-from cards.texts import TEXTS
+from i18n.texts import TEXTS
 from storage import outbox_repo
 from storage.db import Database
 from storage.models import Conversation, OutboxMessage
@@ -204,7 +204,7 @@ async def test_postgres_restart_under_load(
             load = []
 
             # Every committed row is sent, once: a send whose "sent" mark ran into the
-            # outage is recorded when the database is back (bot/dispatcher.py _record).
+            # outage is recorded when the database is back (delivery/dispatcher.py _record).
             async def all_sent() -> bool:
                 with contextlib.suppress(Exception):
                     async with db.session() as s:

@@ -16,7 +16,7 @@ import signal
 import sys
 import time
 
-from bot.leader import Leader
+from runtime.leader import Leader
 from scheduler.service import ScheduleService
 from storage.db import Database
 

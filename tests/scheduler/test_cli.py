@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from typer.testing import CliRunner
 
-import bot.cli_schedules  # noqa: F401  (registers the commands)
-from bot.cli_common import app
-from bot.cli_schedules import local_time
+import cli.schedules
+from cli.main import app
+from cli.schedules import local_time
 from core.occurrences import next_occurrence
 from scheduler.firing import catch_up
 from storage import schedules_repo

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.leader import Leader
+from runtime.leader import Leader
 
 
 def leader(url: str, name: str, log: list[str]) -> Leader:
@@ -69,12 +69,12 @@ async def test_a_normal_stop_is_logged_as_a_hand_over_not_a_failure(
     db_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A planned stop said "no longer the leader: shutting down" at WARNING, like a lost lock."""
-    caplog.set_level(logging.INFO, logger="bot.leader")
+    caplog.set_level(logging.INFO, logger="runtime.leader")
     log: list[str] = []
     a = leader(db_url, "a", log)
     await a.start()
     await asyncio.wait_for(a.became_leader.wait(), 5)
     await a.stop()
-    said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "bot.leader"]
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "runtime.leader"]
     assert (logging.INFO, "instance a hands over the leadership: shutting down") in said
     assert not [m for level, m in said if level >= logging.WARNING], said

@@ -21,7 +21,7 @@ import bot.handlers  # noqa: F401  (registers every command and action)
 from bot.router import router
 from bot.turn import Services
 from bot.web import SERVICES_KEY, build_app
-from cards.texts import t
+from i18n.texts import t
 from storage.db import Database
 from tests.bot.conftest import add_units, local_settings
 from tests.fakes.connector import FakeConnector

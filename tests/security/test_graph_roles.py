@@ -11,8 +11,8 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from bot.graph import GraphDirectory
 from bot.web import build_app, build_services
+from clients.graph import GraphDirectory
 from core.org import OrgSpec, dump_org, parse_org
 from storage.db import Database
 from storage.models import ChannelBinding

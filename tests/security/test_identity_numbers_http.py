@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
-import bot.cli_indicators
-import bot.cli_org  # noqa: F401
-from bot.cli_common import app
-from cards.texts import TEXTS
+import cli.indicators
+import cli.org  # noqa: F401
+from cli.main import app
+from i18n.texts import TEXTS
 from storage.db import Database
 from storage.indicator_models import IndicatorValue
 from storage.item_models import Item

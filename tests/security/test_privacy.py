@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-import bot.cli_privacy  # noqa: F401  (registers `privacy` on the app)
-from bot.cli_common import app
+import cli.privacy  # noqa: F401  (registers `privacy` on the app)
+from cli.main import app
 from storage import channels_repo, privacy_repo
 from storage.db import Database
 from storage.item_models import Item, ItemEvent

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from cards.texts import t
-from scheduler.escalation import SWEEP_KEY
+from i18n.texts import t
+from services.escalation import SWEEP_KEY
 from storage.indicator_models import DigestSubscription
 from storage.item_models import Item
 from storage.meeting_models import MeetingOccurrence, MeetingSeries

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
-import bot.cli_privacy  # noqa: F401  (registers `privacy` on the app)
-from bot.cli_common import app
+import cli.privacy  # noqa: F401  (registers `privacy` on the app)
+from cli.main import app
 from scheduler.jobs import handler_for
 from storage import retention_repo
 from storage.db import Database

@@ -1,0 +1,57 @@
+"""The `samverkan` command line: one module per command group under cli/, each thin over
+services/. The groups and commands are listed here, explicitly; importing a module
+registers nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from cli import db, indicators, items, manifest, meetings, org, outbox, privacy, schedules, serve
+from cli.common import new_root
+
+# (sub-app, name): each module's own Typer group.
+GROUPS: list[tuple[typer.Typer, str]] = [
+    (db.db_app, "db"),
+    (org.org_app, "org"),
+    (indicators.indicators_app, "indicators"),
+    (items.export_app, "export"),
+    (manifest.manifest_app, "manifest"),
+    (outbox.outbox_app, "outbox"),
+    (privacy.privacy_app, "privacy"),
+]
+# Top-level commands.
+COMMANDS: list[tuple[str, Callable[..., Any]]] = [
+    ("serve", serve.serve),
+    ("schedules", schedules.schedules),
+    ("run", schedules.run),
+]
+# Commands added to a group of another module: `export minutes` sits with the minutes.
+GROUP_COMMANDS: list[tuple[typer.Typer, str, Callable[..., Any]]] = [
+    (items.export_app, "minutes", meetings.export_minutes_command),
+]
+
+
+def build() -> typer.Typer:
+    root = new_root()
+    for sub, name in GROUPS:
+        # `samverkan outbox` alone shows the counts (the group's callback).
+        root.add_typer(sub, name=name, invoke_without_command=sub is outbox.outbox_app)
+    for name, fn in COMMANDS:
+        root.command(name)(fn)
+    for group, name, fn in GROUP_COMMANDS:
+        group.command(name)(fn)
+    return root
+
+
+app = build()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

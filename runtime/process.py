@@ -1,0 +1,82 @@
+"""The process: web app plus the background parts that run beside it.
+
+Background parts are aiohttp cleanup contexts, so they start after the app is
+built, stop in reverse order on shutdown, and a failure to start stops start-up.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import socket
+import uuid
+
+from aiohttp import web
+
+from bot.web import build_app, build_services
+from delivery.dispatcher import build_dispatcher
+from infra.settings import Settings
+from runtime.leader import Leader
+from scheduler.service import GAUGE_HELP, ScheduleService
+from services import app_install as graph_install
+from services import digest as digest_jobs
+from services import pulse as pulse_jobs
+from storage.db import Database
+
+
+def instance_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def create_app(settings: Settings) -> web.Application:
+    db = Database(settings.database_url)
+    services = build_services(settings, db)
+    services.extras["instance_id"] = instance_id()
+    app = build_app(settings, db, services=services)
+    configure_jobs(settings)
+    # The digest job installs the app for managers it cannot reach, where the tenant
+    # grants it (SAMVERKAN_TEAMS_APP_ID set; see services/app_install.py).
+    graph_install.configure(settings, services.extras.get("graph"))
+    graph = services.extras.get("graph")
+    if graph is not None:  # digest subscribers who lead through an Entra group
+        digest_jobs.configure_recipients(settings.admins, graph.is_member)
+    leader = Leader(settings.database_url, instance_id=services.extras["instance_id"])
+    schedules = ScheduleService(db)
+    leader.follow(schedules.start, schedules.stop)  # the scheduler runs only while leader
+    services.extras["leader"] = leader
+    services.extras["scheduler"] = schedules
+    services.metrics.add_gauges(schedules.gauges)
+    for name, help_text in GAUGE_HELP.items():
+        services.metrics.describe(name, help_text)
+    app.cleanup_ctx.append(leader.context)
+    # The dispatcher's context comes after the leader's, so it stops first.
+    dispatcher = build_dispatcher(
+        settings, db, services.metrics, should_run=lambda: leader.is_leader
+    )
+    services.extras["dispatcher"] = dispatcher
+    app.cleanup_ctx.append(dispatcher.context)
+    app.on_cleanup.append(_close_db(db))
+    app.on_startup.append(settle_heap)
+    return app
+
+
+async def settle_heap(_app: web.Application) -> None:
+    """Once started, move everything alive (modules, models, metadata: about 150,000
+    objects that live as long as the process) out of the garbage collector's sight.
+    Full collections then scan only what turns create; measured in bench/pulse.py,
+    the longest pause fell from about 100 ms to under 10 ms."""
+    gc.collect()
+    gc.freeze()
+
+
+def configure_jobs(settings: Settings) -> None:
+    """What scheduled jobs need from the settings, in any process that fires them."""
+    pulse_jobs.configure(settings.server_secret(), settings.zone, settings.language)
+    digest_jobs.configure_recipients(settings.admins)
+
+
+def _close_db(db: Database):  # type: ignore[no-untyped-def]
+    async def close(_app: web.Application) -> None:
+        await db.dispose()
+
+    return close
