@@ -27,6 +27,7 @@ from sqlmodel import SQLModel, col, select
 
 import storage.models  # noqa: F401
 from scheduler.service import ScheduleService
+from services.context import JobContext
 from storage.db import Database
 from storage.models import Schedule, ScheduleRun
 from storage.types import utcnow
@@ -60,7 +61,7 @@ async def bench(count: int, spread: int, path: Path) -> int:
     async with db.session() as s:
         await s.execute(insert(Schedule), rows)
 
-    service = ScheduleService(db)
+    service = ScheduleService(db, JobContext(secret="bench"))
     began = time.perf_counter()
     await service.start()
     load = time.perf_counter() - began

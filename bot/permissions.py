@@ -20,7 +20,7 @@ async def _assignments(turn: Turn) -> dict[int, set[str]]:
     if turn.role_rows is not None:
         return turn.role_rows
     keys = await turn.person_keys()
-    graph: GraphDirectory | None = turn.services.extras.get("graph")
+    graph: GraphDirectory | None = turn.services.graph
     async with turn.services.db.read() as s:
         out = await roles_repo.assignments_for(s, keys)
         groups = await roles_repo.group_assignments(s) if graph is not None and keys else []

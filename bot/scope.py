@@ -12,13 +12,13 @@ Teams' membersAdded / membersRemoved.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col, select
 
+from bot.members_seen import MembersSeen
 from bot.permissions import role_rows
 from bot.turn import Turn
 from core.scope import CHANNEL, Viewer, in_reach
@@ -126,33 +126,9 @@ async def find(turn: Turn, model: type[T], object_id: object) -> T | None:
 
 # -- who is in which channel ------------------------------------------------------------------
 
-_SEEN_TTL = 3600.0
-_SEEN_MAX = 50_000
 
-
-class _Seen:
-    """People already recorded in a channel by this process, so a busy channel costs one
-    write per person per hour, not one per message."""
-
-    def __init__(self) -> None:
-        self._until: dict[tuple[str, str, str], float] = {}
-
-    def fresh(self, key: tuple[str, str, str]) -> bool:
-        return self._until.get(key, 0.0) > time.monotonic()
-
-    def put(self, key: tuple[str, str, str]) -> None:
-        if len(self._until) >= _SEEN_MAX:
-            self._until.clear()
-        self._until[key] = time.monotonic() + _SEEN_TTL
-
-    def drop(self, oids: Iterable[str]) -> None:
-        gone = set(oids)
-        for key in [k for k in self._until if k[2] in gone]:
-            del self._until[key]
-
-
-def _seen(turn: Turn) -> _Seen:
-    return cast(_Seen, turn.services.extras.setdefault("channel_members_seen", _Seen()))
+def _seen(turn: Turn) -> MembersSeen:
+    return turn.services.members_seen
 
 
 async def note_presence(turn: Turn) -> None:

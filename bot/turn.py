@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from bot.languages import LanguageChoices
+from bot.members_seen import MembersSeen
 from bot.pulse_facts import PulseFactsCache
 from cards.base import CARD_CONTENT_TYPE, Card
 from cards.bounds import outgoing_card, outgoing_text
@@ -21,6 +22,8 @@ from storage.db import Database
 from storage.models import Unit
 
 if TYPE_CHECKING:
+    from bot.router import Router
+    from clients.graph import GraphDirectory
     from core.commands import CommandTable
     from infra.metrics import Metrics
     from infra.settings import Settings
@@ -28,16 +31,44 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class Leadership(Protocol):
+    """runtime/leader.py's Leader, as the ops endpoints see it."""
+
+    @property
+    def is_leader(self) -> bool: ...
+
+
+class ScheduleChanges(Protocol):
+    """scheduler/service.py's ScheduleService, as a handler that changed a schedule sees it."""
+
+    def notify_changed(self) -> None: ...
+
+
+class OutboxWorker(Protocol):
+    """delivery/dispatcher.py's Dispatcher, as a handler that queued a message sees it."""
+
+    def notify(self) -> None: ...
+
+
 @dataclass
 class Services:
-    """Long-lived parts a handler may use. Built once per process."""
+    """Long-lived parts a handler may use. Built once per process (bot/web.py
+    build_services); the background parts are set by runtime/process.py and stay None
+    in a process that runs none (tests, the CLI)."""
 
     settings: Settings
     db: Database
     metrics: Metrics
     commands: CommandTable
-    extras: dict[str, Any] = field(default_factory=dict)
+    router: Router
+    # Entra group membership, where Graph roles are on (SAMVERKAN_GRAPH_ROLES).
+    graph: GraphDirectory | None = None
+    instance_id: str | None = None
+    leader: Leadership | None = None
+    scheduler: ScheduleChanges | None = None
+    dispatcher: OutboxWorker | None = None
     languages: LanguageChoices = field(default_factory=LanguageChoices)
+    members_seen: MembersSeen = field(default_factory=MembersSeen)
     # Pulse answers: what a pulse is (read once per pulse) and batched writes.
     pulse_facts: PulseFactsCache = field(init=False)
     answers: AnswerWriter = field(init=False)
@@ -49,12 +80,10 @@ class Services:
     def notify_changes(self) -> None:
         """After a commit that enqueued messages or changed schedules: wake the workers
         in this process (other processes notice by polling)."""
-        dispatcher = self.extras.get("dispatcher")
-        if dispatcher is not None:
-            dispatcher.notify()
-        scheduler = self.extras.get("scheduler")
-        if scheduler is not None:
-            scheduler.notify_changed()
+        if self.dispatcher is not None:
+            self.dispatcher.notify()
+        if self.scheduler is not None:
+            self.scheduler.notify_changed()
 
 
 def base_conversation_id(conversation_id: str) -> str:

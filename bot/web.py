@@ -78,12 +78,11 @@ def build_services(settings: Settings, db: Database, reg: Router = router) -> Se
     metrics = Metrics()
     for name, help_text in METRIC_HELP.items():
         metrics.describe(name, help_text)
-    services = Services(settings=settings, db=db, metrics=metrics, commands=reg.table())
-    services.extras["router"] = reg
+    services = Services(settings=settings, db=db, metrics=metrics, commands=reg.table(), router=reg)
     if settings.graph_roles and settings.client_id and settings.client_secret:
         from clients.graph import GraphDirectory
 
-        services.extras["graph"] = GraphDirectory(
+        services.graph = GraphDirectory(
             client_id=settings.client_id,
             client_secret=settings.client_secret,
             tenant_id=settings.tenant_id or "",
@@ -122,7 +121,7 @@ def build_app(
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[SERVICES_KEY] = services
     app[ADAPTER_KEY] = adapter
-    app[AGENT_KEY] = SamverkanAgent(services.extras["router"], services)
+    app[AGENT_KEY] = SamverkanAgent(services.router, services)
     app[AUTH_CONFIG_KEY] = auth_config
     app[TOKENS_KEY] = ValidatedTokens()
     app.router.add_post("/api/messages", messages)
@@ -353,9 +352,9 @@ async def healthz(request: web.Request) -> web.Response:
     if refused is not None:
         return refused
     services = request.app[SERVICES_KEY]
-    instance = services.extras.get("instance_id")
+    instance = services.instance_id
     database = await services.db.health(_HOST, instance)
-    leader = services.extras.get("leader")
+    leader = services.leader
     body = {
         "status": "ok" if database == "ok" else "degraded",
         "database": database,  # ok | unreachable | outdated | unwritable

@@ -10,14 +10,13 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-import bot.handlers  # noqa: F401  (imports every module that registers a job kind)
-import scheduler.jobs as jobs
 from cli.common import run_with_db
 from core.occurrences import InvalidSpec, next_occurrence
 from i18n import format as fmt
 from infra.settings import Settings
-from runtime.process import configure_jobs
+from runtime.process import job_context
 from scheduler.firing import fire
+from scheduler.kinds import kinds
 from storage import org_repo, schedules_repo
 from storage.db import Database
 from storage.models import OutboxMessage, Schedule, Unit
@@ -102,8 +101,8 @@ def run(
     unit: str = typer.Option(..., "--unit", help="The unit's name."),
 ) -> None:
     """Fire a job of KIND for a unit now (occurrence: this second), and show what it enqueued."""
-    if kind not in jobs.kinds():
-        _fail(f"Unknown kind {kind!r}; known kinds: {', '.join(jobs.kinds())}.")
+    if kind not in kinds():
+        _fail(f"Unknown kind {kind!r}; known kinds: {', '.join(kinds())}.")
     outcome = run_with_db(lambda db, settings: _run(db, settings, kind, unit))
     if isinstance(outcome, str):
         _fail(outcome)
@@ -112,7 +111,7 @@ def run(
 
 
 async def _run(db: Database, settings: Settings, kind: str, unit_name: str) -> list[str] | str:
-    configure_jobs(settings)
+    context = job_context(settings)
     occurrence = utcnow().replace(microsecond=0)
     async with db.session() as session:
         unit = await org_repo.find_unit_by_name(session, unit_name)
@@ -120,7 +119,7 @@ async def _run(db: Database, settings: Settings, kind: str, unit_name: str) -> l
             return f"Unknown unit {unit_name!r}."
         schedule = await _schedule_for(session, kind, unit.id, settings.timezone)
         before = await _max_outbox_id(session)
-        fired = await fire(session, schedule, occurrence)
+        fired = await fire(session, schedule, occurrence, context)
         enqueued = (
             (
                 await session.execute(

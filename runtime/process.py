@@ -14,13 +14,13 @@ import uuid
 from aiohttp import web
 
 from bot.web import build_app, build_services
+from clients.graph import GraphDirectory
 from delivery.dispatcher import build_dispatcher
 from infra.settings import Settings
 from runtime.leader import Leader
 from scheduler.service import GAUGE_HELP, ScheduleService
-from services import app_install as graph_install
-from services import digest as digest_jobs
-from services import pulse as pulse_jobs
+from services import app_install
+from services.context import InstallHook, JobContext
 from storage.db import Database
 
 
@@ -31,20 +31,17 @@ def instance_id() -> str:
 def create_app(settings: Settings) -> web.Application:
     db = Database(settings.database_url)
     services = build_services(settings, db)
-    services.extras["instance_id"] = instance_id()
+    services.instance_id = instance_id()
     app = build_app(settings, db, services=services)
-    configure_jobs(settings)
     # The digest job installs the app for managers it cannot reach, where the tenant
-    # grants it (SAMVERKAN_TEAMS_APP_ID set; see services/app_install.py).
-    graph_install.configure(settings, services.extras.get("graph"))
-    graph = services.extras.get("graph")
-    if graph is not None:  # digest subscribers who lead through an Entra group
-        digest_jobs.configure_recipients(settings.admins, graph.is_member)
-    leader = Leader(settings.database_url, instance_id=services.extras["instance_id"])
-    schedules = ScheduleService(db)
+    # grants it (SAMVERKAN_TEAMS_APP_ID set; see services/app_install.py), and counts
+    # digest subscribers who lead through an Entra group (Graph roles on).
+    context = job_context(settings, services.graph, app_install.hook_for(settings, services.graph))
+    leader = Leader(settings.database_url, instance_id=services.instance_id)
+    schedules = ScheduleService(db, context)
     leader.follow(schedules.start, schedules.stop)  # the scheduler runs only while leader
-    services.extras["leader"] = leader
-    services.extras["scheduler"] = schedules
+    services.leader = leader
+    services.scheduler = schedules
     services.metrics.add_gauges(schedules.gauges)
     for name, help_text in GAUGE_HELP.items():
         services.metrics.describe(name, help_text)
@@ -53,7 +50,7 @@ def create_app(settings: Settings) -> web.Application:
     dispatcher = build_dispatcher(
         settings, db, services.metrics, should_run=lambda: leader.is_leader
     )
-    services.extras["dispatcher"] = dispatcher
+    services.dispatcher = dispatcher
     app.cleanup_ctx.append(dispatcher.context)
     app.on_cleanup.append(_close_db(db))
     app.on_startup.append(settle_heap)
@@ -69,10 +66,21 @@ async def settle_heap(_app: web.Application) -> None:
     gc.freeze()
 
 
-def configure_jobs(settings: Settings) -> None:
-    """What scheduled jobs need from the settings, in any process that fires them."""
-    pulse_jobs.configure(settings.server_secret(), settings.zone, settings.language)
-    digest_jobs.configure_recipients(settings.admins)
+def job_context(
+    settings: Settings,
+    graph: GraphDirectory | None = None,
+    install_hook: InstallHook | None = None,
+) -> JobContext:
+    """What scheduled jobs need from the settings, built once by any process that fires
+    them (this one's scheduler, `samverkan run`) and passed to each job."""
+    return JobContext(
+        secret=settings.server_secret(),
+        zone=settings.zone,
+        language=settings.language,
+        admins=frozenset(a.lower() for a in settings.admins),
+        graph=graph,
+        install_hook=install_hook,
+    )
 
 
 def _close_db(db: Database):  # type: ignore[no-untyped-def]

@@ -1,7 +1,8 @@
 """Firing one occurrence, and catching up after downtime.
 
 Everything here runs inside the caller's transaction: the ScheduleRun row, the
-job's outbox rows and `last_occurrence_at` commit together or not at all.
+job's outbox rows and `last_occurrence_at` commit together or not at all. The job
+for a kind comes from scheduler/kinds.py; `context` is handed to it unchanged.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.occurrences import InvalidSpec, latest_occurrences
-from scheduler.jobs import handler_for
+from scheduler.kinds import handler_for
+from services.context import JobContext
 from storage import schedules_repo
 from storage.models import Schedule
 
@@ -24,18 +26,20 @@ from storage.models import Schedule
 MISSED_CAP = 50
 
 
-async def fire(session: AsyncSession, schedule: Schedule, occurrence_at: datetime) -> bool:
+async def fire(
+    session: AsyncSession, schedule: Schedule, occurrence_at: datetime, context: JobContext
+) -> bool:
     """Handle one occurrence: record it and run the kind's job, exactly once.
 
     Returns False, doing nothing, when the occurrence was already handled (by
     another instance, a double fire, or recorded as missed). Raises
-    UnknownJobKind before writing anything when no handler is registered.
+    UnknownJobKind before writing anything when the kind is not in the table.
     """
-    return bool(await fire_many(session, [(schedule, occurrence_at)]))
+    return bool(await fire_many(session, [(schedule, occurrence_at)], context))
 
 
 async def fire_many(
-    session: AsyncSession, due: Sequence[tuple[Schedule, datetime]]
+    session: AsyncSession, due: Sequence[tuple[Schedule, datetime]], context: JobContext
 ) -> list[tuple[Schedule, datetime]]:
     """`fire` for many occurrences at once (one INSERT for all their runs); returns
     those that were new and ran. If a job raises, the caller rolls the lot back."""
@@ -46,7 +50,7 @@ async def fire_many(
     )
     fired = [(schedule, when) for (sid, when), schedule in pending.items() if (sid, when) in new]
     for schedule, when in fired:
-        await handlers[schedule.kind](session, schedule, when)
+        await handlers[schedule.kind](session, schedule, when, context)
     await schedules_repo.advance_last_occurrence(session, fired)
     return fired
 
@@ -102,15 +106,17 @@ class CatchUp:
     missed: list[datetime] = field(default_factory=list)
 
 
-async def catch_up(session: AsyncSession, schedule: Schedule, now: datetime) -> CatchUp:
+async def catch_up(
+    session: AsyncSession, schedule: Schedule, now: datetime, context: JobContext
+) -> CatchUp:
     """After downtime: fire the latest owed occurrence if it is within the grace
     window (once, however many were missed), and record the older ones as missed."""
     assert schedule.id is not None
-    return (await catch_up_many(session, [schedule], now)).get(schedule.id, CatchUp())
+    return (await catch_up_many(session, [schedule], now, context)).get(schedule.id, CatchUp())
 
 
 async def catch_up_many(
-    session: AsyncSession, schedules: Sequence[Schedule], now: datetime
+    session: AsyncSession, schedules: Sequence[Schedule], now: datetime, context: JobContext
 ) -> dict[int, CatchUp]:
     """`catch_up` for many schedules, with one INSERT for the runs of all of them.
     Returns a CatchUp for each schedule that owed something."""
@@ -124,7 +130,7 @@ async def catch_up_many(
             plan.fired = pending.pop()
             to_fire.append((schedule, plan.fired))
         plan.missed = pending[-MISSED_CAP:]
-    fired = {(s.id, when) for s, when in await fire_many(session, to_fire)}
+    fired = {(s.id, when) for s, when in await fire_many(session, to_fire, context)}
     for schedule_id, plan in plans.items():
         if (schedule_id, plan.fired) not in fired:
             plan.fired = None  # another instance got there first

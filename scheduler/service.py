@@ -28,8 +28,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core.occurrences import InvalidSpec, latest_occurrences, next_occurrence
 from scheduler import firing
-from scheduler.jobs import UnknownJobKind
+from scheduler.kinds import UnknownJobKind
 from scheduler.trigger import OccurrenceTrigger
+from services.context import JobContext
 from storage import schedules_repo
 from storage.db import Database
 from storage.models import Schedule
@@ -84,8 +85,16 @@ GAUGE_HELP = {
 
 
 class ScheduleService:
-    def __init__(self, db: Database, *, poll_seconds: float = 3.0, batch_size: int = 500) -> None:
+    def __init__(
+        self,
+        db: Database,
+        context: JobContext,
+        *,
+        poll_seconds: float = 3.0,
+        batch_size: int = 500,
+    ) -> None:
         self.db = db
+        self.context = context  # handed to every job it fires
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self.load_seconds: float | None = None  # duration of the last start
@@ -260,7 +269,7 @@ class ScheduleService:
                 fresh = list((await schedules_repo.schedules_by_id(session, chunk)).values())
                 try:
                     async with session.begin_nested():
-                        plans = await firing.catch_up_many(session, fresh, now)
+                        plans = await firing.catch_up_many(session, fresh, now, self.context)
                 except Exception:
                     log.warning("catch-up failed for a batch of %d; one by one", len(fresh))
                     session.expire_all()  # in-memory values may hold the rolled-back ones
@@ -269,7 +278,9 @@ class ScheduleService:
                     for row in fresh:
                         try:
                             async with session.begin_nested():
-                                plans[row.id or 0] = await firing.catch_up(session, row, now)
+                                plans[row.id or 0] = await firing.catch_up(
+                                    session, row, now, self.context
+                                )
                         except Exception:
                             self.failed += 1
                             log.exception("catch-up of schedule %s failed", row.key)
@@ -342,7 +353,7 @@ class ScheduleService:
             fires = [(row, when) for row, when, action in due if action == "fire"]
             try:
                 async with session.begin_nested():
-                    self.fired += len(await firing.fire_many(session, fires))
+                    self.fired += len(await firing.fire_many(session, fires, self.context))
             except Exception:
                 log.warning("a job failed in a batch of %d; firing one by one", len(fires))
                 session.expire_all()  # in-memory values may hold the rolled-back ones
@@ -357,7 +368,7 @@ class ScheduleService:
     async def _fire_one(self, session: Any, row: Schedule, when: datetime) -> None:
         try:
             async with session.begin_nested():
-                self.fired += int(await firing.fire(session, row, when))
+                self.fired += int(await firing.fire(session, row, when, self.context))
         except UnknownJobKind as exc:
             self.failed += 1
             log.error("schedule %s: %s", row.key, exc)

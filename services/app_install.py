@@ -12,9 +12,9 @@ bot/handlers/lifecycle.py stores; from then on the manager gets the digest (and
 `/digest` on demand). The token comes from clients.graph.GraphDirectory (msal, client
 credentials, overridable authority), so there is one token cache per process.
 
-The scheduler must not import the bot, so `configure` registers `install_hook(...)`
-with services.digest.set_install_hook; the digest job calls it for unreachable
-managers and reports only those still unreachable to the unit's coordinators.
+The process that fires jobs puts `hook_for(settings, directory)` in the JobContext
+(services/context.py); the digest job calls it for unreachable managers and reports
+only those still unreachable to the unit's coordinators.
 
 Settings: `SAMVERKAN_TEAMS_APP_ID` is the app's id in the tenant's app catalog (the
 `id` of `GET /v1.0/appCatalogs/teamsApps?$filter=externalId eq '{manifest id}'`, not
@@ -25,7 +25,6 @@ infra/settings.py carries it; without it nothing is installed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from urllib.parse import quote
 
@@ -33,6 +32,7 @@ import aiohttp
 
 from clients.graph import GraphDirectory
 from infra.settings import Settings
+from services.context import InstallHook
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +87,6 @@ async def install_app_for_user(
     return InstallStatus.FAILED
 
 
-InstallHook = Callable[[list[str]], Awaitable[set[str]]]
-
-
 def install_hook(directory: GraphDirectory, app_id: str) -> InstallHook:
     """The digest job's hook: install for each user; returns those now reachable soon.
     Stops at the first refusal (the tenant does not grant the permission: asking again
@@ -109,26 +106,19 @@ def install_hook(directory: GraphDirectory, app_id: str) -> InstallHook:
     return hook
 
 
-def configure(
-    settings: Settings, directory: GraphDirectory | None, *, app_id: str | None = None
-) -> bool:
-    """Register the install hook with the digest job when the app's catalog id is set
-    and the bot has app credentials. Returns whether it did."""
-    from services import digest
-
-    app_id = app_id or settings.teams_app_id
+def hook_for(settings: Settings, directory: GraphDirectory | None) -> InstallHook | None:
+    """The digest job's install hook, when the app's catalog id is set and the bot has
+    app credentials (reusing `directory`, the Graph-roles one, when there is one)."""
+    app_id = settings.teams_app_id
     if not app_id:
-        digest.set_install_hook(None)
-        return False
+        return None
     if directory is None:
         if not (settings.client_id and settings.client_secret and settings.tenant_id):
             log.warning("%s is set but the bot has no app credentials", TEAMS_APP_ID_ENV)
-            digest.set_install_hook(None)
-            return False
+            return None
         directory = GraphDirectory(
             client_id=settings.client_id,
             client_secret=settings.client_secret,
             tenant_id=settings.tenant_id,
         )
-    digest.set_install_hook(install_hook(directory, app_id))
-    return True
+    return install_hook(directory, app_id)

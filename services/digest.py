@@ -5,17 +5,16 @@
 meetings); `unit_digest` and `county_digest` are then loops in memory. The job
 sends the digest to each manager's personal chat through the outbox; a manager
 the bot cannot reach (no personal chat stored: the app is not installed for
-them) is reported to the unit's coordinators with how to fix it.
-
-Import this module where the scheduler runs (bot.handlers.digest imports it, so
-the web process registers the job kind).
+them) is reported to the unit's coordinators with how to fix it. The job is
+`digest_job`, listed in scheduler/kinds.py; who else leads a unit (global admins,
+Entra groups) and how to install the app come in its JobContext.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -39,7 +38,7 @@ from core import indicators as ind
 from core.dates import HOME_ZONE
 from core.indicators import CHART_PERIODS, Definition, Period
 from i18n.texts import t
-from scheduler.jobs import job
+from services.context import InstallHook, JobContext
 from storage import indicators_repo, items_repo, outbox_repo, roles_repo, schedules_repo
 from storage.indicators_repo import Series
 from storage.models import Schedule, Unit
@@ -382,39 +381,20 @@ async def sync_pulse_values(session: AsyncSession, period: Period) -> int:
 # Delivery
 
 
-# A bot-side step that tries to make unreachable managers reachable: given their Entra
-# object ids, it returns those for whom the app is now installed (services.app_install
-# registers one where the tenant grants Graph's TeamsAppInstallation.ReadWriteForUser.All).
-# A seam, because the scheduler never imports the bot.
-InstallHook = Callable[[list[str]], Awaitable[set[str]]]
-_install_hook: InstallHook | None = None
-
-
-def set_install_hook(hook: InstallHook | None) -> None:
-    global _install_hook
-    _install_hook = hook
-
-
-# Who else may lead a unit at send time: global admins (SAMVERKAN_ADMINS) and, where
-# Graph roles are on, members of the Entra groups the org file names. Set at start-up.
-_admins: frozenset[str] = frozenset()
-_group_member: indicators_repo.GroupCheck | None = None
-
-
-def configure_recipients(
-    admins: Sequence[str] = (), group_member: indicators_repo.GroupCheck | None = None
-) -> None:
-    global _admins, _group_member
-    _admins = frozenset(a.lower() for a in admins)
-    _group_member = group_member
-
-
-async def unit_recipients(session: AsyncSession, unit_id: int) -> indicators_repo.UnitRecipients:
+async def unit_recipients(
+    session: AsyncSession, unit_id: int, context: JobContext
+) -> indicators_repo.UnitRecipients:
     """The unit's recipients now. Subscriptions of people who lost the role are left out
-    and dropped (in the caller's transaction)."""
+    and dropped (in the caller's transaction). Who else may lead a unit at send time:
+    the global admins and, where Graph roles are on, members of the Entra groups the
+    org file names (both from the context)."""
+    graph = context.graph
     people = (
         await indicators_repo.recipients(
-            session, [unit_id], admins=_admins, group_member=_group_member
+            session,
+            [unit_id],
+            admins=context.admins,
+            group_member=graph.is_member if graph is not None else None,
         )
     )[unit_id]
     if people.lapsed:
@@ -435,7 +415,12 @@ class Delivery:
 
 
 async def deliver_unit(
-    session: AsyncSession, unit_id: int, occurrence_at: datetime, *, default_lang: str = "sv"
+    session: AsyncSession,
+    unit_id: int,
+    occurrence_at: datetime,
+    context: JobContext,
+    *,
+    default_lang: str = "sv",
 ) -> Delivery:
     """Queue the unit's digest for its managers (and its channel if the unit chose so)."""
     unit = await session.get(Unit, unit_id)
@@ -448,7 +433,7 @@ async def deliver_unit(
     except Exception:  # the pulse figures are a bonus; never block the digest
         log.exception("syncing pulse values failed")
     data = await load(session, today=local.date(), unit_ids=[unit_id])
-    people = await unit_recipients(session, unit_id)
+    people = await unit_recipients(session, unit_id, context)
     stamp = occurrence_at.isoformat()
     cards: dict[str, tuple[Card, str]] = {}
 
@@ -473,7 +458,7 @@ async def deliver_unit(
             session, f"digest:{unit_id}:{stamp}:channel", people.channel_pk, activity(c, summary)
         )
         out.channel = True
-    installed = await _try_install(unreachable)
+    installed = await _try_install(unreachable, context.install_hook)
     for person in unreachable:
         if person.aad_object_id is not None and person.aad_object_id in installed:
             # Teams now creates their personal chat (conversationUpdate, stored by
@@ -486,8 +471,11 @@ async def deliver_unit(
     return out
 
 
-async def _try_install(people: list[indicators_repo.Recipient]) -> set[str]:
-    hook = _install_hook
+async def _try_install(
+    people: list[indicators_repo.Recipient], hook: InstallHook | None
+) -> set[str]:
+    """Make unreachable managers reachable where the tenant lets the bot install itself
+    (services/app_install.py); returns the object ids it installed for."""
     ids = [p.aad_object_id for p in people if p.aad_object_id]
     if hook is None or not ids:
         return set()
@@ -554,12 +542,15 @@ async def _report_unreachable(
         )
 
 
-@job(KIND)
-async def digest_job(session: AsyncSession, schedule: Schedule, occurrence_at: datetime) -> None:
+async def digest_job(
+    session: AsyncSession, schedule: Schedule, occurrence_at: datetime, context: JobContext
+) -> None:
     if schedule.unit_id is None:
         return
     lang = str(schedule.payload.get("lang") or "sv")
-    result = await deliver_unit(session, schedule.unit_id, occurrence_at, default_lang=lang)
+    result = await deliver_unit(
+        session, schedule.unit_id, occurrence_at, context, default_lang=lang
+    )
     log.info(
         "digest unit %s: %d sent, %d app installed, %d unreachable, reported to %d",
         schedule.unit_id,

@@ -9,8 +9,9 @@ the state change, so a crash never loses a card its state says was sent.
 - `notify(session, outcome)`: the cards for any transition (escalation card to the
   receiving unit, loop-back answer cards to every unit below on the path, ...).
 - `sweep(session, now)`: the automatic part, run by the `escalation_sweep` job
-  (scheduler/escalation_job.py): reminders, escalation of overdue unacknowledged
-  items, top-of-chain flags, and delivery of escalations that waited for a channel.
+  (`sweep_job`, listed in scheduler/kinds.py): reminders, escalation of overdue
+  unacknowledged items, top-of-chain flags, and delivery of escalations that waited
+  for a channel.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from cards.items import EventView, ItemView, item_card
 from core import escalation as esc
 from core.roles import holders
 from i18n.texts import t
+from services.context import JobContext
 from storage import channels_repo, items_repo, outbox_repo, roles_repo
 from storage.item_models import Item, ItemEvent
-from storage.models import Unit
+from storage.models import Schedule, Unit
 from storage.schedules_repo import upsert_schedule
 
 log = logging.getLogger(__name__)
@@ -365,6 +367,23 @@ async def sweep(session: AsyncSession, now: datetime, lang: str = "sv") -> Sweep
         except items_repo.StaleItem:
             report.stale.append(item.id)  # someone acted meanwhile: next sweep decides
     return report
+
+
+async def sweep_job(
+    session: AsyncSession, schedule: Schedule, occurrence_at: datetime, context: JobContext
+) -> None:
+    """The `escalation_sweep` job. The occurrence is the clock: a sweep fired for 08:07
+    decides as of 08:07."""
+    lang = str(schedule.payload.get("lang") or "sv")
+    report = await sweep(session, occurrence_at, lang)
+    log.info(
+        "escalation sweep: %d reminded, %d escalated, %d flagged, %d delivered, %d stale",
+        len(report.reminded),
+        len(report.escalated),
+        len(report.flagged),
+        len(report.delivered),
+        len(report.stale),
+    )
 
 
 async def _sweep_one(

@@ -1,6 +1,6 @@
 """Meetings as a service: views for the cards, and the jobs that post them.
 
-Job kinds (registered on import; bot.handlers.meetings imports this module):
+Jobs (listed in scheduler/kinds.py):
 - `meeting_reminder` (payload `{occurrence_id, lead_days}`): carry forward, take in
   answers, post the agenda card. The first reminder is sent; a later one (1 day
   before) *updates* that card through an outbox update row, so the channel holds one
@@ -30,7 +30,7 @@ from cards.meetings import (
 )
 from core.agenda import ActionEntry
 from i18n.texts import t
-from scheduler.jobs import job
+from services.context import JobContext
 from storage import channels_repo, meetings_repo, outbox_repo
 from storage.meeting_models import MeetingOccurrence, MeetingSeries, ReminderCard
 from storage.models import Schedule, Unit
@@ -212,9 +212,8 @@ async def _keep_planning(session: AsyncSession, occ: MeetingOccurrence, now: dat
         await meetings_repo.plan_series(session, series, now)
 
 
-@job(meetings_repo.REMINDER_KIND)
 async def meeting_reminder(
-    session: AsyncSession, schedule: Schedule, occurrence_at: datetime
+    session: AsyncSession, schedule: Schedule, occurrence_at: datetime, context: JobContext
 ) -> None:
     """The occurrence is the clock: a reminder fired for 13:00 carries forward as of 13:00."""
     occ = await _occurrence(session, schedule)
@@ -227,9 +226,8 @@ async def meeting_reminder(
     await _keep_planning(session, occ, occurrence_at)
 
 
-@job(meetings_repo.MINUTES_KIND)
 async def meeting_minutes(
-    session: AsyncSession, schedule: Schedule, occurrence_at: datetime
+    session: AsyncSession, schedule: Schedule, occurrence_at: datetime, context: JobContext
 ) -> None:
     occ = await _occurrence(session, schedule)
     if occ is None:
@@ -238,7 +236,8 @@ async def meeting_minutes(
     await _keep_planning(session, occ, occurrence_at)
 
 
-@job(meetings_repo.SYNC_KIND)
-async def meeting_sync(session: AsyncSession, schedule: Schedule, occurrence_at: datetime) -> None:
+async def meeting_sync(
+    session: AsyncSession, schedule: Schedule, occurrence_at: datetime, context: JobContext
+) -> None:
     count = await meetings_repo.sync_all(session, occurrence_at)
     log.info("meeting sync: %d series planned", count)

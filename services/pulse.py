@@ -4,14 +4,15 @@ Everything that posts returns `Outgoing` operations. `deliver` writes them to th
 outbox (idempotent by key) when the delivery module is there; the bot's command
 handlers can instead send what was not queued directly (see bot/handlers/pulse.py).
 
-Job kinds: `pulse_open` (one schedule per unit, cadence from the org file) and
-`pulse_close` (one sweep every 10 minutes: closes due pulses, sends due reminders).
+Jobs (listed in scheduler/kinds.py): `pulse_open` (one schedule per unit, cadence from
+the org file) and `pulse_close` (one sweep every 10 minutes: closes due pulses, sends due
+reminders). The server secret, zone and language come in the job's JobContext.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,11 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.base import CARD_CONTENT_TYPE, Card
 from cards.pulse import closed_card, pulse_card, results_card
-from core.dates import HOME_ZONE
 from core.pulse import Results, Template, summarize
 from i18n import format as fmt
 from i18n.texts import t
-from scheduler.jobs import job
+from services.context import JobContext
 from storage import channels_repo, pulse_repo, schedules_repo
 from storage.models import OutboxMessage, Schedule, Unit
 from storage.pulse_models import Pulse
@@ -40,24 +40,6 @@ CADENCE_TRIGGERS: dict[str, dict[str, Any]] = {
     "monthly": {"day_of_week": "mon", "day": "1-7", "hour": 9, "minute": 0},
     "quarterly": {"month": "1,4,7,10", "day_of_week": "mon", "day": "1-7", "hour": 9, "minute": 0},
 }
-
-
-@dataclass
-class PulseConfig:
-    secret: str | None = None
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(HOME_ZONE))
-    lang: str = "sv"
-
-
-CONFIG = PulseConfig()
-
-
-def configure(secret: str, zone: ZoneInfo, lang: str = "sv") -> None:
-    """Give the scheduled jobs the server secret (to seal pulse keys) and locale.
-
-    Called once at start-up by the process that runs the scheduler.
-    """
-    CONFIG.secret, CONFIG.zone, CONFIG.lang = secret, zone, lang
 
 
 @dataclass(frozen=True)
@@ -250,11 +232,9 @@ async def ensure_schedules(session: AsyncSession, unit: Unit) -> None:
 
 
 async def open_scheduled(
-    session: AsyncSession, unit_id: int, now: datetime, config: PulseConfig = CONFIG
+    session: AsyncSession, unit_id: int, now: datetime, context: JobContext
 ) -> Pulse | None:
     """Open the unit's pulse for this occurrence, unless one is open or it has no channel."""
-    if config.secret is None:
-        raise RuntimeError("services.pulse.configure(...) was not called at start-up")
     unit = await session.get(Unit, unit_id)
     if unit is None or unit.archived_at is not None:
         return None
@@ -273,42 +253,41 @@ async def open_scheduled(
         unit,
         binding.conversation_pk,
         template,
-        secret=config.secret,
-        zone=config.zone,
+        secret=context.secret,
+        zone=context.zone,
         now=now,
         opened_by="schedule",
     )
-    await deliver(session, [card_post(pulse, config.zone, config.lang)], direct_ok=False)
+    await deliver(session, [card_post(pulse, context.zone, context.language)], direct_ok=False)
     return pulse
 
 
-async def sweep(session: AsyncSession, now: datetime, config: PulseConfig = CONFIG) -> int:
+async def sweep(session: AsyncSession, now: datetime, context: JobContext) -> int:
     """Close every due pulse (erasing its key) and send due reminders. Returns closures."""
     closed = 0
     for pulse in await pulse_repo.due_reminders(session, now):
         assert pulse.id is not None
         if await pulse_repo.mark_reminded(session, pulse.id, now):
-            await deliver(session, [reminder_op(pulse, config.zone, config.lang)], direct_ok=False)
+            reminder = reminder_op(pulse, context.zone, context.language)
+            await deliver(session, [reminder], direct_ok=False)
     for due in await pulse_repo.due_to_close(session, now):
         assert due.id is not None
         done = await pulse_repo.close_pulse(session, due.id, now)
         if done is not None:
             closed += 1
-            ops = await close_ops(session, done, config.zone, config.lang)
+            ops = await close_ops(session, done, context.zone, context.language)
             await deliver(session, ops, direct_ok=False)
     return closed
 
 
-@job("pulse_open")
 async def pulse_open_job(
-    session: AsyncSession, schedule: Schedule, occurrence_at: datetime
+    session: AsyncSession, schedule: Schedule, occurrence_at: datetime, context: JobContext
 ) -> None:
     if schedule.unit_id is not None:
-        await open_scheduled(session, schedule.unit_id, occurrence_at)
+        await open_scheduled(session, schedule.unit_id, occurrence_at, context)
 
 
-@job("pulse_close")
 async def pulse_close_job(
-    session: AsyncSession, schedule: Schedule, occurrence_at: datetime
+    session: AsyncSession, schedule: Schedule, occurrence_at: datetime, context: JobContext
 ) -> None:
-    await sweep(session, max(occurrence_at, utcnow()))
+    await sweep(session, max(occurrence_at, utcnow()), context)

@@ -3,7 +3,7 @@
 Producers (meeting series, digest and pulse cadence, escalation sweep) call
 `upsert_schedule` with the full desired state; it bumps `version` only when
 something really changed, which is what the scheduler leader watches. After a
-change in this process, call `services.extras["scheduler"].notify_changed()` to
+change in this process, call `services.scheduler.notify_changed()` to
 apply it at once; other processes' leaders see it on their next poll.
 """
 

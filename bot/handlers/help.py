@@ -27,7 +27,7 @@ async def send_help(turn: Turn, lead: list[str] | None = None) -> None:
     # `setup` needs a coordinator's role for the unit named, so it is listed for
     # anyone who coordinates somewhere; other commands follow this channel's unit.
     usable = unit_roles | anywhere
-    reg: Router = turn.services.extras["router"]
+    reg: Router = turn.services.router
     listed: list[tuple[str, str]] = []
     for entry in reg.commands.values():
         if turn.kind not in entry.spec.scopes:

@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-import scheduler.escalation_job  # noqa: F401  (registers the escalation_sweep job)
 from bot import scope
 from bot.guard import refused, tell_refused
 from bot.handlers.lifecycle import remember_conversation

@@ -129,5 +129,5 @@ async def unknown_command(turn: Turn, word: str, suggestions: list[str]) -> None
 
 
 def _display_word(turn: Turn, name: str) -> str:
-    entry = turn.services.extras["router"].commands.get(name)
+    entry = turn.services.router.commands.get(name)
     return entry.words.get(turn.lang, name) if entry else name

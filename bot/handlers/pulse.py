@@ -88,7 +88,7 @@ async def member_count(turn: Turn, conversation_id: str) -> int | None:
 
 def _direct(turn: Turn) -> bool:
     """Send command-triggered posts directly only when no dispatcher runs in this process."""
-    return turn.services.extras.get("dispatcher") is None
+    return turn.services.dispatcher is None
 
 
 async def _send_direct(turn: Turn, ops: list[pulse_service.Outgoing]) -> None:

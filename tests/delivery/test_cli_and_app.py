@@ -91,7 +91,9 @@ async def test_the_served_app_runs_the_dispatcher_and_exports_its_metrics(
         _, conv_pk, cid = await add_channel(db, str(connector.make_url("/")), "Härnösand")
         async with db.session() as s:
             await outbox_repo.enqueue(s, "hello", conv_pk, text("Hej från Samverkan"))
-        web_app[SERVICES_KEY].extras["dispatcher"].notify()
+        dispatcher = web_app[SERVICES_KEY].dispatcher
+        assert dispatcher is not None
+        dispatcher.notify()
         [row] = await settled(db, within=15)  # the leader is elected first
         assert row.status == "sent"
         assert [p.text for p in fake.in_conversation(cid)] == ["Hej från Samverkan"]

@@ -20,6 +20,7 @@ from storage.indicators_repo import ValueIn
 from storage.models import Conversation, OutboxMessage, Person, Unit
 from tests.cardschema import assert_valid_card
 from tests.indicators.support import last_month, seed_county, seed_values
+from tests.support.jobs import job_context
 
 MAJA = "0b3c9a4e-1111-4222-8333-000000000001"  # manager with the app installed
 OLLE = "olle.chef@example.se"  # manager by UPN, never installed the app
@@ -69,7 +70,7 @@ async def test_job_sends_to_managers_and_reports_the_unreachable(db: Database) -
     async with db.session() as s:
         schedule = await schedules_repo.get_schedule(s, composer.schedule_key(units["Krokom"]))
         assert schedule is not None
-        assert await fire(s, schedule, when)
+        assert await fire(s, schedule, when, job_context())
     rows = await outbox(db)
     by_conv = {r.conversation_pk: r for r in rows}
     assert set(by_conv) == {maja_chat, sara_chat}
@@ -82,8 +83,10 @@ async def test_job_sends_to_managers_and_reports_the_unreachable(db: Database) -
     async with db.session() as s:
         schedule = await schedules_repo.get_schedule(s, composer.schedule_key(units["Krokom"]))
         assert schedule is not None
-        assert not await fire(s, schedule, when)
-        await composer.deliver_unit(s, units["Krokom"], when)  # even forced: same keys
+        assert not await fire(s, schedule, when, job_context())
+        await composer.deliver_unit(
+            s, units["Krokom"], when, job_context()
+        )  # even forced: same keys
     assert len(await outbox(db)) == 2
 
 
@@ -96,7 +99,7 @@ async def test_unreachable_with_no_coordinator_chat_goes_to_the_channel(db: Data
     async with db.session() as s:
         s.add(ChannelBinding(unit_id=units["Krokom"], conversation_pk=channel))
     async with db.session() as s:
-        result = await composer.deliver_unit(s, units["Krokom"], datetime.now(UTC))
+        result = await composer.deliver_unit(s, units["Krokom"], datetime.now(UTC), job_context())
     assert result.unreachable == [OLLE] and result.reported_to == ["channel"]
     rows = await outbox(db)
     assert [r.conversation_pk for r in rows] == [channel]

@@ -25,6 +25,7 @@ from tests.bot.conftest import BotHarness, connector, secured
 from tests.fakes.issuer import LocalIssuer
 from tests.indicators.support import seed_definitions, seed_values
 from tests.items.support import deliver
+from tests.support.jobs import job_context
 from tests.teams import TeamsUser
 
 __all__ = ["connector", "secured"]
@@ -75,7 +76,7 @@ async def fire_digest(h: BotHarness, unit_id: int) -> None:
         await composer.ensure_schedules(s, [unit_id])
         schedule = await schedules_repo.get_schedule(s, composer.schedule_key(unit_id))
         assert schedule is not None
-        assert await fire(s, schedule, datetime.now(UTC).replace(microsecond=0))
+        assert await fire(s, schedule, datetime.now(UTC).replace(microsecond=0), job_context())
     await deliver(h)
 
 

@@ -19,6 +19,7 @@ from storage.models import ChannelBinding, Unit
 from tests.cardschema import assert_valid_card
 from tests.indicators.support import DEFINITIONS, seed_county, seed_values
 from tests.indicators.test_delivery import MAJA, outbox, personal_chat
+from tests.support.jobs import job_context
 
 ZONE = ZoneInfo("Europe/Stockholm")
 
@@ -44,8 +45,8 @@ async def test_digest_goes_to_the_channel_when_the_unit_chose_so(db: Database) -
     ostersund_channel = await _bind_channel(db, units["Östersund"], None)  # not chosen
     when = datetime.now(UTC).replace(microsecond=0)
     async with db.session() as s:
-        krokom = await composer.deliver_unit(s, units["Krokom"], when)
-        ostersund = await composer.deliver_unit(s, units["Östersund"], when)
+        krokom = await composer.deliver_unit(s, units["Krokom"], when, job_context())
+        ostersund = await composer.deliver_unit(s, units["Östersund"], when, job_context())
     assert krokom.channel and not ostersund.channel
     rows = await outbox(db)
     by_conv: dict[int | None, list[str]] = {}
@@ -60,7 +61,7 @@ async def test_digest_goes_to_the_channel_when_the_unit_chose_so(db: Database) -
     assert "Krokom" in json.dumps(content, ensure_ascii=False)
     # The same occurrence again: the keys are the same, nothing new is queued.
     async with db.session() as s:
-        await composer.deliver_unit(s, units["Krokom"], when)
+        await composer.deliver_unit(s, units["Krokom"], when, job_context())
     assert len(await outbox(db)) == len(rows)
 
 
@@ -143,7 +144,7 @@ async def test_closed_pulse_becomes_the_staff_rated_collaboration_value(db: Data
         first += timedelta(days=1)
     occurrence = datetime(first.year, first.month, first.day, 8, 0, tzinfo=ZONE)
     async with db.session() as s:
-        result = await composer.deliver_unit(s, units["Krokom"], occurrence)
+        result = await composer.deliver_unit(s, units["Krokom"], occurrence, job_context())
     assert result.sent_to == [MAJA]
     async with db.session() as s:
         ids = await indicators_repo.definition_ids(s)

@@ -11,14 +11,14 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from clients.graph import GraphDirectory
-from services import app_install as graph_install
 from services import digest as composer
-from services.app_install import InstallStatus, install_app_for_user, install_hook
+from services.app_install import InstallStatus, hook_for, install_app_for_user, install_hook
 from storage.db import Database
 from tests.bot.conftest import APP_ID
 from tests.fakes.graph import FakeEntraGraph
 from tests.indicators.support import seed_county, seed_values
 from tests.indicators.test_delivery import MAJA, OLLE, SARA, outbox, personal_chat
+from tests.support.jobs import job_context
 from tests.teams import TENANT
 
 SECRET = "graph-client-secret"
@@ -47,12 +47,6 @@ def directory(graph: FakeEntraGraph) -> GraphDirectory:
         graph_url=graph.base,
         verify=str(graph.ca_file),
     )
-
-
-@pytest.fixture(autouse=True)
-def no_hook_left_behind() -> AsyncIterator[None]:  # type: ignore[misc]
-    yield
-    composer.set_install_hook(None)
 
 
 async def test_install_app_for_user_statuses(
@@ -94,9 +88,9 @@ async def test_digest_job_installs_for_unreachable_managers_and_reports_the_rest
     )
     await seed_values(db, units, ids)
     sara_chat = await personal_chat(db, SARA)
-    composer.set_install_hook(install_hook(directory, CATALOG_APP))
+    context = job_context(install_hook=install_hook(directory, CATALOG_APP))
     async with db.session() as s:
-        result = await composer.deliver_unit(s, units["Krokom"], datetime.now(UTC))
+        result = await composer.deliver_unit(s, units["Krokom"], datetime.now(UTC), context)
     assert graph.installed == {MAJA: {CATALOG_APP}}
     assert result.installed == [MAJA] and result.unreachable == [OLLE]
     rows = await outbox(db)
@@ -114,19 +108,17 @@ async def test_without_the_permission_everyone_unreachable_is_reported(
     await seed_values(db, units, ids)
     await personal_chat(db, SARA)
     graph.grant_install = False
-    composer.set_install_hook(install_hook(directory, CATALOG_APP))
+    context = job_context(install_hook=install_hook(directory, CATALOG_APP))
     async with db.session() as s:
-        result = await composer.deliver_unit(s, units["Krokom"], datetime.now(UTC))
+        result = await composer.deliver_unit(s, units["Krokom"], datetime.now(UTC), context)
     assert result.installed == [] and result.unreachable == [MAJA]
     assert MAJA in (await outbox(db))[0].payload["text"]
 
 
-async def test_configure_needs_the_catalog_id(directory: GraphDirectory, tmp_path: Path) -> None:
+async def test_the_hook_needs_the_catalog_id(directory: GraphDirectory, tmp_path: Path) -> None:
     from tests.bot.conftest import local_settings
 
     settings = local_settings("sqlite+aiosqlite://", tmp_path)
-    assert not graph_install.configure(settings, directory)
-    assert composer._install_hook is None
+    assert hook_for(settings, directory) is None
     settings = local_settings("sqlite+aiosqlite://", tmp_path, teams_app_id=CATALOG_APP)
-    assert graph_install.configure(settings, directory)
-    assert composer._install_hook is not None
+    assert hook_for(settings, directory) is not None

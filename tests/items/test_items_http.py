@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
-import scheduler.escalation_job  # noqa: F401  (registers the escalation_sweep job)
 from core.escalation import breach_at, end_of_day, local_date, policy_for
 from scheduler.firing import fire
 from services.escalation import SWEEP_KEY, sweep
@@ -34,6 +33,7 @@ from tests.items.support import (
     load_org,
     texts_in,
 )
+from tests.support.jobs import job_context
 
 
 async def _raise(h: BotHarness, channel: object, title: str) -> int:
@@ -205,7 +205,7 @@ async def test_automatic_escalation_by_the_sweep_with_a_controlled_clock(
         async with h.db.session() as s:
             row = await s.get(Schedule, schedule.id)
             assert row is not None
-            return await fire(s, row, now)
+            return await fire(s, row, now, job_context())
 
     async def trail() -> list[str]:
         return await events(h.db, item_id)

@@ -25,6 +25,7 @@ from tests.bot.conftest import BotHarness, add_units
 from tests.cardschema import assert_valid_card
 from tests.fakes.connector import MESSAGE_LIMIT
 from tests.items.support import deliver
+from tests.support.jobs import job_context
 from tests.teams import Channel, TeamsUser, new_channel
 
 COORD = TeamsUser(name="Sara Samordnare", upn="sara@example.se")
@@ -130,7 +131,7 @@ async def test_500_long_proposals_and_the_reminder_still_goes_out(harness: BotHa
         when = next_occurrence(
             schedule.trigger, schedule.timezone, datetime(2000, 1, 1, tzinfo=UTC)
         )
-        assert when is not None and await fire(s, schedule, when)
+        assert when is not None and await fire(s, schedule, when, job_context())
 
     delivered = await deliver(h)  # asserts that no row went dead
     assert delivered.sent == 1 and h.connector.too_big == 0

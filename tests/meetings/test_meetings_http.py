@@ -19,6 +19,7 @@ from storage.models import OutboxMessage
 from tests.bot.conftest import BotHarness, add_units
 from tests.cardschema import assert_valid_card
 from tests.fakes.issuer import LocalIssuer
+from tests.support.jobs import job_context
 from tests.teams import Channel, TeamsUser, new_channel
 
 COUNTY = {"Regionens samverkansråd": None, "Östersund": "Regionens samverkansråd"}
@@ -68,7 +69,7 @@ async def _fire(harness: BotHarness, key: str) -> datetime:
             schedule.trigger, schedule.timezone, datetime(2000, 1, 1, tzinfo=UTC)
         )
         assert when is not None
-        assert await fire(s, schedule, when)
+        assert await fire(s, schedule, when, job_context())
     return when
 
 
@@ -294,7 +295,7 @@ async def test_the_whole_meeting_flow(secured: tuple[BotHarness, LocalIssuer]) -
         when = next_occurrence(
             schedule.trigger, schedule.timezone, datetime(2000, 1, 1, tzinfo=UTC)
         )
-        assert when is not None and not await fire(s, schedule, when)
+        assert when is not None and not await fire(s, schedule, when, job_context())
 
 
 async def test_stale_buttons_cancel_and_move(secured: tuple[BotHarness, LocalIssuer]) -> None:

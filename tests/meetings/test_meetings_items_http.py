@@ -34,6 +34,7 @@ from tests.items.support import (
     item,
     load_org,
 )
+from tests.support.jobs import job_context
 from tests.teams import Channel, TeamsUser, new_channel
 
 SE = ZoneInfo("Europe/Stockholm")
@@ -85,7 +86,7 @@ async def _fire_first_reminder(h: BotHarness, occ_id: int) -> OutboxMessage:
             schedule.trigger, schedule.timezone, datetime(2000, 1, 1, tzinfo=UTC)
         )
         assert when is not None
-        assert await fire(s, schedule, when)
+        assert await fire(s, schedule, when, job_context())
     async with h.db.session() as s:
         return (
             await s.execute(
@@ -158,7 +159,7 @@ async def test_a_meeting_lifts_an_item_and_its_answer_comes_back_to_the_agenda(
         when = next_occurrence(
             schedule.trigger, schedule.timezone, datetime(2000, 1, 1, tzinfo=UTC)
         )
-        assert when is not None and await fire(s, schedule, when)
+        assert when is not None and await fire(s, schedule, when, job_context())
         posted = (
             await s.execute(
                 select(OutboxMessage).where(

@@ -14,9 +14,10 @@ from storage.db import Database
 from storage.models import OutboxMessage, Schedule
 from storage.pulse_models import Pulse
 from tests.scheduler.support import unit_with_channel
+from tests.support.jobs import job_context
 
 ZONE = ZoneInfo("Europe/Stockholm")
-CONFIG = service.PulseConfig(secret="k" * 40, zone=ZONE, lang="sv")
+CONTEXT = job_context(zone=ZONE, language="sv")
 MONDAY = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # first Monday of November, 09:00 local
 
 
@@ -39,7 +40,7 @@ async def test_open_remind_close_through_the_outbox(db: Database) -> None:
     # Two fires of the same occurrence (two instances): one pulse, one card row.
     async def fire() -> None:
         async with db.session() as s:
-            await service.open_scheduled(s, unit_id, MONDAY, CONFIG)
+            await service.open_scheduled(s, unit_id, MONDAY, CONTEXT)
 
     await fire()
     await fire()
@@ -52,13 +53,13 @@ async def test_open_remind_close_through_the_outbox(db: Database) -> None:
     assert list(rows) == [pulse.card_key]
 
     async with db.session() as s:
-        await pulse_repo.save_answer(s, pulse, CONFIG.secret or "", "user-1", {"collab": 4})
+        await pulse_repo.save_answer(s, pulse, CONTEXT.secret, "user-1", {"collab": 4})
 
     # The day before closing, 09:00: the reminder, once.
     thursday = datetime(2026, 11, 5, 8, 5, tzinfo=UTC)
     for _ in range(2):
         async with db.session() as s:
-            assert await service.sweep(s, thursday, CONFIG) == 0
+            assert await service.sweep(s, thursday, CONTEXT) == 0
     rows = await _outbox(db)
     assert f"pulse:{pulse.ref}:reminder" in rows and len(rows) == 2
 
@@ -67,7 +68,7 @@ async def test_open_remind_close_through_the_outbox(db: Database) -> None:
 
     async def sweep() -> int:
         async with db.session() as s:
-            return await service.sweep(s, after, CONFIG)
+            return await service.sweep(s, after, CONTEXT)
 
     closed = await asyncio.gather(sweep(), sweep())
     assert sorted(closed) == [0, 1]
@@ -87,10 +88,10 @@ async def test_indicator_values_only_for_finished_periods(db: Database) -> None:
         assert unit.id is not None
         unit_id = unit.id
     async with db.session() as s:
-        pulse = await service.open_scheduled(s, unit_id, MONDAY, CONFIG)
+        pulse = await service.open_scheduled(s, unit_id, MONDAY, CONTEXT)
         assert pulse is not None and pulse.id is not None
         for i in range(5):
-            await pulse_repo.save_answer(s, pulse, "k" * 40, f"u{i}", {"collab": 2 + i % 3})
+            await pulse_repo.save_answer(s, pulse, CONTEXT.secret, f"u{i}", {"collab": 2 + i % 3})
     async with db.session() as s:
         during = await pulse_repo.pulse_indicator_values(
             s, "2026-11", now=MONDAY + timedelta(days=40)

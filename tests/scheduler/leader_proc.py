@@ -19,6 +19,7 @@ import time
 from runtime.leader import Leader
 from scheduler.service import ScheduleService
 from storage.db import Database
+from tests.support.jobs import job_context
 
 
 def say(event: str, leader: Leader, service: ScheduleService) -> None:
@@ -33,7 +34,7 @@ def say(event: str, leader: Leader, service: ScheduleService) -> None:
 
 async def main(url: str) -> None:
     db = Database(url)
-    service = ScheduleService(db, poll_seconds=0.5)
+    service = ScheduleService(db, job_context(), poll_seconds=0.5)
     leader = Leader(url, instance_id=f"proc-{os.getpid()}")
 
     async def elected() -> None:

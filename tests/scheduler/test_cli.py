@@ -17,6 +17,7 @@ from storage.db import Database
 from storage.models import Schedule
 from storage.types import utcnow
 from tests.scheduler.support import outbox_keys, runs, unit_with_channel
+from tests.support.jobs import job_context
 
 
 def cli(db_url: str, *args: str) -> tuple[int, list[str]]:
@@ -49,7 +50,7 @@ def test_schedules_lists_next_last_and_missed_after_catch_up(db_url: str) -> Non
         async with db.session() as s:
             fresh = await s.get(Schedule, row.id)
             assert fresh is not None
-            await catch_up(s, fresh, now)
+            await catch_up(s, fresh, now, job_context())
             await s.refresh(fresh)
         await db.dispose()
         return fresh

@@ -10,11 +10,12 @@ import pytest
 
 from core.occurrences import InvalidSpec
 from scheduler.firing import MISSED_CAP, catch_up, fire
-from scheduler.jobs import UnknownJobKind
+from scheduler.kinds import UnknownJobKind
 from storage import schedules_repo
 from storage.db import Database
 from storage.models import Schedule
 from tests.scheduler.support import outbox_keys, per_occurrence, runs, unit_with_channel
+from tests.support.jobs import job_context
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -32,9 +33,9 @@ async def add_schedule(
 async def test_firing_twice_inserts_one_run_and_one_outbox_row(db: Database) -> None:
     schedule = await add_schedule(db)
     async with db.session() as s:
-        assert await fire(s, schedule, T0) is True
+        assert await fire(s, schedule, T0, job_context()) is True
     async with db.session() as s:
-        assert await fire(s, schedule, T0) is False
+        assert await fire(s, schedule, T0, job_context()) is False
     assert [(r.occurrence_at, r.status) for r in await runs(db)] == [(T0, "fired")]
     assert await outbox_keys(db) == [f"ping:{schedule.id}:{T0.isoformat()}"]
 
@@ -44,7 +45,7 @@ async def test_concurrent_fires_of_one_occurrence_insert_once(db: Database) -> N
 
     async def one() -> bool:
         async with db.session() as s:
-            return await fire(s, schedule, T0)
+            return await fire(s, schedule, T0, job_context())
 
     results = await asyncio.gather(*(one() for _ in range(5)))
     assert sorted(results) == [False, False, False, False, True]
@@ -55,8 +56,10 @@ async def test_concurrent_fires_of_one_occurrence_insert_once(db: Database) -> N
 async def test_fire_moves_last_occurrence_forward_only(db: Database) -> None:
     schedule = await add_schedule(db, kind="noop")
     async with db.session() as s:
-        await fire(s, schedule, T0)
-        await fire(s, schedule, T0 - timedelta(hours=1))  # an older one, handled late
+        await fire(s, schedule, T0, job_context())
+        await fire(
+            s, schedule, T0 - timedelta(hours=1), job_context()
+        )  # an older one, handled late
     async with db.session() as s:
         row = await schedules_repo.get_schedule(s, schedule.key)
     assert row is not None and row.last_occurrence_at == T0
@@ -67,7 +70,7 @@ async def test_unknown_kind_raises_and_writes_nothing(db: Database) -> None:
     schedule = await add_schedule(db, kind="no-such-kind")
     with pytest.raises(UnknownJobKind):
         async with db.session() as s:
-            await fire(s, schedule, T0)
+            await fire(s, schedule, T0, job_context())
     assert await runs(db) == []
 
 
@@ -118,7 +121,7 @@ async def test_catch_up_fires_the_latest_within_grace_once_and_records_older_mis
     schedule = await _downtime(db, {"minute": "*/10"}, 900, timedelta(hours=1))
     now = T0 + timedelta(minutes=4)
     async with db.session() as s:
-        result = await catch_up(s, schedule, now)
+        result = await catch_up(s, schedule, now, job_context())
     assert result.fired == T0
     expected_missed = [T0 - timedelta(minutes=m) for m in (50, 40, 30, 20, 10)]
     assert result.missed == expected_missed
@@ -130,14 +133,14 @@ async def test_catch_up_fires_the_latest_within_grace_once_and_records_older_mis
     async with db.session() as s:  # a second catch-up (another instance) owes nothing
         again = await s.get(Schedule, schedule.id)
         assert again is not None and again.last_occurrence_at == T0
-        assert (await catch_up(s, again, now)).fired is None
+        assert (await catch_up(s, again, now, job_context())).fired is None
     assert len(await runs(db)) == 6
 
 
 async def test_catch_up_beyond_grace_fires_nothing(db: Database) -> None:
     schedule = await _downtime(db, {"minute": "*/10"}, 60, timedelta(hours=1))
     async with db.session() as s:
-        result = await catch_up(s, schedule, T0 + timedelta(minutes=4))
+        result = await catch_up(s, schedule, T0 + timedelta(minutes=4), job_context())
     assert result.fired is None and len(result.missed) == 6
     assert await outbox_keys(db) == []
 
@@ -145,7 +148,7 @@ async def test_catch_up_beyond_grace_fires_nothing(db: Database) -> None:
 async def test_catch_up_records_only_the_latest_missed(db: Database) -> None:
     schedule = await _downtime(db, {"second": "*"}, 10, timedelta(hours=2))
     async with db.session() as s:
-        result = await catch_up(s, schedule, T0)
+        result = await catch_up(s, schedule, T0, job_context())
     assert result.fired == T0
     rows = await runs(db, "missed")
     assert len(rows) == MISSED_CAP

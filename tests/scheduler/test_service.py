@@ -9,9 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.jobs import job
 from scheduler.service import ScheduleService
 from scheduler.trigger import OccurrenceTrigger
 from storage import schedules_repo
@@ -19,6 +17,7 @@ from storage.db import Database
 from storage.models import Schedule, ScheduleRun
 from storage.types import utcnow
 from tests.scheduler.support import runs
+from tests.support.jobs import job_context
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float, what: str) -> None:
@@ -41,7 +40,7 @@ async def runs_after(db: Database, when: datetime) -> list[ScheduleRun]:
 
 @pytest.fixture
 async def service(db: Database) -> AsyncIterator[ScheduleService]:
-    svc = ScheduleService(db, poll_seconds=0.3)
+    svc = ScheduleService(db, job_context(), poll_seconds=0.3)
     yield svc
     await svc.stop()
 
@@ -75,7 +74,7 @@ async def test_added_changed_and_deactivated_schedules_apply_without_restart(
 
 
 async def test_notify_changed_applies_without_waiting_for_the_poll(db: Database) -> None:
-    svc = ScheduleService(db, poll_seconds=60)
+    svc = ScheduleService(db, job_context(), poll_seconds=60)
     await svc.start()
     try:
         row = await upsert(db, {"second": "*"})
@@ -125,17 +124,15 @@ async def _no_job(service: ScheduleService) -> bool:
     return service.next_fire_times() == {}
 
 
-@job("test-explode")
-async def explode(session: AsyncSession, schedule: Schedule, occurrence_at: datetime) -> None:
-    raise RuntimeError("this job always fails")
-
-
 async def test_a_failing_job_loses_only_its_own_occurrence(
     db: Database, service: ScheduleService
 ) -> None:
     async with db.session() as s:
         good = await schedules_repo.upsert_schedule(s, "good", "noop", None, {"second": "*"})
-        bad = await schedules_repo.upsert_schedule(s, "bad", "test-explode", None, {"second": "*"})
+        # A real job that always fails: a purge whose payload is not a number of months.
+        bad = await schedules_repo.upsert_schedule(
+            s, "bad", "retention_purge", None, {"second": "*"}, {"months": "many"}
+        )
     await service.start()
     await eventually(lambda: _count(db, 2), 5, "the healthy schedule to fire")
     fired = {r.schedule_id for r in await runs(db)}

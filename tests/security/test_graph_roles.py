@@ -113,7 +113,7 @@ async def bot(
         verify=str(graph.ca_file),
     )
     services = build_services(settings, db)
-    services.extras["graph"] = directory
+    services.graph = directory
     app = build_app(settings, db, provider_factory=FakeTokenProvider, services=services)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()

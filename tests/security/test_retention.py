@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import cli.privacy  # noqa: F401  (registers `privacy` on the app)
 from cli.main import app
-from scheduler.jobs import handler_for
+from scheduler.kinds import handler_for
 from storage import retention_repo
 from storage.db import Database
 from storage.item_models import Item, ItemEvent
@@ -21,6 +21,7 @@ from storage.models import AuditEvent, Conversation, Schedule
 from storage.pulse_models import Pulse, PulseAnswer
 from storage.types import utcnow
 from tests.bot.conftest import BotHarness, add_units, connector, harness  # noqa: F401
+from tests.support.jobs import job_context
 from tests.teams import TeamsUser, new_channel
 
 OLD = utcnow() - timedelta(days=31 * 30)  # about 30 months ago
@@ -133,6 +134,7 @@ async def test_dry_run_lists_then_the_job_blanks_only_old_text(harness: BotHarne
                 key="retention:purge", kind="retention_purge", trigger={}, payload={"months": 24}
             ),
             utcnow(),
+            job_context(),
         )
     after = await _texts(db)
     gone = retention_repo.PURGED

@@ -1,0 +1,54 @@
+"""What a schedule does when it fires, by `kind`: the one table of job kinds.
+
+A job is a plain function in services/, `(session, schedule, occurrence_at, context)`:
+it runs inside the firing transaction and only writes rows (outbox messages, state
+changes); it never calls Teams. `context` is the JobContext the firing process built
+(services/context.py). To add a kind, write the function and list it here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services import digest, escalation, housekeeping, meetings, pulse
+from services.context import JobContext
+from storage import meetings_repo
+from storage.models import Schedule
+
+JobHandler = Callable[[AsyncSession, Schedule, datetime, JobContext], Awaitable[None]]
+
+JOB_KINDS: Mapping[str, JobHandler] = MappingProxyType(
+    {
+        "noop": housekeeping.noop,
+        "ping": housekeeping.ping,
+        "retention_purge": housekeeping.retention_purge,
+        digest.KIND: digest.digest_job,
+        escalation.SWEEP_KIND: escalation.sweep_job,
+        "pulse_open": pulse.pulse_open_job,
+        "pulse_close": pulse.pulse_close_job,
+        meetings_repo.REMINDER_KIND: meetings.meeting_reminder,
+        meetings_repo.MINUTES_KIND: meetings.meeting_minutes,
+        meetings_repo.SYNC_KIND: meetings.meeting_sync,
+    }
+)
+
+
+class UnknownJobKind(LookupError):
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"no job handler for kind {kind!r} (known: {', '.join(kinds())})")
+        self.kind = kind
+
+
+def handler_for(kind: str) -> JobHandler:
+    try:
+        return JOB_KINDS[kind]
+    except KeyError:
+        raise UnknownJobKind(kind) from None
+
+
+def kinds() -> list[str]:
+    return sorted(JOB_KINDS)

@@ -1,0 +1,35 @@
+"""What scheduled jobs need from the process that fires them, passed explicitly.
+
+Built once where jobs fire (runtime/process.py for the server, the CLI for `samverkan
+run`) and handed to every job as its fourth argument; no job reads a module global set
+at start-up. Tests build one with tests/support/jobs.py `job_context()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from clients.graph import GraphDirectory
+from core.dates import HOME_ZONE
+
+# Given Entra object ids of people the bot cannot reach, install the app for them and
+# return those now reachable soon (services/app_install.py builds one).
+InstallHook = Callable[[list[str]], Awaitable[set[str]]]
+
+
+@dataclass(frozen=True)
+class JobContext:
+    # The server secret: pulse keys are sealed with it (services/pulse.py).
+    secret: str
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(HOME_ZONE))
+    # The default language of posts that go to no one person (pulse cards).
+    language: str = "sv"
+    # Global admins (SAMVERKAN_ADMINS, lower-cased): they lead every unit, so their
+    # digest subscriptions never lapse.
+    admins: frozenset[str] = frozenset()
+    # Where Graph roles are on: Entra group membership for roles given to groups.
+    graph: GraphDirectory | None = None
+    # Where the tenant grants it: the digest installs the app for unreachable managers.
+    install_hook: InstallHook | None = None
