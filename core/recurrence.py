@@ -632,7 +632,12 @@ def occurrences_after(
         begins = local_instant(local.date(), rule.start, zone)
         if begins <= after:
             continue
-        out.append((begins, local_instant(local.date(), end_time, zone)))
+        ends = local_instant(local.date(), end_time, zone)
+        if ends <= begins:  # the start fell in the hour the clocks skip: it keeps its length
+            ends = begins + (
+                datetime.combine(local, end_time) - datetime.combine(local, rule.start)
+            )
+        out.append((begins, ends))
         if len(out) >= count:
             break
     return out
