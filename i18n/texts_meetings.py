@@ -98,8 +98,8 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
         "en": "The time doesn't add up – write e.g. `13-15` or `9.30-11`.",
     },
     "mtg.err.bad_interval": {
-        "sv": "Så glesa möten kan jag inte planera – högst var tolfte vecka eller månad.",
-        "en": "I can't plan meetings that far apart – at most every twelfth week or month.",
+        "sv": "Så glesa möten kan jag inte planera – högst var tolfte vecka, månad eller år.",
+        "en": "I can't plan meetings that far apart – at most every twelfth week, month or year.",
     },
     "mtg.err.unknown_words": {
         "sv": "Jag förstod inte {words} i regeln, så jag har inte sparat den. Skriv t.ex. `första och tredje tisdagen varje månad 13–15`, `varannan torsdag 9–10`, `tisdagar udda veckor 13–14` eller `sista söndagen i mars 10–12`.",
