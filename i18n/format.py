@@ -19,7 +19,8 @@ from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, get_day_names
+from babel.dates import format_date, format_datetime, get_day_names, get_month_names
+from babel.lists import format_list
 
 from core.dates import HOME_ZONE
 from core.indicators import Period
@@ -161,18 +162,79 @@ def weekday_name(lang: str, weekday: int) -> str:
     return str(get_day_names("wide", locale=locale(lang))[weekday])
 
 
+def listing(lang: str, items: list[str]) -> str:
+    """ "a, b och c" / "a, b and c"."""
+    return str(format_list(items, locale=locale(lang))) if items else ""
+
+
+def month_name(lang: str, month: int) -> str:
+    """1..12: "mars" / "March"."""
+    return str(get_month_names("wide", context="stand-alone", locale=locale(lang))[month])
+
+
+_ODD_WEEKS = tuple(range(1, 54, 2))
+_EVEN_WEEKS = tuple(range(2, 53, 2))
+
+
 def recurrence(lang: str, rule: Recurrence) -> str:
-    """The rule in the reader's words, whatever language it was written in:
-    "första tisdagen varje månad kl. 13.00–15.00" / "the first Tuesday of every month,
-    13:00–15:00"."""
-    weekday = weekday_name(lang, rule.weekday)
+    """The rule in the reader's words, whatever language it was written in, rendered
+    from the parsed rule: "första och tredje tisdagen varje månad kl. 13.00–15.00" / "the
+    first and third Tuesday of every month, 13:00–15:00"; "sista söndagen i mars varje år";
+    "varje tisdag i udda veckor"; "…, till och med 30 juni 2027" / "…, 10 möten"."""
     every = "1" if rule.interval == 1 else "2" if rule.interval == 2 else "n"
-    if rule.freq == "monthly":
-        nth = t(lang, f"fmt.nth.{rule.nth if rule.nth in (1, 2, 3, 4) else -1}")
-        text = t(lang, f"fmt.rule.monthly.{every}", nth=nth, weekday=weekday, n=rule.interval)
+    months = list(rule.months)
+    # Most of the year: said as the months left out ("utom i juli").
+    except_months = [m for m in range(1, 13) if m not in months] if len(months) > 6 else []
+    if any(n is not None for n, _ in rule.days):
+        days = _nth_days(lang, rule)
+        # Every month but a few is said as a monthly rule: "… varje månad utom i juli".
+        yearly = rule.freq == "yearly" and not (except_months and rule.interval == 1)
+        in_months = "" if except_months else _in_months(lang, months)
+        if yearly:
+            text = t(lang, f"fmt.rule.yearly.{every}", days=days, months=in_months, n=rule.interval)
+        else:
+            text = t(lang, f"fmt.rule.monthly.{every}", days=days, n=rule.interval) + in_months
     else:
-        text = t(lang, f"fmt.rule.weekly.{every}", weekday=weekday, n=rule.interval)
-    if rule.start is None:
-        return text
-    span = clock(lang, rule.start) + ("–" + clock(lang, rule.end) if rule.end else "")
-    return t(lang, "fmt.rule.at", rule=text, time=span)
+        days = listing(lang, [weekday_name(lang, wd) for wd in rule.weekdays])
+        if rule.weeks:
+            parity = {_ODD_WEEKS: "odd", _EVEN_WEEKS: "even"}.get(rule.weeks)
+            if parity:
+                text = t(lang, f"fmt.rule.weeks.{parity}", days=days)
+            else:
+                weeks = listing(lang, [str(w) for w in rule.weeks])
+                text = plural(lang, "fmt.rule.weeks.list", len(rule.weeks), days=days, weeks=weeks)
+        else:
+            text = t(lang, f"fmt.rule.weekly.{every}", days=days, n=rule.interval)
+        if months and not except_months:
+            text += _in_months(lang, months)
+    if except_months:
+        text += t(lang, "fmt.rule.except", months=listing(lang, _month_names(lang, except_months)))
+    if rule.start is not None:
+        span = clock(lang, rule.start) + ("–" + clock(lang, rule.end) if rule.end else "")
+        text = t(lang, "fmt.rule.at", rule=text, time=span)
+    if rule.until is not None:
+        text = t(lang, "fmt.rule.until", rule=text, date=full_date(lang, rule.until))
+    if rule.count is not None:
+        text = plural(lang, "fmt.rule.count", rule.count, rule=text)
+    return text
+
+
+def _month_names(lang: str, months: list[int]) -> list[str]:
+    return [month_name(lang, m) for m in months]
+
+
+def _in_months(lang: str, months: list[int]) -> str:
+    if not months:
+        return ""
+    return t(lang, "fmt.rule.in_months", months=listing(lang, _month_names(lang, months)))
+
+
+def _nth_days(lang: str, rule: Recurrence) -> str:
+    """ "första och tredje tisdagen" / "the first and third Tuesday", per weekday."""
+    groups = []
+    for wd in rule.weekdays:
+        nths = [t(lang, f"fmt.nth.{n}") for n, d in rule.days if d == wd and n is not None]
+        groups.append(
+            t(lang, "fmt.rule.nth_day", nths=listing(lang, nths), weekday=weekday_name(lang, wd))
+        )
+    return listing(lang, groups)

@@ -205,22 +205,43 @@ BASE_TEXTS: dict[str, dict[str, str]] = {
     "fmt.nth.2": {"sv": "andra", "en": "second"},
     "fmt.nth.3": {"sv": "tredje", "en": "third"},
     "fmt.nth.4": {"sv": "fjärde", "en": "fourth"},
+    "fmt.nth.5": {"sv": "femte", "en": "fifth"},
     "fmt.nth.-1": {"sv": "sista", "en": "last"},
-    "fmt.rule.weekly.1": {"sv": "varje {weekday}", "en": "every {weekday}"},
-    "fmt.rule.weekly.2": {"sv": "varannan {weekday}", "en": "every other {weekday}"},
-    "fmt.rule.weekly.n": {"sv": "{weekday} var {n}:e vecka", "en": "{weekday} every {n} weeks"},
-    "fmt.rule.monthly.1": {
-        "sv": "{nth} {weekday}en varje månad",
-        "en": "the {nth} {weekday} of every month",
+    "fmt.nth.-2": {"sv": "näst sista", "en": "second to last"},
+    "fmt.rule.nth_day": {"sv": "{nths} {weekday}en", "en": "the {nths} {weekday}"},
+    "fmt.rule.weekly.1": {"sv": "varje {days}", "en": "every {days}"},
+    "fmt.rule.weekly.2": {"sv": "varannan {days}", "en": "every other {days}"},
+    "fmt.rule.weekly.n": {"sv": "{days} var {n}:e vecka", "en": "{days} every {n} weeks"},
+    "fmt.rule.monthly.1": {"sv": "{days} varje månad", "en": "{days} of every month"},
+    "fmt.rule.monthly.2": {"sv": "{days} varannan månad", "en": "{days} every other month"},
+    "fmt.rule.monthly.n": {"sv": "{days} var {n}:e månad", "en": "{days} every {n} months"},
+    "fmt.rule.yearly.1": {"sv": "{days}{months} varje år", "en": "{days}{months} every year"},
+    "fmt.rule.yearly.2": {
+        "sv": "{days}{months} vartannat år",
+        "en": "{days}{months} every other year",
     },
-    "fmt.rule.monthly.2": {
-        "sv": "{nth} {weekday}en varannan månad",
-        "en": "the {nth} {weekday} every other month",
+    "fmt.rule.yearly.n": {
+        "sv": "{days}{months} vart {n}:e år",
+        "en": "{days}{months} every {n} years",
     },
-    "fmt.rule.monthly.n": {
-        "sv": "{nth} {weekday}en var {n}:e månad",
-        "en": "the {nth} {weekday} every {n} months",
+    "fmt.rule.in_months": {"sv": " i {months}", "en": " in {months}"},
+    "fmt.rule.except": {"sv": " utom i {months}", "en": " except in {months}"},
+    "fmt.rule.weeks.odd": {"sv": "varje {days} i udda veckor", "en": "every {days} in odd weeks"},
+    "fmt.rule.weeks.even": {
+        "sv": "varje {days} i jämna veckor",
+        "en": "every {days} in even weeks",
     },
+    "fmt.rule.weeks.list.one": {
+        "sv": "varje {days} vecka {weeks}",
+        "en": "every {days} in week {weeks}",
+    },
+    "fmt.rule.weeks.list.other": {
+        "sv": "varje {days} veckorna {weeks}",
+        "en": "every {days} in weeks {weeks}",
+    },
+    "fmt.rule.until": {"sv": "{rule}, till och med {date}", "en": "{rule}, until {date}"},
+    "fmt.rule.count.one": {"sv": "{rule}, {count} möte", "en": "{rule}, {count} meeting"},
+    "fmt.rule.count.other": {"sv": "{rule}, {count} möten", "en": "{rule}, {count} meetings"},
     "fmt.rule.at": {"sv": "{rule} kl. {time}", "en": "{rule}, {time}"},
     # Generic.
     "error.generic": {

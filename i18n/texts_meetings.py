@@ -98,8 +98,36 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
         "en": "The time doesn't add up – write e.g. `13-15` or `9.30-11`.",
     },
     "mtg.err.bad_interval": {
-        "sv": "Så glesa möten kan jag inte planera – högst var tolfte vecka eller månad.",
-        "en": "I can't plan meetings that far apart – at most every twelfth week or month.",
+        "sv": "Så glesa möten kan jag inte planera – högst var tolfte vecka, månad eller år.",
+        "en": "I can't plan meetings that far apart – at most every twelfth week, month or year.",
+    },
+    "mtg.err.unknown_words": {
+        "sv": "Jag förstod inte {words} i regeln, så jag har inte sparat den. Skriv t.ex. `första och tredje tisdagen varje månad 13–15`, `varannan torsdag 9–10`, `tisdagar udda veckor 13–14` eller `sista söndagen i mars 10–12`.",
+        "en": "I didn't understand {words} in the rule, so I haven't saved it. Write e.g. `first and third tuesday monthly 13-15`, `every other thursday 9-10`, `odd weeks tuesday 13-14` or `last sunday of march 10-12`.",
+    },
+    "mtg.err.conflict": {
+        "sv": "Delarna {words} i regeln går inte ihop. Behåll en av dem, t.ex. `första tisdagen varje månad 13–15` eller `varannan tisdag 13–15`.",
+        "en": "The parts {words} of the rule don't go together. Keep one of them, e.g. `first tuesday monthly 13-15` or `every other tuesday 13-15`.",
+    },
+    "mtg.err.no_ordinal": {
+        "sv": "Vilken i månaden? Skriv t.ex. `första tisdagen varje månad 13–15`, `första tisdagen och tredje torsdagen 13–15` eller `varje tisdag 13–15`.",
+        "en": "Which one of the month? Write e.g. `first tuesday monthly 13-15`, `first tuesday and third thursday 13-15` or `every tuesday 13-15`.",
+    },
+    "mtg.err.bad_count": {
+        "sv": "Antalet möten ska vara mellan 1 och 500, t.ex. `varannan torsdag 9–10 10 gånger`.",
+        "en": "The number of meetings must be from 1 to 500, e.g. `every other thursday 9-10 10 times`.",
+    },
+    "mtg.err.bad_week": {
+        "sv": "Veckonumret {words} finns inte – veckorna går från 1 till 53, t.ex. `tisdag vecka 10, 20 och 30 13–15`.",
+        "en": "The week number {words} doesn't exist – weeks go from 1 to 53, e.g. `tuesday weeks 10, 20 and 30 13-15`.",
+    },
+    "mtg.err.past_end": {
+        "sv": "Slutdatumet kommer före första mötet. Ange ett senare, t.ex. `första tisdagen varje månad 13–15 till och med 2027-06-30`.",
+        "en": "The end date comes before the first meeting. Give a later one, e.g. `first tuesday monthly 13-15 until 2027-06-30`.",
+    },
+    "mtg.err.never": {
+        "sv": "Den regeln ger inget möte de närmaste tio åren. Skriv t.ex. `första tisdagen varje månad 13–15`.",
+        "en": "That rule gives no meeting in the next ten years. Write e.g. `first tuesday monthly 13-15`.",
     },
     "mtg.err.no_number": {
         "sv": "Det finns ingen punkt {number} på dagordningen (den har {count}). Skriv `dagordning` för att se numren.",
@@ -159,6 +187,7 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
     "mtg.reminder_title": {"sv": "Påminnelse: {name} {when}", "en": "Reminder: {name} {when}"},
     "mtg.reminder_in": {"sv": "Om {days} dagar", "en": "In {days} days"},
     "mtg.reminder_tomorrow": {"sv": "I morgon", "en": "Tomorrow"},
+    "mtg.reminder_today": {"sv": "I dag", "en": "Today"},
     "mtg.standing": {"sv": "Stående punkter", "en": "Standing points"},
     "mtg.items": {"sv": "Punkter", "en": "Items"},
     "mtg.no_items": {

@@ -29,6 +29,8 @@ from cards.meetings import (
     minutes_card,
 )
 from core.agenda import ActionEntry
+from core.dates import HOME_ZONE
+from i18n import format as fmt
 from i18n.texts import t
 from services.context import JobContext
 from storage import channels_repo, meetings_repo, outbox_repo
@@ -94,6 +96,22 @@ async def agenda_for(
     return card, view
 
 
+def days_until(now: datetime, starts_at: datetime, zone: str) -> int:
+    """Calendar days from `now` to the meeting, counted on the local wall calendar: a
+    reminder at 17:00 for a meeting at 09:00 the next morning is "tomorrow"."""
+    tz = ZoneInfo(zone)
+    return (starts_at.astimezone(tz).date() - now.astimezone(tz).date()).days
+
+
+def reminder_headline(lang: str, days: int) -> str:
+    """The real distance to the meeting, whatever lead the reminder was planned with."""
+    if days <= 0:
+        return t(lang, "mtg.reminder_today")
+    if days == 1:
+        return t(lang, "mtg.reminder_tomorrow")
+    return t(lang, "mtg.reminder_in", days=fmt.number(lang, days))
+
+
 def reminder_outbox_key(occurrence_id: int, lead: int) -> str:
     return f"reminder:{occurrence_id}:{lead}"
 
@@ -103,11 +121,11 @@ async def send_reminder(
 ) -> str | None:
     """The reminder for `lead` days before; returns the outbox key written, if any."""
     assert occ.id is not None
-    if occ.status == "cancelled":
-        return None
-    headline = (
-        t(lang, "mtg.reminder_tomorrow") if lead == 1 else t(lang, "mtg.reminder_in", days=lead)
-    )
+    if occ.status == "cancelled" or occ.ends_at <= now:
+        return None  # fired late, after the meeting: nothing to remind of
+    series = await session.get(MeetingSeries, occ.series_id)
+    zone = series.timezone if series is not None else HOME_ZONE
+    headline = reminder_headline(lang, days_until(now, occ.starts_at, zone))
     card, view = await agenda_for(session, occ, now, lang, headline=headline)
     binding = await channels_repo.active_binding_for_unit(session, occ.unit_id)
     if binding is None:

@@ -13,7 +13,9 @@ from storage.types import UTCDateTime, utcnow
 
 class MeetingSeries(SQLModel, table=True):
     """A unit's recurring meeting. `rule` is the structured core.recurrence.Recurrence;
-    `rule_text` what the coordinator (or the org file) said."""
+    `rule_text` what the coordinator (or the org file) said; `rrule` the same rule as RFC 5545
+    DTSTART and RRULE lines in the series' zone (`Recurrence.ical`), for .ics files and
+    calendars. `rule` and `rrule` are written together, by storage.meetings_repo.save_series."""
 
     __tablename__ = "meeting_series"
     __table_args__ = (UniqueConstraint("unit_id", "name", name="uq_meeting_series_name"),)
@@ -23,6 +25,7 @@ class MeetingSeries(SQLModel, table=True):
     name: str = Field(max_length=120)
     rule_text: str = Field(max_length=300)
     rule: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    rrule: str = Field(default="", max_length=1000)
     place: str | None = Field(default=None, max_length=500)
     # Reminder lead times in days, e.g. [7, 1]; the standing points (None: the seeds').
     lead_days: list[int] = Field(

@@ -110,6 +110,11 @@ async def save_series(
         raise MeetingError("no_time")
     if contains_identity_number(name, rule_text, place, *(standing or ())):
         raise IdentityNumberInMeetingText
+    try:
+        # A rule stored before RRULEs has no first meeting yet: it starts from today.
+        rule = rule.anchored(now.astimezone(ZoneInfo(timezone)).date())
+    except RuleError as exc:
+        raise MeetingError(exc.code) from exc
     existing = (
         await session.execute(
             select(MeetingSeries).where(
@@ -119,6 +124,7 @@ async def save_series(
     ).scalar_one_or_none()
     desired: dict[str, Any] = {
         "rule": rule.to_dict(),
+        "rrule": rule.ical(timezone),
         "rule_text": rule_text,
         "place": place,
         "lead_days": sorted({int(d) for d in lead_days if int(d) > 0}, reverse=True),
@@ -185,7 +191,7 @@ async def sync_unit_from_org(
         try:
             rule = parse_rule(str(spec["rule"]), now.astimezone(zone).date())
         except RuleError as exc:
-            problems.append(f"meetings[{i}].rule: {exc.code}")
+            problems.append(f"meetings[{i}].rule: {exc}")
             continue
         current = (
             await session.execute(

@@ -109,7 +109,7 @@ async def _refuse(turn: Turn, exc: meetings_repo.MeetingError | RuleError) -> No
     if isinstance(exc, IdentityNumberRefused):
         await tell_refused(turn)
         return
-    args = exc.args_ if isinstance(exc, meetings_repo.MeetingError) else {}
+    args = exc.args_  # a RuleError's: the words of the rule that were not understood
     if isinstance(exc, meetings_repo.MeetingError) and exc.code == "past_due":
         args = {"due": fmt.day_month(turn.lang, date.fromisoformat(args["due"]))}
     await turn.send_text(turn.text(f"mtg.err.{exc.code}", **args))
