@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import cli.org  # noqa: F401  (registers `org` on the app)
 from cli.main import app
 from storage.migrate import upgrade
 

@@ -10,7 +10,6 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from typer.testing import CliRunner
 
-import cli.outbox  # noqa: F401  (registers `outbox` on the app)
 from bot.web import SERVICES_KEY
 from cli.main import app
 from runtime.process import create_app

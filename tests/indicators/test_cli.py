@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import cli.indicators  # registers `indicators` on the app
-import cli.org  # noqa: F401
 from cli.main import app
 from tests.conftest import create_schema
 

@@ -12,7 +12,6 @@ import pytest
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-import cli.items  # noqa: F401  (registers `export` on the app)
 from cli.items import Format, export_items
 from cli.main import app
 from core.escalation import TransitionError

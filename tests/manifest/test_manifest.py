@@ -15,7 +15,6 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-import cli.manifest  # noqa: F401  (registers `manifest` on the app)
 from cli.main import app
 from services.app_package import (
     MANIFEST_DIR,

@@ -14,7 +14,6 @@ import pytest
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-import services.meetings  # noqa: F401  (registers the meeting job kinds)
 from cli.main import app
 from core.recurrence import parse_rule
 from scheduler.firing import fire
@@ -25,6 +24,7 @@ from storage.meeting_models import MeetingOccurrence
 from storage.models import OutboxMessage
 from storage.types import utcnow
 from tests.scheduler.support import unit_with_channel
+from tests.support.jobs import job_context
 
 SE = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)  # Monday
@@ -96,7 +96,7 @@ async def test_the_one_day_schedule_fired_five_days_early_says_five_days(db: Dat
     async with db.session() as s:
         schedule = await schedules_repo.get_schedule(s, meetings_repo.reminder_key(occ.id, 1))
         assert schedule is not None and schedule.payload["lead_days"] == 1
-        assert await fire(s, schedule, fired_at)
+        assert await fire(s, schedule, fired_at, job_context())
     shown = await _card_text(db, f"reminder:{occ.id}:1")
     assert "Om 5 dagar" in shown and "I morgon" not in shown
 
