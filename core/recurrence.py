@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from core.dates import weekday_name
 from core.occurrences import next_occurrence
+from core.refusal import Refused
 
 _ORDINALS = {
     "första": 1, "forsta": 1, "1:a": 1, "1a": 1, "first": 1, "1st": 1,
@@ -59,11 +60,11 @@ DEFAULT_MINUTES = 60
 MAX_INTERVAL = 12
 
 
-class RuleError(ValueError):
+class RuleError(Refused, ValueError):
     """What is missing or wrong; `code` picks the message shown to the person."""
 
     def __init__(self, code: str) -> None:
-        super().__init__(code)
+        super().__init__(f"mtg.err.{code}")
         self.code = code
 
 

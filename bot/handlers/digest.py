@@ -19,7 +19,7 @@ from typing import Any
 from bot import scope
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require, roles_for_unit
-from bot.router import router
+from bot.router import Router
 from bot.turn import Turn
 from cards.digest import COUNTY_UNITS_VERB, EXPAND_VERB, county_units_card
 from core.indicators import Period, resolve_period_arg
@@ -29,13 +29,15 @@ from services import digest as composer
 from storage import indicators_repo, roles_repo
 from storage.models import Unit
 
+HANDLERS = Router()
+
 SUBSCRIBE = ("subscribe", "prenumerera", "prenumeration")
 UNSUBSCRIBE = ("unsubscribe", "avsluta", "avprenumerera", "sluta")
 MAX_PERSONAL_DIGESTS = 5
 MAX_ARGS = 200
 
 
-@router.command(
+@HANDLERS.command(
     "digest",
     aliases=("sammanställning", "sammanstallning", "sammanst"),
     role="manager",
@@ -239,7 +241,7 @@ async def _replace_card(turn: Turn, card: dict[str, Any]) -> None:
         await turn.send_card(card)
 
 
-@router.action(EXPAND_VERB)
+@HANDLERS.action(EXPAND_VERB)
 async def expand(turn: Turn, data: dict[str, Any]) -> None:
     found = await _action_unit(turn, data)
     if found is None:
@@ -256,7 +258,7 @@ async def expand(turn: Turn, data: dict[str, Any]) -> None:
     await _replace_card(turn, card)
 
 
-@router.action(COUNTY_UNITS_VERB)
+@HANDLERS.action(COUNTY_UNITS_VERB)
 async def county_units(turn: Turn, data: dict[str, Any]) -> None:
     found = await _action_unit(turn, data)
     if found is None:

@@ -16,11 +16,10 @@ from datetime import date
 from typing import Any
 
 import scheduler.escalation_job  # noqa: F401  (registers the escalation_sweep job)
-from bot import scope
-from bot.guard import refused, tell_refused
+from bot import guard, scope
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
-from bot.router import router
+from bot.router import Router
 from bot.turn import Turn
 from cards.items import item_card, items_list_card, raise_form_card
 from core import escalation as esc
@@ -31,6 +30,8 @@ from storage import items_repo
 from storage.item_models import Item
 from storage.models import Unit
 from storage.types import utcnow
+
+HANDLERS = Router()
 
 MAX_TITLE = items_repo.MAX_TITLE
 MAX_TEXT = 2000
@@ -110,7 +111,7 @@ def _parse_raise(args: str) -> tuple[str, str, str | None]:
 # -- commands ---------------------------------------------------------------------------
 
 
-@router.command("raise", aliases=("ärende", "arende", "nytt"), scopes=("channel",), sv="ärende")
+@HANDLERS.command("raise", aliases=("ärende", "arende", "nytt"), scopes=("channel",), sv="ärende")
 async def raise_command(turn: Turn, args: str) -> None:
     unit = await turn.channel_unit()
     if unit is None:
@@ -143,8 +144,7 @@ async def _create(
     if description and len(description) > MAX_TEXT:
         await turn.send_text(turn.text("error.too_long", length=len(description), limit=MAX_TEXT))
         return
-    if await refused(turn, title, description, owner):
-        return
+    guard.check(title, description, owner)
     now = utcnow()
     async with turn.services.db.session() as s:
         item = await items_repo.create_item(
@@ -177,7 +177,7 @@ async def _create(
         )
 
 
-@router.command("items", aliases=("ärenden", "arenden"), sv="ärenden")
+@HANDLERS.command("items", aliases=("ärenden", "arenden"), sv="ärenden")
 async def items_command(turn: Turn, args: str) -> None:
     unit = await turn.channel_unit()
     if unit is None or unit.id is None:
@@ -211,7 +211,7 @@ def _is_mine(item: Item, user_id: str | None, keys: set[str]) -> bool:
     return bool(item.owner and item.owner.casefold() in {k.casefold() for k in keys})
 
 
-@router.command("item", aliases=("visa",), sv="visa")
+@HANDLERS.command("item", aliases=("visa",), sv="visa")
 async def item_command(turn: Turn, args: str) -> None:
     match = _NUMBER.match(args.strip())
     if match is None:
@@ -220,7 +220,7 @@ async def item_command(turn: Turn, args: str) -> None:
     await _show(turn, int(match.group(1)))
 
 
-@router.command(
+@HANDLERS.command(
     "escalate", aliases=("lyft", "eskalera"), role="coordinator", scopes=("channel",), sv="lyft"
 )
 async def escalate_command(turn: Turn, args: str) -> None:
@@ -236,8 +236,7 @@ async def _escalate(turn: Turn, item_id: int, reason: str, *, expected_version: 
     if len(reason) > MAX_TEXT:
         await turn.send_text(turn.text("error.too_long", length=len(reason), limit=MAX_TEXT))
         return
-    if await refused(turn, reason):
-        return
+    guard.check(reason)
     unit = await _current_unit(turn, item_id)
     if unit is None or not await require(turn, unit, "coordinator"):
         return
@@ -292,9 +291,6 @@ async def _transition(turn: Turn, item_id: int, run: Callable[[Any], Awaitable[l
         return
     except items_repo.ItemNotFound:
         await turn.send_text(turn.text("item.not_found", id=item_id))
-        return
-    except items_repo.IdentityNumberRefused:
-        await tell_refused(turn)
         return
     except esc.TransitionError as exc:
         await _refused(turn, item_id, exc.reason)
@@ -358,8 +354,7 @@ async def _guarded_text(turn: Turn, value: str) -> bool:
     if len(value) > MAX_TEXT:
         await turn.send_text(turn.text("error.too_long", length=len(value), limit=MAX_TEXT))
         return False
-    if await refused(turn, value):
-        return False
+    guard.check(value)
     return True
 
 
@@ -374,7 +369,7 @@ async def _prepare(turn: Turn, data: dict[str, Any], role: str) -> tuple[int, in
     return ids
 
 
-@router.action("item.create")
+@HANDLERS.action("item.create")
 async def create_action(turn: Turn, data: dict[str, Any]) -> None:
     unit = await turn.channel_unit()
     if unit is None:
@@ -400,7 +395,7 @@ async def create_action(turn: Turn, data: dict[str, Any]) -> None:
     )
 
 
-@router.action("item.escalate")
+@HANDLERS.action("item.escalate")
 async def escalate_action(turn: Turn, data: dict[str, Any]) -> None:
     ids = _ids(data)
     if ids is None:
@@ -412,7 +407,7 @@ async def escalate_action(turn: Turn, data: dict[str, Any]) -> None:
     await _escalate(turn, ids[0], reason, expected_version=ids[1])
 
 
-@router.action("item.resolve")
+@HANDLERS.action("item.resolve")
 async def resolve_action(turn: Turn, data: dict[str, Any]) -> None:
     answer = _text_input(data, "answer")
     if not await _guarded_text(turn, answer):
@@ -432,7 +427,7 @@ async def resolve_action(turn: Turn, data: dict[str, Any]) -> None:
     await _transition(turn, item_id, run)
 
 
-@router.action("item.send_back")
+@HANDLERS.action("item.send_back")
 async def send_back_action(turn: Turn, data: dict[str, Any]) -> None:
     comment = _text_input(data, "comment")
     if not await _guarded_text(turn, comment):
@@ -453,15 +448,14 @@ async def send_back_action(turn: Turn, data: dict[str, Any]) -> None:
     await _transition(turn, item_id, run)
 
 
-@router.action("item.acknowledge")
+@HANDLERS.action("item.acknowledge")
 async def acknowledge_action(turn: Turn, data: dict[str, Any]) -> None:
     due = _date_input(data, "due")
     if due is None:
         await turn.send_text(turn.text("item.bad_due"))
         return
     owner = _text_input(data, "owner") or _actor(turn)
-    if await refused(turn, owner):
-        return
+    guard.check(owner)
     ids = await _prepare(turn, data, "coordinator")
     if ids is None:
         return
@@ -483,7 +477,7 @@ async def acknowledge_action(turn: Turn, data: dict[str, Any]) -> None:
     await _transition(turn, item_id, run)
 
 
-@router.action("item.assign")
+@HANDLERS.action("item.assign")
 async def assign_action(turn: Turn, data: dict[str, Any]) -> None:
     owner = _text_input(data, "owner")
     if not await _guarded_text(turn, owner):
@@ -500,7 +494,7 @@ async def assign_action(turn: Turn, data: dict[str, Any]) -> None:
     await _transition(turn, item_id, run)
 
 
-@router.action("item.comment")
+@HANDLERS.action("item.comment")
 async def comment_action(turn: Turn, data: dict[str, Any]) -> None:
     text = _text_input(data, "comment")
     if not await _guarded_text(turn, text):

@@ -20,9 +20,8 @@ from zoneinfo import ZoneInfo
 from microsoft_agents.activity import Activity, ChannelAccount, Mention
 
 from bot import scope
-from bot.guard import IdentityNumberRefused, tell_refused
 from bot.permissions import require, roles_for_unit
-from bot.router import router
+from bot.router import Router
 from bot.turn import Turn
 from cards.meetings import (
     ACTIONS_PAGE_VERB,
@@ -46,6 +45,8 @@ from storage.item_models import Item
 from storage.meeting_models import ActionItem, AgendaItem, MeetingOccurrence, MeetingSeries
 from storage.models import Conversation, Person, Unit
 from storage.types import utcnow
+
+HANDLERS = Router()
 
 MAX_NAME = 120
 MAX_PLACE = 500
@@ -106,13 +107,7 @@ async def _is_coordinator(turn: Turn, unit: Unit) -> bool:
 
 
 async def _refuse(turn: Turn, exc: meetings_repo.MeetingError | RuleError) -> None:
-    if isinstance(exc, IdentityNumberRefused):
-        await tell_refused(turn)
-        return
-    args = exc.args_ if isinstance(exc, meetings_repo.MeetingError) else {}
-    if isinstance(exc, meetings_repo.MeetingError) and exc.code == "past_due":
-        args = {"due": fmt.day_month(turn.lang, date.fromisoformat(args["due"]))}
-    await turn.send_text(turn.text(f"mtg.err.{exc.code}", **args))
+    raise exc
 
 
 async def _sync_unit(turn: Turn, unit: Unit) -> None:
@@ -128,7 +123,7 @@ async def _sync_unit(turn: Turn, unit: Unit) -> None:
 # -- /meeting ----------------------------------------------------------------------------
 
 
-@router.command(
+@HANDLERS.command(
     "meeting", aliases=("möte", "mote", "möten", "meetings"), scopes=("channel",), sv="möte"
 )
 async def meeting_command(turn: Turn, args: str) -> None:
@@ -450,7 +445,7 @@ async def _end_series(turn: Turn, unit: Unit, rest: str) -> None:
 # -- /agenda -----------------------------------------------------------------------------
 
 
-@router.command(
+@HANDLERS.command(
     "agenda", aliases=("dagordning", "dagordningen"), scopes=("channel",), sv="dagordning"
 )
 async def agenda_command(turn: Turn, args: str) -> None:
@@ -652,7 +647,7 @@ def _int(value: Any) -> int | None:
     return None
 
 
-@router.action("agenda.add")
+@HANDLERS.action("agenda.add")
 async def agenda_add_action(turn: Turn, data: dict[str, Any]) -> None:
     text = str(data.get("text") or "").strip()
     occ = await scope.find(turn, MeetingOccurrence, _int(data.get("occurrence_id")))
@@ -668,7 +663,7 @@ async def agenda_add_action(turn: Turn, data: dict[str, Any]) -> None:
     await _add_to(turn, occ, text)
 
 
-@router.action(PAGE_VERB)
+@HANDLERS.action(PAGE_VERB)
 async def agenda_page_action(turn: Turn, data: dict[str, Any]) -> None:
     """A page of a long agenda ("Show all" on the reminder), in the unit's own channel."""
     occ_id, page = _int(data.get("occurrence_id")), _int(data.get("page")) or 1
@@ -679,7 +674,7 @@ async def agenda_page_action(turn: Turn, data: dict[str, Any]) -> None:
     await _send_agenda(turn, occ, page=page)
 
 
-@router.action("agenda.status")
+@HANDLERS.action("agenda.status")
 async def agenda_status_action(turn: Turn, data: dict[str, Any]) -> None:
     item_id, status = _int(data.get("item_id")), str(data.get("status") or "")
     item = await scope.find(turn, AgendaItem, item_id)  # another unit's: as if missing
@@ -703,7 +698,7 @@ async def agenda_status_action(turn: Turn, data: dict[str, Any]) -> None:
 # -- /decision ---------------------------------------------------------------------------
 
 
-@router.command(
+@HANDLERS.command(
     "decision", aliases=("beslut",), role="coordinator", scopes=("channel",), sv="beslut"
 )
 async def decision_command(turn: Turn, args: str) -> None:
@@ -827,9 +822,6 @@ async def _lift(turn: Turn, unit: Unit, occ: MeetingOccurrence, item_id: int, re
     except items_repo.ItemNotFound:
         await turn.send_text(turn.text("item.not_found", id=item_id))
         return
-    except items_repo.IdentityNumberRefused:
-        await tell_refused(turn)
-        return
     except meetings_repo.MeetingError as exc:
         await _refuse(turn, exc)
         return
@@ -900,7 +892,7 @@ async def _person_by_name(turn: Turn, name: str) -> Person | None:
     return next(p for p in people if p.display_name == matched)
 
 
-@router.command(
+@HANDLERS.command(
     "action", aliases=("åtgärd", "atgard"), role="coordinator", scopes=("channel",), sv="åtgärd"
 )
 async def action_command(turn: Turn, args: str) -> None:
@@ -1029,7 +1021,7 @@ def _entry(a: ActionItem) -> ActionEntry:
     return ActionEntry(a.id or 0, a.text, a.owner_name, a.due, a.status, a.occurrence_id)
 
 
-@router.command("actions", aliases=("åtgärder", "atgarder"), scopes=("channel",), sv="åtgärder")
+@HANDLERS.command("actions", aliases=("åtgärder", "atgarder"), scopes=("channel",), sv="åtgärder")
 async def actions_command(turn: Turn, args: str) -> None:
     unit = await _unit_or_tell(turn)
     if unit is None:
@@ -1049,7 +1041,7 @@ async def _send_actions(turn: Turn, unit: Unit, page: int) -> None:
     )
 
 
-@router.action(ACTIONS_PAGE_VERB)
+@HANDLERS.action(ACTIONS_PAGE_VERB)
 async def actions_page_action(turn: Turn, data: dict[str, Any]) -> None:
     """A page of the unit's open action items, in the unit's own channel."""
     unit = await turn.channel_unit()
@@ -1059,7 +1051,7 @@ async def actions_page_action(turn: Turn, data: dict[str, Any]) -> None:
     await _send_actions(turn, unit, _int(data.get("page")) or 1)
 
 
-@router.command("done", aliases=("klar", "klart"), scopes=("channel",), sv="klar")
+@HANDLERS.command("done", aliases=("klar", "klart"), scopes=("channel",), sv="klar")
 async def done_command(turn: Turn, args: str) -> None:
     unit = await _unit_or_tell(turn)
     if unit is None:
@@ -1071,7 +1063,7 @@ async def done_command(turn: Turn, args: str) -> None:
     await _close(turn, int(m.group(1)), unit)
 
 
-@router.action("action.done")
+@HANDLERS.action("action.done")
 async def action_done_action(turn: Turn, data: dict[str, Any]) -> None:
     action_id = _int(data.get("action_id"))
     if action_id is None:
@@ -1110,7 +1102,7 @@ async def _close(turn: Turn, action_id: int, unit: Unit | None) -> None:
 # -- /minutes ----------------------------------------------------------------------------
 
 
-@router.command(
+@HANDLERS.command(
     "minutes", aliases=("protokoll", "minnesanteckningar"), scopes=("channel",), sv="protokoll"
 )
 async def minutes_command(turn: Turn, args: str) -> None:

@@ -15,11 +15,11 @@ from microsoft_agents.activity import Activity
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from bot.guard import refusal_text
+from bot.guard import REFUSAL_KEY
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
 from bot.pulse_facts import PulseFacts
-from bot.router import router
+from bot.router import Router
 from bot.turn import Turn
 from cards import pulse as pulse_cards
 from cards.bounds import fit_activity
@@ -32,6 +32,8 @@ from storage import channels_repo, pulse_repo
 from storage.models import Conversation, OutboxMessage, Unit
 from storage.pulse_models import Pulse
 from storage.types import utcnow
+
+HANDLERS = Router()
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +140,7 @@ async def _card_activity_id(turn: Turn, op: pulse_service.Outgoing) -> str | Non
 # -- the command -------------------------------------------------------------------------
 
 
-@router.command("pulse", aliases=("puls",), sv="puls")
+@HANDLERS.command("pulse", aliases=("puls",), sv="puls")
 async def pulse_command(turn: Turn, args: str) -> None:
     word, _, rest = args.strip().partition(" ")
     sub = _SUB.get(word.lower())
@@ -338,14 +340,14 @@ def _ref_of(turn: Turn, data: dict[str, Any]) -> str | None:
 def _refusal_text(turn: Turn, template: core_pulse.Template, check: core_pulse.AnswerCheck) -> str:
     refusal = check.refusal or Refusal.TAMPERED
     if refusal is Refusal.PERSONNUMMER:
-        return refusal_text(turn)
+        return turn.text(REFUSAL_KEY)
     question = template.question(check.question) if check.question else None
     return turn.text(
         f"pulse.refused.{refusal.value}", question=question.label(turn.lang) if question else ""
     )
 
 
-@router.action(pulse_cards.ANSWER, anonymous=True)
+@HANDLERS.action(pulse_cards.ANSWER, anonymous=True)
 async def answer(turn: Turn, data: dict[str, Any]) -> None:
     ref = _ref_of(turn, data)
     if ref is None:
@@ -480,12 +482,12 @@ async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> Non
         await turn.send_text(turn.text("pulse.refused.tampered"))
 
 
-@router.action(pulse_cards.EDIT, anonymous=True)
+@HANDLERS.action(pulse_cards.EDIT, anonymous=True)
 async def edit(turn: Turn, data: dict[str, Any]) -> None:
     await _personal_view(turn, data, edit=True)
 
 
-@router.action(pulse_cards.REFRESH, anonymous=True)
+@HANDLERS.action(pulse_cards.REFRESH, anonymous=True)
 async def refresh(turn: Turn, data: dict[str, Any]) -> None:
     await _personal_view(turn, data, edit=False)
 

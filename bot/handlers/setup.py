@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
-from bot.router import router
+from bot.router import Router
 from bot.turn import Turn
 from cards.setup import confirm_move_card
 from core.names import match_name, suggest_names
@@ -23,6 +23,8 @@ from services.provisioning import on_channel_bound
 from storage import channels_repo
 from storage.models import ChannelBinding, Unit
 from storage.types import utcnow
+
+HANDLERS = Router()
 
 MAX_UNIT_NAME = 200
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
@@ -36,7 +38,7 @@ async def _live_units(turn: Turn) -> list[Unit]:
         return list(rows.scalars().all())
 
 
-@router.command(
+@HANDLERS.command(
     "setup", aliases=("koppla", "installera"), role="coordinator", scopes=("channel",), sv="koppla"
 )
 async def setup_command(turn: Turn, args: str) -> None:
@@ -160,6 +162,7 @@ async def _bind(turn: Turn, unit: Unit, *, replacing: int | None) -> None:
         message += "\n\n" + turn.text("setup.other_unit_here", old=", ".join(replaced))
     await turn.send_text(message)
 
+
 def _id(data: dict[str, Any], key: str) -> int | None:
     value = data.get(key)
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
@@ -183,7 +186,7 @@ async def _card_unit(turn: Turn, data: dict[str, Any]) -> Unit | None:
     return unit
 
 
-@router.action("setup.move")
+@HANDLERS.action("setup.move")
 async def confirm_move(turn: Turn, data: dict[str, Any]) -> None:
     unit = await _card_unit(turn, data)
     if unit is None or not await require(turn, unit, "coordinator"):
@@ -208,7 +211,7 @@ async def confirm_move(turn: Turn, data: dict[str, Any]) -> None:
     await _bind(turn, unit, replacing=state.current.id if state.current else None)
 
 
-@router.action("setup.keep")
+@HANDLERS.action("setup.keep")
 async def keep_binding(turn: Turn, data: dict[str, Any]) -> None:
     unit = await _card_unit(turn, data)
     if unit is not None:

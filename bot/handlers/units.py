@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from bot.router import router
+from bot.router import Router
 from bot.turn import Turn
 from cards.base import bullets, card, title
 from storage.models import ChannelBinding, Unit
+
+HANDLERS = Router()
 
 EM_SPACE = "\u2003"  # Teams collapses leading spaces; em spaces survive
 MAX_LINES = 120  # a county like Skåne has ~100 units; beyond that the card gets too long
 
 
-@router.command("units", aliases=("enheter",), sv="enheter")
+@HANDLERS.command("units", aliases=("enheter",), sv="enheter")
 async def units_command(turn: Turn, args: str) -> None:
     async with turn.services.db.session() as s:
         units = (
@@ -51,7 +53,7 @@ async def units_command(turn: Turn, args: str) -> None:
     await turn.send_card(card(body), summary=turn.text("units.title"))
 
 
-@router.command("language", aliases=("språk", "sprak", "lang"), sv="språk")
+@HANDLERS.command("language", aliases=("språk", "sprak", "lang"), sv="språk")
 async def language_command(turn: Turn, args: str) -> None:
     from storage import channels_repo
 
