@@ -38,6 +38,7 @@ from cards.digest import (
 from core import indicators as ind
 from core.dates import HOME_ZONE
 from core.indicators import CHART_PERIODS, Definition, Period
+from core.roles import descendants
 from i18n.texts import t
 from scheduler.jobs import job
 from storage import indicators_repo, items_repo, outbox_repo, roles_repo, schedules_repo
@@ -100,7 +101,7 @@ async def load(
     if unit_ids is not None:
         wanted = set()
         for uid in unit_ids:
-            wanted.update(indicators_repo.descendants(uid, parents))
+            wanted.update(descendants(uid, parents))
     values = await indicators_repo.load_values(session, windows, wanted)
     references = {i: _newest_loaded(values.get(i, {}), references[i], newest[i]) for i, _ in defs}
     data = DigestData(
@@ -254,7 +255,7 @@ def unit_series(
 def _descendants(data: DigestData, unit_id: int) -> list[int]:
     got = data.below.get(unit_id)
     if got is None:
-        got = data.below[unit_id] = indicators_repo.descendants(unit_id, data.parents)
+        got = data.below[unit_id] = descendants(unit_id, data.parents)
     return got
 
 
