@@ -8,10 +8,34 @@ modules is an error at start-up.
 
 from __future__ import annotations
 
-from bot.handlers import digest, help, items, meetings, pulse, setup, units
+from bot.handlers import (
+    actions,
+    agenda,
+    decisions,
+    digest,
+    help,
+    items,
+    meetings,
+    minutes,
+    pulse,
+    setup,
+    units,
+)
 from bot.router import Router
 
-HANDLER_MODULES = (help, digest, items, meetings, pulse, setup, units)
+HANDLER_MODULES = (
+    help,
+    digest,
+    items,
+    meetings,
+    agenda,
+    decisions,
+    actions,
+    minutes,
+    pulse,
+    setup,
+    units,
+)
 
 
 def build_router() -> Router:
