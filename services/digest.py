@@ -42,6 +42,7 @@ from core.roles import descendants
 from i18n.texts import t
 from scheduler.jobs import job
 from storage import indicators_repo, items_repo, outbox_repo, roles_repo, schedules_repo
+from storage.db import Database
 from storage.indicators_repo import Series
 from storage.models import Schedule, Unit
 from storage.pulse_models import Pulse
@@ -121,6 +122,13 @@ async def load(
         session, list(wanted) if wanted is not None else list(units)
     )
     return data
+
+
+async def load_units(db: Database, unit_ids: Sequence[int], asked: Period | None) -> DigestData:
+    """`load` for these units as of today, in its own transaction (the `digest` command
+    and its card's buttons)."""
+    async with db.session() as s:
+        return await load(s, today=today_local(), asked=asked, unit_ids=unit_ids)
 
 
 def _newest_loaded(by_unit: Series, expected: ind.Period, newest: ind.Period) -> ind.Period:
