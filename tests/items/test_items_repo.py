@@ -12,11 +12,10 @@ import pytest
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-import cli.items  # noqa: F401  (registers `export` on the app)
-from cli.items import Format, export_items
 from cli.main import app
 from core.escalation import TransitionError
 from services.escalation import escalate_item
+from services.export import Format, export_items
 from storage import items_repo
 from storage.db import Database
 from storage.item_models import ItemEvent

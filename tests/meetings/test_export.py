@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from cli.meetings import Format, export_minutes
 from core.personnummer import IdentityNumberRefused
 from core.recurrence import parse_rule
+from services.export import Format, export_minutes
 from storage import meetings_repo
 from storage.db import Database
 from storage.models import Unit
