@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from cards.base import CARD_CONTENT_TYPE, Card
+from cards.base import Card, card_message
 from cards.digest import (
     CountyDigest,
     ItemCounts,
@@ -355,14 +355,6 @@ def digest_card(
     return unit_digest_card(d, lang, expanded=expanded), summary
 
 
-def activity(card_: Card, summary: str) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "summary": summary,
-        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": card_}],
-    }
-
-
 def today_local(now: datetime | None = None) -> date:
     return (now or datetime.now(ZONE)).astimezone(ZONE).date()
 
@@ -473,13 +465,16 @@ async def deliver_unit(
             continue
         c, summary = card_for(person.lang or default_lang)
         key = f"digest:{unit_id}:{stamp}:{person.aad_object_id or person.person}"
-        await outbox_repo.enqueue(session, key, person.conversation_pk, activity(c, summary))
+        await outbox_repo.enqueue(session, key, person.conversation_pk, card_message(c, summary))
         out.sent_to.append(person.display)
     settings = (unit.defaults or {}).get("digest") or {}
     if settings.get("channel") and people.channel_pk is not None:
         c, summary = card_for(default_lang)
         await outbox_repo.enqueue(
-            session, f"digest:{unit_id}:{stamp}:channel", people.channel_pk, activity(c, summary)
+            session,
+            f"digest:{unit_id}:{stamp}:channel",
+            people.channel_pk,
+            card_message(c, summary),
         )
         out.channel = True
     installed = await _try_install(unreachable)

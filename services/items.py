@@ -8,6 +8,7 @@ or IdentityNumberRefused, and then change nothing.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -177,76 +178,69 @@ async def lifted(s: AsyncSession, result: escalation.Escalation) -> Lifted:
     return Lifted(at_top=False, to=names[target].name)
 
 
-async def resolve(
-    db: Database,
-    item_id: int,
-    *,
-    actor: str | None,
-    answer: str,
-    now: datetime,
-    expected_version: int,
-    lang: str,
-) -> None:
+@dataclass(frozen=True)
+class Step:
+    """Who changes which item, as of which version, when, told in which language."""
+
+    item_id: int
+    version: int
+    actor: str | None
+    now: datetime
+    lang: str
+
+
+async def _notified(
+    db: Database, step: Step, change: Callable[[AsyncSession], Awaitable[items_repo.Outcome]]
+) -> items_repo.Outcome:
+    """One transition and the cards it sends, in one transaction."""
     async with db.session() as s:
-        outcome = await items_repo.resolve(
-            s, item_id, actor=actor, answer=answer, now=now, expected_version=expected_version
-        )
-        await escalation.notify(s, outcome, lang)
+        outcome = await change(s)
+        await escalation.notify(s, outcome, step.lang)
+    return outcome
 
 
-async def send_back(
-    db: Database,
-    item_id: int,
-    *,
-    actor: str | None,
-    comment: str,
-    now: datetime,
-    expected_version: int,
-    lang: str,
-) -> str:
+async def resolve(db: Database, step: Step, answer: str) -> None:
+    await _notified(
+        db,
+        step,
+        lambda s: items_repo.resolve(
+            s, step.item_id, actor=step.actor, answer=answer, now=step.now,
+            expected_version=step.version,
+        ),
+    )  # fmt: skip
+
+
+async def send_back(db: Database, step: Step, comment: str) -> str:
     """Send the item back down one step; returns the name of the unit it went to."""
+    outcome = await _notified(
+        db,
+        step,
+        lambda s: items_repo.send_back(
+            s, step.item_id, actor=step.actor, comment=comment, now=step.now,
+            expected_version=step.version,
+        ),
+    )  # fmt: skip
+    to = outcome.after.current
+    async with db.read() as s:
+        return (await items_repo.units_by_id(s, [to]))[to].name
+
+
+async def acknowledge(db: Database, step: Step, owner: str | None, due: date) -> None:
+    await _notified(
+        db,
+        step,
+        lambda s: items_repo.acknowledge(
+            s, step.item_id, actor=step.actor, owner=owner, due=due, now=step.now,
+            expected_version=step.version,
+        ),
+    )  # fmt: skip
+
+
+async def assign(db: Database, step: Step, owner: str) -> None:
     async with db.session() as s:
-        outcome = await items_repo.send_back(
-            s, item_id, actor=actor, comment=comment, now=now, expected_version=expected_version
-        )
-        await escalation.notify(s, outcome, lang)
-        to = (await items_repo.units_by_id(s, [outcome.after.current]))[outcome.after.current]
-        return to.name
+        await items_repo.assign(s, step.item_id, actor=step.actor, owner=owner, now=step.now)
 
 
-async def acknowledge(
-    db: Database,
-    item_id: int,
-    *,
-    actor: str | None,
-    owner: str | None,
-    due: date,
-    now: datetime,
-    expected_version: int,
-    lang: str,
-) -> None:
+async def comment(db: Database, step: Step, text: str) -> None:
     async with db.session() as s:
-        outcome = await items_repo.acknowledge(
-            s,
-            item_id,
-            actor=actor,
-            owner=owner,
-            due=due,
-            now=now,
-            expected_version=expected_version,
-        )
-        await escalation.notify(s, outcome, lang)
-
-
-async def assign(
-    db: Database, item_id: int, *, actor: str | None, owner: str, now: datetime
-) -> None:
-    async with db.session() as s:
-        await items_repo.assign(s, item_id, actor=actor, owner=owner, now=now)
-
-
-async def comment(
-    db: Database, item_id: int, *, actor: str | None, text: str, now: datetime
-) -> None:
-    async with db.session() as s:
-        await items_repo.comment(s, item_id, actor=actor, text=text, now=now)
+        await items_repo.comment(s, step.item_id, actor=step.actor, text=text, now=step.now)

@@ -13,14 +13,14 @@ Everything runs in the caller's transaction and only writes rows.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, func, select
 
-from cards.base import CARD_CONTENT_TYPE, Card
+from cards.base import Card, card_message
 from cards.meetings import (
     MeetingView,
     MinutesView,
@@ -41,14 +41,6 @@ from storage.meeting_models import MeetingOccurrence, MeetingSeries, ReminderCar
 from storage.models import Schedule, Unit
 
 log = logging.getLogger(__name__)
-
-
-def card_activity(card: Card, summary: str) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "summary": summary,
-        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": card}],
-    }
 
 
 async def meeting_view(
@@ -122,22 +114,17 @@ async def send_reminder(
     summary = t(lang, "mtg.reminder_title", name=meeting.name, when=meeting.when(lang))
     key = reminder_outbox_key(occ.id, lead)
     first = await meetings_repo.first_reminder(session, occ.id)
-    if first is not None and first.outbox_key != key:
-        # Replace the earlier card's content: one current agenda in the channel.
-        await outbox_repo.enqueue(
-            session,
-            key,
-            binding.conversation_pk,
-            card_activity(card, summary),
-            operation="update",
-            updates_key=first.outbox_key,
-        )
-        await meetings_repo.remember_reminder(session, occ.id, lead, key, first.outbox_key)
-    else:
-        await outbox_repo.enqueue(
-            session, key, binding.conversation_pk, card_activity(card, summary)
-        )
-        await meetings_repo.remember_reminder(session, occ.id, lead, key, None)
+    # A later reminder replaces the earlier card's content: one current agenda in the channel.
+    replaces = first.outbox_key if first is not None and first.outbox_key != key else None
+    await outbox_repo.enqueue(
+        session,
+        key,
+        binding.conversation_pk,
+        card_message(card, summary),
+        operation="update" if replaces else "send",
+        updates_key=replaces,
+    )
+    await meetings_repo.remember_reminder(session, occ.id, lead, key, replaces)
     return key
 
 
@@ -165,7 +152,7 @@ async def refresh_posted_agenda(
         session,
         key,
         binding.conversation_pk,
-        card_activity(card, summary),
+        card_message(card, summary),
         operation="update",
         updates_key=first.outbox_key,
     )
@@ -198,7 +185,7 @@ async def send_minutes(
     key = f"minutes:{occ.id}"
     summary = t(lang, "mtg.minutes_title", name=view.meeting.name)
     await outbox_repo.enqueue(
-        session, key, binding.conversation_pk, card_activity(minutes_card(lang, view), summary)
+        session, key, binding.conversation_pk, card_message(minutes_card(lang, view), summary)
     )
     return key
 
@@ -239,30 +226,38 @@ async def series_views(db: Database, unit_id: int, now: datetime, lang: str) -> 
     return views
 
 
+@dataclass(frozen=True)
+class SeriesPlan:
+    """A series as a coordinator wrote it: new, or a change of `existing`."""
+
+    name: str
+    rule: Recurrence
+    rule_text: str
+    place: str | None
+    existing: MeetingSeries | None = None
+
+
 async def save_series(
     db: Database,
     unit: Unit,
+    plan: SeriesPlan,
     *,
-    name: str,
-    rule: Recurrence,
-    rule_text: str,
-    place: str | None,
-    existing: MeetingSeries | None,
     actor: str | None,
     zone: str,
     now: datetime,
     lang: str,
 ) -> tuple[MeetingSeries, MeetingView | None]:
-    """Create the series (or change `existing`) and plan it; with its first meeting."""
+    """Create the series (or change `plan.existing`) and plan it; with its first meeting."""
     assert unit.id is not None
+    existing = plan.existing
     async with db.session() as s:
         series = await meetings_repo.save_series(
             s,
             unit.id,
-            name=name,
-            rule=rule,
-            rule_text=rule_text,
-            place=place,
+            name=plan.name,
+            rule=plan.rule,
+            rule_text=plan.rule_text,
+            place=plan.place,
             now=now,
             actor=actor,
             lead_days=existing.lead_days if existing else meetings_repo.DEFAULT_LEADS,

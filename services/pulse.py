@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards.base import CARD_CONTENT_TYPE, Card
+from cards.base import card_message
 from cards.pulse import closed_card, pulse_card, results_card
 from core.answer_key import KeyUnavailable
 from core.dates import HOME_ZONE
@@ -72,14 +72,6 @@ class Outgoing:
     pulse_id: int | None = None  # set on the post whose activity id the pulse keeps
 
 
-def activity(card: Card, summary: str) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "summary": summary,
-        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": card}],
-    }
-
-
 def name_of(template: Template, lang: str) -> str:
     return template.name.get(lang) or template.name["sv"]
 
@@ -100,7 +92,7 @@ def card_post(pulse: Pulse, zone: ZoneInfo, lang: str) -> Outgoing:
     return Outgoing(
         key=pulse.card_key,
         conversation_pk=pulse.conversation_pk,
-        activity=activity(card, name_of(template, lang)),
+        activity=card_message(card, name_of(template, lang)),
         pulse_id=pulse.id,
     )
 
@@ -126,7 +118,7 @@ async def close_ops(
         shown=results.shown,
         threshold=pulse.threshold,
     )
-    update = activity(closed, t(lang, "pulse.closed_title", name=name_of(template, lang)))
+    update = card_message(closed, t(lang, "pulse.closed_title", name=name_of(template, lang)))
     if pulse.activity_id:
         update["id"] = pulse.activity_id
     ops = [
@@ -147,7 +139,7 @@ async def close_ops(
             Outgoing(
                 key=f"pulse:{pulse.ref}:results",
                 conversation_pk=pulse.conversation_pk,
-                activity=activity(card, t(lang, "pulse.results_answers")),
+                activity=card_message(card, t(lang, "pulse.results_answers")),
             )
         )
     return ops

@@ -13,6 +13,7 @@ invoke response and replaces the same message (no new post).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -192,12 +193,21 @@ def _unknown(turn: Turn, name: str, units: list[Unit]) -> str:
 # Card actions
 
 
-async def _action_unit(
-    turn: Turn, data: dict[str, Any]
-) -> tuple[Unit, Period | None, str | None] | None:
-    # A unit outside this person's reach here answers as a unit that does not exist.
+@dataclass(frozen=True)
+class _Asked:
+    """What a digest card's button asks about, with the digest data loaded for it."""
+
+    unit_id: int
+    period_arg: str | None
+    data: composer.DigestData
+
+
+async def _asked(turn: Turn, data: dict[str, Any]) -> _Asked | None:
+    """The unit and period the button names, loaded; None once the person was told they
+    lack the role. A unit outside this person's reach here answers as one that does not
+    exist."""
     unit = await scope.find(turn, Unit, data.get("unit_id"))
-    if unit is None:
+    if unit is None or unit.id is None:
         raise Refused("error.bad_action")
     if not await require(turn, unit, "manager"):
         return None
@@ -208,7 +218,8 @@ async def _action_unit(
             period = resolve_period_arg(raw, composer.today_local())
         except ValueError:
             period = None
-    return unit, period, period.label if period else None
+    loaded = await composer.load_units(turn.services.db, [unit.id], period)
+    return _Asked(unit.id, period.label if period else None, loaded)
 
 
 async def _replace_card(turn: Turn, card: dict[str, Any]) -> None:
@@ -226,27 +237,26 @@ async def _replace_card(turn: Turn, card: dict[str, Any]) -> None:
 
 @HANDLERS.action(EXPAND_VERB)
 async def expand(turn: Turn, data: dict[str, Any]) -> None:
-    found = await _action_unit(turn, data)
-    if found is None:
+    asked = await _asked(turn, data)
+    if asked is None:
         return
-    unit, period, period_arg = found
-    assert unit.id is not None
-    loaded = await composer.load_units(turn.services.db, [unit.id], period)
     card, _ = composer.digest_card(
-        loaded, unit.id, turn.lang, period_arg=period_arg, expanded=bool(data.get("expanded"))
+        asked.data,
+        asked.unit_id,
+        turn.lang,
+        period_arg=asked.period_arg,
+        expanded=bool(data.get("expanded")),
     )
     await _replace_card(turn, card)
 
 
 @HANDLERS.action(COUNTY_UNITS_VERB)
 async def county_units(turn: Turn, data: dict[str, Any]) -> None:
-    found = await _action_unit(turn, data)
-    if found is None:
+    asked = await _asked(turn, data)
+    if asked is None:
         return
-    unit, period, period_arg = found
-    assert unit.id is not None
-    loaded = await composer.load_units(turn.services.db, [unit.id], period)
-    county = composer.county_digest(loaded, unit.id, period_arg)
+    loaded = asked.data
+    county = composer.county_digest(loaded, asked.unit_id, asked.period_arg)
     key = str(data.get("indicator") or "")
     row = next((r for r in county.rows if r.defn.key == key), None)
     if row is None:
@@ -254,7 +264,7 @@ async def county_units(turn: Turn, data: dict[str, Any]) -> None:
     page = data.get("page")
     page_no = page if isinstance(page, int) and not isinstance(page, bool) else 1
     ind_id = next(i for i, d in loaded.defs if d.key == key)
-    unit_ids = composer.county_units(loaded, unit.id)
+    unit_ids = composer.county_units(loaded, asked.unit_id)
     targets = {u: loaded.targets.get((ind_id, u), row.defn.target) for u in unit_ids}
     await _replace_card(turn, county_units_card(county, row, unit_ids, targets, page_no, turn.lang))
 

@@ -305,13 +305,17 @@ def _guarded_text(value: str) -> str:
     return value
 
 
-async def _prepare(turn: Turn, data: dict[str, Any], role: str) -> tuple[int, int] | None:
-    """The card's item and version, once the person may act on it in `role`."""
-    ids = _ids(data)
-    unit = await _current_unit(turn, ids[0])
+async def _act(
+    turn: Turn, data: dict[str, Any], role: str, run: Callable[[service.Step], Awaitable[Headline]]
+) -> None:
+    """A button on the item card: the person needs `role` at the unit the item is at now;
+    `run(step)` makes the change (see `_transition`)."""
+    item_id, version = _ids(data)
+    unit = await _current_unit(turn, item_id)
     if not await require(turn, unit, role):
-        return None
-    return ids
+        return
+    step = service.Step(item_id, version, _actor(turn), utcnow(), turn.lang)
+    await _transition(turn, item_id, lambda: run(step))
 
 
 @HANDLERS.action(cards.CREATE_VERB)
@@ -346,47 +350,23 @@ async def escalate_action(turn: Turn, data: dict[str, Any]) -> None:
 @HANDLERS.action(cards.RESOLVE_VERB)
 async def resolve_action(turn: Turn, data: dict[str, Any]) -> None:
     answer = _guarded_text(_text_input(data, "answer"))
-    ids = await _prepare(turn, data, "coordinator")
-    if ids is None:
-        return
-    item_id, version = ids
 
-    async def run() -> Headline:
-        await service.resolve(
-            turn.services.db,
-            item_id,
-            actor=_actor(turn),
-            answer=answer,
-            now=utcnow(),
-            expected_version=version,
-            lang=turn.lang,
-        )
-        return [turn.text("item.resolved", id=item_id)]
+    async def run(step: service.Step) -> Headline:
+        await service.resolve(turn.services.db, step, answer)
+        return [turn.text("item.resolved", id=step.item_id)]
 
-    await _transition(turn, item_id, run)
+    await _act(turn, data, "coordinator", run)
 
 
 @HANDLERS.action(cards.SEND_BACK_VERB)
 async def send_back_action(turn: Turn, data: dict[str, Any]) -> None:
     comment = _guarded_text(_text_input(data, "comment"))
-    ids = await _prepare(turn, data, "coordinator")
-    if ids is None:
-        return
-    item_id, version = ids
 
-    async def run() -> Headline:
-        to = await service.send_back(
-            turn.services.db,
-            item_id,
-            actor=_actor(turn),
-            comment=comment,
-            now=utcnow(),
-            expected_version=version,
-            lang=turn.lang,
-        )
-        return [turn.text("item.sent_back", id=item_id, unit=to)]
+    async def run(step: service.Step) -> Headline:
+        to = await service.send_back(turn.services.db, step, comment)
+        return [turn.text("item.sent_back", id=step.item_id, unit=to)]
 
-    await _transition(turn, item_id, run)
+    await _act(turn, data, "coordinator", run)
 
 
 @HANDLERS.action(cards.ACKNOWLEDGE_VERB)
@@ -396,56 +376,31 @@ async def acknowledge_action(turn: Turn, data: dict[str, Any]) -> None:
         raise Refused("item.bad_due")
     owner = _text_input(data, "owner") or _actor(turn)
     guard.check(owner)
-    ids = await _prepare(turn, data, "coordinator")
-    if ids is None:
-        return
-    item_id, version = ids
 
-    async def run() -> Headline:
-        await service.acknowledge(
-            turn.services.db,
-            item_id,
-            actor=_actor(turn),
-            owner=owner,
-            due=due,
-            now=utcnow(),
-            expected_version=version,
-            lang=turn.lang,
-        )
-        return [turn.text("item.acknowledged", id=item_id, due=fmt.full_date(turn.lang, due))]
+    async def run(step: service.Step) -> Headline:
+        await service.acknowledge(turn.services.db, step, owner, due)
+        return [turn.text("item.acknowledged", id=step.item_id, due=fmt.full_date(turn.lang, due))]
 
-    await _transition(turn, item_id, run)
+    await _act(turn, data, "coordinator", run)
 
 
 @HANDLERS.action(cards.ASSIGN_VERB)
 async def assign_action(turn: Turn, data: dict[str, Any]) -> None:
     owner = _guarded_text(_text_input(data, "owner"))
-    ids = await _prepare(turn, data, "coordinator")
-    if ids is None:
-        return
-    item_id, _ = ids
 
-    async def run() -> Headline:
-        await service.assign(
-            turn.services.db, item_id, actor=_actor(turn), owner=owner, now=utcnow()
-        )
-        return [turn.text("item.assigned", id=item_id, owner=owner)]
+    async def run(step: service.Step) -> Headline:
+        await service.assign(turn.services.db, step, owner)
+        return [turn.text("item.assigned", id=step.item_id, owner=owner)]
 
-    await _transition(turn, item_id, run)
+    await _act(turn, data, "coordinator", run)
 
 
 @HANDLERS.action(cards.COMMENT_VERB)
 async def comment_action(turn: Turn, data: dict[str, Any]) -> None:
     text = _guarded_text(_text_input(data, "comment"))
-    ids = await _prepare(turn, data, "staff")
-    if ids is None:
-        return
-    item_id, _ = ids
 
-    async def run() -> Headline:
-        await service.comment(
-            turn.services.db, item_id, actor=_actor(turn), text=text, now=utcnow()
-        )
-        return [turn.text("item.commented", id=item_id)]
+    async def run(step: service.Step) -> Headline:
+        await service.comment(turn.services.db, step, text)
+        return [turn.text("item.commented", id=step.item_id)]
 
-    await _transition(turn, item_id, run)
+    await _act(turn, data, "staff", run)

@@ -117,36 +117,23 @@ async def _pick_series(turn: Turn, unit: Unit, text: str) -> tuple[MeetingSeries
     return all_series[0], text
 
 
-async def _save(
-    turn: Turn,
-    unit: Unit,
-    *,
-    name: str,
-    rule: Recurrence,
-    rule_text: str,
-    place: str | None,
-    existing: MeetingSeries | None,
-) -> None:
+async def _save(turn: Turn, unit: Unit, plan: service.SeriesPlan) -> None:
     series, first = await service.save_series(
         turn.services.db,
         unit,
-        name=name,
-        rule=rule,
-        rule_text=rule_text,
-        place=place,
-        existing=existing,
+        plan,
         actor=turn.user_id,
         zone=zone(turn),
         now=utcnow(),
         lang=turn.lang,
     )
     turn.services.notify_changes()
-    key = "mtg.changed" if existing else "mtg.created"
+    key = "mtg.changed" if plan.existing else "mtg.created"
     await turn.send_text(
         turn.text(
             key,
             name=series.name,
-            rule=fmt.recurrence(turn.lang, rule),
+            rule=fmt.recurrence(turn.lang, plan.rule),
             next=first.when(turn.lang) if first else turn.text("mtg.none"),
             leads=leads_text(turn.lang, list(series.lead_days)),
         )
@@ -177,9 +164,7 @@ async def _create_series(turn: Turn, unit: Unit, rest: str) -> None:
     existing = next(
         (x for x in await service.series_of(turn.services.db, unit.id) if x.name == name), None
     )
-    await _save(
-        turn, unit, name=name, rule=rule, rule_text=rule_text, place=place, existing=existing
-    )
+    await _save(turn, unit, service.SeriesPlan(name, rule, rule_text, place, existing))
 
 
 async def _change_series(turn: Turn, unit: Unit, rest: str) -> None:
@@ -191,23 +176,14 @@ async def _change_series(turn: Turn, unit: Unit, rest: str) -> None:
         meetings_repo.guard(place, MAX_PLACE)
     meetings_repo.guard(rule_text, MAX_RULE)
     rule = _parse_rule(turn, rule_text) if parts[0] else Recurrence.from_dict(series.rule)
-    await _save(
-        turn, unit, name=series.name, rule=rule, rule_text=rule_text, place=place, existing=series
-    )
+    await _save(turn, unit, service.SeriesPlan(series.name, rule, rule_text, place, series))
 
 
 async def _change_place(turn: Turn, unit: Unit, rest: str) -> None:
     series, rest = await _pick_series(turn, unit, rest)
     place = meetings_repo.guard(rest, MAX_PLACE)
-    await _save(
-        turn,
-        unit,
-        name=series.name,
-        rule=Recurrence.from_dict(series.rule),
-        rule_text=series.rule_text,
-        place=place,
-        existing=series,
-    )
+    rule = Recurrence.from_dict(series.rule)
+    await _save(turn, unit, service.SeriesPlan(series.name, rule, series.rule_text, place, series))
 
 
 async def _cancel_meeting(turn: Turn, unit: Unit, rest: str) -> None:
