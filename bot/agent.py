@@ -3,6 +3,9 @@
 Every turn ends with an answer: a failure in a handler is logged (without the
 message text) and the person gets a short apology; the HTTP layer never sees
 an exception, so Teams never gets a 500 for something a person typed.
+
+A handler or a use case that says no raises `Refused(key, **values)` (core/refusal.py);
+this is the one place that turns it into the friendly text in the person's language.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from microsoft_agents.activity import Activity
@@ -22,6 +26,9 @@ from bot.turn import Services, Turn
 from core.command_limit import CommandLimiter, Verdict
 from core.commands import clean_text
 from core.inbound import bad_numbers, contains_nul
+from core.personnummer import IdentityNumberRefused
+from core.refusal import Refused
+from i18n import format as fmt
 from storage import channels_repo
 
 log = logging.getLogger(__name__)
@@ -96,6 +103,8 @@ class SamverkanAgent:
                 await lifecycle.conversation_update(turn)
             elif kind == "installationUpdate":
                 await lifecycle.installation_update(turn)
+        except Refused as refusal:
+            await self._tell_refused(turn, refusal)
         except Exception:
             self.services.metrics.inc("samverkan_handler_errors_total", type=kind)
             log.exception("handler failed for a %s activity", kind)
@@ -104,6 +113,17 @@ class SamverkanAgent:
             except Exception:
                 log.warning("could not tell the user about the failure")
         await turn.flush_invoke()
+
+    async def _tell_refused(self, turn: Turn, refusal: Refused) -> None:
+        """Nothing was done: say why, in the person's language (a message, or the invoke
+        answer). Dates are shown as people read them."""
+        if isinstance(refusal, IdentityNumberRefused):
+            self.services.metrics.inc("samverkan_personnummer_refused_total")
+        values = {
+            name: fmt.day_month(turn.lang, value) if isinstance(value, date) else value
+            for name, value in refusal.values.items()
+        }
+        await turn.send_text(turn.text(refusal.key, **values))
 
     async def _language(self, turn: Turn) -> None:
         """The person's choice, else their Teams locale (sv/en), else the default.

@@ -1,33 +1,20 @@
 """Free text a person sends is refused, with one explanation, when it holds a personnummer.
 
-Every handler path that stores text calls `refused(turn, *texts)` before it writes.
-Storage checks again (core.personnummer.refuse_identity_numbers raises
-IdentityNumberRefused), and a refusal from there is told the same way
-(`tell_refused`), so a path a handler forgot still stores nothing and explains why.
+Every handler path that stores text calls `check(*texts)` before it writes: it raises
+`IdentityNumberRefused`, a `Refused` that bot/agent.py tells the person (and counts).
+Storage checks again (core.personnummer.refuse_identity_numbers raises the same error),
+so a path a handler forgot still stores nothing and explains why, the same way.
 """
 
 from __future__ import annotations
 
-from bot.turn import Turn
-from core.personnummer import IdentityNumberRefused, contains_identity_number
+from core.personnummer import IdentityNumberRefused, refuse_identity_numbers
 
-__all__ = ["REFUSAL_KEY", "IdentityNumberRefused", "refusal_text", "refused", "tell_refused"]
+__all__ = ["REFUSAL_KEY", "IdentityNumberRefused", "check"]
 
-REFUSAL_KEY = "error.personnummer"
-
-
-def refusal_text(turn: Turn) -> str:
-    return turn.text(REFUSAL_KEY)
+REFUSAL_KEY = IdentityNumberRefused.KEY
 
 
-async def tell_refused(turn: Turn) -> None:
-    turn.services.metrics.inc("samverkan_personnummer_refused_total")
-    await turn.send_text(refusal_text(turn))
-
-
-async def refused(turn: Turn, *texts: str | None) -> bool:
-    """True (and the person told why) when any of the texts holds a personnummer."""
-    if not contains_identity_number(*texts):
-        return False
-    await tell_refused(turn)
-    return True
+def check(*texts: str | None) -> None:
+    """Raise IdentityNumberRefused when any of the texts holds a personnummer."""
+    refuse_identity_numbers(*texts)

@@ -1,10 +1,15 @@
-"""Decorator-registered handlers: commands by name, card actions by name.
+"""Commands by name, card actions by name.
 
-@router.command("help", aliases=("hjälp",), help_key="cmd.help")
-async def help_command(turn: Turn, args: str) -> None: ...
+Each handler module fills its own `HANDLERS = Router()`:
 
-@router.action("setup.move")
-async def move(turn: Turn, data: dict[str, Any]) -> None: ...
+    @HANDLERS.command("help", aliases=("hjälp",), help_key="cmd.help")
+    async def help_command(turn: Turn, args: str) -> None: ...
+
+    @HANDLERS.action(SETUP_MOVE)
+    async def move(turn: Turn, data: dict[str, Any]) -> None: ...
+
+and bot/handlers/__init__.py merges the modules it lists (`build_router`). There is no
+process-wide router: what answers is what that list names.
 """
 
 from __future__ import annotations
@@ -70,8 +75,17 @@ class Router:
 
         return register
 
+    def include(self, other: Router) -> None:
+        """Take every command and action of `other`; a name taken twice is an error."""
+        for name, entry in other.commands.items():
+            if name in self.commands:
+                raise ValueError(f"command {name!r} registered twice")
+            self.commands[name] = entry
+        for name, handler in other.actions.items():
+            if name in self.actions:
+                raise ValueError(f"action {name!r} registered twice")
+            self.actions[name] = handler
+        self.anonymous_actions |= other.anonymous_actions
+
     def table(self) -> CommandTable:
         return CommandTable([entry.spec for entry in self.commands.values()])
-
-
-router = Router()

@@ -38,9 +38,9 @@ from microsoft_agents.hosting.core import (
 from microsoft_agents.hosting.core.authorization.jwt import _authorize_request
 from pydantic import ValidationError
 
-import bot.handlers  # noqa: F401  (registers the handlers)
 from bot.agent import SamverkanAgent
-from bot.router import Router, router
+from bot.handlers import build_router
+from bot.router import Router
 from bot.token_cache import ValidatedTokens
 from bot.turn import Services
 from core import service_url
@@ -74,7 +74,10 @@ METRIC_HELP = {
 }
 
 
-def build_services(settings: Settings, db: Database, reg: Router = router) -> Services:
+def build_services(settings: Settings, db: Database, reg: Router | None = None) -> Services:
+    """The process's long-lived parts; `reg` is the router built from the handler list
+    (bot/handlers/__init__.py) unless a caller passes its own."""
+    reg = reg or build_router()
     metrics = Metrics()
     for name, help_text in METRIC_HELP.items():
         metrics.describe(name, help_text)

@@ -87,6 +87,11 @@ def attachment(content: Card) -> dict[str, Any]:
     return {"contentType": CARD_CONTENT_TYPE, "content": content}
 
 
+def card_message(content: Card, summary: str) -> dict[str, Any]:
+    """A message activity carrying one card, as the outbox stores it for later sending."""
+    return {"type": "message", "summary": summary, "attachments": [attachment(content)]}
+
+
 # -- text people typed ---------------------------------------------------------------------
 #
 # TextBlocks and facts render a Markdown subset in Teams (bold, italic, lists, links).

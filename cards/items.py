@@ -22,6 +22,15 @@ MAX_TRAIL = 25
 MAX_FIELD = 1500
 LIST_ITEMS = 60  # lines of about 200 characters: the list stays near 25 KB
 
+# The card actions (Action.Execute verbs); bot/handlers/items.py answers them.
+CREATE_VERB = "item.create"
+ACKNOWLEDGE_VERB = "item.acknowledge"
+RESOLVE_VERB = "item.resolve"
+SEND_BACK_VERB = "item.send_back"
+ESCALATE_VERB = "item.escalate"
+ASSIGN_VERB = "item.assign"
+COMMENT_VERB = "item.comment"
+
 
 @dataclass(frozen=True)
 class EventView:
@@ -136,7 +145,7 @@ def item_actions(lang: str, item: ItemView, suggested_due: date | None) -> list[
                     | {"isRequired": False},
                     _input_date("due", t(lang, "item.i.due"), item.due or suggested_due),
                 ],
-                "item.acknowledge",
+                ACKNOWLEDGE_VERB,
                 item,
                 lang,
             )
@@ -145,7 +154,7 @@ def item_actions(lang: str, item: ItemView, suggested_due: date | None) -> list[
         _show(
             t(lang, "item.a.resolve"),
             [_input_text("answer", t(lang, "item.i.answer"))],
-            "item.resolve",
+            RESOLVE_VERB,
             item,
             lang,
         )
@@ -155,7 +164,7 @@ def item_actions(lang: str, item: ItemView, suggested_due: date | None) -> list[
             _show(
                 t(lang, "item.a.send_back"),
                 [_input_text("comment", t(lang, "item.i.comment"))],
-                "item.send_back",
+                SEND_BACK_VERB,
                 item,
                 lang,
             )
@@ -164,7 +173,7 @@ def item_actions(lang: str, item: ItemView, suggested_due: date | None) -> list[
         _show(
             t(lang, "item.a.escalate_further" if item.escalated_here else "item.a.escalate"),
             [_input_text("reason", t(lang, "item.i.reason"))],
-            "item.escalate",
+            ESCALATE_VERB,
             item,
             lang,
         )
@@ -174,7 +183,7 @@ def item_actions(lang: str, item: ItemView, suggested_due: date | None) -> list[
             _show(
                 t(lang, "item.a.assign"),
                 [_input_text("owner", t(lang, "item.i.owner"), multiline=False)],
-                "item.assign",
+                ASSIGN_VERB,
                 item,
                 lang,
             )
@@ -183,7 +192,7 @@ def item_actions(lang: str, item: ItemView, suggested_due: date | None) -> list[
         _show(
             t(lang, "item.a.comment"),
             [_input_text("comment", t(lang, "item.i.comment"))],
-            "item.comment",
+            COMMENT_VERB,
             item,
             lang,
         )
@@ -284,7 +293,7 @@ def raise_form_card(lang: str, unit: str, topics: list[str], prefill_title: str 
                 "choices": [{"title": x, "value": x} for x in topics],
             }
         )
-    return card(body, [execute(t(lang, "item.a.create"), "item.create", {})])
+    return card(body, [execute(t(lang, "item.a.create"), CREATE_VERB, {})])
 
 
 def items_list_card(

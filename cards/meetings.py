@@ -32,6 +32,9 @@ STANDING_KEYS = ("mtg.standing.1", "mtg.standing.2", "mtg.standing.3")
 # about 40 KB of the 80 KB budget (cards/bounds.py), leaving room for the rest.
 AGENDA_PAGE = 15
 PAGE_VERB = "agenda.page"
+AGENDA_ADD_VERB = "agenda.add"
+AGENDA_STATUS_VERB = "agenda.status"
+ACTION_DONE_VERB = "action.done"
 LIST_CAP = 10  # standing points and action items shown on the agenda
 AGENDA_ACTION_CHARS = 250  # an action item's text on the agenda (`åtgärder` shows it all)
 ACTIONS_PAGE = 15  # action items per page of the action list (up to 1000 characters each)
@@ -192,13 +195,15 @@ def agenda_card(
             buttons = []
             if entry.status == "proposed":
                 buttons.append(
-                    execute(t(lang, "mtg.accept"), "agenda.status", {**data, "status": "accepted"})
+                    execute(
+                        t(lang, "mtg.accept"), AGENDA_STATUS_VERB, {**data, "status": "accepted"}
+                    )
                 )
             buttons.append(
-                execute(t(lang, "mtg.handled"), "agenda.status", {**data, "status": "handled"})
+                execute(t(lang, "mtg.handled"), AGENDA_STATUS_VERB, {**data, "status": "handled"})
             )
             buttons.append(
-                execute(t(lang, "mtg.remove"), "agenda.status", {**data, "status": "removed"})
+                execute(t(lang, "mtg.remove"), AGENDA_STATUS_VERB, {**data, "status": "removed"})
             )
             body.append({"type": "ActionSet", "actions": buttons, "spacing": "None"})
     if len(agenda.items) > AGENDA_PAGE:
@@ -220,7 +225,9 @@ def agenda_card(
             }
         )
         actions.append(
-            execute(t(lang, "mtg.propose"), "agenda.add", {"occurrence_id": meeting.occurrence_id})
+            execute(
+                t(lang, "mtg.propose"), AGENDA_ADD_VERB, {"occurrence_id": meeting.occurrence_id}
+            )
         )
     return card(body, actions)
 
@@ -316,7 +323,9 @@ def actions_card(
                 "type": "ActionSet",
                 "spacing": "None",
                 "actions": [
-                    execute(t(lang, "mtg.mark_done", id=a.id), "action.done", {"action_id": a.id})
+                    execute(
+                        t(lang, "mtg.mark_done", id=a.id), ACTION_DONE_VERB, {"action_id": a.id}
+                    )
                 ],
             }
         )

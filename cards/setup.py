@@ -5,6 +5,9 @@ from __future__ import annotations
 from cards.base import Card, card, submit, text, title
 from i18n.texts import t
 
+MOVE_VERB = "setup.move"
+KEEP_VERB = "setup.keep"
+
 
 def confirm_move_card(
     lang: str,
@@ -35,8 +38,8 @@ def confirm_move_card(
     return card(
         body,
         [
-            submit(yes, {"action": "setup.move", **data}, style="positive"),
-            submit(t(lang, "setup.move_no"), {"action": "setup.keep", **data}),
+            submit(yes, {"action": MOVE_VERB, **data}, style="positive"),
+            submit(t(lang, "setup.move_no"), {"action": KEEP_VERB, **data}),
         ],
     )
 

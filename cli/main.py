@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from cli import db, indicators, items, manifest, meetings, org, outbox, privacy, schedules, serve
+from cli import db, export, indicators, manifest, org, outbox, privacy, schedules, serve
 from cli.common import new_root
 
 # (sub-app, name): each module's own Typer group.
@@ -17,7 +17,7 @@ GROUPS: list[tuple[typer.Typer, str]] = [
     (db.db_app, "db"),
     (org.org_app, "org"),
     (indicators.indicators_app, "indicators"),
-    (items.export_app, "export"),
+    (export.export_app, "export"),
     (manifest.manifest_app, "manifest"),
     (outbox.outbox_app, "outbox"),
     (privacy.privacy_app, "privacy"),
@@ -28,10 +28,6 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("schedules", schedules.schedules),
     ("run", schedules.run),
 ]
-# Commands added to a group of another module: `export minutes` sits with the minutes.
-GROUP_COMMANDS: list[tuple[typer.Typer, str, Callable[..., Any]]] = [
-    (items.export_app, "minutes", meetings.export_minutes_command),
-]
 
 
 def build() -> typer.Typer:
@@ -41,8 +37,6 @@ def build() -> typer.Typer:
         root.add_typer(sub, name=name, invoke_without_command=sub is outbox.outbox_app)
     for name, fn in COMMANDS:
         root.command(name)(fn)
-    for group, name, fn in GROUP_COMMANDS:
-        group.command(name)(fn)
     return root
 
 

@@ -28,6 +28,8 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
+from core.refusal import Refused
+
 # Not in category Pd, but typed or pasted as a minus or hyphen.
 _MINUSES = frozenset("\u2212\u2796\u02d7\u2043\u207b\u208b\u2010\u2011")
 _PLUSES = frozenset("\u2795")
@@ -41,8 +43,13 @@ _LENGTHS = (10, 12)
 _CENTURIES = ("18", "19", "20")
 
 
-class IdentityNumberRefused(ValueError):
+class IdentityNumberRefused(Refused, ValueError):
     """Free text held a personnummer or samordningsnummer: nothing was stored."""
+
+    KEY = "error.personnummer"
+
+    def __init__(self) -> None:
+        super().__init__(self.KEY)
 
 
 def _read_as(ch: str) -> str:

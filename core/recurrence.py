@@ -40,6 +40,7 @@ from dateutil.rrule import rrulestr
 
 from core.dates import MONTHS, parse_date, weekday_name
 from core.occurrences import next_occurrence
+from core.refusal import Refused
 
 DEFAULT_MINUTES = 60
 MAX_INTERVAL = 12
@@ -129,14 +130,14 @@ _MONTH_IN = re.compile(rf"\b({_MONTH_WORD})\b")
 _MARKUP = re.compile(r"[\\`*_\[\]<>~#|]")
 
 
-class RuleError(ValueError):
+class RuleError(Refused, ValueError):
     """What is missing or wrong: `code` picks the message shown to the person, `words` are
     the words of the rule it is about (as typed), e.g. the ones that were not understood."""
 
     def __init__(self, code: str, words: tuple[str, ...] = ()) -> None:
-        super().__init__(code + (": " + ", ".join(words) if words else ""))
         self.code = code
         self.words = words
+        super().__init__(f"mtg.err.{code}", **self.args_)
 
     @property
     def args_(self) -> dict[str, str]:

@@ -24,6 +24,22 @@ def ancestors(unit_id: int, parents: Mapping[int, int | None]) -> list[int]:
     return chain
 
 
+def descendants(unit_id: int, parents: Mapping[int, int | None]) -> list[int]:
+    """The unit itself, then every unit below it (cycle-safe)."""
+    children: dict[int | None, list[int]] = {}
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(child)
+    out: list[int] = []
+    stack = [unit_id]
+    while stack:
+        current = stack.pop()
+        if current in out:
+            continue
+        out.append(current)
+        stack.extend(children.get(current, []))
+    return out
+
+
 def effective_roles(
     unit_id: int,
     parents: Mapping[int, int | None],

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from cards.base import CARD_CONTENT_TYPE, Card
+from cards.base import Card, card_message
 from cards.digest import (
     CountyDigest,
     ItemCounts,
@@ -37,9 +37,11 @@ from cards.digest import (
 from core import indicators as ind
 from core.dates import HOME_ZONE
 from core.indicators import CHART_PERIODS, Definition, Period
+from core.roles import descendants
 from i18n.texts import t
 from services.context import InstallHook, JobContext
 from storage import indicators_repo, items_repo, outbox_repo, roles_repo, schedules_repo
+from storage.db import Database
 from storage.indicators_repo import Series
 from storage.models import Schedule, Unit
 from storage.pulse_models import Pulse
@@ -99,7 +101,7 @@ async def load(
     if unit_ids is not None:
         wanted = set()
         for uid in unit_ids:
-            wanted.update(indicators_repo.descendants(uid, parents))
+            wanted.update(descendants(uid, parents))
     values = await indicators_repo.load_values(session, windows, wanted)
     references = {i: _newest_loaded(values.get(i, {}), references[i], newest[i]) for i, _ in defs}
     data = DigestData(
@@ -119,6 +121,13 @@ async def load(
         session, list(wanted) if wanted is not None else list(units)
     )
     return data
+
+
+async def load_units(db: Database, unit_ids: Sequence[int], asked: Period | None) -> DigestData:
+    """`load` for these units as of today, in its own transaction (the `digest` command
+    and its card's buttons)."""
+    async with db.session() as s:
+        return await load(s, today=today_local(), asked=asked, unit_ids=unit_ids)
 
 
 def _newest_loaded(by_unit: Series, expected: ind.Period, newest: ind.Period) -> ind.Period:
@@ -253,7 +262,7 @@ def unit_series(
 def _descendants(data: DigestData, unit_id: int) -> list[int]:
     got = data.below.get(unit_id)
     if got is None:
-        got = data.below[unit_id] = indicators_repo.descendants(unit_id, data.parents)
+        got = data.below[unit_id] = descendants(unit_id, data.parents)
     return got
 
 
@@ -343,14 +352,6 @@ def digest_card(
     d = unit_digest(data, unit_id, period_arg)
     summary = t(lang, "digest.summary", unit=unit.name, headline=headline_text(d, lang))
     return unit_digest_card(d, lang, expanded=expanded), summary
-
-
-def activity(card_: Card, summary: str) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "summary": summary,
-        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": card_}],
-    }
 
 
 def today_local(now: datetime | None = None) -> date:
@@ -449,13 +450,16 @@ async def deliver_unit(
             continue
         c, summary = card_for(person.lang or default_lang)
         key = f"digest:{unit_id}:{stamp}:{person.aad_object_id or person.person}"
-        await outbox_repo.enqueue(session, key, person.conversation_pk, activity(c, summary))
+        await outbox_repo.enqueue(session, key, person.conversation_pk, card_message(c, summary))
         out.sent_to.append(person.display)
     settings = (unit.defaults or {}).get("digest") or {}
     if settings.get("channel") and people.channel_pk is not None:
         c, summary = card_for(default_lang)
         await outbox_repo.enqueue(
-            session, f"digest:{unit_id}:{stamp}:channel", people.channel_pk, activity(c, summary)
+            session,
+            f"digest:{unit_id}:{stamp}:channel",
+            people.channel_pk,
+            card_message(c, summary),
         )
         out.channel = True
     installed = await _try_install(unreachable, context.install_hook)

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from cards.base import CARD_CONTENT_TYPE, Card
+from cards.base import Card, card_message
 from cards.items import EventView, ItemView, item_card
 from core import escalation as esc
 from core.roles import holders
@@ -134,14 +134,6 @@ async def suggested_due(session: AsyncSession, item: Item, now: datetime) -> Any
 # -- posting (the outbox seam) ---------------------------------------------------------------
 
 
-def card_activity(card: Card, summary: str) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "summary": summary,
-        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": card}],
-    }
-
-
 async def enqueue(
     session: AsyncSession, conversation_pk: int, key: str, activity: dict[str, Any]
 ) -> None:
@@ -162,7 +154,7 @@ async def post_to_unit(
     if binding is None:
         return False
     key = f"item:{item.id}:{kind}:{unit_id}:{item.version}"
-    await enqueue(session, binding.conversation_pk, key, card_activity(card, summary))
+    await enqueue(session, binding.conversation_pk, key, card_message(card, summary))
     await items_repo.remember_card(
         session, item, unit_id, kind, conversation_pk=binding.conversation_pk, outbox_key=key
     )
@@ -263,7 +255,7 @@ async def refresh_cards(
             session,
             f"item:{item.id}:refresh:{posted.id}:{item.version}",
             posted.conversation_pk,
-            card_activity(card, summary),
+            card_message(card, summary),
             operation="update",
             updates_key=posted.outbox_key,
         )

@@ -13,39 +13,35 @@ Everything runs in the caller's transaction and only writes rows.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, func, select
 
-from cards.base import CARD_CONTENT_TYPE, Card
+from cards.base import Card, card_message
 from cards.meetings import (
     MeetingView,
     MinutesView,
+    SeriesView,
     agenda_card,
     default_standing,
     minutes_card,
 )
-from core.agenda import ActionEntry
 from core.dates import HOME_ZONE
+from core.recurrence import Recurrence
+from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
+from services import actions
 from services.context import JobContext
 from storage import channels_repo, meetings_repo, outbox_repo
+from storage.db import Database
 from storage.meeting_models import MeetingOccurrence, MeetingSeries, ReminderCard
 from storage.models import Schedule, Unit
 
 log = logging.getLogger(__name__)
-
-
-def card_activity(card: Card, summary: str) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "summary": summary,
-        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": card}],
-    }
 
 
 async def meeting_view(
@@ -135,22 +131,17 @@ async def send_reminder(
     summary = t(lang, "mtg.reminder_title", name=meeting.name, when=meeting.when(lang))
     key = reminder_outbox_key(occ.id, lead)
     first = await meetings_repo.first_reminder(session, occ.id)
-    if first is not None and first.outbox_key != key:
-        # Replace the earlier card's content: one current agenda in the channel.
-        await outbox_repo.enqueue(
-            session,
-            key,
-            binding.conversation_pk,
-            card_activity(card, summary),
-            operation="update",
-            updates_key=first.outbox_key,
-        )
-        await meetings_repo.remember_reminder(session, occ.id, lead, key, first.outbox_key)
-    else:
-        await outbox_repo.enqueue(
-            session, key, binding.conversation_pk, card_activity(card, summary)
-        )
-        await meetings_repo.remember_reminder(session, occ.id, lead, key, None)
+    # A later reminder replaces the earlier card's content: one current agenda in the channel.
+    replaces = first.outbox_key if first is not None and first.outbox_key != key else None
+    await outbox_repo.enqueue(
+        session,
+        key,
+        binding.conversation_pk,
+        card_message(card, summary),
+        operation="update" if replaces else "send",
+        updates_key=replaces,
+    )
+    await meetings_repo.remember_reminder(session, occ.id, lead, key, replaces)
     return key
 
 
@@ -178,7 +169,7 @@ async def refresh_posted_agenda(
         session,
         key,
         binding.conversation_pk,
-        card_activity(card, summary),
+        card_message(card, summary),
         operation="update",
         updates_key=first.outbox_key,
     )
@@ -191,10 +182,7 @@ async def minutes_view(session: AsyncSession, occ: MeetingOccurrence) -> Minutes
     return MinutesView(
         meeting=meeting,
         decisions=[d.text for d in minutes.decisions],
-        actions=[
-            ActionEntry(a.id or 0, a.text, a.owner_name, a.due, a.status, a.occurrence_id)
-            for a in minutes.actions
-        ],
+        actions=[actions.entry(a) for a in minutes.actions],
         lifted=minutes.lifted,
         items=[(i.text, i.status) for i in minutes.items],
     )
@@ -214,9 +202,154 @@ async def send_minutes(
     key = f"minutes:{occ.id}"
     summary = t(lang, "mtg.minutes_title", name=view.meeting.name)
     await outbox_repo.enqueue(
-        session, key, binding.conversation_pk, card_activity(minutes_card(lang, view), summary)
+        session, key, binding.conversation_pk, card_message(minutes_card(lang, view), summary)
     )
     return key
+
+
+# -- the `meeting` command's use cases: series and their occurrences -----------------------
+
+
+async def sync_unit(db: Database, unit_id: int, now: datetime, lang: str) -> None:
+    """Org-file series are brought in the first time anyone asks (and daily after)."""
+    async with db.session() as s:
+        fresh = await s.get(Unit, unit_id)
+        if fresh is not None:
+            await meetings_repo.sync_unit_from_org(s, fresh, now, lang)
+        await meetings_repo.ensure_sync_schedule(s)
+
+
+async def series_of(db: Database, unit_id: int) -> list[MeetingSeries]:
+    async with db.session() as s:
+        return await meetings_repo.series_of(s, unit_id)
+
+
+async def series_views(db: Database, unit_id: int, now: datetime, lang: str) -> list[SeriesView]:
+    """The unit's series, numbered, each with its next three meetings."""
+    views: list[SeriesView] = []
+    async with db.session() as s:
+        for n, series in enumerate(await meetings_repo.series_of(s, unit_id), start=1):
+            upcoming = await meetings_repo.upcoming(s, series, now, include_cancelled=True)
+            views.append(
+                SeriesView(
+                    number=n,
+                    name=series.name,
+                    rule_text=fmt.recurrence(lang, Recurrence.from_dict(series.rule)),
+                    place=series.place,
+                    lead_days=list(series.lead_days),
+                    upcoming=[await meeting_view(s, o, series) for o in upcoming[:3]],
+                )
+            )
+    return views
+
+
+@dataclass(frozen=True)
+class SeriesPlan:
+    """A series as a coordinator wrote it: new, or a change of `existing`."""
+
+    name: str
+    rule: Recurrence
+    rule_text: str
+    place: str | None
+    existing: MeetingSeries | None = None
+
+
+async def save_series(
+    db: Database,
+    unit: Unit,
+    plan: SeriesPlan,
+    *,
+    actor: str | None,
+    zone: str,
+    now: datetime,
+    lang: str,
+) -> tuple[MeetingSeries, MeetingView | None]:
+    """Create the series (or change `plan.existing`) and plan it; with its first meeting."""
+    assert unit.id is not None
+    existing = plan.existing
+    async with db.session() as s:
+        series = await meetings_repo.save_series(
+            s,
+            unit.id,
+            name=plan.name,
+            rule=plan.rule,
+            rule_text=plan.rule_text,
+            place=plan.place,
+            now=now,
+            actor=actor,
+            lead_days=existing.lead_days if existing else meetings_repo.DEFAULT_LEADS,
+            standing=existing.standing
+            if existing
+            else (unit.defaults or {}).get("agenda", {}).get("standing"),
+            timezone=zone,
+            lang=lang,
+        )
+        upcoming = await meetings_repo.upcoming(s, series, now)
+        first = await meeting_view(s, upcoming[0], series) if upcoming else None
+    return series, first
+
+
+async def next_meeting(db: Database, unit_id: int, now: datetime) -> MeetingOccurrence | None:
+    async with db.session() as s:
+        return await meetings_repo.next_meeting(s, unit_id, now)
+
+
+async def meeting_on(
+    db: Database, unit_id: int, day: date, now: datetime, lang: str
+) -> MeetingOccurrence | None:
+    """The unit's meeting on that day, if it has one."""
+    async with db.session() as s:
+        return await meetings_repo.occurrence_for_day(s, unit_id, day, now, lang)
+
+
+async def cancel_meeting(db: Database, occurrence_id: int, now: datetime, lang: str) -> str:
+    """Cancel one meeting (and update its posted agenda); returns when it was."""
+    async with db.session() as s:
+        fresh = await s.get(MeetingOccurrence, occurrence_id)
+        assert fresh is not None
+        when = (await meeting_view(s, fresh)).when(lang)
+        if fresh.status == "cancelled":
+            raise Refused("mtg.already_cancelled", when=when)
+        if fresh.ends_at <= now:
+            raise Refused("mtg.err.past_date")
+        await meetings_repo.cancel_occurrence(s, fresh, now)
+        await refresh_posted_agenda(s, fresh, now, lang)
+    return when
+
+
+async def move_meeting(
+    db: Database,
+    occurrence_id: int,
+    day: date,
+    start: time | None,
+    end: time | None,
+    now: datetime,
+    lang: str,
+) -> str:
+    """Move one meeting to another day and time; returns when it is now."""
+    async with db.session() as s:
+        fresh = await s.get(MeetingOccurrence, occurrence_id)
+        assert fresh is not None
+        series = await s.get(MeetingSeries, fresh.series_id)
+        assert series is not None
+        if fresh.status == "cancelled" or fresh.ends_at <= now:
+            when = (await meeting_view(s, fresh, series)).when(lang)
+            status = t(lang, "mtg.cancelled" if fresh.status == "cancelled" else "mtg.over")
+            raise Refused("mtg.stale_meeting", when=when, status=status)
+        await meetings_repo.move_occurrence(s, series, fresh, day, start, end, now, lang)
+        when = (await meeting_view(s, fresh, series)).when(lang)
+        await refresh_posted_agenda(s, fresh, now, lang)
+    return when
+
+
+async def end_series(db: Database, series_id: int, now: datetime) -> None:
+    async with db.session() as s:
+        fresh = await s.get(MeetingSeries, series_id)
+        assert fresh is not None
+        await meetings_repo.end_series(s, fresh, now)
+
+
+# -- jobs ----------------------------------------------------------------------------------
 
 
 async def _occurrence(session: AsyncSession, schedule: Schedule) -> MeetingOccurrence | None:

@@ -1,8 +1,8 @@
 """Pulse cadence and delivery: open, remind, close — as outbox rows in the caller's transaction.
 
-Everything that posts returns `Outgoing` operations. `deliver` writes them to the
-outbox (idempotent by key) when the delivery module is there; the bot's command
-handlers can instead send what was not queued directly (see bot/handlers/pulse.py).
+Everything that posts returns `Outgoing` operations; `deliver` writes them to the
+outbox (idempotent by key) in the caller's transaction, for the `pulse` command and the
+jobs alike, and the delivery dispatcher sends them.
 
 Jobs (listed in scheduler/kinds.py): `pulse_open` (one schedule per unit, cadence from
 the org file) and `pulse_close` (one sweep every 10 minutes: closes due pulses, sends due
@@ -19,17 +19,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards.base import CARD_CONTENT_TYPE, Card
+from cards.base import card_message
 from cards.pulse import closed_card, pulse_card, results_card
-from core.pulse import Results, Template, summarize
+from core.answer_key import KeyUnavailable
+from core.pulse import BUILT_IN, Results, Template, summarize
+from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
 from services.context import JobContext
-from storage import channels_repo, pulse_repo, schedules_repo
-from storage.models import OutboxMessage, Schedule, Unit
+from storage import channels_repo, outbox_repo, pulse_repo, schedules_repo
+from storage.db import Database
+from storage.models import Conversation, Schedule, Unit
 from storage.pulse_models import Pulse
 from storage.types import utcnow
-from storage.upsert import insert_missing
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +54,6 @@ class Outgoing:
     pulse_id: int | None = None  # set on the post whose activity id the pulse keeps
 
 
-def activity(card: Card, summary: str) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "summary": summary,
-        "attachments": [{"contentType": CARD_CONTENT_TYPE, "content": card}],
-    }
-
-
 def name_of(template: Template, lang: str) -> str:
     return template.name.get(lang) or template.name["sv"]
 
@@ -80,7 +74,7 @@ def card_post(pulse: Pulse, zone: ZoneInfo, lang: str) -> Outgoing:
     return Outgoing(
         key=pulse.card_key,
         conversation_pk=pulse.conversation_pk,
-        activity=activity(card, name_of(template, lang)),
+        activity=card_message(card, name_of(template, lang)),
         pulse_id=pulse.id,
     )
 
@@ -106,7 +100,7 @@ async def close_ops(
         shown=results.shown,
         threshold=pulse.threshold,
     )
-    update = activity(closed, t(lang, "pulse.closed_title", name=name_of(template, lang)))
+    update = card_message(closed, t(lang, "pulse.closed_title", name=name_of(template, lang)))
     if pulse.activity_id:
         update["id"] = pulse.activity_id
     ops = [
@@ -127,7 +121,7 @@ async def close_ops(
             Outgoing(
                 key=f"pulse:{pulse.ref}:results",
                 conversation_pk=pulse.conversation_pk,
-                activity=activity(card, t(lang, "pulse.results_answers")),
+                activity=card_message(card, t(lang, "pulse.results_answers")),
             )
         )
     return ops
@@ -148,69 +142,143 @@ def reminder_op(pulse: Pulse, zone: ZoneInfo, lang: str) -> Outgoing:
     )
 
 
-# -- the outbox seam ---------------------------------------------------------------------
+# -- the outbox ---------------------------------------------------------------------------
 
 
-def outbox_available() -> bool:
-    try:
-        from storage import outbox_repo  # type: ignore[attr-defined]
-    except ImportError:
-        return False
-    return hasattr(outbox_repo, "enqueue")
-
-
-async def deliver(session: AsyncSession, ops: list[Outgoing], *, direct_ok: bool) -> list[Outgoing]:
-    """Queue `ops` in the outbox, in the caller's transaction; or hand them back.
-
-    `direct_ok`: the caller is a command handler in a process with no delivery
-    dispatcher running, so it sends the returned ops itself (and records them as
-    sent with `record_sent`, so later updates find the card). Otherwise every op
-    is an outbox row (through storage.outbox_repo when present, else the row
-    itself, the shared table contract) and the dispatcher sends it.
-    """
-    if direct_ok:
-        return ops
-    if outbox_available():
-        from storage import outbox_repo  # type: ignore[attr-defined,unused-ignore]
-
-        for op in ops:
-            await outbox_repo.enqueue(
-                session,
-                op.key,
-                op.conversation_pk,
-                op.activity,
-                operation=op.operation,
-                updates_key=op.updates_key,
-            )
-        return []
+async def deliver(session: AsyncSession, ops: list[Outgoing]) -> None:
+    """Queue `ops` in the outbox, in the caller's transaction (idempotent by key); the
+    delivery dispatcher sends them. The one way a pulse post leaves, for commands and
+    jobs alike."""
     for op in ops:
-        await _insert_row(session, op)
-    return []
+        await outbox_repo.enqueue(
+            session,
+            op.key,
+            op.conversation_pk,
+            op.activity,
+            operation=op.operation,
+            updates_key=op.updates_key,
+        )
 
 
-async def _insert_row(session: AsyncSession, op: Outgoing, **values: Any) -> None:
-    """The op's outbox row unless one with its key exists (insert first: no race)."""
-    now = utcnow()
-    row = {
-        "idempotency_key": op.key,
-        "operation": op.operation,
-        "conversation_pk": op.conversation_pk,
-        "updates_key": op.updates_key,
-        "payload": op.activity,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
-    await insert_missing(session, OutboxMessage, row | values, ["idempotency_key"])
+# -- the `pulse` command's use cases -------------------------------------------------------
 
 
-async def record_sent(session: AsyncSession, op: Outgoing, activity_id: str | None) -> None:
-    """An op sent directly: keep it in the outbox as `sent`, with the activity id, so a
-    later update (e.g. the scheduled close) can find the card by its key."""
-    await _insert_row(
-        session, op, status="sent", attempts=1, activity_id=activity_id, sent_at=utcnow()
-    )
+@dataclass(frozen=True)
+class Started:
+    pulse: Pulse
+    template: Template
+    conversation_id: str | None  # the channel's Teams id (to count its members)
+
+
+async def open_status(db: Database, unit_id: int) -> tuple[Pulse | None, int]:
+    """The unit's open pulse, if any, and how many have answered."""
+    async with db.session() as s:
+        pulse = await pulse_repo.open_pulse_for_unit(s, unit_id)
+        count = await pulse_repo.answer_count(s, pulse.id) if pulse and pulse.id else 0
+    return pulse, count
+
+
+async def start(
+    db: Database, unit: Unit, template_name: str, *, secret: str, zone: ZoneInfo, lang: str
+) -> Started:
+    """Open a pulse in the unit's channel and queue its card."""
+    assert unit.id is not None
+    conf = pulse_repo.UnitPulseSettings.of(unit)
+    async with db.session() as s:
+        binding = await channels_repo.active_binding_for_unit(s, unit.id)
+        template = await pulse_repo.find_template(s, template_name or conf.template, unit.id)
+        if template is None:
+            names = ", ".join(sorted(BUILT_IN))
+            raise Refused("pulse.unknown_template", name=template_name[:60], names=names)
+        if binding is None:
+            raise Refused("pulse.unbound")
+        try:
+            pulse = await pulse_repo.open_pulse(
+                s, unit, binding.conversation_pk, template, secret=secret, zone=zone
+            )
+        except pulse_repo.PulseAlreadyOpen as exc:
+            when = fmt.when(lang, exc.pulse.closes_at, zone)
+            raise Refused("pulse.already_open", unit=unit.name, when=when) from None
+        await deliver(s, [card_post(pulse, zone, lang)])
+        await ensure_schedules(s, unit)
+        channel = await s.get(Conversation, binding.conversation_pk)
+    return Started(pulse, template, channel.conversation_id if channel else None)
+
+
+async def set_member_count(db: Database, pulse_id: int, members: int) -> None:
+    async with db.session() as s:
+        await pulse_repo.set_member_count(s, pulse_id, members)
+
+
+async def open_pulse(db: Database, unit_id: int) -> tuple[Pulse | None, str | None]:
+    """The unit's open pulse and its channel's Teams id."""
+    async with db.session() as s:
+        current = await pulse_repo.open_pulse_for_unit(s, unit_id)
+        channel = await s.get(Conversation, current.conversation_pk) if current else None
+    return current, channel.conversation_id if channel else None
+
+
+async def close(db: Database, pulse_id: int, *, zone: ZoneInfo, lang: str) -> Pulse | None:
+    """Close it now (erasing its key) and queue the closed card and the results; None when
+    it was closed meanwhile (by the sweep or another coordinator)."""
+    async with db.session() as s:
+        closed = await pulse_repo.close_pulse(s, pulse_id)
+        if closed is not None:
+            await deliver(s, await close_ops(s, closed, zone, lang))
+    return closed
+
+
+@dataclass(frozen=True)
+class LatestResults:
+    pulse: Pulse
+    template: Template
+    results: Results
+    rollup: list[tuple[str, float | None]]  # the unit and each unit below, when it has any
+
+
+async def latest_results(db: Database, unit: Unit, *, zone: ZoneInfo) -> LatestResults | None:
+    """The unit's latest closed pulse, summarised, with the period's values of the unit and
+    the units right below it (None where too few answered to show)."""
+    assert unit.id is not None
+    async with db.session() as s:
+        pulse = await pulse_repo.latest_closed(s, unit.id)
+        if pulse is None:
+            return None
+        template, results = await results_of(s, pulse)
+        children = await pulse_repo.live_children(s, unit.id)
+        values = {
+            uid: v
+            for uid, _, v in await pulse_repo.pulse_indicator_values(s, pulse.period, zone=zone)
+        }
+    rollup = [(u.name, values.get(u.id)) for u in children if u.id is not None]
+    if children:
+        rollup.insert(0, (unit.name, values.get(unit.id)))
+    return LatestResults(pulse, template, results, rollup)
+
+
+async def in_conversation(db: Database, ref: str) -> tuple[Pulse | None, str | None]:
+    """The pulse a card names, and the Teams id of the channel it was posted in."""
+    async with db.read() as s:
+        pulse = await pulse_repo.by_ref(s, ref)
+        conv = await s.get(Conversation, pulse.conversation_pk) if pulse else None
+    return pulse, conv.conversation_id if conv else None
+
+
+async def answers_so_far(db: Database, pulse: Pulse) -> int:
+    """How many answered (kept on the pulse once it is closed)."""
+    if pulse.answer_count is not None or pulse.id is None:
+        return pulse.answer_count or 0
+    async with db.read() as s:
+        return await pulse_repo.answer_count(s, pulse.id)
+
+
+async def my_answer(db: Database, pulse: Pulse, secret: str, user_id: str) -> dict[str, Any] | None:
+    """The person's own answer to an open pulse (None if none, or the key is gone)."""
+    async with db.read() as s:
+        try:
+            return await pulse_repo.answer_of(s, pulse, secret, user_id)
+        except KeyUnavailable:
+            return None
 
 
 # -- cadence -----------------------------------------------------------------------------
@@ -258,7 +326,7 @@ async def open_scheduled(
         now=now,
         opened_by="schedule",
     )
-    await deliver(session, [card_post(pulse, context.zone, context.language)], direct_ok=False)
+    await deliver(session, [card_post(pulse, context.zone, context.language)])
     return pulse
 
 
@@ -269,14 +337,14 @@ async def sweep(session: AsyncSession, now: datetime, context: JobContext) -> in
         assert pulse.id is not None
         if await pulse_repo.mark_reminded(session, pulse.id, now):
             reminder = reminder_op(pulse, context.zone, context.language)
-            await deliver(session, [reminder], direct_ok=False)
+            await deliver(session, [reminder])
     for due in await pulse_repo.due_to_close(session, now):
         assert due.id is not None
         done = await pulse_repo.close_pulse(session, due.id, now)
         if done is not None:
             closed += 1
             ops = await close_ops(session, done, context.zone, context.language)
-            await deliver(session, ops, direct_ok=False)
+            await deliver(session, ops)
     return closed
 
 

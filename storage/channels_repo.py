@@ -78,6 +78,23 @@ async def get_conversation(session: AsyncSession, conversation_id: str) -> Conve
     ).scalar_one_or_none()
 
 
+async def personal_conversation(session: AsyncSession, aad_object_id: str) -> Conversation | None:
+    """The person's active personal chat with the bot, if they have one."""
+    return (
+        (
+            await session.execute(
+                select(Conversation).where(
+                    col(Conversation.user_aad_id) == aad_object_id,
+                    col(Conversation.kind) == "personal",
+                    col(Conversation.active).is_(True),
+                )
+            )
+        )
+        .scalars()
+        .first()
+    )
+
+
 async def deactivate_conversations(
     session: AsyncSession, *, conversation_id: str | None = None, team_id: str | None = None
 ) -> int:

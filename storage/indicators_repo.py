@@ -673,16 +673,3 @@ def units_by_kolada(units: Iterable[Unit]) -> dict[str, list[int]]:
         if u.kolada_id and u.id is not None:
             out[u.kolada_id].append(u.id)
     return dict(out)
-
-
-def descendants(unit_id: int, parents: Mapping[int, int | None]) -> list[int]:
-    """The unit and every unit below it."""
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for uid, parent in parents.items():
-        children[parent].append(uid)
-    out, stack = [], [unit_id]
-    while stack:
-        uid = stack.pop()
-        out.append(uid)
-        stack.extend(children.get(uid, []))
-    return out

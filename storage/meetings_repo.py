@@ -26,6 +26,7 @@ from sqlmodel import col, select
 from core import agenda as core_agenda
 from core.personnummer import IdentityNumberRefused, contains_identity_number
 from core.recurrence import Recurrence, RuleError, occurrences_after, parse_rule
+from core.refusal import Refused
 from storage import schedules_repo
 from storage.meeting_models import (
     ActionItem,
@@ -50,20 +51,12 @@ DEFAULT_LEADS = (7, 1)
 MINUTES_AFTER = timedelta(hours=1)
 
 
-class MeetingError(ValueError):
-    """Refused input; `code` picks the message, `args_` fill it."""
+class MeetingError(Refused, ValueError):
+    """Refused input; `code` picks the message (`mtg.err.<code>`), `values` fill it."""
 
-    def __init__(self, code: str, **args: Any) -> None:
-        super().__init__(code)
+    def __init__(self, code: str, **values: object) -> None:
+        super().__init__(f"mtg.err.{code}", **values)
         self.code = code
-        self.args_ = args
-
-
-class IdentityNumberInMeetingText(MeetingError, IdentityNumberRefused):
-    """A personnummer in meeting text: caught as either (handlers tell it the one way)."""
-
-    def __init__(self) -> None:
-        MeetingError.__init__(self, "personnummer")
 
 
 def guard(text: str, limit: int = MAX_TEXT) -> str:
@@ -73,7 +66,7 @@ def guard(text: str, limit: int = MAX_TEXT) -> str:
     if len(text) > limit:
         raise MeetingError("too_long", length=len(text), limit=limit)
     if contains_identity_number(text):
-        raise IdentityNumberInMeetingText
+        raise IdentityNumberRefused
     return text
 
 
@@ -109,7 +102,7 @@ async def save_series(
     if rule.start is None:
         raise MeetingError("no_time")
     if contains_identity_number(name, rule_text, place, *(standing or ())):
-        raise IdentityNumberInMeetingText
+        raise IdentityNumberRefused
     try:
         # A rule stored before RRULEs has no first meeting yet: it starts from today.
         rule = rule.anchored(now.astimezone(ZoneInfo(timezone)).date())
@@ -828,9 +821,9 @@ async def add_action(
     by: str | None,
 ) -> ActionItem:
     if due < today:
-        raise MeetingError("past_due", due=due.isoformat())
+        raise MeetingError("past_due", due=due)
     if contains_identity_number(owner_name):
-        raise IdentityNumberInMeetingText
+        raise IdentityNumberRefused
     row = ActionItem(
         unit_id=unit_id,
         recorded_at_occurrence_id=recorded_at.id if recorded_at else None,

@@ -187,6 +187,16 @@ async def latest_closed(session: AsyncSession, unit_id: int) -> Pulse | None:
     )
 
 
+async def live_children(session: AsyncSession, unit_id: int) -> list[Unit]:
+    """The units right below this one (not archived), by name: a results card's roll-up."""
+    rows = await session.execute(
+        select(Unit)
+        .where(col(Unit.parent_id) == unit_id, col(Unit.archived_at).is_(None))
+        .order_by(col(Unit.name))
+    )
+    return list(rows.scalars().all())
+
+
 async def by_ref(session: AsyncSession, ref: str) -> Pulse | None:
     """The pulse a card refers to."""
     return (await session.execute(select(Pulse).where(col(Pulse.ref) == ref))).scalar_one_or_none()

@@ -1,5 +1,45 @@
-"""Importing this package registers every command and card action on `bot.router.router`."""
+"""The Teams handlers, one module per command family, listed explicitly.
 
-from bot.handlers import digest, help, items, lifecycle, meetings, pulse, setup, units
+Each module fills its own `HANDLERS` (bot/router.py); `build_router()` merges the
+modules named here, in this order (the help card lists commands in it). A command or
+card action answers only if its module is in `HANDLER_MODULES`; a name registered by two
+modules is an error at start-up.
+"""
 
-__all__ = ["digest", "help", "items", "lifecycle", "meetings", "pulse", "setup", "units"]
+from __future__ import annotations
+
+from bot.handlers import (
+    actions,
+    agenda,
+    decisions,
+    digest,
+    help,
+    items,
+    meetings,
+    minutes,
+    pulse,
+    setup,
+    units,
+)
+from bot.router import Router
+
+HANDLER_MODULES = (
+    help,
+    digest,
+    items,
+    meetings,
+    agenda,
+    decisions,
+    actions,
+    minutes,
+    pulse,
+    setup,
+    units,
+)
+
+
+def build_router() -> Router:
+    router = Router()
+    for module in HANDLER_MODULES:
+        router.include(module.HANDLERS)
+    return router

@@ -13,21 +13,26 @@ invoke response and replaces the same message (no new post).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from bot import scope
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require, roles_for_unit
-from bot.router import router
+from bot.router import Router
 from bot.turn import Turn
 from cards.digest import COUNTY_UNITS_VERB, EXPAND_VERB, county_units_card
 from core.indicators import Period, resolve_period_arg
 from core.names import match_name, suggest_names
+from core.refusal import Refused
 from core.roles import allows
 from services import digest as composer
-from storage import indicators_repo, roles_repo
+from services import subscriptions
+from services import units as unit_service
 from storage.models import Unit
+
+HANDLERS = Router()
 
 SUBSCRIBE = ("subscribe", "prenumerera", "prenumeration")
 UNSUBSCRIBE = ("unsubscribe", "avsluta", "avprenumerera", "sluta")
@@ -35,7 +40,7 @@ MAX_PERSONAL_DIGESTS = 5
 MAX_ARGS = 200
 
 
-@router.command(
+@HANDLERS.command(
     "digest",
     aliases=("sammanställning", "sammanstallning", "sammanst"),
     role="manager",
@@ -61,22 +66,19 @@ async def digest_command(turn: Turn, args: str) -> None:
             unit, period, unknown = _unit_and_period(args, units, today)
             if unit is None:
                 if re.match(r"^(\d|[qk]\d)", args, re.I):
-                    await turn.send_text(turn.text("digest.bad_period", text=args[:40]))
-                else:
-                    await turn.send_text(_unknown(turn, unknown, units))
+                    raise Refused("digest.bad_period", text=args[:40]) from None
+                await turn.send_text(_unknown(turn, unknown, units))
                 return
     period_arg = period.label if period else None
     if unit is None and turn.kind != "personal":
         unit = await turn.channel_unit()
         if unit is None:
-            await turn.send_text(turn.text("digest.no_unit"))
-            return
+            raise Refused("digest.no_unit")
     if unit is not None:
         assert unit.id is not None
         if turn.kind == "channel" and not await scope.reaches(turn, [unit.id]):
             # Everyone in the channel would see it: only the channel's own unit shows here.
-            await turn.send_text(turn.text("digest.not_here", unit=unit.name))
-            return
+            raise Refused("digest.not_here", unit=unit.name)
         if not await require(turn, unit, "manager"):
             return
         await _send_digest(turn, [unit], period, period_arg)
@@ -85,8 +87,7 @@ async def digest_command(turn: Turn, args: str) -> None:
     await remember_conversation(turn)
     mine = await _my_units(turn, units)
     if not mine:
-        await turn.send_text(turn.text("digest.no_unit"))
-        return
+        raise Refused("digest.no_unit")
     await _send_digest(turn, mine[:MAX_PERSONAL_DIGESTS], period, period_arg)
 
 
@@ -116,37 +117,28 @@ async def _send_digest(
     turn: Turn, units: list[Unit], period: Period | None, period_arg: str | None
 ) -> None:
     ids = [u.id for u in units if u.id is not None]
-    async with turn.services.db.session() as s:
-        data = await composer.load(s, today=composer.today_local(), asked=period, unit_ids=ids)
+    data = await composer.load_units(turn.services.db, ids, period)
     for uid in ids:
         card, summary = composer.digest_card(data, uid, turn.lang, period_arg=period_arg)
         await turn.send_card(card, summary=summary)
 
 
 async def _live_units(turn: Turn) -> list[Unit]:
-    async with turn.services.db.session() as s:
-        return await indicators_repo.live_units(s)
+    return await unit_service.live_units(turn.services.db)
 
 
 async def _my_units(turn: Turn, units: list[Unit]) -> list[Unit]:
     keys = await turn.person_keys()
-    async with turn.services.db.session() as s:
-        assignments = await roles_repo.assignments_for(s, keys)
-        subs = await indicators_repo.subscriptions_of(s, turn.user_id or "")
-    led = {u for u, roles in assignments.items() if allows(roles, "manager")}
-    led |= {u for u, on in subs.items() if on}
-    led -= {u for u, on in subs.items() if not on}
+    led = await subscriptions.chosen_units(turn.services.db, keys, turn.user_id or "")
     # A subscription outlives a role taken away: only units the person may see today.
     return [u for u in units if u.id in led and await can_see_digest(turn, u.id)]
 
 
 async def _subscribe(turn: Turn, name: str) -> None:
     if turn.kind != "personal":
-        await turn.send_text(turn.text("digest.personal_only"))
-        return
+        raise Refused("digest.personal_only")
     if not name.strip():
-        await turn.send_text(turn.text("digest.subscribe_usage"))
-        return
+        raise Refused("digest.subscribe_usage")
     units = await _live_units(turn)
     unit = _match(units, name)
     if unit is None:
@@ -156,9 +148,7 @@ async def _subscribe(turn: Turn, name: str) -> None:
         return
     await remember_conversation(turn)
     assert unit.id is not None and turn.user_id
-    async with turn.services.db.session() as s:
-        changed = await indicators_repo.set_subscription(s, unit.id, turn.user_id, True)
-        await composer.ensure_schedules(s, [unit.id])
+    changed = await subscriptions.subscribe(turn.services.db, unit.id, turn.user_id)
     turn.services.notify_changes()
     key = "digest.subscribed" if changed else "digest.already_subscribed"
     await turn.send_text(turn.text(key, unit=unit.name))
@@ -166,8 +156,7 @@ async def _subscribe(turn: Turn, name: str) -> None:
 
 async def _unsubscribe(turn: Turn, name: str) -> None:
     if turn.kind != "personal":
-        await turn.send_text(turn.text("digest.personal_only"))
-        return
+        raise Refused("digest.personal_only")
     units = await _live_units(turn)
     if name.strip():
         unit = _match(units, name)
@@ -178,12 +167,10 @@ async def _unsubscribe(turn: Turn, name: str) -> None:
     else:
         targets = await _my_units(turn, units)
     if not targets or not turn.user_id:
-        await turn.send_text(turn.text("digest.nothing_to_unsubscribe"))
-        return
-    async with turn.services.db.session() as s:
-        for u in targets:
-            assert u.id is not None
-            await indicators_repo.set_subscription(s, u.id, turn.user_id, False)
+        raise Refused("digest.nothing_to_unsubscribe")
+    await subscriptions.unsubscribe(
+        turn.services.db, [u.id for u in targets if u.id is not None], turn.user_id
+    )
     await turn.send_text(
         turn.text("digest.unsubscribed", units=", ".join(f"**{u.name}**" for u in targets))
     )
@@ -206,14 +193,22 @@ def _unknown(turn: Turn, name: str, units: list[Unit]) -> str:
 # Card actions
 
 
-async def _action_unit(
-    turn: Turn, data: dict[str, Any]
-) -> tuple[Unit, Period | None, str | None] | None:
-    # A unit outside this person's reach here answers as a unit that does not exist.
+@dataclass(frozen=True)
+class _Asked:
+    """What a digest card's button asks about, with the digest data loaded for it."""
+
+    unit_id: int
+    period_arg: str | None
+    data: composer.DigestData
+
+
+async def _asked(turn: Turn, data: dict[str, Any]) -> _Asked | None:
+    """The unit and period the button names, loaded; None once the person was told they
+    lack the role. A unit outside this person's reach here answers as one that does not
+    exist."""
     unit = await scope.find(turn, Unit, data.get("unit_id"))
-    if unit is None:
-        await turn.send_text(turn.text("error.bad_action"))
-        return None
+    if unit is None or unit.id is None:
+        raise Refused("error.bad_action")
     if not await require(turn, unit, "manager"):
         return None
     raw = data.get("period")
@@ -223,7 +218,8 @@ async def _action_unit(
             period = resolve_period_arg(raw, composer.today_local())
         except ValueError:
             period = None
-    return unit, period, period.label if period else None
+    loaded = await composer.load_units(turn.services.db, [unit.id], period)
+    return _Asked(unit.id, period.label if period else None, loaded)
 
 
 async def _replace_card(turn: Turn, card: dict[str, Any]) -> None:
@@ -239,44 +235,36 @@ async def _replace_card(turn: Turn, card: dict[str, Any]) -> None:
         await turn.send_card(card)
 
 
-@router.action(EXPAND_VERB)
+@HANDLERS.action(EXPAND_VERB)
 async def expand(turn: Turn, data: dict[str, Any]) -> None:
-    found = await _action_unit(turn, data)
-    if found is None:
+    asked = await _asked(turn, data)
+    if asked is None:
         return
-    unit, period, period_arg = found
-    assert unit.id is not None
-    async with turn.services.db.session() as s:
-        loaded = await composer.load(
-            s, today=composer.today_local(), asked=period, unit_ids=[unit.id]
-        )
     card, _ = composer.digest_card(
-        loaded, unit.id, turn.lang, period_arg=period_arg, expanded=bool(data.get("expanded"))
+        asked.data,
+        asked.unit_id,
+        turn.lang,
+        period_arg=asked.period_arg,
+        expanded=bool(data.get("expanded")),
     )
     await _replace_card(turn, card)
 
 
-@router.action(COUNTY_UNITS_VERB)
+@HANDLERS.action(COUNTY_UNITS_VERB)
 async def county_units(turn: Turn, data: dict[str, Any]) -> None:
-    found = await _action_unit(turn, data)
-    if found is None:
+    asked = await _asked(turn, data)
+    if asked is None:
         return
-    unit, period, period_arg = found
-    assert unit.id is not None
-    async with turn.services.db.session() as s:
-        loaded = await composer.load(
-            s, today=composer.today_local(), asked=period, unit_ids=[unit.id]
-        )
-    county = composer.county_digest(loaded, unit.id, period_arg)
+    loaded = asked.data
+    county = composer.county_digest(loaded, asked.unit_id, asked.period_arg)
     key = str(data.get("indicator") or "")
     row = next((r for r in county.rows if r.defn.key == key), None)
     if row is None:
-        await turn.send_text(turn.text("error.bad_action"))
-        return
+        raise Refused("error.bad_action")
     page = data.get("page")
     page_no = page if isinstance(page, int) and not isinstance(page, bool) else 1
     ind_id = next(i for i, d in loaded.defs if d.key == key)
-    unit_ids = composer.county_units(loaded, unit.id)
+    unit_ids = composer.county_units(loaded, asked.unit_id)
     targets = {u: loaded.targets.get((ind_id, u), row.defn.target) for u in unit_ids}
     await _replace_card(turn, county_units_card(county, row, unit_ids, targets, page_no, turn.lang))
 

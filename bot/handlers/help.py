@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from bot.permissions import roles_anywhere, roles_for_unit
-from bot.router import Router, router
+from bot.router import Router
 from bot.turn import Turn
 from cards.help import help_card
 from core.roles import allows
 
+HANDLERS = Router()
 
-@router.command("help", aliases=("hjälp", "hjalp", "?"), sv="hjälp")
+
+@HANDLERS.command("help", aliases=("hjälp", "hjalp", "?"), sv="hjälp")
 async def help_command(turn: Turn, args: str) -> None:
     await send_help(turn)
 

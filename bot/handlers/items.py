@@ -15,21 +15,22 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from bot import scope
-from bot.guard import refused, tell_refused
+from bot import guard, scope
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
-from bot.router import router
+from bot.router import Router
 from bot.turn import Turn
-from cards.items import item_card, items_list_card, raise_form_card
+from cards import items as cards
 from core import escalation as esc
+from core.refusal import Refused
 from i18n import format as fmt
-from i18n.texts import t
-from services import escalation as service
+from services import items as service
 from storage import items_repo
 from storage.item_models import Item
 from storage.models import Unit
 from storage.types import utcnow
+
+HANDLERS = Router()
 
 MAX_TITLE = items_repo.MAX_TITLE
 MAX_TEXT = 2000
@@ -56,41 +57,30 @@ _FILTERS = {
 }
 _NUMBER = re.compile(r"^#?(\d{1,9})\b\s*(.*)$", re.DOTALL)
 
+Headline = list[str]
+
 
 def _actor(turn: Turn) -> str | None:
     return turn.user_name or turn.user_id
 
 
-async def _topics(turn: Turn) -> list[str]:
-    async with turn.services.db.session() as s:
-        nodes = await items_repo.unit_nodes(s)
-    return sorted({n.topic for n in nodes.values() if n.level == "topic" and n.topic})
+def _too_long(value: str | None, limit: int) -> None:
+    if value and len(value) > limit:
+        raise Refused("error.too_long", length=len(value), limit=limit)
 
 
-async def _card_for(
-    turn: Turn,
-    item_id: int,
-    *,
-    headline: list[str] | None = None,
-    notice: str | None = None,
-) -> dict[str, Any] | None:
-    if await scope.find(turn, Item, item_id) is None:  # missing, or not this person's here
-        return None
-    now = utcnow()
-    async with turn.services.db.session() as s:
-        item = await items_repo.get_item(s, item_id)
-        if item is None:
-            return None
-        view = await service.item_view(s, item, now)
-        due = await service.suggested_due(s, item, now)
-    return item_card(turn.lang, view, headline=headline, notice=notice, suggested_due=due)
-
-
-async def _show(turn: Turn, item_id: int, **kwargs: Any) -> None:
-    card = await _card_for(turn, item_id, **kwargs)
-    if card is None:
-        await turn.send_text(turn.text("item.not_found", id=item_id))
-        return
+async def _show(
+    turn: Turn, item_id: int, *, headline: Headline | None = None, notice: str | None = None
+) -> None:
+    """The item card as it is now; an item out of this person's reach here is not found."""
+    shown = None
+    if await scope.find(turn, Item, item_id) is not None:
+        shown = await service.show(turn.services.db, item_id, utcnow())
+    if shown is None:
+        raise Refused("item.not_found", id=item_id)
+    card = cards.item_card(
+        turn.lang, shown.view, headline=headline, notice=notice, suggested_due=shown.suggested_due
+    )
     await turn.send_card(card, summary=turn.text("item.title", id=item_id, title=""))
 
 
@@ -106,19 +96,23 @@ def _parse_raise(args: str) -> tuple[str, str, str | None]:
     return kind, head, tail.strip() if sep else None
 
 
+async def _channel_unit(turn: Turn) -> Unit:
+    unit = await turn.channel_unit()
+    if unit is None or unit.id is None:
+        raise Refused("item.unbound")
+    return unit
+
+
 # -- commands ---------------------------------------------------------------------------
 
 
-@router.command("raise", aliases=("ärende", "arende", "nytt"), scopes=("channel",), sv="ärende")
+@HANDLERS.command("raise", aliases=("ärende", "arende", "nytt"), scopes=("channel",), sv="ärende")
 async def raise_command(turn: Turn, args: str) -> None:
-    unit = await turn.channel_unit()
-    if unit is None:
-        await turn.send_text(turn.text("item.unbound"))
-        return
+    unit = await _channel_unit(turn)
     kind, title, description = _parse_raise(args)
     if not title:
         await turn.send_card(
-            raise_form_card(turn.lang, unit.name, await _topics(turn)),
+            cards.raise_form_card(turn.lang, unit.name, await service.topics(turn.services.db)),
             summary=turn.text("item.form.title", unit=unit.name),
         )
         return
@@ -136,167 +130,121 @@ async def _create(
     due: date | None = None,
     topic: str | None = None,
 ) -> None:
-    if len(title) > MAX_TITLE:
-        await turn.send_text(turn.text("error.too_long", length=len(title), limit=MAX_TITLE))
-        return
-    if description and len(description) > MAX_TEXT:
-        await turn.send_text(turn.text("error.too_long", length=len(description), limit=MAX_TEXT))
-        return
-    if await refused(turn, title, description, owner):
-        return
-    now = utcnow()
-    async with turn.services.db.session() as s:
-        item = await items_repo.create_item(
-            s,
-            unit,
-            title,
-            kind=kind,
-            topic=topic,
-            description=description,
-            owner=owner,
-            due=due,
-            actor=turn.user_id,
-            now=now,
-        )
-        await service.ensure_sweep_schedule(s)
-        assert item.id is not None
-        view = await service.item_view(s, item, now)
-        suggested = await service.suggested_due(s, item, now)
-    card = item_card(
+    _too_long(title, MAX_TITLE)
+    _too_long(description, MAX_TEXT)
+    guard.check(title, description, owner)
+    created = await service.create(
+        turn.services.db,
+        unit,
+        title=title,
+        kind=kind,
+        description=description,
+        owner=owner,
+        due=due,
+        topic=topic,
+        actor=turn.user_id,
+        now=utcnow(),
+    )
+    card = cards.item_card(
         turn.lang,
-        view,
-        headline=[turn.text("item.created", id=item.id, unit=unit.name)],
-        suggested_due=suggested,
+        created.view,
+        headline=[turn.text("item.created", id=created.item.id, unit=unit.name)],
+        suggested_due=created.suggested_due,
     )
     activity_id = await turn.send_card(card, summary=turn.text("item.head.created"))
     conversation = await remember_conversation(turn)
-    async with turn.services.db.session() as s:
-        await items_repo.remember_card(
-            s, item, unit.id or 0, "item", conversation_pk=conversation.id, activity_id=activity_id
-        )
+    await service.remember_card(
+        turn.services.db, created.item, unit.id or 0, conversation.id, activity_id
+    )
 
 
-@router.command("items", aliases=("ärenden", "arenden"), sv="ärenden")
+@HANDLERS.command("items", aliases=("ärenden", "arenden"), sv="ärenden")
 async def items_command(turn: Turn, args: str) -> None:
-    unit = await turn.channel_unit()
-    if unit is None or unit.id is None:
-        await turn.send_text(turn.text("item.unbound"))
-        return
+    unit = await _channel_unit(turn)
+    assert unit.id is not None
     wanted = _FILTERS.get(args.strip().casefold()) if args.strip() else None
-    now = utcnow()
     keys = set(await turn.person_keys()) | {k.casefold() for k in [turn.user_name or ""] if k}
-    async with turn.services.db.session() as s:
-        rows = await items_repo.items_of_unit(s, unit.id)
-        views = []
-        for item in rows:
-            view = await service.item_view(s, item, now, events=[])
-            if wanted == "mine" and not _is_mine(item, turn.user_id, keys):
-                continue
-            if wanted == "overdue" and not view.overdue:
-                continue
-            if wanted == "escalated" and len(item.path) < 2:
-                continue
-            views.append(view)
+    views = await service.of_unit(
+        turn.services.db, unit.id, utcnow(), wanted=wanted, user_id=turn.user_id, keys=keys
+    )
     label = turn.text(f"items.filter.{wanted}") if wanted else None
     await turn.send_card(
-        items_list_card(turn.lang, unit.name, views, label),
+        cards.items_list_card(turn.lang, unit.name, views, label),
         summary=turn.text("items.title", unit=unit.name),
     )
 
 
-def _is_mine(item: Item, user_id: str | None, keys: set[str]) -> bool:
-    if user_id and item.created_by == user_id:
-        return True
-    return bool(item.owner and item.owner.casefold() in {k.casefold() for k in keys})
-
-
-@router.command("item", aliases=("visa",), sv="visa")
+@HANDLERS.command("item", aliases=("visa",), sv="visa")
 async def item_command(turn: Turn, args: str) -> None:
     match = _NUMBER.match(args.strip())
     if match is None:
-        await turn.send_text(turn.text("item.escalate_usage"))
-        return
+        raise Refused("item.escalate_usage")
     await _show(turn, int(match.group(1)))
 
 
-@router.command(
+@HANDLERS.command(
     "escalate", aliases=("lyft", "eskalera"), role="coordinator", scopes=("channel",), sv="lyft"
 )
 async def escalate_command(turn: Turn, args: str) -> None:
     match = _NUMBER.match(args.strip())
     if match is None or not match.group(2).strip():
-        await turn.send_text(turn.text("item.escalate_usage"))
-        return
+        raise Refused("item.escalate_usage")
     item_id, reason = int(match.group(1)), match.group(2).strip()
     await _escalate(turn, item_id, reason, expected_version=None)
 
 
 async def _escalate(turn: Turn, item_id: int, reason: str, *, expected_version: int | None) -> None:
-    if len(reason) > MAX_TEXT:
-        await turn.send_text(turn.text("error.too_long", length=len(reason), limit=MAX_TEXT))
-        return
-    if await refused(turn, reason):
-        return
+    _too_long(reason, MAX_TEXT)
+    guard.check(reason)
     unit = await _current_unit(turn, item_id)
-    if unit is None or not await require(turn, unit, "coordinator"):
+    if not await require(turn, unit, "coordinator"):
         return
 
-    async def run(s: Any) -> list[str]:
-        result = await service.escalate_item(
-            s,
+    async def run() -> Headline:
+        lifted = await service.escalate(
+            turn.services.db,
             item_id,
-            _actor(turn),
-            reason,
-            utcnow(),
+            actor=_actor(turn),
+            reason=reason,
+            now=utcnow(),
             expected_version=expected_version,
             lang=turn.lang,
         )
-        target = result.notice.pending_unit
-        if result.at_top:
+        if lifted.at_top:
             return [turn.text("item.top", id=item_id, unit=unit.name)]
-        if target is not None:
-            who = ", ".join(result.notice.coordinators) or turn.text("item.no_coordinators")
-            return [turn.text("item.escalated_pending", id=item_id, unit=target, who=who)]
-        names = await items_repo.units_by_id(s, [result.outcome.after.current])
-        to = names[result.outcome.after.current].name
-        return [turn.text("item.escalated", id=item_id, unit=to)]
+        if lifted.pending:
+            who = ", ".join(lifted.coordinators) or turn.text("item.no_coordinators")
+            return [turn.text("item.escalated_pending", id=item_id, unit=lifted.to, who=who)]
+        return [turn.text("item.escalated", id=item_id, unit=lifted.to)]
 
     await _transition(turn, item_id, run)
 
 
-async def _current_unit(turn: Turn, item_id: int) -> Unit | None:
+async def _current_unit(turn: Turn, item_id: int) -> Unit:
     """The unit the item is at, if the item is within this person's reach here; else
-    tells them it is not found (as for an id that does not exist)."""
+    refused as not found (as for an id that does not exist)."""
     item = await scope.find(turn, Item, item_id)
-    unit = None
-    if item is not None:
-        async with turn.services.db.read() as s:
-            unit = await s.get(Unit, item.current_unit_id)
+    unit = await service.current_unit(turn.services.db, item) if item is not None else None
     if unit is None:
-        await turn.send_text(turn.text("item.not_found", id=item_id))
+        raise Refused("item.not_found", id=item_id)
     return unit
 
 
-async def _transition(turn: Turn, item_id: int, run: Callable[[Any], Awaitable[list[str]]]) -> None:
-    """Run one transition in one transaction; answer with the item card as it is after.
+async def _transition(turn: Turn, item_id: int, run: Callable[[], Awaitable[Headline]]) -> None:
+    """Run one transition (one transaction); answer with the item card as it is after.
 
     On a stale card (or a transition the state does not allow) nothing changes and
     the person sees the current state.
     """
     try:
-        async with turn.services.db.session() as s:
-            headline = await run(s)
+        headline = await run()
     except items_repo.StaleItem:
         await _show(turn, item_id, notice=turn.text("item.stale"))
         return
     except items_repo.ItemNotFound:
-        await turn.send_text(turn.text("item.not_found", id=item_id))
-        return
-    except items_repo.IdentityNumberRefused:
-        await tell_refused(turn)
-        return
+        raise Refused("item.not_found", id=item_id) from None
     except esc.TransitionError as exc:
-        await _refused(turn, item_id, exc.reason)
+        await _not_allowed(turn, item_id, exc.reason)
         return
     if turn.is_invoke:
         await _show(turn, item_id, headline=headline)
@@ -304,14 +252,12 @@ async def _transition(turn: Turn, item_id: int, run: Callable[[Any], Awaitable[l
         await turn.send_text("\n\n".join(headline))
 
 
-async def _refused(turn: Turn, item_id: int, reason: str) -> None:
-    async with turn.services.db.session() as s:
-        item = await items_repo.get_item(s, item_id)
+async def _not_allowed(turn: Turn, item_id: int, reason: str) -> None:
+    item = await service.get(turn.services.db, item_id)
     if item is None:
-        await turn.send_text(turn.text("item.not_found", id=item_id))
-        return
+        raise Refused("item.not_found", id=item_id)
     if reason == "terminal":
-        status = t(turn.lang, f"item.status.{item.status}").lower()
+        status = turn.text(f"item.status.{item.status}").lower()
         message = turn.text("item.closed", id=item_id, status=status)
     elif reason == "not_escalated":
         message = turn.text("item.cannot_send_back", id=item_id)
@@ -328,11 +274,11 @@ async def _refused(turn: Turn, item_id: int, reason: str) -> None:
 # -- card actions -------------------------------------------------------------------------
 
 
-def _ids(data: dict[str, Any]) -> tuple[int, int] | None:
+def _ids(data: dict[str, Any]) -> tuple[int, int]:
     item_id, version = data.get("item_id"), data.get("version")
     if isinstance(item_id, int) and isinstance(version, int):
         return item_id, version
-    return None
+    raise Refused("error.bad_action")
 
 
 def _text_input(data: dict[str, Any], key: str) -> str:
@@ -350,42 +296,36 @@ def _date_input(data: dict[str, Any], key: str) -> date | None:
         return None
 
 
-async def _guarded_text(turn: Turn, value: str) -> bool:
+def _guarded_text(value: str) -> str:
     if not value:
-        await turn.send_text(turn.text("item.need_text"))
-        return False
-    if len(value) > MAX_TEXT:
-        await turn.send_text(turn.text("error.too_long", length=len(value), limit=MAX_TEXT))
-        return False
-    if await refused(turn, value):
-        return False
-    return True
+        raise Refused("item.need_text")
+    _too_long(value, MAX_TEXT)
+    guard.check(value)
+    return value
 
 
-async def _prepare(turn: Turn, data: dict[str, Any], role: str) -> tuple[int, int] | None:
-    ids = _ids(data)
-    if ids is None:
-        await turn.send_text(turn.text("error.bad_action"))
-        return None
-    unit = await _current_unit(turn, ids[0])
-    if unit is None or not await require(turn, unit, role):
-        return None
-    return ids
-
-
-@router.action("item.create")
-async def create_action(turn: Turn, data: dict[str, Any]) -> None:
-    unit = await turn.channel_unit()
-    if unit is None:
-        await turn.send_text(turn.text("item.unbound"))
+async def _act(
+    turn: Turn, data: dict[str, Any], role: str, run: Callable[[service.Step], Awaitable[Headline]]
+) -> None:
+    """A button on the item card: the person needs `role` at the unit the item is at now;
+    `run(step)` makes the change (see `_transition`)."""
+    item_id, version = _ids(data)
+    unit = await _current_unit(turn, item_id)
+    if not await require(turn, unit, role):
         return
+    step = service.Step(item_id, version, _actor(turn), utcnow(), turn.lang)
+    await _transition(turn, item_id, lambda: run(step))
+
+
+@HANDLERS.action(cards.CREATE_VERB)
+async def create_action(turn: Turn, data: dict[str, Any]) -> None:
+    unit = await _channel_unit(turn)
     title = _text_input(data, "title")
     if not title:
-        await turn.send_text(turn.text("item.raise_usage"))
-        return
+        raise Refused("item.raise_usage")
     kind = _text_input(data, "kind")
     topic = _text_input(data, "topic") or None
-    if topic is not None and topic not in await _topics(turn):
+    if topic is not None and topic not in await service.topics(turn.services.db):
         topic = None
     await _create(
         turn,
@@ -399,118 +339,67 @@ async def create_action(turn: Turn, data: dict[str, Any]) -> None:
     )
 
 
-@router.action("item.escalate")
+@HANDLERS.action(cards.ESCALATE_VERB)
 async def escalate_action(turn: Turn, data: dict[str, Any]) -> None:
-    ids = _ids(data)
-    if ids is None:
-        await turn.send_text(turn.text("error.bad_action"))
-        return
-    reason = _text_input(data, "reason")
-    if not await _guarded_text(turn, reason):
-        return
-    await _escalate(turn, ids[0], reason, expected_version=ids[1])
+    item_id, version = _ids(data)
+    reason = _guarded_text(_text_input(data, "reason"))
+    await _escalate(turn, item_id, reason, expected_version=version)
 
 
-@router.action("item.resolve")
+@HANDLERS.action(cards.RESOLVE_VERB)
 async def resolve_action(turn: Turn, data: dict[str, Any]) -> None:
-    answer = _text_input(data, "answer")
-    if not await _guarded_text(turn, answer):
-        return
-    ids = await _prepare(turn, data, "coordinator")
-    if ids is None:
-        return
-    item_id, version = ids
+    answer = _guarded_text(_text_input(data, "answer"))
 
-    async def run(s: Any) -> list[str]:
-        outcome = await items_repo.resolve(
-            s, item_id, actor=_actor(turn), answer=answer, now=utcnow(), expected_version=version
-        )
-        await service.notify(s, outcome, turn.lang)
-        return [turn.text("item.resolved", id=item_id)]
+    async def run(step: service.Step) -> Headline:
+        await service.resolve(turn.services.db, step, answer)
+        return [turn.text("item.resolved", id=step.item_id)]
 
-    await _transition(turn, item_id, run)
+    await _act(turn, data, "coordinator", run)
 
 
-@router.action("item.send_back")
+@HANDLERS.action(cards.SEND_BACK_VERB)
 async def send_back_action(turn: Turn, data: dict[str, Any]) -> None:
-    comment = _text_input(data, "comment")
-    if not await _guarded_text(turn, comment):
-        return
-    ids = await _prepare(turn, data, "coordinator")
-    if ids is None:
-        return
-    item_id, version = ids
+    comment = _guarded_text(_text_input(data, "comment"))
 
-    async def run(s: Any) -> list[str]:
-        outcome = await items_repo.send_back(
-            s, item_id, actor=_actor(turn), comment=comment, now=utcnow(), expected_version=version
-        )
-        await service.notify(s, outcome, turn.lang)
-        to = (await items_repo.units_by_id(s, [outcome.after.current]))[outcome.after.current]
-        return [turn.text("item.sent_back", id=item_id, unit=to.name)]
+    async def run(step: service.Step) -> Headline:
+        to = await service.send_back(turn.services.db, step, comment)
+        return [turn.text("item.sent_back", id=step.item_id, unit=to)]
 
-    await _transition(turn, item_id, run)
+    await _act(turn, data, "coordinator", run)
 
 
-@router.action("item.acknowledge")
+@HANDLERS.action(cards.ACKNOWLEDGE_VERB)
 async def acknowledge_action(turn: Turn, data: dict[str, Any]) -> None:
     due = _date_input(data, "due")
     if due is None:
-        await turn.send_text(turn.text("item.bad_due"))
-        return
+        raise Refused("item.bad_due")
     owner = _text_input(data, "owner") or _actor(turn)
-    if await refused(turn, owner):
-        return
-    ids = await _prepare(turn, data, "coordinator")
-    if ids is None:
-        return
-    item_id, version = ids
+    guard.check(owner)
 
-    async def run(s: Any) -> list[str]:
-        outcome = await items_repo.acknowledge(
-            s,
-            item_id,
-            actor=_actor(turn),
-            owner=owner,
-            due=due,
-            now=utcnow(),
-            expected_version=version,
-        )
-        await service.notify(s, outcome, turn.lang)
-        return [turn.text("item.acknowledged", id=item_id, due=fmt.full_date(turn.lang, due))]
+    async def run(step: service.Step) -> Headline:
+        await service.acknowledge(turn.services.db, step, owner, due)
+        return [turn.text("item.acknowledged", id=step.item_id, due=fmt.full_date(turn.lang, due))]
 
-    await _transition(turn, item_id, run)
+    await _act(turn, data, "coordinator", run)
 
 
-@router.action("item.assign")
+@HANDLERS.action(cards.ASSIGN_VERB)
 async def assign_action(turn: Turn, data: dict[str, Any]) -> None:
-    owner = _text_input(data, "owner")
-    if not await _guarded_text(turn, owner):
-        return
-    ids = await _prepare(turn, data, "coordinator")
-    if ids is None:
-        return
-    item_id, _ = ids
+    owner = _guarded_text(_text_input(data, "owner"))
 
-    async def run(s: Any) -> list[str]:
-        await items_repo.assign(s, item_id, actor=_actor(turn), owner=owner, now=utcnow())
-        return [turn.text("item.assigned", id=item_id, owner=owner)]
+    async def run(step: service.Step) -> Headline:
+        await service.assign(turn.services.db, step, owner)
+        return [turn.text("item.assigned", id=step.item_id, owner=owner)]
 
-    await _transition(turn, item_id, run)
+    await _act(turn, data, "coordinator", run)
 
 
-@router.action("item.comment")
+@HANDLERS.action(cards.COMMENT_VERB)
 async def comment_action(turn: Turn, data: dict[str, Any]) -> None:
-    text = _text_input(data, "comment")
-    if not await _guarded_text(turn, text):
-        return
-    ids = await _prepare(turn, data, "staff")
-    if ids is None:
-        return
-    item_id, _ = ids
+    text = _guarded_text(_text_input(data, "comment"))
 
-    async def run(s: Any) -> list[str]:
-        await items_repo.comment(s, item_id, actor=_actor(turn), text=text, now=utcnow())
-        return [turn.text("item.commented", id=item_id)]
+    async def run(step: service.Step) -> Headline:
+        await service.comment(turn.services.db, step, text)
+        return [turn.text("item.commented", id=step.item_id)]
 
-    await _transition(turn, item_id, run)
+    await _act(turn, data, "staff", run)

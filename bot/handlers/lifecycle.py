@@ -8,6 +8,7 @@ from bot import scope
 from bot.handlers.help import send_help
 from bot.turn import Turn, base_conversation_id
 from cards.welcome import personal_welcome_card, welcome_card
+from services import conversations
 from storage import channels_repo
 from storage.models import Conversation
 
@@ -47,8 +48,7 @@ def conversation_info(
 
 
 async def remember_conversation(turn: Turn) -> Conversation:
-    async with turn.services.db.session() as s:
-        return await channels_repo.upsert_conversation(s, conversation_info(turn))
+    return await conversations.remember(turn.services.db, conversation_info(turn))
 
 
 def _bot_is(turn: Turn, member_ids: list[str]) -> bool:
@@ -70,20 +70,13 @@ async def conversation_update(turn: Turn) -> None:
         await _forget(turn)
         return
     if event in ("teamDeleted",) and turn.team_id:
-        async with turn.services.db.session() as s:
-            await channels_repo.deactivate_conversations(s, team_id=turn.team_id)
+        await conversations.forget(turn.services.db, team_id=turn.team_id)
     elif event == "channelDeleted" and turn.channel_id:
-        async with turn.services.db.session() as s:
-            await channels_repo.deactivate_conversations(s, conversation_id=turn.channel_id)
+        await conversations.forget(turn.services.db, conversation_id=turn.channel_id)
     elif event in ("channelRenamed", "teamRenamed", "channelCreated", "teamRestored"):
         # Keep names current so `org show` and the welcome card say the right thing.
-        target = turn.channel_id or turn.conversation_id
-        async with turn.services.db.session() as s:
-            existing = await channels_repo.get_conversation(s, base_conversation_id(target))
-            if existing is not None:
-                await channels_repo.upsert_conversation(
-                    s, conversation_info(turn, existing.conversation_id)
-                )
+        target = base_conversation_id(turn.channel_id or turn.conversation_id)
+        await conversations.refresh_if_known(turn.services.db, conversation_info(turn, target))
 
 
 async def installation_update(turn: Turn) -> None:
@@ -95,13 +88,10 @@ async def installation_update(turn: Turn) -> None:
 
 
 async def _forget(turn: Turn) -> None:
-    async with turn.services.db.session() as s:
-        if turn.kind == "channel" and turn.team_id:
-            count = await channels_repo.deactivate_conversations(s, team_id=turn.team_id)
-        else:
-            count = await channels_repo.deactivate_conversations(
-                s, conversation_id=turn.conversation_id
-            )
+    if turn.kind == "channel" and turn.team_id:
+        count = await conversations.forget(turn.services.db, team_id=turn.team_id)
+    else:
+        count = await conversations.forget(turn.services.db, conversation_id=turn.conversation_id)
     log.info("bot removed from a conversation; %d binding(s) deactivated", count)
 
 
@@ -109,8 +99,7 @@ async def send_welcome(turn: Turn) -> None:
     if turn.kind == "personal":
         await turn.send_card(personal_welcome_card(turn.lang), summary=turn.text("welcome.title"))
         return
-    async with turn.services.db.session() as s:
-        unbound, total = await channels_repo.unbound_unit_names(s)
+    unbound, total = await conversations.unbound_unit_names(turn.services.db)
     await turn.send_card(
         welcome_card(turn.lang, unbound, total), summary=turn.text("welcome.title")
     )

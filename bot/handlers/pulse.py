@@ -11,27 +11,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from microsoft_agents.activity import Activity
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
-
-from bot.guard import refusal_text
+from bot.guard import REFUSAL_KEY
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
 from bot.pulse_facts import PulseFacts
-from bot.router import router
+from bot.router import Router
 from bot.turn import Turn
 from cards import pulse as pulse_cards
-from cards.bounds import fit_activity
 from core import pulse as core_pulse
 from core.answer_key import KeyUnavailable
 from core.pulse import Refusal
+from core.refusal import Refused
 from i18n import format as fmt
-from services import pulse as pulse_service
-from storage import channels_repo, pulse_repo
-from storage.models import Conversation, OutboxMessage, Unit
+from services import pulse as service
+from storage import pulse_repo
+from storage.models import Unit
 from storage.pulse_models import Pulse
 from storage.types import utcnow
+
+HANDLERS = Router()
 
 log = logging.getLogger(__name__)
 
@@ -86,69 +84,18 @@ async def member_count(turn: Turn, conversation_id: str) -> int | None:
     return total
 
 
-def _direct(turn: Turn) -> bool:
-    """Send command-triggered posts directly only when no dispatcher runs in this process."""
-    return turn.services.dispatcher is None
-
-
-async def _send_direct(turn: Turn, ops: list[pulse_service.Outgoing]) -> None:
-    """Send what the outbox did not take, as top-level posts, and record it as sent."""
-    client = turn.connector()
-    if client is None or not ops:
-        return
-    async with turn.services.db.session() as s:
-        conversations = {
-            op.conversation_pk: await s.get(Conversation, op.conversation_pk) for op in ops
-        }
-    for op in ops:
-        conv = conversations[op.conversation_pk]
-        if conv is None:
-            continue
-        act = Activity.model_validate(fit_activity(op.activity))
-        activity_id: str | None = None
-        if op.operation == "update":
-            activity_id = await _card_activity_id(turn, op)
-            if activity_id is None:
-                continue
-            await client.conversations.update_activity(conv.conversation_id, activity_id, act)
-        else:
-            sent = await client.conversations.send_to_conversation(conv.conversation_id, act)
-            activity_id = sent.id if sent else None
-        async with turn.services.db.session() as s:
-            await pulse_service.record_sent(s, op, activity_id)
-            if op.pulse_id is not None and activity_id and op.operation == "send":
-                await pulse_repo.set_activity_id(s, op.pulse_id, activity_id)
-
-
-async def _card_activity_id(turn: Turn, op: pulse_service.Outgoing) -> str | None:
-    """The activity an update replaces: the id in the payload, else its send's outbox row."""
-    if op.activity.get("id"):
-        return str(op.activity["id"])
-    if not op.updates_key:
-        return None
-    async with turn.services.db.session() as s:
-        row = (
-            await s.execute(
-                select(OutboxMessage).where(col(OutboxMessage.idempotency_key) == op.updates_key)
-            )
-        ).scalar_one_or_none()
-    return row.activity_id if row else None
-
-
 # -- the command -------------------------------------------------------------------------
 
 
-@router.command("pulse", aliases=("puls",), sv="puls")
+@HANDLERS.command("pulse", aliases=("puls",), sv="puls")
 async def pulse_command(turn: Turn, args: str) -> None:
     word, _, rest = args.strip().partition(" ")
     sub = _SUB.get(word.lower())
     if sub is None:
-        await turn.send_text(turn.text("pulse.usage"))
-        return
+        raise Refused("pulse.usage")
     unit = await turn.channel_unit()
     if unit is None or unit.id is None:
-        await turn.send_text(turn.text("pulse.unbound"))
-        return
+        raise Refused("pulse.unbound")
     if sub == "status":
         await _status(turn, unit)
         return
@@ -164,14 +111,11 @@ async def pulse_command(turn: Turn, args: str) -> None:
 
 async def _status(turn: Turn, unit: Unit) -> None:
     assert unit.id is not None
-    async with turn.services.db.session() as s:
-        pulse = await pulse_repo.open_pulse_for_unit(s, unit.id)
-        count = await pulse_repo.answer_count(s, pulse.id) if pulse and pulse.id else 0
+    pulse, count = await service.open_status(turn.services.db, unit.id)
     if pulse is None:
-        await turn.send_text(turn.text("pulse.none_open", unit=unit.name))
-        return
+        raise Refused("pulse.none_open", unit=unit.name)
     template = pulse_repo.pulse_template(pulse)
-    name = pulse_service.name_of(template, turn.lang)
+    name = service.name_of(template, turn.lang)
     await turn.send_text(
         turn.text(
             "pulse.open_status", name=name, unit=unit.name, when=_when(turn, pulse), answers=count
@@ -183,147 +127,73 @@ async def _status(turn: Turn, unit: Unit) -> None:
     await turn.send_card(card, summary=name)
 
 
+async def _count_members(turn: Turn, pulse_id: int | None, conversation_id: str | None) -> None:
+    """The channel's size, kept on the pulse for the answer rate (when Teams tells it)."""
+    if pulse_id is None or conversation_id is None:
+        return
+    members = await member_count(turn, conversation_id)
+    if members is not None:
+        await service.set_member_count(turn.services.db, pulse_id, members)
+
+
 async def _start(turn: Turn, unit: Unit, template_name: str) -> None:
-    assert unit.id is not None
-    settings = turn.services.settings
-    conf = pulse_repo.UnitPulseSettings.of(unit)
     await remember_conversation(turn)
-    async with turn.services.db.session() as s:
-        binding = await channels_repo.active_binding_for_unit(s, unit.id)
-        template = await pulse_repo.find_template(s, template_name or conf.template, unit.id)
-        if template is None:
-            names = ", ".join(sorted(core_pulse.BUILT_IN))
-            await turn.send_text(
-                turn.text("pulse.unknown_template", name=template_name[:60], names=names)
-            )
-            return
-        if binding is None:
-            await turn.send_text(turn.text("pulse.unbound"))
-            return
-        try:
-            pulse = await pulse_repo.open_pulse(
-                s, unit, binding.conversation_pk, template, secret=_secret(turn), zone=settings.zone
-            )
-        except pulse_repo.PulseAlreadyOpen as exc:
-            await turn.send_text(
-                turn.text("pulse.already_open", unit=unit.name, when=_when(turn, exc.pulse))
-            )
-            return
-        ops = await pulse_service.deliver(
-            s,
-            [pulse_service.card_post(pulse, settings.zone, turn.lang)],
-            direct_ok=_direct(turn),
-        )
-        await pulse_service.ensure_schedules(s, unit)
-        channel = await s.get(Conversation, binding.conversation_pk)
-    await _send_direct(turn, ops)
+    zone = turn.services.settings.zone
+    started = await service.start(
+        turn.services.db, unit, template_name, secret=_secret(turn), zone=zone, lang=turn.lang
+    )
     turn.services.notify_changes()
-    if channel is not None and pulse.id is not None:
-        members = await member_count(turn, channel.conversation_id)
-        if members is not None:
-            async with turn.services.db.session() as s:
-                await pulse_repo.set_member_count(s, pulse.id, members)
-    turn.services.notify_changes()
-    name = pulse_service.name_of(template, turn.lang)
+    await _count_members(turn, started.pulse.id, started.conversation_id)
+    name = service.name_of(started.template, turn.lang)
     await turn.send_text(
-        turn.text("pulse.started", name=name, unit=unit.name, when=_when(turn, pulse))
+        turn.text("pulse.started", name=name, unit=unit.name, when=_when(turn, started.pulse))
     )
 
 
 async def _close(turn: Turn, unit: Unit) -> None:
     assert unit.id is not None
-    settings = turn.services.settings
-    async with turn.services.db.session() as s:
-        current = await pulse_repo.open_pulse_for_unit(s, unit.id)
-        channel = await s.get(Conversation, current.conversation_pk) if current else None
+    current, conversation_id = await service.open_pulse(turn.services.db, unit.id)
     if current is None or current.id is None:
-        await turn.send_text(turn.text("pulse.none_open", unit=unit.name))
-        return
-    if channel is not None:
-        members = await member_count(turn, channel.conversation_id)
-        if members is not None:
-            async with turn.services.db.session() as s:
-                await pulse_repo.set_member_count(s, current.id, members)
-    async with turn.services.db.session() as s:
-        closed = await pulse_repo.close_pulse(s, current.id)
-        turn.services.pulse_facts.forget(current.ref)
-        if closed is None:  # closed meanwhile by the sweep or another coordinator
-            await turn.send_text(turn.text("pulse.none_open", unit=unit.name))
-            return
-        ops = await pulse_service.deliver(
-            s,
-            await pulse_service.close_ops(s, closed, settings.zone, turn.lang),
-            direct_ok=_direct(turn),
-        )
-    await _send_direct(turn, ops)
+        raise Refused("pulse.none_open", unit=unit.name)
+    await _count_members(turn, current.id, conversation_id)
+    zone = turn.services.settings.zone
+    closed = await service.close(turn.services.db, current.id, zone=zone, lang=turn.lang)
+    turn.services.pulse_facts.forget(current.ref)
+    if closed is None:  # closed meanwhile by the sweep or another coordinator
+        raise Refused("pulse.none_open", unit=unit.name)
     turn.services.notify_changes()
     await turn.send_text(turn.text("pulse.closed_now", unit=unit.name, answers=closed.answer_count))
 
 
 async def _results(turn: Turn, unit: Unit) -> None:
-    assert unit.id is not None
-    settings = turn.services.settings
-    async with turn.services.db.session() as s:
-        pulse = await pulse_repo.latest_closed(s, unit.id)
-        if pulse is None:
-            await turn.send_text(turn.text("pulse.no_results", unit=unit.name))
-            return
-        template, results = await pulse_service.results_of(s, pulse)
-        children = await _children(s, unit.id)
-        rollup_period = pulse.period
-        values = {
-            uid: v
-            for uid, _, v in await pulse_repo.pulse_indicator_values(
-                s, rollup_period, zone=settings.zone
-            )
-        }
-    rollup = [(u.name, values.get(u.id)) for u in children if u.id is not None]
-    if children:
-        rollup.insert(0, (unit.name, values.get(unit.id)))
+    latest = await service.latest_results(turn.services.db, unit, zone=turn.services.settings.zone)
+    if latest is None:
+        raise Refused("pulse.no_results", unit=unit.name)
+    period = latest.pulse.period
     card = pulse_cards.results_card(
         turn.lang,
-        template,
-        results,
+        latest.template,
+        latest.results,
         unit=unit.name,
-        period=pulse.period,
-        rollup=rollup,
-        rollup_period=turn.text("pulse.results_rollup", unit=unit.name, period=rollup_period),
+        period=period,
+        rollup=latest.rollup,
+        rollup_period=turn.text("pulse.results_rollup", unit=unit.name, period=period),
     )
     await turn.send_card(card, summary=turn.text("pulse.results_answers"))
-
-
-async def _children(session: AsyncSession, unit_id: int) -> list[Unit]:
-    rows = await session.execute(
-        select(Unit)
-        .where(col(Unit.parent_id) == unit_id, col(Unit.archived_at).is_(None))
-        .order_by(col(Unit.name))
-    )
-    return list(rows.scalars().all())
 
 
 # -- answering ---------------------------------------------------------------------------
 
 
-async def _refuse(turn: Turn, key: str, **args: object) -> None:
-    await turn.send_text(turn.text(key, **args))
-
-
-async def _pulse_from(turn: Turn, data: dict[str, Any]) -> Pulse | None:
-    """The pulse the card data names, checked against this conversation; or refuse."""
+async def _pulse_from(turn: Turn, data: dict[str, Any]) -> Pulse:
+    """The pulse the card data names, checked against this conversation; or refused."""
     ref = _ref_of(turn, data)
     if ref is None:
-        await _refuse(turn, "pulse.refused.tampered")
-        return None
-    async with turn.services.db.read() as s:
-        pulse = await pulse_repo.by_ref(s, ref)
-        conv = await s.get(Conversation, pulse.conversation_pk) if pulse else None
-    if pulse is None:
-        await _refuse(turn, "pulse.refused.unknown")
-        return None
-    if conv is None or conv.conversation_id != turn.conversation_id:
+        raise Refused("pulse.refused.tampered")
+    pulse, conversation_id = await service.in_conversation(turn.services.db, ref)
+    if pulse is None or conversation_id != turn.conversation_id:
         # Another channel's pulse: answered exactly as a pulse that does not exist.
-        await _refuse(turn, "pulse.refused.unknown")
-        return None
+        raise Refused("pulse.refused.unknown")
     return pulse
 
 
@@ -338,28 +208,23 @@ def _ref_of(turn: Turn, data: dict[str, Any]) -> str | None:
 def _refusal_text(turn: Turn, template: core_pulse.Template, check: core_pulse.AnswerCheck) -> str:
     refusal = check.refusal or Refusal.TAMPERED
     if refusal is Refusal.PERSONNUMMER:
-        return refusal_text(turn)
+        return turn.text(REFUSAL_KEY)
     question = template.question(check.question) if check.question else None
     return turn.text(
         f"pulse.refused.{refusal.value}", question=question.label(turn.lang) if question else ""
     )
 
 
-@router.action(pulse_cards.ANSWER, anonymous=True)
+@HANDLERS.action(pulse_cards.ANSWER, anonymous=True)
 async def answer(turn: Turn, data: dict[str, Any]) -> None:
     ref = _ref_of(turn, data)
     if ref is None:
-        await _refuse(turn, "pulse.refused.tampered")
-        return
+        raise Refused("pulse.refused.tampered")
     assert turn.user_id is not None
     facts = await turn.services.pulse_facts.get(ref)
-    if facts is None:
-        await _refuse(turn, "pulse.refused.unknown")
-        return
-    if facts.conversation_id != turn.conversation_id:
+    if facts is None or facts.conversation_id != turn.conversation_id:
         # Another channel's pulse: answered exactly as a pulse that does not exist.
-        await _refuse(turn, "pulse.refused.unknown")
-        return
+        raise Refused("pulse.refused.unknown")
     template = facts.template
     check = core_pulse.validate_answer(template, data)
     if not check.ok or check.values is None:
@@ -401,8 +266,7 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
             stored = await turn.services.answers.save(facts.pulse_id, key, check.values)
     if not stored:
         turn.services.pulse_facts.forget(ref)
-        await _refuse(turn, "pulse.refused.closed")
-        return
+        raise Refused("pulse.refused.closed")
     turn.services.metrics.inc("samverkan_pulse_answers_total")
     if turn.is_invoke:
         turn.set_invoke_card(
@@ -434,31 +298,22 @@ def _kept_values(
 async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> None:
     """The card as this person should see it now (refresh and "ändra")."""
     found = await _pulse_from(turn, data)
-    if found is None:
-        return
     assert turn.user_id is not None
     template = pulse_repo.pulse_template(found)
     settings = turn.services.settings
     if not pulse_repo.is_open(found):
-        async with turn.services.db.read() as s:
-            count = found.answer_count
-            if count is None and found.id is not None:
-                count = await pulse_repo.answer_count(s, found.id)
+        count = await service.answers_so_far(turn.services.db, found)
         card = pulse_cards.closed_card(
             turn.lang,
             template,
             when=fmt.when(turn.lang, found.closed_at or found.closes_at, settings.zone),
-            answers=count or 0,
-            shown=(count or 0) >= found.threshold,
+            answers=count,
+            shown=count >= found.threshold,
             threshold=found.threshold,
         )
         turn.set_invoke_card(card)
         return
-    async with turn.services.db.read() as s:
-        try:
-            mine = await pulse_repo.answer_of(s, found, _secret(turn), turn.user_id)
-        except KeyUnavailable:
-            mine = None
+    mine = await service.my_answer(turn.services.db, found, _secret(turn), turn.user_id)
     closes = _when(turn, found)
     if mine and not edit:
         card = pulse_cards.answered_card(
@@ -480,12 +335,12 @@ async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> Non
         await turn.send_text(turn.text("pulse.refused.tampered"))
 
 
-@router.action(pulse_cards.EDIT, anonymous=True)
+@HANDLERS.action(pulse_cards.EDIT, anonymous=True)
 async def edit(turn: Turn, data: dict[str, Any]) -> None:
     await _personal_view(turn, data, edit=True)
 
 
-@router.action(pulse_cards.REFRESH, anonymous=True)
+@HANDLERS.action(pulse_cards.REFRESH, anonymous=True)
 async def refresh(turn: Turn, data: dict[str, Any]) -> None:
     await _personal_view(turn, data, edit=False)
 

@@ -1,33 +1,32 @@
-"""`units` / `enheter`: the chain as a card, with which units have a channel."""
+"""`units` / `enheter`: the chain as a card, with which units have a channel; `language`."""
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
-from bot.router import router
+from bot.router import Router
 from bot.turn import Turn
 from cards.base import bullets, card, title
-from storage.models import ChannelBinding, Unit
+from core.refusal import Refused
+from services import people
+from services import units as unit_service
+from storage.models import Unit
+
+HANDLERS = Router()
 
 EM_SPACE = "\u2003"  # Teams collapses leading spaces; em spaces survive
 MAX_LINES = 120  # a county like Skåne has ~100 units; beyond that the card gets too long
+LANGUAGE_WORDS = {
+    "sv": "sv",
+    "svenska": "sv",
+    "swedish": "sv",
+    "en": "en",
+    "english": "en",
+    "engelska": "en",
+}
 
 
-@router.command("units", aliases=("enheter",), sv="enheter")
+@HANDLERS.command("units", aliases=("enheter",), sv="enheter")
 async def units_command(turn: Turn, args: str) -> None:
-    async with turn.services.db.session() as s:
-        units = (
-            (await s.execute(select(Unit).where(col(Unit.archived_at).is_(None)))).scalars().all()
-        )
-        bound = set(
-            (
-                await s.execute(
-                    select(col(ChannelBinding.unit_id)).where(col(ChannelBinding.active).is_(True))
-                )
-            )
-            .scalars()
-            .all()
-        )
+    units, bound = await unit_service.chain(turn.services.db)
     children: dict[int | None, list[Unit]] = {}
     for u in units:
         children.setdefault(u.parent_id, []).append(u)
@@ -51,24 +50,12 @@ async def units_command(turn: Turn, args: str) -> None:
     await turn.send_card(card(body), summary=turn.text("units.title"))
 
 
-@router.command("language", aliases=("språk", "sprak", "lang"), sv="språk")
+@HANDLERS.command("language", aliases=("språk", "sprak", "lang"), sv="språk")
 async def language_command(turn: Turn, args: str) -> None:
-    from storage import channels_repo
-
-    choice = args.strip().lower()[:10]
-    lang = {
-        "sv": "sv",
-        "svenska": "sv",
-        "swedish": "sv",
-        "en": "en",
-        "english": "en",
-        "engelska": "en",
-    }.get(choice)
+    lang = LANGUAGE_WORDS.get(args.strip().lower()[:10])
     if lang is None or not turn.user_id:
-        await turn.send_text(turn.text("language.usage"))
-        return
-    async with turn.services.db.session() as s:
-        await channels_repo.remember_person(s, turn.person_tenant, turn.user_id, language=lang)
+        raise Refused("language.usage")
+    await people.set_language(turn.services.db, turn.person_tenant, turn.user_id, lang)
     turn.services.languages.put(turn.user_id, lang)  # this process sees it at once
     turn.lang = lang
     await turn.send_text(turn.text("language.set"))

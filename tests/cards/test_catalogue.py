@@ -7,9 +7,10 @@ import string
 
 import pytest
 
-import bot.handlers  # noqa: F401  (registers every command and loads every text module)
-from bot.router import router
+from bot.handlers import build_router
 from i18n.texts import TEXTS
+
+router = build_router()
 
 LANGS = ("sv", "en")
 

@@ -12,10 +12,10 @@ import pytest
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-from cli.items import Format, export_items
 from cli.main import app
 from core.escalation import TransitionError
 from services.escalation import escalate_item
+from services.export import Format, export_items
 from storage import items_repo
 from storage.db import Database
 from storage.item_models import ItemEvent

@@ -75,8 +75,9 @@ def test_bot_scopes_and_command_lists(tmp_path: Path) -> None:
 
 def test_menus_offer_only_commands_the_bot_understands_in_that_scope(tmp_path: Path) -> None:
     """A command in Teams' menu that the bot does not know would answer "unknown command"."""
-    import bot.handlers
-    from bot.router import router
+    from bot.handlers import build_router
+
+    router = build_router()
 
     scope_names = {"team": "channel", "groupChat": "groupChat", "personal": "personal"}
     bot = json.loads(_build(tmp_path, str(uuid.uuid4()))["manifest.json"])["bots"][0]

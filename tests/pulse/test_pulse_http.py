@@ -12,6 +12,7 @@ from storage import pulse_repo
 from storage.pulse_models import Pulse, PulseAnswer
 from tests.bot.conftest import BotHarness, add_units
 from tests.cardschema import assert_valid_card
+from tests.items.support import deliver
 from tests.teams import Channel, TeamsUser, new_channel
 
 COUNTY = {
@@ -35,6 +36,7 @@ async def _setup_channel(h: BotHarness, unit: str) -> Channel:
 async def _start(h: BotHarness, channel: Channel) -> tuple[str, str]:
     """Start a pulse; returns (pulse ref, activity id of the card)."""
     await h.post(h.teams.channel_message(channel, COORDINATOR, "puls start"))
+    await deliver(h)  # the card goes out through the outbox, as every pulse post does
     posted = await h.connector.wait_for(
         lambda p: (
             p.conversation_id == channel.conversation_id
@@ -168,6 +170,7 @@ async def test_close_results_at_four_and_late_answer(harness: BotHarness) -> Non
         await _answer(h, channel, who, ref, _values(str(2 + i % 3), example=f"exempel {i}"))
 
     await h.post(h.teams.channel_message(channel, COORDINATOR, "puls stäng"))
+    await deliver(h)
     await h.connector.wait_for(lambda p: "är stängd (4 svar)" in p.text)
     closed = h.connector.by_id[card_id]
     assert closed.updates == 1
@@ -202,6 +205,7 @@ async def test_results_at_five_and_staff_cannot_close(harness: BotHarness) -> No
         await _answer(h, channel, who, ref, _values(str(1 + i), example=f"exempel {i}"))
 
     await h.post(h.teams.channel_message(channel, COORDINATOR, "puls stäng"))
+    await deliver(h)
     posted = await h.connector.wait_for(lambda p: any("resultat för" in str(c) for c in p.cards))
     results = posted.cards[0]
     assert_valid_card(results)
@@ -220,6 +224,7 @@ async def _pulse_with(h: BotHarness, unit: str, n: int) -> None:
     for who in _people(n, prefix=unit):
         await _answer(h, channel, who, ref, _values("4"))
     await h.post(h.teams.channel_message(channel, COORDINATOR, "puls stäng"))
+    await deliver(h)
     await h.connector.wait_for(lambda p: f"Pulsen för {unit} är stängd" in p.text)
 
 
@@ -269,6 +274,7 @@ async def test_answer_through_invoke_with_jwt_on(secured: tuple[BotHarness, Any]
     await h.say(h.teams.channel_message(channel, COORDINATOR, "setup Östersund"))
     await h.connector.wait_for(lambda p: "Klart" in p.text)
     await h.say(h.teams.channel_message(channel, COORDINATOR, "puls start"))
+    await deliver(h)
     posted = await h.connector.wait_for(lambda p: any("pulse.answer" in str(c) for c in p.cards))
     ref = posted.cards[0]["actions"][0]["data"]["pulse"]
     who = TeamsUser(name="Dan", upn="dan@example.se")

@@ -20,6 +20,7 @@ from storage.item_models import Item
 from storage.meeting_models import ActionItem, AgendaItem
 from storage.pulse_models import Pulse
 from tests.bot.conftest import BotHarness, add_units, bearer
+from tests.items.support import deliver
 from tests.teams import TENANT, Channel, TeamsUser, new_channel
 
 A, B, TOP = "Östersund", "Krokom", "Rådet"
@@ -178,6 +179,7 @@ async def build(h: BotHarness, *, bind_a: bool = True) -> World:
     await said(h, b, B_COORD, "åtgärd Ring kommunen", "Ring kommunen")
     before = len(h.connector.posted)
     assert await h.say(h.teams.channel_message(b, B_COORD, "puls start")) in (200, 202)
+    await deliver(h)  # the pulse card goes out through the outbox
     posted = await h.connector.wait_for(
         lambda p: h.connector.posted.index(p) >= before and "pulse.answer" in all_text(p.activity)
     )

@@ -17,8 +17,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-import bot.handlers  # noqa: F401  (registers every command and action)
-from bot.router import router
+from bot.handlers import build_router
 from bot.turn import Services
 from bot.web import SERVICES_KEY, build_app
 from i18n.texts import t
@@ -26,6 +25,8 @@ from storage.db import Database
 from tests.bot.conftest import add_units, local_settings
 from tests.fakes.connector import FakeConnector
 from tests.teams import ActivityFactory, Channel, TeamsUser, new_channel
+
+router = build_router()
 
 ACTIONS = sorted(router.actions)
 ID_FIELDS = ("item_id", "unit_id", "occurrence_id", "action_id", "binding_id", "id")

@@ -22,14 +22,15 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-import bot.handlers  # noqa: F401  (registers every command and action)
-from bot.router import router
+from bot.handlers import build_router
 from bot.turn import Services
 from bot.web import SERVICES_KEY, build_app
 from storage.db import Database
 from tests.bot.conftest import add_units, local_settings
 from tests.fakes.connector import FakeConnector
 from tests.teams import ActivityFactory, Channel, TeamsUser, new_channel
+
+router = build_router()
 
 ERRORS = "samverkan_handler_errors_total"
 ACTIONS = sorted(router.actions)

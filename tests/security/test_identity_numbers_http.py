@@ -28,6 +28,7 @@ from storage.item_models import Item
 from storage.pulse_models import PulseAnswer
 from tests.bot.conftest import BotHarness, add_units
 from tests.conftest import create_schema
+from tests.items.support import deliver
 from tests.security.conftest import MakeHarness
 from tests.teams import Channel, TeamsUser, new_channel
 
@@ -184,6 +185,7 @@ async def test_pulse_free_text_refuses_a_disguised_number(make_harness: MakeHarn
     channel = await _bound(h)
     started = await _message(h, channel, "puls start")
     assert "puls" in started.lower()
+    await deliver(h)  # the pulse card goes out through the outbox
     posted = await h.connector.wait_for(lambda p: any("pulse.answer" in _said(c) for c in p.cards))
     ref = posted.cards[0]["actions"][0]["data"]["pulse"]
     for number in DISGUISED:
