@@ -139,6 +139,9 @@ class RuleError(Refused, ValueError):
         self.words = words
         super().__init__(f"mtg.err.{code}", **self.args_)
 
+    def __str__(self) -> str:  # for operators (org file problems, logs): code and words
+        return self.code + (": " + ", ".join(self.words) if self.words else "")
+
     @property
     def args_(self) -> dict[str, str]:
         """The message's arguments: the words, quoted as typed (without Markdown)."""
