@@ -44,7 +44,14 @@ class Services:
 
     def __post_init__(self) -> None:
         self.pulse_facts = PulseFactsCache(self.db)
-        self.answers = AnswerWriter(self.db)
+        self.answers = AnswerWriter(self.db, on_settled=self._pulse_settled)
+
+    async def _pulse_settled(self, pulse_id: int) -> None:
+        """This process wrote the last held answers of a pulse closed elsewhere."""
+        from services import pulse as pulse_service  # services import cards; keep start-up lean
+
+        if await pulse_service.finalize_settled(self.db, pulse_id):
+            self.notify_changes()
 
     def notify_changes(self) -> None:
         """After a commit that enqueued messages or changed schedules: wake the workers

@@ -5,7 +5,14 @@ outbox (idempotent by key) when the delivery module is there; the bot's command
 handlers can instead send what was not queued directly (see bot/handlers/pulse.py).
 
 Job kinds: `pulse_open` (one schedule per unit, cadence from the org file) and
-`pulse_close` (one sweep every 10 minutes: closes due pulses, sends due reminders).
+`pulse_close` (one sweep every 10 minutes: closes due pulses, sends due reminders,
+makes results final).
+
+Closing is two steps. `pulse_repo.close_pulse` stops answers at once; the results
+follow with `finalize` once every process has written the answers it held
+(storage/answer_writer.py): right away when the closer holds them all (one
+instance), else when the last holder has written them (its `on_settled`), at the
+latest on the sweep after pulse_repo.SETTLE_GRACE.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from i18n import format as fmt
 from i18n.texts import t
 from scheduler.jobs import job
 from storage import channels_repo, pulse_repo, schedules_repo
+from storage.answer_writer import AnswerWriter
+from storage.db import Database
 from storage.models import OutboxMessage, Schedule, Unit
 from storage.pulse_models import Pulse
 from storage.types import utcnow
@@ -53,7 +62,7 @@ CONFIG = PulseConfig()
 
 
 def configure(secret: str, zone: ZoneInfo, lang: str = "sv") -> None:
-    """Give the scheduled jobs the server secret (to seal pulse keys) and locale.
+    """Give the scheduled jobs the server secret and locale.
 
     Called once at start-up by the process that runs the scheduler.
     """
@@ -107,20 +116,23 @@ async def results_of(session: AsyncSession, pulse: Pulse) -> tuple[Template, Res
     assert pulse.id is not None
     template = pulse_repo.pulse_template(pulse)
     rows = await pulse_repo.answers(session, pulse.id)
-    return template, summarize(template, rows, pulse.threshold, members=pulse.member_count)
+    results = summarize(
+        template, rows, pulse.threshold, members=pulse.member_count, answered=pulse.answer_count
+    )
+    return template, results
 
 
 async def close_ops(
     session: AsyncSession, pulse: Pulse, zone: ZoneInfo, lang: str
 ) -> list[Outgoing]:
-    """After `pulse_repo.close_pulse`: replace the card, and post the results if shown."""
+    """After `pulse_repo.finalize`: replace the card, and post the results if shown."""
     assert pulse.closed_at is not None and pulse.card_key is not None
     template, results = await results_of(session, pulse)
     closed = closed_card(
         lang,
         template,
         when=fmt.when(lang, pulse.closed_at, zone),
-        answers=results.answers,
+        answers=pulse.answer_count or 0,
         shown=results.shown,
         threshold=pulse.threshold,
     )
@@ -252,9 +264,8 @@ async def ensure_schedules(session: AsyncSession, unit: Unit) -> None:
 async def open_scheduled(
     session: AsyncSession, unit_id: int, now: datetime, config: PulseConfig = CONFIG
 ) -> Pulse | None:
-    """Open the unit's pulse for this occurrence, unless one is open or it has no channel."""
-    if config.secret is None:
-        raise RuntimeError("services.pulse.configure(...) was not called at start-up")
+    """Open the unit's pulse for this occurrence, unless one is open, the unit's last
+    pulse closed within its cool-down, or it has no channel."""
     unit = await session.get(Unit, unit_id)
     if unit is None or unit.archived_at is not None:
         return None
@@ -268,22 +279,26 @@ async def open_scheduled(
     if template is None:
         log.warning("unit %s: unknown pulse template %r", unit_id, conf.template)
         return None
-    pulse = await pulse_repo.open_pulse(
-        session,
-        unit,
-        binding.conversation_pk,
-        template,
-        secret=config.secret,
-        zone=config.zone,
-        now=now,
-        opened_by="schedule",
-    )
+    try:
+        pulse = await pulse_repo.open_pulse(
+            session,
+            unit,
+            binding.conversation_pk,
+            template,
+            zone=config.zone,
+            now=now,
+            opened_by="schedule",
+        )
+    except pulse_repo.PulseCoolingDown:
+        log.info("unit %s: pulse not opened, its cool-down has not passed", unit_id)
+        return None
     await deliver(session, [card_post(pulse, config.zone, config.lang)], direct_ok=False)
     return pulse
 
 
 async def sweep(session: AsyncSession, now: datetime, config: PulseConfig = CONFIG) -> int:
-    """Close every due pulse (erasing its key) and send due reminders. Returns closures."""
+    """Close every due pulse, send due reminders, and make final the results of closed
+    pulses whose answers are all written (or whose grace has passed). Returns closures."""
     closed = 0
     for pulse in await pulse_repo.due_reminders(session, now):
         assert pulse.id is not None
@@ -291,12 +306,62 @@ async def sweep(session: AsyncSession, now: datetime, config: PulseConfig = CONF
             await deliver(session, [reminder_op(pulse, config.zone, config.lang)], direct_ok=False)
     for due in await pulse_repo.due_to_close(session, now):
         assert due.id is not None
-        done = await pulse_repo.close_pulse(session, due.id, now)
-        if done is not None:
+        if await pulse_repo.close_pulse(session, due.id, now) is not None:
             closed += 1
-            ops = await close_ops(session, done, config.zone, config.lang)
-            await deliver(session, ops, direct_ok=False)
+    for pulse in await pulse_repo.unsettled(session):
+        assert pulse.id is not None
+        await finalize(session, pulse.id, config, now=now)
     return closed
+
+
+async def finalize(
+    session: AsyncSession,
+    pulse_id: int,
+    config: PulseConfig = CONFIG,
+    *,
+    now: datetime | None = None,
+    direct_ok: bool = False,
+) -> tuple[Pulse, list[Outgoing]] | None:
+    """Make a closed pulse's results final if they can be (pulse_repo.finalize) and post
+    them: the card replaced, the results if shown. Returns the pulse and the ops left
+    for the caller to send (see `deliver`), or None if not (yet) or already done."""
+    done = await pulse_repo.finalize(session, pulse_id, now)
+    if done is None:
+        return None
+    ops = await close_ops(session, done, config.zone, config.lang)
+    return done, await deliver(session, ops, direct_ok=direct_ok)
+
+
+async def close_now(
+    db: Database,
+    answers: AnswerWriter,
+    pulse_id: int,
+    config: PulseConfig = CONFIG,
+    *,
+    direct_ok: bool = False,
+) -> tuple[Pulse, list[Outgoing]] | None:
+    """Close a pulse at once (a coordinator's `puls stäng`): stop answers, write what
+    this process holds, and make the results final if no other process still holds
+    answers (otherwise the last of them does, see the module's docstring). None if it
+    was closed already. The pulse's `answer_count` is None while its results wait."""
+    async with db.session() as s:
+        if await pulse_repo.close_pulse(s, pulse_id) is None:
+            return None
+    await answers.settle(pulse_id)
+    async with db.session() as s:
+        final = await finalize(s, pulse_id, config, direct_ok=direct_ok)
+        if final is not None:
+            return final
+        pulse = await s.get(Pulse, pulse_id)
+        assert pulse is not None
+        return pulse, []
+
+
+async def finalize_settled(db: Database, pulse_id: int, config: PulseConfig = CONFIG) -> bool:
+    """An answer writer has written the last held answers of a pulse closed elsewhere:
+    make its results final, through the outbox. True if this call did it."""
+    async with db.session() as s:
+        return await finalize(s, pulse_id, config) is not None
 
 
 @job("pulse_open")

@@ -1,9 +1,11 @@
 """`pulse` / `puls`: staff answer anonymous pulse surveys; coordinators start, close and read.
 
 Answering works through Action.Execute (`adaptiveCard/action` invoke: the person
-gets their own view of the card back, "Du svarade 4 — ändra", with a refresh
-limited to their own id, while everyone else keeps the blank card) and through
-the Action.Submit fallback (a message with `value`).
+gets their own view of the card back, "Du svarade 4", with a refresh limited to
+their own id, while everyone else keeps the blank card) and through the
+Action.Submit fallback (a message with `value`). One answer per person, and it
+cannot be changed: nothing may lead from a person to their answer
+(storage/answer_writer.py).
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ from bot.turn import Turn
 from cards import pulse as pulse_cards
 from cards.bounds import fit_activity
 from core import pulse as core_pulse
-from core.answer_key import KeyUnavailable
 from core.pulse import Refusal
 from i18n import format as fmt
 from services import pulse as pulse_service
 from storage import channels_repo, pulse_repo
+from storage.answer_writer import Outcome
 from storage.models import Conversation, OutboxMessage, Unit
 from storage.pulse_models import Pulse
 from storage.types import utcnow
@@ -166,7 +168,7 @@ async def _status(turn: Turn, unit: Unit) -> None:
     assert unit.id is not None
     async with turn.services.db.session() as s:
         pulse = await pulse_repo.open_pulse_for_unit(s, unit.id)
-        count = await pulse_repo.answer_count(s, pulse.id) if pulse and pulse.id else 0
+        count = await pulse_repo.answer_count(s, pulse) if pulse else 0
     if pulse is None:
         await turn.send_text(turn.text("pulse.none_open", unit=unit.name))
         return
@@ -202,12 +204,16 @@ async def _start(turn: Turn, unit: Unit, template_name: str) -> None:
             return
         try:
             pulse = await pulse_repo.open_pulse(
-                s, unit, binding.conversation_pk, template, secret=_secret(turn), zone=settings.zone
+                s, unit, binding.conversation_pk, template, zone=settings.zone
             )
         except pulse_repo.PulseAlreadyOpen as exc:
             await turn.send_text(
                 turn.text("pulse.already_open", unit=unit.name, when=_when(turn, exc.pulse))
             )
+            return
+        except pulse_repo.PulseCoolingDown as exc:
+            when = fmt.when(turn.lang, exc.next_at, settings.zone)
+            await turn.send_text(turn.text("pulse.cooling_down", unit=unit.name, when=when))
             return
         ops = await pulse_service.deliver(
             s,
@@ -244,19 +250,20 @@ async def _close(turn: Turn, unit: Unit) -> None:
         if members is not None:
             async with turn.services.db.session() as s:
                 await pulse_repo.set_member_count(s, current.id, members)
-    async with turn.services.db.session() as s:
-        closed = await pulse_repo.close_pulse(s, current.id)
-        turn.services.pulse_facts.forget(current.ref)
-        if closed is None:  # closed meanwhile by the sweep or another coordinator
-            await turn.send_text(turn.text("pulse.none_open", unit=unit.name))
-            return
-        ops = await pulse_service.deliver(
-            s,
-            await pulse_service.close_ops(s, closed, settings.zone, turn.lang),
-            direct_ok=_direct(turn),
-        )
+    config = pulse_service.PulseConfig(zone=settings.zone, lang=turn.lang)
+    done = await pulse_service.close_now(
+        turn.services.db, turn.services.answers, current.id, config, direct_ok=_direct(turn)
+    )
+    turn.services.pulse_facts.forget(current.ref)
+    if done is None:  # closed meanwhile by the sweep or another coordinator
+        await turn.send_text(turn.text("pulse.none_open", unit=unit.name))
+        return
+    closed, ops = done
     await _send_direct(turn, ops)
     turn.services.notify_changes()
+    if closed.answer_count is None:  # another instance still holds answers; it posts them
+        await turn.send_text(turn.text("pulse.closed_pending", unit=unit.name))
+        return
     await turn.send_text(turn.text("pulse.closed_now", unit=unit.name, answers=closed.answer_count))
 
 
@@ -389,19 +396,21 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
     # Whether the pulse is still open is decided by the writer, in the transaction that
     # stores the answer: a close running now either finishes first (and this answer is
     # refused, storing nothing) or waits for it.
-    stored = False
+    outcome = Outcome.CLOSED
     if facts.is_open(utcnow()):
-        try:
-            key = pulse_repo.sealed_key_for(
-                facts.ref, facts.sealed_key, _secret(turn), turn.user_id
-            )
-        except KeyUnavailable:
-            key = None
-        if key is not None:
-            stored = await turn.services.answers.save(facts.pulse_id, key, check.values)
-    if not stored:
+        person = pulse_repo.respondent(facts.ref, _secret(turn), turn.user_id)
+        outcome = await turn.services.answers.answer(
+            facts.pulse_id, person, check.values, keep=facts.threshold
+        )
+    if outcome is Outcome.CLOSED:
         turn.services.pulse_facts.forget(ref)
         await _refuse(turn, "pulse.refused.closed")
+        return
+    if outcome is Outcome.ALREADY:
+        if turn.is_invoke:
+            turn.set_invoke_card(_answered_view(turn, facts.ref, template, facts, again=True))
+        else:
+            await turn.send_text(turn.text("pulse.already_answered"))
         return
     turn.services.metrics.inc("samverkan_pulse_answers_total")
     if turn.is_invoke:
@@ -441,38 +450,25 @@ async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> Non
     settings = turn.services.settings
     if not pulse_repo.is_open(found):
         async with turn.services.db.read() as s:
-            count = found.answer_count
-            if count is None and found.id is not None:
-                count = await pulse_repo.answer_count(s, found.id)
+            count = await pulse_repo.answer_count(s, found)
+            kept = await pulse_repo.stored_count(s, found.id) if found.id is not None else 0
         card = pulse_cards.closed_card(
             turn.lang,
             template,
             when=fmt.when(turn.lang, found.closed_at or found.closes_at, settings.zone),
-            answers=count or 0,
-            shown=(count or 0) >= found.threshold,
+            answers=count,
+            shown=kept >= found.threshold,
             threshold=found.threshold,
         )
         turn.set_invoke_card(card)
         return
     async with turn.services.db.read() as s:
-        try:
-            mine = await pulse_repo.answer_of(s, found, _secret(turn), turn.user_id)
-        except KeyUnavailable:
-            mine = None
-    closes = _when(turn, found)
-    if mine and not edit:
-        card = pulse_cards.answered_card(
-            turn.lang, found.ref, template, mine, closes=closes, user_id=turn.user_channel_id
-        )
+        answered = await pulse_repo.has_answered(s, found, _secret(turn), turn.user_id)
+    if answered:
+        card = _answered_view(turn, found.ref, template, found, again=edit)
     else:
         card = pulse_cards.pulse_card(
-            turn.lang,
-            found.ref,
-            template,
-            closes=closes,
-            threshold=found.threshold,
-            values=mine,
-            user_id=turn.user_channel_id if mine else None,
+            turn.lang, found.ref, template, closes=_when(turn, found), threshold=found.threshold
         )
     if turn.is_invoke:
         turn.set_invoke_card(card)
@@ -480,8 +476,30 @@ async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> Non
         await turn.send_text(turn.text("pulse.refused.tampered"))
 
 
+def _answered_view(
+    turn: Turn,
+    ref: str,
+    template: core_pulse.Template,
+    pulse: Pulse | PulseFacts,
+    *,
+    again: bool,
+) -> dict[str, Any]:
+    """ "You have answered" without the answer (nothing finds it again); `again`: they
+    tried to answer or change it, so say why that cannot be."""
+    return pulse_cards.answered_card(
+        turn.lang,
+        ref,
+        template,
+        None,
+        closes=_when(turn, pulse),
+        user_id=turn.user_channel_id,
+        note=turn.text("pulse.no_change") if again else None,
+    )
+
+
 @router.action(pulse_cards.EDIT, anonymous=True)
 async def edit(turn: Turn, data: dict[str, Any]) -> None:
+    """ "Ändra" on cards sent before answers became unchangeable."""
     await _personal_view(turn, data, edit=True)
 
 
