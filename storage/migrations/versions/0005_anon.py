@@ -68,17 +68,18 @@ def upgrade() -> None:
         ' "values" FROM pulse_answers_moving ORDER BY random()'
     )
     op.drop_table("pulse_answers_moving")
-    with op.batch_alter_table("pulses", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("held", sa.Integer(), server_default="0", nullable=False))
-        batch_op.drop_column("sealed_key")
+    # Plain ALTER TABLE on both (SQLite >= 3.35): a batch rebuild of `pulses` would drop
+    # a table that answers refer to.
+    op.add_column("pulses", sa.Column("held", sa.Integer(), server_default="0", nullable=False))
+    op.execute("ALTER TABLE pulses DROP COLUMN sealed_key")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("pulses", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("sealed_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
-        )
-        batch_op.drop_column("held")
+    op.add_column(
+        "pulses",
+        sa.Column("sealed_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    )
+    op.execute("ALTER TABLE pulses DROP COLUMN held")
     op.create_table(
         "pulse_answers_moving",
         sa.Column("pulse_id", sa.Integer(), nullable=False),
