@@ -139,6 +139,7 @@ class AnswerWriter:
         )
         if postgres:
             self._open = self._open.with_for_update()
+        self._insert_answers = _ANSWERS.insert()
 
     # -- answering -------------------------------------------------------------------------
 
@@ -377,7 +378,7 @@ class AnswerWriter:
         """Contents in the (already random) order given, each under a random id."""
         if contents:
             await conn.execute(
-                _ANSWERS.insert(),
+                self._insert_answers,
                 [{"pulse_id": pulse_id, "id": new_answer_id(), "values": v} for v in contents],
             )
 
