@@ -15,6 +15,7 @@ from bot.pulse_facts import PulseFactsCache
 from cards.base import CARD_CONTENT_TYPE, Card
 from cards.bounds import outgoing_card, outgoing_text
 from i18n.texts import t
+from services import pulse as pulse_service
 from storage import channels_repo
 from storage.answer_writer import AnswerWriter
 from storage.db import Database
@@ -48,8 +49,6 @@ class Services:
 
     async def _pulse_settled(self, pulse_id: int) -> None:
         """This process wrote the last held answers of a pulse closed elsewhere."""
-        from services import pulse as pulse_service  # services import cards; keep start-up lean
-
         if await pulse_service.finalize_settled(self.db, pulse_id):
             self.notify_changes()
 
