@@ -276,15 +276,17 @@ async def open_pulse(
         await s.flush()
         assert conv.id is not None
         pulse = await pulse_repo.open_pulse(
-            s, unit, conv.id, BUILT_IN["samverkanspuls"], secret=SECRET, zone=settings.zone
+            s, unit, conv.id, BUILT_IN["samverkanspuls"], zone=settings.zone
         )
         assert pulse.id is not None
         return pulse.ref, pulse.id
 
 
 async def stored_answers(db: Database, pulse_id: int) -> int:
+    """Answers whose content is stored, once the bot has stopped: the last `threshold` of
+    each pulse are held in memory (storage/answer_writer.py) and written at the stop."""
     async with db.session() as s:
-        return await pulse_repo.answer_count(s, pulse_id)
+        return await pulse_repo.stored_count(s, pulse_id)
 
 
 # -- the load ----------------------------------------------------------------------------------

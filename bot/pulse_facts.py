@@ -1,11 +1,11 @@
 """What answering a pulse needs to know about it, cached in the process.
 
-An answer needs the pulse's id, its channel, its template, its window and its sealed
-key. None of these change while a pulse is open, so they are read once per pulse (per
-`ttl`) instead of once per answer. Whether the pulse is still open when the answer
-is stored is never taken from here: the answer writer checks that in the same
+An answer needs the pulse's id, its channel, its template, its threshold and its
+window. None of these change while a pulse is open, so they are read once per pulse
+(per `ttl`) instead of once per answer. Whether the pulse is still open when the
+answer is stored is never taken from here: the answer writer checks that in the same
 transaction as the write (storage/answer_writer.py), and a refused write evicts the
-entry. The key stays sealed here, exactly as in the database.
+entry.
 """
 
 from __future__ import annotations
@@ -31,10 +31,9 @@ class PulseFacts:
     threshold: int
     closes_at: datetime
     closed_at: datetime | None
-    sealed_key: str | None
 
     def is_open(self, now: datetime) -> bool:
-        return takes_answers(self.closed_at, self.sealed_key is not None, self.closes_at, now)
+        return takes_answers(self.closed_at, self.closes_at, now)
 
 
 class PulseFactsCache:
@@ -91,5 +90,4 @@ class PulseFactsCache:
             threshold=pulse.threshold,
             closes_at=pulse.closes_at,
             closed_at=pulse.closed_at,
-            sealed_key=pulse.sealed_key,
         )

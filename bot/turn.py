@@ -16,6 +16,7 @@ from bot.pulse_facts import PulseFactsCache
 from cards.base import CARD_CONTENT_TYPE, Card
 from cards.bounds import outgoing_card, outgoing_text
 from i18n.texts import t
+from services import pulse as pulse_service
 from storage import channels_repo
 from storage.answer_writer import AnswerWriter
 from storage.db import Database
@@ -75,7 +76,15 @@ class Services:
 
     def __post_init__(self) -> None:
         self.pulse_facts = PulseFactsCache(self.db)
-        self.answers = AnswerWriter(self.db)
+        self.answers = AnswerWriter(self.db, on_settled=self._pulse_settled)
+
+    async def _pulse_settled(self, pulse_id: int) -> None:
+        """This process wrote the last held answers of a pulse closed elsewhere."""
+        settings = self.settings
+        if await pulse_service.finalize_settled(
+            self.db, pulse_id, settings.zone, settings.language
+        ):
+            self.notify_changes()
 
     def notify_changes(self) -> None:
         """After a commit that enqueued messages or changed schedules: wake the workers

@@ -132,9 +132,18 @@ def build_app(
         add_ops_routes(app)
     else:  # /healthz and /metrics only on their own port, never on the public one
         app.cleanup_ctx.append(_ops_server(settings, services))
+    # Before the database closes: held pulse answers are written (storage/answer_writer.py).
+    app.on_cleanup.append(_stop_answers(services))
     if db is None:
         app.on_cleanup.append(_dispose(database))
     return app
+
+
+def _stop_answers(services: Services) -> Callable[[web.Application], Any]:
+    async def cleanup(_app: web.Application) -> None:
+        await services.answers.stop()
+
+    return cleanup
 
 
 def _dispose(database: Database) -> Callable[[web.Application], Any]:

@@ -106,8 +106,7 @@ def pulse_card(
     body += [_input(lang, q, values.get(q.id)) for q in template.questions]
     body.append(text(t(lang, "pulse.closes", when=closes), subtle=True, spacing="Medium"))
     body.append(text(t(lang, "pulse.anonymous", threshold=threshold), subtle=True, size="Small"))
-    label = t(lang, "pulse.save_change" if values else "pulse.send")
-    out = card(body, [_execute_with_fallback(label, ANSWER, ref)])
+    out = card(body, [_execute_with_fallback(t(lang, "pulse.send"), ANSWER, ref)])
     if user_id:
         out["refresh"] = _refresh(ref, [user_id])
     return out
@@ -137,22 +136,25 @@ def answered_card(
     lang: str,
     ref: str,
     template: Template,
-    values: Mapping[str, Any],
+    values: Mapping[str, Any] | None,
     *,
     closes: str,
     user_id: str | None,
+    note: str | None = None,
 ) -> Card:
-    """What the person who answered sees: "Du svarade 4 — ändra". Only sent to them
-    (the invoke response), with a refresh limited to their own id."""
-    body = [
-        title(template.name.get(lang) or template.name["sv"]),
-        text(
-            t(lang, "pulse.you_answered", summary=summary(lang, template, values)), weight="Bolder"
-        ),
-        text(t(lang, "pulse.you_answered_hint", when=closes), subtle=True),
-    ]
-    change = execute(t(lang, "pulse.change"), EDIT, _data(EDIT, ref))
-    out = card(body, [change])
+    """What the person who answered sees: "Du svarade 4" right after answering (only
+    sent to them, in the invoke response), later just "Du har svarat" (their answer
+    cannot be found again). With a refresh limited to their own id; no "change"."""
+    said = (
+        t(lang, "pulse.you_answered", summary=summary(lang, template, values))
+        if values
+        else t(lang, "pulse.you_have_answered")
+    )
+    body = [title(template.name.get(lang) or template.name["sv"]), text(said, weight="Bolder")]
+    if note:
+        body.append(text(note))
+    body.append(text(t(lang, "pulse.you_answered_hint", when=closes), subtle=True))
+    out = card(body)
     if user_id:
         out["refresh"] = _refresh(ref, [user_id])
     return out
@@ -213,6 +215,19 @@ def results_card(
         body.append(heading(qr.question.label(lang)))
         q = qr.question
         if q.kind is Kind.TEXT:
+            if qr.withheld:
+                body.append(
+                    text(
+                        fmt.plural(
+                            lang,
+                            "pulse.results_texts_withheld",
+                            qr.withheld,
+                            threshold=results.threshold,
+                        ),
+                        subtle=True,
+                    )
+                )
+                continue
             body.append(
                 text(t(lang, "pulse.results_texts"), subtle=True)
                 if qr.texts

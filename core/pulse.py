@@ -4,12 +4,18 @@ Pure functions over plain data. The anonymity rules:
 
 - A result is shown only when at least `threshold` people answered (default 5,
   configurable per unit, never below 3: `effective_threshold`).
+- Free text is shown only when at least `threshold` different people wrote some
+  (each stored answer is one person's: one answer per person, no edits).
 - Differencing: published aggregates form a laminar family (a pulse inside its
   unit's period, a unit inside its parent's subtree). Subtracting published cells
   from each other can reveal exactly the unions of their *residuals* (a cell minus
   its largest published sub-cells), so every non-empty residual must reach the
   threshold too. `publishable` withdraws slices (and if needed totals) until that
-  holds.
+  holds. Consecutive pulses of one unit are kept apart by a cool-down
+  (`next_start`), so two results cannot be subtracted to isolate the few who
+  joined or left in between.
+- At rest: answers are written in random groups from a pool (`mix`), never one
+  at the moment its author answered (storage/answer_writer.py).
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ MAX_TEXT = 500
 MAX_OPTIONS = 8
 LIKERT_MIN, LIKERT_MAX = 1, 5
 DEFAULT_WINDOW_DAYS = 5
+DEFAULT_COOLDOWN_DAYS = 7
+MAX_COOLDOWN_DAYS = 365
 CLOSE_AT = time(16, 0)
 REMIND_AT = time(9, 0)
 INPUT_PREFIX = "q_"
@@ -337,12 +345,56 @@ def answer_window(
     )
 
 
-def takes_answers(
-    closed_at: datetime | None, has_key: bool, closes_at: datetime, now: datetime
-) -> bool:
-    """A pulse takes answers until it is closed (its key erased) or its window ends,
-    whichever comes first: the close sweep may run a little after `closes_at`."""
-    return closed_at is None and has_key and now < closes_at
+def takes_answers(closed_at: datetime | None, closes_at: datetime, now: datetime) -> bool:
+    """A pulse takes answers until it is closed or its window ends, whichever comes
+    first: the close sweep may run a little after `closes_at`."""
+    return closed_at is None and now < closes_at
+
+
+def effective_cooldown(configured: object = None) -> int:
+    """Days between a unit's pulse closing and its next opening: default 7; a value
+    that is not a whole number of days from 1 to 365 means the default."""
+    if isinstance(configured, bool) or not isinstance(configured, int):
+        return DEFAULT_COOLDOWN_DAYS
+    return configured if 1 <= configured <= MAX_COOLDOWN_DAYS else DEFAULT_COOLDOWN_DAYS
+
+
+def next_start(last_closed_at: datetime | None, cooldown_days: int) -> datetime | None:
+    """The earliest a unit's next pulse may open, or None if nothing holds it back."""
+    if last_closed_at is None:
+        return None
+    return last_closed_at + timedelta(days=cooldown_days)
+
+
+# -- anonymity at rest -------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def mix(
+    pool: Sequence[T], arrivals: Sequence[T], keep: int, rng: random.Random
+) -> tuple[list[T], list[T]]:
+    """A pool mix: (to write now, to keep). Of everything held plus what just arrived,
+    `keep` chosen at random stay in memory and the rest is written, in random order.
+
+    So what is written at any moment is a random draw from at least `keep` + 1
+    people's answers, not the answer of whoever just pressed "send"; and what is
+    left for the end (written when the pulse closes) is at least `keep` answers.
+    """
+    if keep < 0:
+        raise ValueError("keep must not be negative")
+    everyone = [*pool, *arrivals]
+    rng.shuffle(everyone)
+    cut = max(0, len(everyone) - keep)
+    return everyone[:cut], everyone[cut:]
+
+
+def may_write_remainder(candidates: int, threshold: int) -> bool:
+    """Whether the answers still held when a pulse closes may be written: only if at
+    least `threshold` people could have written them (those who answered since this
+    process began holding answers for the pulse). Otherwise they are dropped, and
+    only their number is kept: a smaller group would be theirs, by elimination."""
+    return candidates >= threshold
 
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4]))?$")
@@ -402,6 +454,8 @@ class QuestionResult:
     counts: dict[str, int]  # value (as text) -> count, in display order
     mean: float | None = None
     texts: tuple[str, ...] = ()
+    # Free texts not shown because fewer than the threshold of people wrote one.
+    withheld: int = 0
 
 
 @dataclass(frozen=True)
@@ -425,15 +479,20 @@ def summarize(
     threshold: int,
     *,
     members: int | None = None,
+    answered: int | None = None,
     rng: random.Random | None = None,
 ) -> Results:
     """Distribution, mean and free text, or only the count when below the threshold.
 
-    Free text is shuffled (with `rng`, default a system RNG) and carries no time.
+    `answered`: how many people answered, when more than the answers kept (a pulse
+    with fewer answers than the threshold keeps only their number). Free text is
+    shown only when at least `threshold` people wrote some (each answer is one
+    person's), shuffled (with `rng`, default a system RNG), and carries no time.
     """
     n = len(answers)
     if n < threshold:
-        return Results(answers=n, threshold=threshold, shown=False, members=members)
+        count = max(n, answered or 0)
+        return Results(answers=count, threshold=threshold, shown=False, members=members)
     shuffle = (rng or random.SystemRandom()).shuffle
     out: list[QuestionResult] = []
     for q in template.questions:
@@ -449,6 +508,9 @@ def summarize(
             out.append(QuestionResult(q, len(got), {o.id: got.count(o.id) for o in q.options}))
         else:
             texts = [str(v) for v in got]
+            if len(texts) < threshold:  # a lone comment among many answers is still one person
+                out.append(QuestionResult(q, len(texts), {}, withheld=len(texts)))
+                continue
             shuffle(texts)
             out.append(QuestionResult(q, len(texts), {}, texts=tuple(texts)))
     return Results(

@@ -17,12 +17,28 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
     },
     "pulse.closes": {"sv": "Öppen till {when}.", "en": "Open until {when}."},
     "pulse.send": {"sv": "Skicka svar", "en": "Send answer"},
-    "pulse.change": {"sv": "Ändra", "en": "Change"},
-    "pulse.save_change": {"sv": "Spara ändring", "en": "Save change"},
     "pulse.you_answered": {"sv": "Du svarade {summary}", "en": "You answered {summary}"},
+    "pulse.you_have_answered": {
+        "sv": "Du har svarat på pulsen. Tack!",
+        "en": "You have answered this pulse. Thank you!",
+    },
     "pulse.you_answered_hint": {
-        "sv": "Bara du ser ditt svar. Du kan ändra det tills pulsen stänger {when}.",
-        "en": "Only you see your answer. You can change it until the pulse closes {when}.",
+        "sv": "Bara du ser det här. Ett svar per person, och det går inte att ändra – så kan "
+        "ingen koppla det till dig. Pulsen stänger {when}.",
+        "en": "Only you see this. One answer per person, and it cannot be changed – so no one "
+        "can link it to you. The pulse closes {when}.",
+    },
+    "pulse.no_change": {
+        "sv": "Ditt svar är redan sparat och kan inte ändras eller skickas igen: det skulle "
+        "kräva en nyckel som kopplar svaret till dig.",
+        "en": "Your answer is already saved and cannot be changed or sent again: that would "
+        "need a key linking the answer to you.",
+    },
+    "pulse.already_answered": {
+        "sv": "Du har redan svarat på den här pulsen – ett svar per person, och det kan inte "
+        "ändras. Tack!",
+        "en": "You have already answered this pulse – one answer per person, and it cannot be "
+        "changed. Thank you!",
     },
     "pulse.yes": {"sv": "Ja", "en": "Yes"},
     "pulse.no": {"sv": "Nej", "en": "No"},
@@ -32,8 +48,8 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
     },
     "pulse.required": {"sv": "Välj ett svar.", "en": "Choose an answer."},
     "pulse.saved": {
-        "sv": "Tack! Ditt svar är sparat anonymt. Du kan ändra det tills pulsen stänger.",
-        "en": "Thank you! Your answer is saved anonymously. You can change it until the pulse closes.",
+        "sv": "Tack! Ditt svar är sparat anonymt.",
+        "en": "Thank you! Your answer is saved anonymously.",
     },
     "pulse.closed_title": {"sv": "{name} – stängd", "en": "{name} – closed"},
     "pulse.closed_body": {
@@ -105,6 +121,12 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
         "en": "{unit} already has an open pulse (until {when}). Close it first with "
         "**pulse close**.",
     },
+    "pulse.cooling_down": {
+        "sv": "{unit} hade nyss en puls. Nästa kan starta tidigast {when} – med tid emellan "
+        "går det inte att räkna fram enskildas svar genom att jämföra två pulser.",
+        "en": "{unit} just had a pulse. The next one can start {when} at the earliest – with "
+        "time in between, comparing two pulses cannot reveal anyone's answers.",
+    },
     "pulse.unknown_template": {
         "sv": "Det finns ingen pulsmall som heter ”{name}”. Mallar: {names}.",
         "en": "There is no pulse template called “{name}”. Templates: {names}.",
@@ -112,6 +134,12 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
     "pulse.closed_now": {
         "sv": "Pulsen för {unit} är stängd ({answers} svar).",
         "en": "The pulse for {unit} is closed ({answers} answers).",
+    },
+    "pulse.closed_pending": {
+        "sv": "Pulsen för {unit} är stängd. Resultatet läggs i kanalen när alla svar är "
+        "sparade, inom några minuter.",
+        "en": "The pulse for {unit} is closed. The results are posted in the channel once "
+        "every answer is saved, within a few minutes.",
     },
     "pulse.no_results": {
         "sv": "{unit} har ingen stängd puls än.",
@@ -145,6 +173,18 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
         "en": "Free-text answers (in random order):",
     },
     "pulse.results_no_texts": {"sv": "Inga fritextsvar.", "en": "No free-text answers."},
+    "pulse.results_texts_withheld.one": {
+        "sv": "{count} person skrev fritext. Fritext visas först när minst {threshold} "
+        "personer har skrivit – annars går den att känna igen.",
+        "en": "{count} person wrote free text. Free text is shown only when at least "
+        "{threshold} people have written some – otherwise it can be recognised.",
+    },
+    "pulse.results_texts_withheld.other": {
+        "sv": "{count} personer skrev fritext. Fritext visas först när minst {threshold} "
+        "personer har skrivit – annars går den att känna igen.",
+        "en": "{count} people wrote free text. Free text is shown only when at least "
+        "{threshold} people have written some – otherwise it can be recognised.",
+    },
     "pulse.results_hidden": {
         "sv": "{answers} svar – för få för att visa resultat (minst {threshold} behövs).",
         "en": "{answers} answers – too few to show results (at least {threshold} are needed).",

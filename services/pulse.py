@@ -7,6 +7,12 @@ jobs alike, and the delivery dispatcher sends them.
 Jobs (listed in scheduler/kinds.py): `pulse_open` (one schedule per unit, cadence from
 the org file) and `pulse_close` (one sweep every 10 minutes: closes due pulses, sends due
 reminders). The server secret, zone and language come in the job's JobContext.
+
+Closing is two steps. `pulse_repo.close_pulse` stops answers at once; the results
+follow with `finalize` once every process has written the answers it held
+(storage/answer_writer.py): right away when the closer holds them all (one
+instance), else when the last holder has written them (its `on_settled`), at the
+latest on the sweep after pulse_repo.SETTLE_GRACE.
 """
 
 from __future__ import annotations
@@ -21,13 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.base import card_message
 from cards.pulse import closed_card, pulse_card, results_card
-from core.answer_key import KeyUnavailable
 from core.pulse import BUILT_IN, Results, Template, summarize
 from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
 from services.context import JobContext
 from storage import channels_repo, outbox_repo, pulse_repo, schedules_repo
+from storage.answer_writer import AnswerWriter
 from storage.db import Database
 from storage.models import Conversation, Schedule, Unit
 from storage.pulse_models import Pulse
@@ -83,20 +89,23 @@ async def results_of(session: AsyncSession, pulse: Pulse) -> tuple[Template, Res
     assert pulse.id is not None
     template = pulse_repo.pulse_template(pulse)
     rows = await pulse_repo.answers(session, pulse.id)
-    return template, summarize(template, rows, pulse.threshold, members=pulse.member_count)
+    results = summarize(
+        template, rows, pulse.threshold, members=pulse.member_count, answered=pulse.answer_count
+    )
+    return template, results
 
 
 async def close_ops(
     session: AsyncSession, pulse: Pulse, zone: ZoneInfo, lang: str
 ) -> list[Outgoing]:
-    """After `pulse_repo.close_pulse`: replace the card, and post the results if shown."""
+    """After `pulse_repo.finalize`: replace the card, and post the results if shown."""
     assert pulse.closed_at is not None and pulse.card_key is not None
     template, results = await results_of(session, pulse)
     closed = closed_card(
         lang,
         template,
         when=fmt.when(lang, pulse.closed_at, zone),
-        answers=results.answers,
+        answers=pulse.answer_count or 0,
         shown=results.shown,
         threshold=pulse.threshold,
     )
@@ -174,12 +183,12 @@ async def open_status(db: Database, unit_id: int) -> tuple[Pulse | None, int]:
     """The unit's open pulse, if any, and how many have answered."""
     async with db.session() as s:
         pulse = await pulse_repo.open_pulse_for_unit(s, unit_id)
-        count = await pulse_repo.answer_count(s, pulse.id) if pulse and pulse.id else 0
+        count = await pulse_repo.answer_count(s, pulse) if pulse else 0
     return pulse, count
 
 
 async def start(
-    db: Database, unit: Unit, template_name: str, *, secret: str, zone: ZoneInfo, lang: str
+    db: Database, unit: Unit, template_name: str, *, zone: ZoneInfo, lang: str
 ) -> Started:
     """Open a pulse in the unit's channel and queue its card."""
     assert unit.id is not None
@@ -194,11 +203,14 @@ async def start(
             raise Refused("pulse.unbound")
         try:
             pulse = await pulse_repo.open_pulse(
-                s, unit, binding.conversation_pk, template, secret=secret, zone=zone
+                s, unit, binding.conversation_pk, template, zone=zone
             )
         except pulse_repo.PulseAlreadyOpen as exc:
             when = fmt.when(lang, exc.pulse.closes_at, zone)
             raise Refused("pulse.already_open", unit=unit.name, when=when) from None
+        except pulse_repo.PulseCoolingDown as exc:
+            when = fmt.when(lang, exc.next_at, zone)
+            raise Refused("pulse.cooling_down", unit=unit.name, when=when) from None
         await deliver(s, [card_post(pulse, zone, lang)])
         await ensure_schedules(s, unit)
         channel = await s.get(Conversation, binding.conversation_pk)
@@ -216,16 +228,6 @@ async def open_pulse(db: Database, unit_id: int) -> tuple[Pulse | None, str | No
         current = await pulse_repo.open_pulse_for_unit(s, unit_id)
         channel = await s.get(Conversation, current.conversation_pk) if current else None
     return current, channel.conversation_id if channel else None
-
-
-async def close(db: Database, pulse_id: int, *, zone: ZoneInfo, lang: str) -> Pulse | None:
-    """Close it now (erasing its key) and queue the closed card and the results; None when
-    it was closed meanwhile (by the sweep or another coordinator)."""
-    async with db.session() as s:
-        closed = await pulse_repo.close_pulse(s, pulse_id)
-        if closed is not None:
-            await deliver(s, await close_ops(s, closed, zone, lang))
-    return closed
 
 
 @dataclass(frozen=True)
@@ -264,21 +266,18 @@ async def in_conversation(db: Database, ref: str) -> tuple[Pulse | None, str | N
     return pulse, conv.conversation_id if conv else None
 
 
-async def answers_so_far(db: Database, pulse: Pulse) -> int:
-    """How many answered (kept on the pulse once it is closed)."""
-    if pulse.answer_count is not None or pulse.id is None:
-        return pulse.answer_count or 0
+async def answers_so_far(db: Database, pulse: Pulse) -> tuple[int, int]:
+    """How many answered, and how many answers are written (what results can show)."""
     async with db.read() as s:
-        return await pulse_repo.answer_count(s, pulse.id)
+        count = await pulse_repo.answer_count(s, pulse)
+        kept = await pulse_repo.stored_count(s, pulse.id) if pulse.id is not None else 0
+    return count, kept
 
 
-async def my_answer(db: Database, pulse: Pulse, secret: str, user_id: str) -> dict[str, Any] | None:
-    """The person's own answer to an open pulse (None if none, or the key is gone)."""
+async def has_answered(db: Database, pulse: Pulse, secret: str, user_id: str) -> bool:
+    """Whether the person answered this open pulse (never what they answered)."""
     async with db.read() as s:
-        try:
-            return await pulse_repo.answer_of(s, pulse, secret, user_id)
-        except KeyUnavailable:
-            return None
+        return await pulse_repo.has_answered(s, pulse, secret, user_id)
 
 
 # -- cadence -----------------------------------------------------------------------------
@@ -302,7 +301,8 @@ async def ensure_schedules(session: AsyncSession, unit: Unit) -> None:
 async def open_scheduled(
     session: AsyncSession, unit_id: int, now: datetime, context: JobContext
 ) -> Pulse | None:
-    """Open the unit's pulse for this occurrence, unless one is open or it has no channel."""
+    """Open the unit's pulse for this occurrence, unless one is open, the unit's last
+    pulse closed within its cool-down, or it has no channel."""
     unit = await session.get(Unit, unit_id)
     if unit is None or unit.archived_at is not None:
         return None
@@ -316,22 +316,26 @@ async def open_scheduled(
     if template is None:
         log.warning("unit %s: unknown pulse template %r", unit_id, conf.template)
         return None
-    pulse = await pulse_repo.open_pulse(
-        session,
-        unit,
-        binding.conversation_pk,
-        template,
-        secret=context.secret,
-        zone=context.zone,
-        now=now,
-        opened_by="schedule",
-    )
+    try:
+        pulse = await pulse_repo.open_pulse(
+            session,
+            unit,
+            binding.conversation_pk,
+            template,
+            zone=context.zone,
+            now=now,
+            opened_by="schedule",
+        )
+    except pulse_repo.PulseCoolingDown:
+        log.info("unit %s: pulse not opened, its cool-down has not passed", unit_id)
+        return None
     await deliver(session, [card_post(pulse, context.zone, context.language)])
     return pulse
 
 
 async def sweep(session: AsyncSession, now: datetime, context: JobContext) -> int:
-    """Close every due pulse (erasing its key) and send due reminders. Returns closures."""
+    """Close every due pulse, send due reminders, and make final the results of closed
+    pulses whose answers are all written (or whose grace has passed). Returns closures."""
     closed = 0
     for pulse in await pulse_repo.due_reminders(session, now):
         assert pulse.id is not None
@@ -340,12 +344,61 @@ async def sweep(session: AsyncSession, now: datetime, context: JobContext) -> in
             await deliver(session, [reminder])
     for due in await pulse_repo.due_to_close(session, now):
         assert due.id is not None
-        done = await pulse_repo.close_pulse(session, due.id, now)
-        if done is not None:
+        if await pulse_repo.close_pulse(session, due.id, now) is not None:
             closed += 1
-            ops = await close_ops(session, done, context.zone, context.language)
-            await deliver(session, ops)
+    for pulse in await pulse_repo.unsettled(session):
+        assert pulse.id is not None
+        await finalize(session, pulse.id, context.zone, context.language, now=now)
     return closed
+
+
+async def finalize(
+    session: AsyncSession,
+    pulse_id: int,
+    zone: ZoneInfo,
+    lang: str,
+    *,
+    now: datetime | None = None,
+) -> Pulse | None:
+    """Make a closed pulse's results final if they can be (pulse_repo.finalize) and post
+    them through the outbox: the card replaced, the results if shown. Returns the pulse,
+    or None if not (yet) or already done."""
+    done = await pulse_repo.finalize(session, pulse_id, now)
+    if done is None:
+        return None
+    await deliver(session, await close_ops(session, done, zone, lang))
+    return done
+
+
+async def close_now(
+    db: Database,
+    answers: AnswerWriter,
+    pulse_id: int,
+    zone: ZoneInfo,
+    lang: str,
+) -> Pulse | None:
+    """Close a pulse at once (a coordinator's `puls stäng`): stop answers, write what
+    this process holds, and make the results final if no other process still holds
+    answers (otherwise the last of them does, see the module's docstring). None if it
+    was closed already. The pulse's `answer_count` is None while its results wait."""
+    async with db.session() as s:
+        if await pulse_repo.close_pulse(s, pulse_id) is None:
+            return None
+    await answers.settle(pulse_id)
+    async with db.session() as s:
+        final = await finalize(s, pulse_id, zone, lang)
+        if final is not None:
+            return final
+        pulse = await s.get(Pulse, pulse_id)
+        assert pulse is not None
+        return pulse
+
+
+async def finalize_settled(db: Database, pulse_id: int, zone: ZoneInfo, lang: str) -> bool:
+    """An answer writer has written the last held answers of a pulse closed elsewhere:
+    make its results final, through the outbox. True if this call did it."""
+    async with db.session() as s:
+        return await finalize(s, pulse_id, zone, lang) is not None
 
 
 async def pulse_open_job(

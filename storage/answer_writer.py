@@ -1,108 +1,269 @@
-"""Group commit for pulse answers.
+"""Pulse answers: one per person, and never written when (or where) its author answered.
 
-When a pulse card goes out, many people press "Skicka svar" within seconds. Giving
-each answer its own transaction makes the database round trips (and on SQLite the
-write lock) the bottleneck. Here answers that arrive while a write is in progress
-wait for the next one, and each write stores everything waiting in one transaction:
-check which of the pulses involved are still open (under a shared row lock on
-PostgreSQL, so a concurrent close either waits for these answers or makes them
-refused), then one multi-row upsert. Nobody is answered before their row has been
-committed; an idle writer writes at once, so a lone answer waits for nothing.
+Who answered is recorded at once, in the answer's own transaction: a row in
+`pulse_respondents` (one per person and pulse, so a second answer is refused, on
+every instance). What they answered is not. Anything written at the moment a person
+answers is linked to them by that moment (the write-ahead log, PostgreSQL's
+transaction ids and row positions, SQLite's WAL frames all keep the order), so the
+contents are held in memory in a pool per pulse and written as a pool mix
+(core.pulse.mix): each write takes the pool plus the new arrivals, keeps `threshold`
+of them chosen at random and writes the rest in random order with random ids. What
+a copy of the database shows is then, at any moment, who has answered so far and
+contents each of which is a random draw from at least `threshold` + 1 of them.
+
+When the pulse closes, each process writes what it still holds (at least the
+threshold, or nothing: core.pulse.may_write_remainder). `pulses.held` counts the
+answers accepted but not yet written; the results wait until it is 0.
+
+What this costs: answers held when a process dies (kill -9, power loss) are lost,
+at most `threshold` per open pulse and process, and their authors cannot answer
+again; a graceful stop writes them (or, if too few people answered since this
+process started to hide them, forgets who they were so they can answer again).
+
+Group commit as before: answers that arrive while a write is in progress wait for
+the next one, and each write handles everything waiting in one transaction. Nobody
+is answered before their row has been committed; an idle writer writes at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
-from collections.abc import Mapping
+import random
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.answer_key import new_answer_id
+from core.pulse import may_write_remainder, mix
 from storage.db import Database
-from storage.pulse_models import Pulse, PulseAnswer
+from storage.pulse_models import Pulse, PulseAnswer, PulseRespondent
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500
+POLL_SECONDS = 2.0
 
 _PULSES: Table = Pulse.__table__  # type: ignore[attr-defined]
 _ANSWERS: Table = PulseAnswer.__table__  # type: ignore[attr-defined]
+_PEOPLE: Table = PulseRespondent.__table__  # type: ignore[attr-defined]
+
+Settled = Callable[[int], Awaitable[None]]
+
+
+class Outcome(StrEnum):
+    STORED = "stored"
+    ALREADY = "already"  # this person has answered this pulse before
+    CLOSED = "closed"  # closed, or its window has passed: nothing stored
 
 
 @dataclass
 class _Pending:
     pulse_id: int
-    answer_key: str
+    person: str
     values: dict[str, Any]
-    done: asyncio.Future[bool] = field(repr=False)
+    keep: int
+    done: asyncio.Future[Outcome] = field(repr=False)
+
+
+@dataclass
+class _Flush:
+    pulse_id: int
+    stopping: bool
+    done: asyncio.Future[int] = field(repr=False)
+
+
+@dataclass
+class _Pool:
+    """What this process holds of one pulse's answers."""
+
+    keep: int  # the pulse's threshold
+    base: int  # people who had answered when this process began holding answers for it
+    values: list[dict[str, Any]] = field(default_factory=list)
+    accepted: int = 0
+    # Who they are, only while none of them is written: a graceful stop that may not
+    # write them forgets these people, so they can answer again.
+    people: set[str] | None = field(default_factory=set)
 
 
 class AnswerWriter:
-    """Stores answers (one row per pulse and answer key, replaced on a new answer),
-    batching those that arrive together. One per process, shared by all turns."""
+    """Stores answers (see the module's docstring). One per process, shared by all turns.
 
-    def __init__(self, db: Database, *, max_batch: int = MAX_BATCH) -> None:
+    `on_settled(pulse_id)` is called after this writer wrote the last held answers of a
+    pulse that another task or process closed, so its results can be made final.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_batch: int = MAX_BATCH,
+        on_settled: Settled | None = None,
+        poll_seconds: float = POLL_SECONDS,
+        rng: random.Random | None = None,
+    ) -> None:
         self.db = db
         self.max_batch = max_batch
+        self.on_settled = on_settled
+        self.poll_seconds = poll_seconds
+        self._rng = rng or random.SystemRandom()
         self._pending: list[_Pending] = []
+        self._flushes: list[_Flush] = []
+        self._pools: dict[int, _Pool] = {}
         self._task: asyncio.Task[None] | None = None
-        insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
-        upsert = insert(_ANSWERS)
-        self._upsert = upsert.on_conflict_do_update(
-            index_elements=["pulse_id", "answer_key"], set_={"values": upsert.excluded["values"]}
+        self._poller: asyncio.Task[None] | None = None
+        self._stopped = False
+        postgres = db.dialect == "postgresql"
+        insert = postgresql.insert if postgres else sqlite.insert
+        self._mark = (
+            insert(_PEOPLE)
+            .on_conflict_do_nothing(index_elements=["pulse_id", "person"])
+            .returning(_PEOPLE.c.pulse_id, _PEOPLE.c.person)
         )
-        # core.pulse.takes_answers, as SQL.
+        # core.pulse.takes_answers, as SQL; on PostgreSQL the row stays locked until
+        # commit, so a concurrent close waits for these answers or makes them refused.
         self._open = select(_PULSES.c.id).where(
             _PULSES.c.id.in_(bindparam("ids", expanding=True)),
             _PULSES.c.closed_at.is_(None),
-            _PULSES.c.sealed_key.is_not(None),
             _PULSES.c.closes_at > bindparam("now", type_=_PULSES.c.closes_at.type),
         )
-        if db.dialect == "postgresql":
-            self._open = self._open.with_for_update(read=True)
+        if postgres:
+            self._open = self._open.with_for_update()
+        self._insert_answers = _ANSWERS.insert()
 
-    async def save(self, pulse_id: int, answer_key: str, values: Mapping[str, Any]) -> bool:
-        """Store this answer. True once committed; False if the pulse is closed or its
-        window has passed (nothing stored). Raises if the database write failed."""
-        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(pulse_id, answer_key, dict(values), done))
+    # -- answering -------------------------------------------------------------------------
+
+    async def answer(
+        self, pulse_id: int, person: str, values: Mapping[str, Any], *, keep: int
+    ) -> Outcome:
+        """Record that `person` answered and hold their answer for a later random write.
+        Returns once committed. `keep`: the pulse's threshold. Raises if the database
+        write failed (nothing stored)."""
+        if self._stopped:
+            raise RuntimeError("the answer writer has stopped")
+        # Held in memory and written later with others: a value the database cannot
+        # take must fail now, alone, not later with the others it is written with.
+        json.dumps(values, allow_nan=False)
+        done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(pulse_id, person, dict(values), keep, done))
+        self._wake()
+        return await asyncio.shield(done)  # a cancelled request must not cancel the batch
+
+    async def settle(self, pulse_id: int) -> int:
+        """For a closed pulse: write (or drop) what this process holds of it. Returns how
+        many of its answers are still held anywhere (0: its results can be final)."""
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._flushes.append(_Flush(pulse_id, False, done))
+        self._wake()
+        return await asyncio.shield(done)
+
+    async def settle_closed(self) -> None:
+        """Settle every pulse this process holds answers of that has been closed (by a
+        sweep or another instance), and report those now settled. The poller calls this
+        every `poll_seconds` while anything is held."""
+        if not self._pools:
+            return
+        ids = sorted(self._pools)
+        async with self.db.read() as s:
+            rows = await s.execute(
+                select(_PULSES.c.id).where(_PULSES.c.id.in_(ids), _PULSES.c.closed_at.is_not(None))
+            )
+            closed = [int(r) for (r,) in rows.all()]
+        for pulse_id in closed:
+            if await self.settle(pulse_id) == 0 and self.on_settled is not None:
+                await self.on_settled(pulse_id)
+
+    def holds(self, pulse_id: int) -> int:
+        """How many of this pulse's answers this process holds (for tests and metrics)."""
+        pool = self._pools.get(pulse_id)
+        return len(pool.values) if pool else 0
+
+    async def stop(self) -> None:
+        """Graceful stop: finish the queue, then write what is held (or, where too few
+        people answered since this process started to hide them, forget who they were so
+        they can answer again)."""
+        self._stopped = True
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._poller
+        if self._task is not None and not self._task.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._task)
+        for pulse_id in sorted(self._pools):
+            try:
+                await self._flush(pulse_id, stopping=True)
+            except Exception as exc:
+                log.warning("held pulse answers lost at stop (%s)", type(exc).__name__)
+
+    # -- the queue -------------------------------------------------------------------------
+
+    def _wake(self) -> None:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())
             self._task.add_done_callback(self._drained)
-        return await asyncio.shield(done)  # a cancelled request must not cancel the batch
 
     async def _drain(self) -> None:
         batch: list[_Pending] = []
         try:
-            while self._pending:
+            while self._pending or self._flushes:
+                # A close's flush first: answers queued behind it are refused anyway.
+                while self._flushes:
+                    job = self._flushes.pop(0)
+                    try:
+                        _settle(job.done, await self._flush(job.pulse_id, job.stopping))
+                    except Exception as exc:
+                        _settle(job.done, exc)
                 batch, self._pending = (
                     self._pending[: self.max_batch],
                     self._pending[self.max_batch :],
                 )
-                await self._write_or_split(batch)
+                if batch:
+                    await self._write_or_split(batch)
+                batch = []
         finally:
             # Normally settled by now; if cancelled mid-write (shutdown), tell them.
             for item in batch:
-                _settle(item, RuntimeError("the answer writer stopped"))
+                _settle(item.done, RuntimeError("the answer writer stopped"))
+            self._start_poller()
 
     def _drained(self, task: asyncio.Task[None]) -> None:
         """A writer cancelled before it took everything (shutdown): nobody may wait
         forever for an answer that will not be stored."""
         if task.cancelled():
             waiting, self._pending = self._pending, []
+            flushes, self._flushes = self._flushes, []
             for item in waiting:
-                _settle(item, RuntimeError("the answer writer stopped"))
+                _settle(item.done, RuntimeError("the answer writer stopped"))
+            for job in flushes:
+                _settle(job.done, RuntimeError("the answer writer stopped"))
+
+    def _start_poller(self) -> None:
+        if self._pools and not self._stopped and (self._poller is None or self._poller.done()):
+            self._poller = asyncio.create_task(self._poll())
+
+    async def _poll(self) -> None:
+        """While answers are held: notice pulses closed elsewhere and settle them."""
+        while self._pools and not self._stopped:
+            await asyncio.sleep(self.poll_seconds)
+            try:
+                await self.settle_closed()
+            except Exception as exc:  # the database may be away for a while; try again
+                log.warning("checking for closed pulses failed (%s)", type(exc).__name__)
 
     async def _write_or_split(self, batch: list[_Pending]) -> None:
         try:
-            stored = await self._write(batch)
+            outcomes = await self._write(batch)
         except Exception as exc:
             if len(batch) > 1 and _row_error(exc):
                 # One bad row must not fail the others: write each alone. (A database
@@ -116,34 +277,120 @@ class AnswerWriter:
                     await self._write_or_split([one])
                 return
             for item in batch:
-                _settle(item, exc)
+                _settle(item.done, exc)
             return
-        for item in batch:
-            _settle(item, item.pulse_id in stored)
+        for item, outcome in zip(batch, outcomes, strict=True):
+            _settle(item.done, outcome)
 
-    async def _write(self, batch: list[_Pending], now: datetime | None = None) -> set[int]:
-        """One transaction: which pulses are open, then upsert their answers. Returns
-        the ids of the pulses whose answers were stored."""
-        # The last answer per (pulse, key) wins, as if they had come one after another;
-        # a multi-row upsert must not touch the same row twice.
-        rows: dict[tuple[int, str], dict[str, Any]] = {}
-        for item in batch:
-            rows[(item.pulse_id, item.answer_key)] = {
-                "pulse_id": item.pulse_id,
-                "answer_key": item.answer_key,
-                "values": item.values,
-            }
+    async def _write(self, batch: list[_Pending], now: datetime | None = None) -> list[Outcome]:
+        """One transaction: which pulses are open; mark who answered (a second answer
+        of the same person is refused); the pool mix writes a random part of each
+        pulse's held answers. Memory changes only once it is committed."""
+        outcomes: list[Outcome | None] = [None] * len(batch)
+        first: dict[tuple[int, str], int] = {}
+        for i, item in enumerate(batch):
+            if (item.pulse_id, item.person) in first:
+                outcomes[i] = Outcome.ALREADY  # the same person twice at once
+            else:
+                first[(item.pulse_id, item.person)] = i
+        changes: dict[int, tuple[_Pool, list[dict[str, Any]], set[str], int]] = {}
         async with self.db.engine.begin() as conn:
-            open_ids = await self._open_pulses(conn, {p for p, _ in rows}, now or utcnow())
-            # In key order, so two instances writing the same rows lock them in one order.
-            wanted = [rows[k] for k in sorted(rows) if k[0] in open_ids]
+            open_ids = await self._open_pulses(conn, {p for p, _ in first}, now or utcnow())
+            wanted = sorted(k for k in first if k[0] in open_ids)
+            marked: set[tuple[int, str]] = set()
             if wanted:
-                await conn.execute(self._upsert, wanted)
-        return open_ids
+                result = await conn.execute(
+                    self._mark, [{"pulse_id": p, "person": who} for p, who in wanted]
+                )
+                marked = {(int(p), str(who)) for p, who in result.all()}
+            for pulse_id in sorted(open_ids):
+                new = [k for k in wanted if k[0] == pulse_id and k in marked]
+                if not new:
+                    continue
+                pool = self._pools.get(pulse_id)
+                if pool is None:
+                    keep = batch[first[new[0]]].keep
+                    before = await self._people(conn, pulse_id) - len(new)
+                    pool = _Pool(keep=keep, base=before)
+                arrivals = [batch[first[k]].values for k in new]
+                out, kept = mix(pool.values, arrivals, pool.keep, self._rng)
+                await self._store(conn, pulse_id, out)
+                await self._adjust_held(conn, pulse_id, len(new) - len(out))
+                changes[pulse_id] = (pool, kept, {who for _, who in new}, len(new))
+        for pulse_id, (pool, kept, who, count) in changes.items():
+            self._pools[pulse_id] = pool
+            pool.values = kept
+            pool.accepted += count
+            if pool.people is not None:
+                pool.people |= who
+                if pool.accepted > pool.keep:  # some of them are written now
+                    pool.people = None
+        for key, i in first.items():
+            if key[0] not in open_ids:
+                outcomes[i] = Outcome.CLOSED
+            else:
+                outcomes[i] = Outcome.STORED if key in marked else Outcome.ALREADY
+        return [o or Outcome.CLOSED for o in outcomes]
+
+    async def _flush(self, pulse_id: int, stopping: bool) -> int:
+        """Write (or drop) what this process holds of a pulse; returns what is still held
+        of it anywhere. Closed, or stopping: written if at least the threshold of people
+        answered since this process began holding its answers, else dropped (and, while
+        the pulse is open, those people forgotten so they can answer again)."""
+        pool = self._pools.get(pulse_id)
+        async with self.db.engine.begin() as conn:
+            if pool is not None:
+                candidates = await self._people(conn, pulse_id) - pool.base
+                if may_write_remainder(candidates, pool.keep):
+                    out, _ = mix(pool.values, [], 0, self._rng)
+                    await self._store(conn, pulse_id, out)
+                elif stopping and pool.people:
+                    await conn.execute(
+                        delete(_PEOPLE).where(
+                            _PEOPLE.c.pulse_id == pulse_id,
+                            _PEOPLE.c.person.in_(sorted(pool.people)),
+                            # Only while it takes answers: after the close they did answer.
+                            select(_PULSES.c.id)
+                            .where(_PULSES.c.id == pulse_id, _PULSES.c.closed_at.is_(None))
+                            .exists(),
+                        )
+                    )
+                await self._adjust_held(conn, pulse_id, -len(pool.values))
+            held = (
+                await conn.execute(select(_PULSES.c.held).where(_PULSES.c.id == pulse_id))
+            ).scalar_one_or_none()
+        self._pools.pop(pulse_id, None)
+        return int(held or 0)
+
+    # -- SQL -------------------------------------------------------------------------------
 
     async def _open_pulses(self, conn: AsyncConnection, ids: set[int], now: datetime) -> set[int]:
         result = await conn.execute(self._open, {"ids": sorted(ids), "now": now})
         return {int(pulse_id) for (pulse_id,) in result.all()}
+
+    async def _people(self, conn: AsyncConnection, pulse_id: int) -> int:
+        query = select(func.count()).select_from(_PEOPLE).where(_PEOPLE.c.pulse_id == pulse_id)
+        return int((await conn.execute(query)).scalar_one())
+
+    async def _store(
+        self, conn: AsyncConnection, pulse_id: int, contents: list[dict[str, Any]]
+    ) -> None:
+        """Contents in the (already random) order given, each under a random id."""
+        if contents:
+            await conn.execute(
+                self._insert_answers,
+                [{"pulse_id": pulse_id, "id": new_answer_id(), "values": v} for v in contents],
+            )
+
+    async def _adjust_held(self, conn: AsyncConnection, pulse_id: int, change: int) -> None:
+        if change:
+            await conn.execute(
+                update(_PULSES)
+                .where(_PULSES.c.id == pulse_id)
+                # Never below 0: a pulse made final without a dead process's answers
+                # has held 0, and a late write of a slow one must not go under it.
+                .values(held=case((_PULSES.c.held + change < 0, 0), else_=_PULSES.c.held + change))
+            )
 
 
 def _row_error(exc: Exception) -> bool:
@@ -153,10 +400,10 @@ def _row_error(exc: Exception) -> bool:
     return isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)
 
 
-def _settle(item: _Pending, outcome: bool | BaseException) -> None:
-    if item.done.done():
+def _settle(done: asyncio.Future[Any], outcome: object) -> None:
+    if done.done():
         return
     if isinstance(outcome, BaseException):
-        item.done.set_exception(outcome)
+        done.set_exception(outcome)
     else:
-        item.done.set_result(outcome)
+        done.set_result(outcome)

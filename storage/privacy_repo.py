@@ -27,9 +27,10 @@ from storage.meeting_models import ActionItem, AgendaItem, Decision, MeetingSeri
 from storage.models import AuditEvent, ChannelBinding, ChannelMember, Person, RoleAssignment
 
 PULSE_NOTE = (
-    "Pulse answers are not linked to any person: each is keyed by an HMAC of the user id "
-    "under a per-pulse key that is discarded when the pulse closes, so they cannot be "
-    "exported or erased per person."
+    "Pulse answers are not linked to any person: an answer is stored under a random id, "
+    "apart from the record that someone answered, and written in random groups, so they "
+    "cannot be exported or erased per person. That a person answered an open pulse is "
+    "kept until its results are final, then forgotten."
 )
 
 # (model, column naming the person, columns holding their name beside it)

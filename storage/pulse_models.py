@@ -1,4 +1,5 @@
-"""Pulse tables. Answers carry no user id and no time (see core/answer_key.py).
+"""Pulse tables. Who answered and what was answered are two tables with nothing in
+common but the pulse (see core/answer_key.py and storage/answer_writer.py).
 
 Imported at the end of storage/models.py so the metadata (and the test schema)
 includes them.
@@ -58,29 +59,49 @@ class Pulse(SQLModel, table=True):
     remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
-    # AES-GCM sealed per-pulse HMAC key; set to None when the pulse closes.
-    sealed_key: str | None = Field(default=None, max_length=200)
+    # Answers accepted but not yet written (held in some process's memory so that
+    # they are written in random groups); the results wait until it is 0.
+    held: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # Where the card is: the outbox key of its post and/or the activity id.
     card_key: str | None = Field(default=None, max_length=300)
     activity_id: str | None = Field(default=None, max_length=400)
     member_count: int | None = Field(default=None)
-    answer_count: int | None = Field(default=None)  # frozen at close
+    # How many people answered, frozen when the results are final (None until then).
+    answer_count: int | None = Field(default=None)
     opened_by: str | None = Field(default=None, max_length=20)  # "schedule" | "command"
 
 
-class PulseAnswer(SQLModel, table=True):
-    """One person's answer to one pulse, keyed by HMAC(pulse key, user id).
+class PulseRespondent(SQLModel, table=True):
+    """ "This person has answered this pulse": one answer per person, and who to remind.
 
-    No user id, no timestamps, no serial id (and no SQLite rowid), so neither
-    the row nor its position says who answered or when.
+    `person` is core.answer_key.respondent_key (an HMAC under the server secret). No
+    time, no link to the answer. Deleted when the pulse's results are final.
     """
 
-    __tablename__ = "pulse_answers"
+    __tablename__ = "pulse_respondents"
     __table_args__ = (
-        PrimaryKeyConstraint("pulse_id", "answer_key", name="pk_pulse_answers"),
+        PrimaryKeyConstraint("pulse_id", "person", name="pk_pulse_respondents"),
         {"sqlite_with_rowid": False},
     )
 
     pulse_id: int = Field(foreign_key="pulses.id")
-    answer_key: str = Field(sa_column=Column(String(64), nullable=False))
+    person: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+class PulseAnswer(SQLModel, table=True):
+    """One answer's content, under a random id.
+
+    No person, no key, no timestamp, no serial id (and no SQLite rowid: the table
+    is ordered by the random id), and written in random groups, never at the moment
+    its author answered (storage/answer_writer.py).
+    """
+
+    __tablename__ = "pulse_answers"
+    __table_args__ = (
+        PrimaryKeyConstraint("pulse_id", "id", name="pk_pulse_answers"),
+        {"sqlite_with_rowid": False},
+    )
+
+    pulse_id: int = Field(foreign_key="pulses.id")
+    id: str = Field(sa_column=Column(String(32), nullable=False))
     values: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

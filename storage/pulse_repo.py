@@ -1,20 +1,22 @@
 """Pulses and their anonymous answers.
 
-Answer rows are keyed by HMAC(per-pulse key, user id) (core/answer_key.py); the
-per-pulse key is stored sealed while the pulse is open and erased on close.
+Who answered (`pulse_respondents`, while the pulse is open) and what was answered
+(`pulse_answers`, random ids, written in random groups by storage/answer_writer.py)
+share nothing but the pulse; see core/answer_key.py.
 """
 
 from __future__ import annotations
 
+import random
 import secrets
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -28,7 +30,9 @@ from core.pulse import (
     InvalidTemplate,
     Template,
     answer_window,
+    effective_cooldown,
     effective_threshold,
+    next_start,
     period_bounds,
     period_of,
     periods_within,
@@ -39,14 +43,27 @@ from core.pulse import (
 )
 from storage import pulse_models as _pulse_models  # noqa: F401  (tables in the metadata)
 from storage.models import AuditEvent, Unit
-from storage.pulse_models import Pulse, PulseAnswer, PulseTemplate
+from storage.pulse_models import Pulse, PulseAnswer, PulseRespondent, PulseTemplate
 from storage.types import utcnow
+
+# How long a closed pulse waits for answers still held by another process (storage/
+# answer_writer.py) before its results are made final without them (a process that
+# died holding answers never sends them).
+SETTLE_GRACE = timedelta(minutes=5)
 
 
 class PulseAlreadyOpen(Exception):
     def __init__(self, pulse: Pulse) -> None:
         super().__init__("the unit already has an open pulse")
         self.pulse = pulse
+
+
+class PulseCoolingDown(Exception):
+    """The unit's last pulse closed less than its cool-down ago."""
+
+    def __init__(self, next_at: datetime) -> None:
+        super().__init__("the unit's last pulse closed too recently")
+        self.next_at = next_at
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,7 @@ class UnitPulseSettings:
     window_days: int
     template: str
     cadence: str  # "monthly" | "quarterly" | "off"
+    cooldown_days: int
 
     @classmethod
     def of(cls, unit: Unit) -> UnitPulseSettings:
@@ -69,6 +87,7 @@ class UnitPulseSettings:
             window_days=days if isinstance(days, int) and 1 <= days <= 20 else DEFAULT_WINDOW_DAYS,
             template=str(conf.get("template") or "samverkanspuls"),
             cadence=cadence if cadence in ("monthly", "quarterly", "off") else "monthly",
+            cooldown_days=effective_cooldown(conf.get("cooldown_days")),
         )
 
 
@@ -119,12 +138,12 @@ async def open_pulse(
     conversation_pk: int,
     template: Template,
     *,
-    secret: str,
     zone: ZoneInfo,
     now: datetime | None = None,
     opened_by: str = "command",
 ) -> Pulse:
-    """Open a pulse in the unit's channel. Raises PulseAlreadyOpen if one is open."""
+    """Open a pulse in the unit's channel. Raises PulseAlreadyOpen if one is open, and
+    PulseCoolingDown within the unit's cool-down of its last close."""
     assert unit.id is not None
     # Lock the unit's row first: two `puls starta` (or the schedule and a command) at
     # once would both see no open pulse and the second would fail on the unique index.
@@ -134,6 +153,10 @@ async def open_pulse(
         raise PulseAlreadyOpen(existing)
     conf = UnitPulseSettings.of(unit)
     when = now or utcnow()
+    last = await latest_closed(session, unit.id)
+    allowed = next_start(last.closed_at if last else None, conf.cooldown_days)
+    if allowed is not None and when < allowed:
+        raise PulseCoolingDown(allowed)
     window = answer_window(when, zone, conf.window_days)
     ref = secrets.token_urlsafe(16)
     pulse = Pulse(
@@ -147,7 +170,6 @@ async def open_pulse(
         opened_at=when,
         closes_at=window.closes_at,
         remind_at=window.remind_at,
-        sealed_key=keys.seal(secret, ref, keys.new_pulse_key()),
         card_key=f"pulse:{ref}:card",
         opened_by=opened_by,
     )
@@ -203,36 +225,58 @@ async def by_ref(session: AsyncSession, ref: str) -> Pulse | None:
 
 
 def is_open(pulse: Pulse, now: datetime | None = None) -> bool:
-    return takes_answers(
-        pulse.closed_at, pulse.sealed_key is not None, pulse.closes_at, now or utcnow()
-    )
+    return takes_answers(pulse.closed_at, pulse.closes_at, now or utcnow())
 
 
 async def close_pulse(
     session: AsyncSession, pulse_id: int, now: datetime | None = None
 ) -> Pulse | None:
-    """Close and erase the key. Returns the pulse if this call closed it, None if it
-    was already closed (so a double close does its side effects once)."""
+    """Close: no answer is taken after this commits. Returns the pulse if this call
+    closed it, None if it was already closed (so a double close does its side effects
+    once). The results follow with `finalize`, once the answers still held in memory
+    (storage/answer_writer.py) are written."""
     when = now or utcnow()
-    # Close first, count after: on PostgreSQL the update waits for answer writes that
-    # hold the pulse row (storage/answer_writer.py) and later ones see it closed, so
-    # the count taken next is final.
+    # On PostgreSQL the update waits for answer writes that hold the pulse row, and
+    # later ones see it closed.
     result = await session.execute(
         update(Pulse)
         .where(col(Pulse.id) == pulse_id, col(Pulse.closed_at).is_(None))
-        .values(closed_at=when, sealed_key=None)
+        .values(closed_at=when)
         .returning(col(Pulse.id))
         .execution_options(synchronize_session=False)
     )
     if result.first() is None:
         return None
-    count = await answer_count(session, pulse_id)
-    await session.execute(
+    pulse = await session.get(Pulse, pulse_id, populate_existing=True)
+    assert pulse is not None
+    return pulse
+
+
+async def finalize(
+    session: AsyncSession, pulse_id: int, now: datetime | None = None
+) -> Pulse | None:
+    """Make a closed pulse's results final: once every accepted answer is written
+    (`held` is 0), or SETTLE_GRACE after the close whatever is missing. Freezes the
+    number of people who answered and forgets who they were. Returns the pulse if
+    this call did it (None: not closed, not settled, or already final)."""
+    when = now or utcnow()
+    people = await respondent_count(session, pulse_id)
+    result = await session.execute(
         update(Pulse)
-        .where(col(Pulse.id) == pulse_id)
-        .values(answer_count=count)
+        .where(
+            col(Pulse.id) == pulse_id,
+            col(Pulse.closed_at).is_not(None),
+            col(Pulse.answer_count).is_(None),
+            (col(Pulse.held) == 0) | (col(Pulse.closed_at) <= when - SETTLE_GRACE),
+        )
+        .values(answer_count=people, held=0)
+        .returning(col(Pulse.id))
         .execution_options(synchronize_session=False)
     )
+    if result.first() is None:
+        return None
+    await session.execute(delete(PulseRespondent).where(col(PulseRespondent.pulse_id) == pulse_id))
+    stored = await stored_count(session, pulse_id)
     pulse = await session.get(Pulse, pulse_id, populate_existing=True)
     assert pulse is not None
     session.add(
@@ -240,10 +284,18 @@ async def close_pulse(
             actor=None,
             action="pulse.closed",
             unit_id=pulse.unit_id,
-            details={"pulse": pulse_id, "answers": count, "key": "erased"},
+            details={"pulse": pulse_id, "answers": people, "kept": stored},
         )
     )
     return pulse
+
+
+async def unsettled(session: AsyncSession) -> list[Pulse]:
+    """Closed pulses whose results are not final yet."""
+    rows = await session.execute(
+        select(Pulse).where(col(Pulse.closed_at).is_not(None), col(Pulse.answer_count).is_(None))
+    )
+    return list(rows.scalars().all())
 
 
 async def due_to_close(session: AsyncSession, now: datetime) -> list[Pulse]:
@@ -295,53 +347,71 @@ async def set_activity_id(session: AsyncSession, pulse_id: int, activity_id: str
     )
 
 
-# -- answers -----------------------------------------------------------------------------
+# -- answers ---------------------------------------------------------------------------
 
 
-def key_for(pulse: Pulse, secret: str, user_id: str) -> str:
-    """This person's row key. Raises keys.KeyUnavailable once the pulse has closed."""
-    return sealed_key_for(pulse.ref, pulse.sealed_key, secret, user_id)
+def respondent(pulse: Pulse | str, secret: str, user_id: str) -> str:
+    """This person's row in `pulse_respondents` for this pulse (or pulse reference)."""
+    ref = pulse if isinstance(pulse, str) else pulse.ref
+    return keys.respondent_key(secret, ref, user_id)
 
 
-def sealed_key_for(ref: str, sealed_key: str | None, secret: str, user_id: str) -> str:
-    """key_for, from the pulse's reference and sealed key."""
-    if sealed_key is None:
-        raise keys.KeyUnavailable("the pulse is closed; its key is erased")
-    return keys.answer_key(keys.unseal(secret, ref, sealed_key), user_id)
+async def has_answered(session: AsyncSession, pulse: Pulse, secret: str, user_id: str) -> bool:
+    """Whether this person has answered this open pulse (unknown once it is final)."""
+    if pulse.id is None:
+        return False
+    row = await session.get(PulseRespondent, (pulse.id, respondent(pulse, secret, user_id)))
+    return row is not None
 
 
-async def save_answer(
-    session: AsyncSession, pulse: Pulse, secret: str, user_id: str, values: Mapping[str, Any]
+async def save_answers(
+    session: AsyncSession, pulse: Pulse, secret: str, answers: Mapping[str, Mapping[str, Any]]
 ) -> None:
-    """Insert or replace this person's answer in the caller's transaction, whatever the
-    pulse's window (for setting up history). The bot stores answers through
-    storage/answer_writer.py, which also checks that the pulse takes them."""
+    """Store several people's answers (user id -> values) at once in the caller's
+    transaction, as one shuffled group, whatever the pulse's window: for setting up
+    history. The bot stores answers through storage/answer_writer.py, which also checks
+    that the pulse takes them and never writes an answer when its author answered."""
     assert pulse.id is not None
-    row = {
-        "pulse_id": pulse.id,
-        "answer_key": key_for(pulse, secret, user_id),
-        "values": dict(values),
-    }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(PulseAnswer).values(row)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["pulse_id", "answer_key"], set_={"values": stmt.excluded["values"]}
+    people = sorted(respondent(pulse, secret, who) for who in answers)
+    await session.execute(
+        insert(PulseRespondent)
+        .values([{"pulse_id": pulse.id, "person": p} for p in people])
+        .on_conflict_do_nothing()
     )
-    await session.execute(stmt)
+    contents = [dict(v) for v in answers.values()]
+    random.SystemRandom().shuffle(contents)
+    await session.execute(
+        insert(PulseAnswer).values(
+            [{"pulse_id": pulse.id, "id": keys.new_answer_id(), "values": v} for v in contents]
+        )
+    )
 
 
-async def answer_of(
-    session: AsyncSession, pulse: Pulse, secret: str, user_id: str
-) -> dict[str, Any] | None:
-    """This person's current answer while the pulse is open (None after close)."""
-    if pulse.sealed_key is None or pulse.id is None:
-        return None
-    row = await session.get(PulseAnswer, (pulse.id, key_for(pulse, secret, user_id)))
-    return dict(row.values) if row else None
+async def respondent_count(session: AsyncSession, pulse_id: int) -> int:
+    """How many people have answered a pulse whose results are not final yet."""
+    return int(
+        (
+            await session.execute(
+                select(func.count())
+                .select_from(PulseRespondent)
+                .where(col(PulseRespondent.pulse_id) == pulse_id)
+            )
+        ).scalar_one()
+    )
 
 
-async def answer_count(session: AsyncSession, pulse_id: int) -> int:
+async def answer_count(session: AsyncSession, pulse: Pulse) -> int:
+    """How many people answered: counted while open, frozen once final."""
+    if pulse.answer_count is not None:
+        return pulse.answer_count
+    assert pulse.id is not None
+    return await respondent_count(session, pulse.id)
+
+
+async def stored_count(session: AsyncSession, pulse_id: int) -> int:
+    """How many answers' contents are stored."""
     return int(
         (
             await session.execute(
@@ -354,11 +424,11 @@ async def answer_count(session: AsyncSession, pulse_id: int) -> int:
 
 
 async def answers(session: AsyncSession, pulse_id: int) -> list[dict[str, Any]]:
-    """The answers' values only. Order is by the (random-looking) row key, never by time."""
+    """The answers' values only, ordered by their random ids (never by time)."""
     rows = await session.execute(
         select(col(PulseAnswer.values))
         .where(col(PulseAnswer.pulse_id) == pulse_id)
-        .order_by(col(PulseAnswer.answer_key))
+        .order_by(col(PulseAnswer.id))
     )
     return [dict(v) for v in rows.scalars().all()]
 

@@ -99,7 +99,7 @@ async def _text_answers(
             for q in ids:
                 if q in values:
                     values[q] = PURGED
-            out.append((answer.pulse_id, answer.answer_key, values))
+            out.append((answer.pulse_id, answer.id, values))
     return out
 
 
@@ -135,7 +135,7 @@ async def purge(session: AsyncSession, cutoff: datetime) -> dict[str, int]:
     for pulse_id, key, values in await _text_answers(session, cutoff):
         await session.execute(
             update(PulseAnswer)
-            .where(col(PulseAnswer.pulse_id) == pulse_id, col(PulseAnswer.answer_key) == key)
+            .where(col(PulseAnswer.pulse_id) == pulse_id, col(PulseAnswer.id) == key)
             .values(values=values)
         )
     ids = await _audit_ids(session, cutoff)

@@ -1,9 +1,11 @@
 """`pulse` / `puls`: staff answer anonymous pulse surveys; coordinators start, close and read.
 
 Answering works through Action.Execute (`adaptiveCard/action` invoke: the person
-gets their own view of the card back, "Du svarade 4 — ändra", with a refresh
-limited to their own id, while everyone else keeps the blank card) and through
-the Action.Submit fallback (a message with `value`).
+gets their own view of the card back, "Du svarade 4", with a refresh limited to
+their own id, while everyone else keeps the blank card) and through the
+Action.Submit fallback (a message with `value`). One answer per person, and it
+cannot be changed: nothing may lead from a person to their answer
+(storage/answer_writer.py).
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from bot.router import Router
 from bot.turn import Turn
 from cards import pulse as pulse_cards
 from core import pulse as core_pulse
-from core.answer_key import KeyUnavailable
 from core.pulse import Refusal
 from core.refusal import Refused
 from i18n import format as fmt
 from services import pulse as service
 from storage import pulse_repo
+from storage.answer_writer import Outcome
 from storage.models import Unit
 from storage.pulse_models import Pulse
 from storage.types import utcnow
@@ -139,9 +141,7 @@ async def _count_members(turn: Turn, pulse_id: int | None, conversation_id: str 
 async def _start(turn: Turn, unit: Unit, template_name: str) -> None:
     await remember_conversation(turn)
     zone = turn.services.settings.zone
-    started = await service.start(
-        turn.services.db, unit, template_name, secret=_secret(turn), zone=zone, lang=turn.lang
-    )
+    started = await service.start(turn.services.db, unit, template_name, zone=zone, lang=turn.lang)
     turn.services.notify_changes()
     await _count_members(turn, started.pulse.id, started.conversation_id)
     name = service.name_of(started.template, turn.lang)
@@ -157,11 +157,16 @@ async def _close(turn: Turn, unit: Unit) -> None:
         raise Refused("pulse.none_open", unit=unit.name)
     await _count_members(turn, current.id, conversation_id)
     zone = turn.services.settings.zone
-    closed = await service.close(turn.services.db, current.id, zone=zone, lang=turn.lang)
+    closed = await service.close_now(
+        turn.services.db, turn.services.answers, current.id, zone, turn.lang
+    )
     turn.services.pulse_facts.forget(current.ref)
     if closed is None:  # closed meanwhile by the sweep or another coordinator
         raise Refused("pulse.none_open", unit=unit.name)
     turn.services.notify_changes()
+    if closed.answer_count is None:  # another instance still holds answers; it posts them
+        await turn.send_text(turn.text("pulse.closed_pending", unit=unit.name))
+        return
     await turn.send_text(turn.text("pulse.closed_now", unit=unit.name, answers=closed.answer_count))
 
 
@@ -254,19 +259,21 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
     # Whether the pulse is still open is decided by the writer, in the transaction that
     # stores the answer: a close running now either finishes first (and this answer is
     # refused, storing nothing) or waits for it.
-    stored = False
+    outcome = Outcome.CLOSED
     if facts.is_open(utcnow()):
-        try:
-            key = pulse_repo.sealed_key_for(
-                facts.ref, facts.sealed_key, _secret(turn), turn.user_id
-            )
-        except KeyUnavailable:
-            key = None
-        if key is not None:
-            stored = await turn.services.answers.save(facts.pulse_id, key, check.values)
-    if not stored:
+        person = pulse_repo.respondent(facts.ref, _secret(turn), turn.user_id)
+        outcome = await turn.services.answers.answer(
+            facts.pulse_id, person, check.values, keep=facts.threshold
+        )
+    if outcome is Outcome.CLOSED:
         turn.services.pulse_facts.forget(ref)
         raise Refused("pulse.refused.closed")
+    if outcome is Outcome.ALREADY:
+        if turn.is_invoke:
+            turn.set_invoke_card(_answered_view(turn, facts.ref, template, facts, again=True))
+        else:
+            await turn.send_text(turn.text("pulse.already_answered"))
+        return
     turn.services.metrics.inc("samverkan_pulse_answers_total")
     if turn.is_invoke:
         turn.set_invoke_card(
@@ -302,32 +309,23 @@ async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> Non
     template = pulse_repo.pulse_template(found)
     settings = turn.services.settings
     if not pulse_repo.is_open(found):
-        count = await service.answers_so_far(turn.services.db, found)
+        count, kept = await service.answers_so_far(turn.services.db, found)
         card = pulse_cards.closed_card(
             turn.lang,
             template,
             when=fmt.when(turn.lang, found.closed_at or found.closes_at, settings.zone),
             answers=count,
-            shown=count >= found.threshold,
+            shown=kept >= found.threshold,
             threshold=found.threshold,
         )
         turn.set_invoke_card(card)
         return
-    mine = await service.my_answer(turn.services.db, found, _secret(turn), turn.user_id)
-    closes = _when(turn, found)
-    if mine and not edit:
-        card = pulse_cards.answered_card(
-            turn.lang, found.ref, template, mine, closes=closes, user_id=turn.user_channel_id
-        )
+    answered = await service.has_answered(turn.services.db, found, _secret(turn), turn.user_id)
+    if answered:
+        card = _answered_view(turn, found.ref, template, found, again=edit)
     else:
         card = pulse_cards.pulse_card(
-            turn.lang,
-            found.ref,
-            template,
-            closes=closes,
-            threshold=found.threshold,
-            values=mine,
-            user_id=turn.user_channel_id if mine else None,
+            turn.lang, found.ref, template, closes=_when(turn, found), threshold=found.threshold
         )
     if turn.is_invoke:
         turn.set_invoke_card(card)
@@ -335,8 +333,30 @@ async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> Non
         await turn.send_text(turn.text("pulse.refused.tampered"))
 
 
+def _answered_view(
+    turn: Turn,
+    ref: str,
+    template: core_pulse.Template,
+    pulse: Pulse | PulseFacts,
+    *,
+    again: bool,
+) -> dict[str, Any]:
+    """ "You have answered" without the answer (nothing finds it again); `again`: they
+    tried to answer or change it, so say why that cannot be."""
+    return pulse_cards.answered_card(
+        turn.lang,
+        ref,
+        template,
+        None,
+        closes=_when(turn, pulse),
+        user_id=turn.user_channel_id,
+        note=turn.text("pulse.no_change") if again else None,
+    )
+
+
 @HANDLERS.action(pulse_cards.EDIT, anonymous=True)
 async def edit(turn: Turn, data: dict[str, Any]) -> None:
+    """ "Ändra" on cards sent before answers became unchangeable."""
     await _personal_view(turn, data, edit=True)
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 from yarl import URL
 
-from bot.web import build_app
+from bot.turn import Services
+from bot.web import SERVICES_KEY, build_app
 from infra.settings import Settings
 from storage.db import Database
 from storage.models import RoleAssignment, Unit
@@ -36,6 +37,7 @@ class BotHarness:
     settings: Settings | None = None
     token: str | None = None
     tokens: TokenLog | None = None  # outgoing tokens fetched (secured harness only)
+    services: Services | None = None  # the app's own (its answer writer, settings)
 
     async def say(self, activity: dict[str, Any]) -> int:
         """Post as Teams would: with a valid Bot Framework token when the bot has credentials."""
@@ -91,7 +93,13 @@ async def harness(
     await server.start_server()
     async with ClientSession() as http:
         yield BotHarness(
-            str(server.make_url("")).rstrip("/"), http, fake, ActivityFactory(connector_url), db
+            str(server.make_url("")).rstrip("/"),
+            http,
+            fake,
+            ActivityFactory(connector_url),
+            db,
+            settings=app[SERVICES_KEY].settings,
+            services=app[SERVICES_KEY],
         )
     await server.close()
 
@@ -155,6 +163,7 @@ async def secured(
             settings=settings,
             token=issuer.token(APP_ID),
             tokens=tokens,
+            services=app[SERVICES_KEY],
         )
         yield harness, issuer
     await server.close()

@@ -18,7 +18,11 @@ from core.pulse import (
     InvalidTemplate,
     Refusal,
     answer_window,
+    effective_cooldown,
     effective_threshold,
+    may_write_remainder,
+    mix,
+    next_start,
     period_bounds,
     publishable,
     residuals,
@@ -116,20 +120,59 @@ def test_results_at_four_and_five() -> None:
         "4": 2,
         "5": 1,
     }
-    assert sorted(shown.questions[2].texts) == ["text 2", "text 3", "text 4", "text 5"]
+    # Four people wrote free text: fewer than the threshold, so none of it is shown.
+    assert shown.questions[2].texts == () and shown.questions[2].withheld == 4
+    rows[-1]["example"] = "text 6"
+    five = summarize(T, rows, 5, rng=random.Random(1))
+    assert sorted(five.questions[2].texts) == ["text 2", "text 3", "text 4", "text 5", "text 6"]
+    assert five.questions[2].withheld == 0
 
 
-def test_answer_keys() -> None:
+def test_a_lone_comment_is_withheld_and_the_count_of_people_shown_when_hidden() -> None:
+    rows = [{"collab": 3, "contact": "yes"} for _ in range(6)]
+    rows[2]["example"] = "Min chef lyssnar aldrig"
+    result = summarize(T, rows, 5, rng=random.Random(2))
+    assert result.shown and result.questions[2].texts == () and result.questions[2].withheld == 1
+    # Four people answered but their answers were not kept: the count is still shown.
+    hidden = summarize(T, [], 5, answered=4)
+    assert not hidden.shown and hidden.answers == 4
+
+
+def test_respondent_keys() -> None:
     secret = "s" * 40
-    k = keys.new_pulse_key()
-    sealed = keys.seal(secret, "ref1", k)
-    assert keys.unseal(secret, "ref1", sealed) == k
-    with pytest.raises(keys.KeyUnavailable):
-        keys.unseal(secret, "ref2", sealed)  # bound to its pulse
-    with pytest.raises(keys.KeyUnavailable):
-        keys.unseal("t" * 40, "ref1", sealed)
-    assert keys.answer_key(k, "ABC") == keys.answer_key(k, "abc")
-    assert keys.answer_key(k, "abc") != keys.answer_key(keys.new_pulse_key(), "abc")
+    key = keys.respondent_key(secret, "ref1", "ABC")
+    assert key == keys.respondent_key(secret, "ref1", " abc ") and len(key) == 64
+    assert key != keys.respondent_key(secret, "ref2", "abc")  # per pulse
+    assert key != keys.respondent_key("t" * 40, "ref1", "abc")  # per server secret
+    ids = {keys.new_answer_id() for _ in range(1000)}
+    assert len(ids) == 1000 and all(len(i) == 32 for i in ids)
+
+
+def test_cool_down() -> None:
+    assert effective_cooldown(None) == 7
+    assert effective_cooldown(14) == 14
+    assert effective_cooldown(0) == 7 and effective_cooldown(True) == 7
+    assert effective_cooldown("3") == 7
+    closed = datetime(2026, 11, 6, 15, 0, tzinfo=UTC)
+    assert next_start(closed, 7) == datetime(2026, 11, 13, 15, 0, tzinfo=UTC)
+    assert next_start(None, 7) is None
+
+
+@given(
+    held=st.integers(min_value=0, max_value=12),
+    arriving=st.integers(min_value=0, max_value=30),
+    keep=st.integers(min_value=0, max_value=10),
+    seed=st.integers(),
+)
+def test_the_pool_mix_keeps_what_it_must_and_writes_the_rest(
+    held: int, arriving: int, keep: int, seed: int
+) -> None:
+    pool = [("held", i) for i in range(held)]
+    new = [("new", i) for i in range(arriving)]
+    out, kept = mix(pool, new, keep, random.Random(seed))
+    assert sorted(out + kept) == sorted(pool + new)
+    assert len(kept) == min(keep, held + arriving)
+    assert may_write_remainder(keep, keep) and not may_write_remainder(keep - 1, keep)
 
 
 def test_periods() -> None:

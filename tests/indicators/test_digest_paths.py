@@ -129,14 +129,16 @@ async def test_closed_pulse_becomes_the_staff_rated_collaboration_value(db: Data
     async with db.session() as s:
         krokom = await s.get(Unit, units["Krokom"])
         assert krokom is not None
-        pulse = await pulse_repo.open_pulse(
-            s, krokom, channel, template, secret=secret, zone=ZONE, now=opened
-        )
+        pulse = await pulse_repo.open_pulse(s, krokom, channel, template, zone=ZONE, now=opened)
         assert pulse.period == month.label
-        for i, score in enumerate([4, 5, 3, 4, 5]):  # mean 4.2
-            await pulse_repo.save_answer(s, pulse, secret, f"user-{i}", {"collab": score})
+        scores = [4, 5, 3, 4, 5]  # mean 4.2
+        await pulse_repo.save_answers(
+            s, pulse, secret, {f"user-{i}": {"collab": v} for i, v in enumerate(scores)}
+        )
         assert pulse.id is not None
-        closed = await pulse_repo.close_pulse(s, pulse.id, opened + timedelta(days=5))
+        closed_at = opened + timedelta(days=5)
+        assert await pulse_repo.close_pulse(s, pulse.id, closed_at) is not None
+        closed = await pulse_repo.finalize(s, pulse.id, closed_at)
         assert closed is not None and closed.answer_count == 5
     # The digest for that month: fired on the first Monday 08:00 after it.
     first = month.end

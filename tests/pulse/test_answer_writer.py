@@ -1,14 +1,17 @@
-"""Pulse answers stored by the group-commit writer, and the cached pulse facts.
+"""Pulse answers through the answer writer, and the cached pulse facts.
 
 Every test runs on SQLite and on PostgreSQL (the `db` fixture). What is asserted is
-what people notice: an answer is stored (and counted) or refused, one row per person,
-the last answer wins, a closed pulse takes nothing, and the count frozen at close is
-the number of answers actually stored.
+what people notice: an answer is counted or refused, one per person (a second one is
+refused and changes nothing), a closed pulse takes nothing, every counted answer is
+in the results once the pulse closes, and no answer is written at the moment its
+author gave it: the last `threshold` stay in memory until the close (or a graceful
+stop), and a group too small to hide its authors is never written.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,14 +19,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, update
-from sqlalchemy.exc import StatementError
 from sqlmodel import col, select
 
 from bot.pulse_facts import PulseFacts, PulseFactsCache
 from core.pulse import BUILT_IN
+from services import pulse as service
 from storage import channels_repo, pulse_repo
-from storage.answer_writer import AnswerWriter
+from storage.answer_writer import AnswerWriter, Outcome
 from storage.db import Database
+from storage.models import OutboxMessage
 from storage.pulse_models import Pulse, PulseAnswer
 from storage.types import utcnow
 from tests.scheduler.support import unit_with_channel
@@ -31,18 +35,19 @@ from tests.scheduler.support import unit_with_channel
 SECRET = "k" * 40
 ZONE = ZoneInfo("Europe/Stockholm")
 TEMPLATE = BUILT_IN["samverkanspuls"]
+CONFIG = service.PulseConfig(secret=SECRET, zone=ZONE, lang="sv")
+KEEP = 5  # the default threshold: what each process holds back of a pulse
 
 
 @dataclass(frozen=True)
 class Opened:
     pulse_id: int
     ref: str
-    sealed_key: str
     conversation_id: str
 
-    def key(self, user_id: str) -> str:
-        """The person's row key, exactly as the answer handler derives it."""
-        return pulse_repo.sealed_key_for(self.ref, self.sealed_key, SECRET, user_id)
+    def person(self, user_id: str) -> str:
+        """The person's respondent key, exactly as the answer handler derives it."""
+        return pulse_repo.respondent(self.ref, SECRET, user_id)
 
 
 async def _open(db: Database, name: str, now: datetime | None = None) -> Opened:
@@ -52,11 +57,9 @@ async def _open(db: Database, name: str, now: datetime | None = None) -> Opened:
         conversation_id = f"19:{name}@thread.tacv2"
         conv = await channels_repo.get_conversation(s, conversation_id)
         assert conv is not None and conv.id is not None
-        pulse = await pulse_repo.open_pulse(
-            s, unit, conv.id, TEMPLATE, secret=SECRET, zone=ZONE, now=now
-        )
-        assert pulse.id is not None and pulse.sealed_key is not None
-        return Opened(pulse.id, pulse.ref, pulse.sealed_key, conversation_id)
+        pulse = await pulse_repo.open_pulse(s, unit, conv.id, TEMPLATE, zone=ZONE, now=now)
+        assert pulse.id is not None and pulse.threshold == KEEP
+        return Opened(pulse.id, pulse.ref, conversation_id)
 
 
 async def _close(db: Database, pulse_id: int) -> Pulse | None:
@@ -64,11 +67,21 @@ async def _close(db: Database, pulse_id: int) -> Pulse | None:
         return await pulse_repo.close_pulse(s, pulse_id)
 
 
-async def _stored(db: Database, pulse_id: int) -> dict[str, dict[str, Any]]:
-    """answer key -> values of every stored answer of the pulse."""
+async def _finalize(db: Database, pulse_id: int, now: datetime | None = None) -> Pulse | None:
+    async with db.session() as s:
+        return await pulse_repo.finalize(s, pulse_id, now)
+
+
+async def _stored(db: Database, pulse_id: int) -> list[dict[str, Any]]:
+    """The values of every written answer of the pulse, sorted (their order is random)."""
     async with db.session() as s:
         rows = await s.execute(select(PulseAnswer).where(col(PulseAnswer.pulse_id) == pulse_id))
-        return {r.answer_key: dict(r.values) for r in rows.scalars().all()}
+        return sorted((dict(r.values) for r in rows.scalars().all()), key=repr)
+
+
+async def _people(db: Database, pulse_id: int) -> int:
+    async with db.session() as s:
+        return await pulse_repo.respondent_count(s, pulse_id)
 
 
 async def _pulse(db: Database, pulse_id: int) -> Pulse:
@@ -78,57 +91,74 @@ async def _pulse(db: Database, pulse_id: int) -> Pulse:
     return pulse
 
 
+def _sorted(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(values, key=repr)
+
+
 # -- AnswerWriter ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("max_batch", [500, 7], ids=["one-batch", "many-batches"])
-async def test_two_hundred_people_answering_at_once_are_all_stored(
+async def test_two_hundred_people_at_once_are_counted_and_all_written_by_the_close(
     db: Database, max_batch: int
 ) -> None:
     opened = await _open(db, "Krokom")
     writer = AnswerWriter(db, max_batch=max_batch)
-    people = [f"user-{i}" for i in range(200)]
+    sent = [{"collab": 1 + i % 5, "n": i} for i in range(200)]
 
     results = await asyncio.gather(
         *(
-            writer.save(opened.pulse_id, opened.key(p), {"collab": 1 + i % 5})
-            for i, p in enumerate(people)
+            writer.answer(opened.pulse_id, opened.person(f"user-{i}"), v, keep=KEEP)
+            for i, v in enumerate(sent)
         )
     )
 
-    assert results == [True] * 200
-    stored = await _stored(db, opened.pulse_id)
-    assert stored == {opened.key(p): {"collab": 1 + i % 5} for i, p in enumerate(people)}
-    async with db.session() as s:
-        assert await pulse_repo.answer_count(s, opened.pulse_id) == 200
+    assert results == [Outcome.STORED] * 200
+    assert await _people(db, opened.pulse_id) == 200
+    # All but the last five are written; those five wait for the close.
+    assert len(await _stored(db, opened.pulse_id)) == 195
+    assert writer.holds(opened.pulse_id) == KEEP
+    assert (await _pulse(db, opened.pulse_id)).held == KEEP
+
+    assert await _close(db, opened.pulse_id) is not None
+    assert await writer.settle(opened.pulse_id) == 0
+    assert await _stored(db, opened.pulse_id) == _sorted(sent)
+    final = await _finalize(db, opened.pulse_id)
+    assert final is not None and final.answer_count == 200 and final.held == 0
+    assert await _people(db, opened.pulse_id) == 0  # who answered is forgotten
 
 
 @pytest.mark.parametrize("max_batch", [500, 3], ids=["one-batch", "many-batches"])
-async def test_the_same_person_answering_repeatedly_keeps_one_row_with_the_last_answer(
+async def test_a_second_answer_of_the_same_person_is_refused_and_changes_nothing(
     db: Database, max_batch: int
 ) -> None:
     opened = await _open(db, "Krokom")
     writer = AnswerWriter(db, max_batch=max_batch)
-    maja, erik = opened.key("maja"), opened.key("erik")
+    maja = opened.person("maja")
 
-    # gather starts the saves in argument order, and the writer queues them in the
-    # order save() is called: that submission order is what "last" means. With
-    # max_batch=3 the ten answers of Maja span several transactions; with 500 they
-    # are one multi-row upsert that must keep only the last of them.
-    saves = [writer.save(opened.pulse_id, maja, {"collab": 1 + n % 5, "n": n}) for n in range(10)]
-    saves.insert(4, writer.save(opened.pulse_id, erik, {"collab": 2}))
-    results = await asyncio.gather(*saves)
+    # gather starts the answers in argument order, and the writer queues them in that
+    # order: Maja's first one counts, whether her ten share a transaction or not.
+    calls = [
+        writer.answer(opened.pulse_id, maja, {"collab": 1 + n % 5}, keep=KEEP) for n in range(10)
+    ]
+    calls.insert(4, writer.answer(opened.pulse_id, opened.person("erik"), {"collab": 2}, keep=KEEP))
+    results = await asyncio.gather(*calls)
 
-    assert results == [True] * 11
-    assert await _stored(db, opened.pulse_id) == {
-        maja: {"collab": 5, "n": 9},
-        erik: {"collab": 2},
-    }
+    assert results.count(Outcome.STORED) == 2 and results[0] is Outcome.STORED
+    assert results.count(Outcome.ALREADY) == 9
+    # Later, in a later transaction: still refused. (Another process would refuse it
+    # too: the respondent row is in the database.)
+    other = AnswerWriter(db)
+    assert await other.answer(opened.pulse_id, maja, {"collab": 5}, keep=KEEP) is Outcome.ALREADY
+    assert await _people(db, opened.pulse_id) == 2
 
-    # A later answer, in a later transaction, replaces it again.
-    assert await writer.save(opened.pulse_id, maja, {"collab": 3}) is True
-    stored = await _stored(db, opened.pulse_id)
-    assert stored[maja] == {"collab": 3} and len(stored) == 2
+    for i in range(3):  # enough people that the answers may be written at the close
+        await writer.answer(opened.pulse_id, opened.person(f"u{i}"), {"collab": 4}, keep=KEEP)
+    assert await _close(db, opened.pulse_id) is not None
+    assert await writer.settle(opened.pulse_id) == 0
+    assert await _stored(db, opened.pulse_id) == _sorted(
+        [{"collab": 1}, {"collab": 2}] + [{"collab": 4}] * 3
+    )
 
 
 async def test_answers_to_a_closed_pulse_are_refused_while_an_open_one_takes_its_own(
@@ -140,16 +170,20 @@ async def test_answers_to_a_closed_pulse_are_refused_while_an_open_one_takes_its
     writer = AnswerWriter(db)
 
     # Interleaved, so both pulses are in the same batch (one transaction).
-    saves = []
+    calls = []
     for i in range(10):
-        saves.append(writer.save(open_one.pulse_id, open_one.key(f"u{i}"), {"collab": 4}))
-        saves.append(writer.save(closed_one.pulse_id, closed_one.key(f"u{i}"), {"collab": 2}))
-    results = await asyncio.gather(*saves)
+        calls.append(
+            writer.answer(open_one.pulse_id, open_one.person(f"u{i}"), {"collab": 4}, keep=KEEP)
+        )
+        calls.append(
+            writer.answer(closed_one.pulse_id, closed_one.person(f"u{i}"), {"collab": 2}, keep=KEEP)
+        )
+    results = await asyncio.gather(*calls)
 
-    assert results == [True, False] * 10
-    assert len(await _stored(db, open_one.pulse_id)) == 10
-    assert await _stored(db, closed_one.pulse_id) == {}
-    assert (await _pulse(db, closed_one.pulse_id)).answer_count == 0
+    assert results == [Outcome.STORED, Outcome.CLOSED] * 10
+    assert await _people(db, open_one.pulse_id) == 10
+    assert await _people(db, closed_one.pulse_id) == 0
+    assert writer.holds(closed_one.pulse_id) == 0 and await _stored(db, closed_one.pulse_id) == []
 
 
 async def test_a_pulse_past_its_closing_time_refuses_answers_before_the_sweep_closes_it(
@@ -158,42 +192,41 @@ async def test_a_pulse_past_its_closing_time_refuses_answers_before_the_sweep_cl
     expired = await _open(db, "Krokom", now=utcnow() - timedelta(days=30))
     current = await _open(db, "Östersund")
     pulse = await _pulse(db, expired.pulse_id)
-    assert pulse.closed_at is None and pulse.sealed_key is not None  # not closed yet
-    assert pulse.closes_at < utcnow()
+    assert pulse.closed_at is None and pulse.closes_at < utcnow()  # not closed yet
     writer = AnswerWriter(db)
 
     results = await asyncio.gather(
-        writer.save(expired.pulse_id, expired.key("maja"), {"collab": 5}),
-        writer.save(current.pulse_id, current.key("maja"), {"collab": 5}),
+        writer.answer(expired.pulse_id, expired.person("maja"), {"collab": 5}, keep=KEEP),
+        writer.answer(current.pulse_id, current.person("maja"), {"collab": 5}, keep=KEEP),
     )
 
-    assert results == [False, True]
-    assert await _stored(db, expired.pulse_id) == {}
-    assert await _stored(db, current.pulse_id) == {current.key("maja"): {"collab": 5}}
+    assert results == [Outcome.CLOSED, Outcome.STORED]
+    assert await _people(db, expired.pulse_id) == 0
+    assert await _people(db, current.pulse_id) == 1
 
 
 @pytest.mark.parametrize("waves_before_close", [1, 2, 4])
-async def test_closing_while_people_answer_freezes_the_count_of_what_was_stored(
+async def test_closing_while_people_answer_counts_exactly_what_was_accepted(
     db: Database, waves_before_close: int
 ) -> None:
     opened = await _open(db, "Krokom")
     writer = AnswerWriter(db, max_batch=20)
-    keys = [opened.key(f"user-{i}") for i in range(200)]
-    waves = [keys[start : start + 40] for start in range(0, len(keys), 40)]
-    results: dict[str, bool] = {}
+    people = [opened.person(f"user-{i}") for i in range(200)]
+    waves = [people[start : start + 40] for start in range(0, len(people), 40)]
+    results: dict[str, Outcome] = {}
     first_committed, close_now = asyncio.Event(), asyncio.Event()
 
-    async def save(key: str) -> None:
-        results[key] = await writer.save(opened.pulse_id, key, {"collab": 3})
+    async def answer(person: str) -> None:
+        results[person] = await writer.answer(opened.pulse_id, person, {"collab": 3}, keep=KEEP)
         first_committed.set()
 
     async def answer_in_waves() -> None:
-        # The close starts once a first answer is committed and `waves_before_close`
+        # The close starts once a first batch is committed and `waves_before_close`
         # waves are queued: the writer is then mid-stream, with batches written
         # before the close, batches waiting for it and batches that come after it.
         tasks: list[asyncio.Task[None]] = []
         for n, wave in enumerate(waves):
-            tasks += [asyncio.create_task(save(key)) for key in wave]
+            tasks += [asyncio.create_task(answer(person)) for person in wave]
             if n + 1 == waves_before_close:
                 await first_committed.wait()
                 close_now.set()
@@ -207,15 +240,19 @@ async def test_closing_while_people_answer_freezes_the_count_of_what_was_stored(
     _, closed = await asyncio.gather(answer_in_waves(), close())
 
     assert closed is not None
-    stored = await _stored(db, opened.pulse_id)
-    accepted = {key for key, ok in results.items() if ok}
-    assert len(results) == len(keys) and accepted  # the first answer came before the close
-    assert set(stored) == accepted  # every "saved" has its row, no "refused" has one
-    assert closed.answer_count == len(stored)
-    assert (await _pulse(db, opened.pulse_id)).answer_count == len(stored)
+    accepted = [p for p, outcome in results.items() if outcome is Outcome.STORED]
+    refused = [p for p, outcome in results.items() if outcome is Outcome.CLOSED]
+    assert (
+        len(results) == len(people) and len(accepted) >= 20 and len(accepted) + len(refused) == 200
+    )
+    assert await writer.settle(opened.pulse_id) == 0
+    final = await _finalize(db, opened.pulse_id)
+    assert final is not None and final.answer_count == len(accepted)
+    assert len(await _stored(db, opened.pulse_id)) == len(accepted)
     # Nothing comes in after the close.
-    assert await writer.save(opened.pulse_id, opened.key("late"), {"collab": 1}) is False
-    assert len(await _stored(db, opened.pulse_id)) == len(stored)
+    late = await writer.answer(opened.pulse_id, opened.person("late"), {"collab": 1}, keep=KEEP)
+    assert late is Outcome.CLOSED
+    assert len(await _stored(db, opened.pulse_id)) == len(accepted)
 
 
 async def test_an_answer_for_a_pulse_that_does_not_exist_is_refused_alone(db: Database) -> None:
@@ -224,48 +261,48 @@ async def test_an_answer_for_a_pulse_that_does_not_exist_is_refused_alone(db: Da
     missing = opened.pulse_id + 1000
 
     results = await asyncio.gather(
-        writer.save(opened.pulse_id, opened.key("a"), {"collab": 4}),
-        writer.save(missing, "no-such-pulse", {"collab": 1}),
-        writer.save(opened.pulse_id, opened.key("b"), {"collab": 5}),
+        writer.answer(opened.pulse_id, opened.person("a"), {"collab": 4}, keep=KEEP),
+        writer.answer(missing, "no-such-pulse", {"collab": 1}, keep=KEEP),
+        writer.answer(opened.pulse_id, opened.person("b"), {"collab": 5}, keep=KEEP),
     )
 
-    # The open-pulse check finds no such pulse, so it is refused (False) like a
-    # closed one, and the insert never sees it: no foreign-key error for anyone.
-    assert results == [True, False, True]
-    assert await _stored(db, opened.pulse_id) == {
-        opened.key("a"): {"collab": 4},
-        opened.key("b"): {"collab": 5},
-    }
-    assert await _stored(db, missing) == {}
+    # The open-pulse check finds no such pulse, so it is refused like a closed one, and
+    # the insert never sees it: no foreign-key error for anyone.
+    assert results == [Outcome.STORED, Outcome.CLOSED, Outcome.STORED]
+    assert await _people(db, opened.pulse_id) == 2
+    assert await _people(db, missing) == 0
 
 
-async def test_a_row_the_database_cannot_take_fails_alone_and_the_batch_is_stored(
-    db: Database,
-) -> None:
+async def test_a_value_the_database_cannot_take_fails_alone(db: Database) -> None:
     opened = await _open(db, "Krokom")
     writer = AnswerWriter(db)
-    good = [opened.key(f"user-{i}") for i in range(6)]
 
-    # A value that cannot be stored as JSON makes the whole multi-row upsert fail;
-    # the writer then writes each answer alone, so only that one fails. (This is the
-    # way to reach the one-by-one retry from outside: an unknown pulse never gets to
-    # the insert, see the test above, and the bot only passes validated JSON values
-    # and 64-character keys.)
-    saves = [writer.save(opened.pulse_id, key, {"collab": 3}) for key in good[:3]]
-    saves.append(writer.save(opened.pulse_id, opened.key("bad"), {"collab": {1, 2}}))
-    saves += [writer.save(opened.pulse_id, key, {"collab": 4}) for key in good[3:]]
-    results = await asyncio.gather(*saves, return_exceptions=True)
+    # Answers are held and written later in groups: one that cannot be stored as JSON
+    # must fail at once, alone, and never reach the group it would spoil. (The bot only
+    # passes validated values; this is the writer's own defence.)
+    calls = [
+        writer.answer(opened.pulse_id, opened.person(f"u{i}"), {"collab": 3}, keep=KEEP)
+        for i in range(3)
+    ]
+    calls.append(
+        writer.answer(opened.pulse_id, opened.person("bad"), {"collab": {1, 2}}, keep=KEEP)
+    )
+    calls += [
+        writer.answer(opened.pulse_id, opened.person(f"v{i}"), {"collab": 4}, keep=KEEP)
+        for i in range(3)
+    ]
+    results = await asyncio.gather(*calls, return_exceptions=True)
 
-    assert results[:3] == [True] * 3 and results[4:] == [True] * 3
-    # Its own save raises the database layer's error (the writer's "raises if the
-    # write failed"): SQLAlchemy wraps the JSON serializer's TypeError.
-    assert isinstance(results[3], StatementError)
-    assert await _stored(db, opened.pulse_id) == {
-        **{key: {"collab": 3} for key in good[:3]},
-        **{key: {"collab": 4} for key in good[3:]},
-    }
-    # The writer keeps working afterwards.
-    assert await writer.save(opened.pulse_id, opened.key("bad"), {"collab": 2}) is True
+    assert results[:3] == [Outcome.STORED] * 3 and results[4:] == [Outcome.STORED] * 3
+    assert isinstance(results[3], TypeError)
+    assert await _people(db, opened.pulse_id) == 6  # "bad" was not counted
+    # The writer keeps working, and "bad" may still answer.
+    assert (
+        await writer.answer(opened.pulse_id, opened.person("bad"), {"collab": 2}, keep=KEEP)
+        is Outcome.STORED
+    )
+    assert await _close(db, opened.pulse_id) is not None
+    assert await writer.settle(opened.pulse_id) == 0
     assert len(await _stored(db, opened.pulse_id)) == 7
 
 
@@ -278,7 +315,7 @@ async def test_a_database_that_is_down_fails_the_batch_at_once(
     writer = AnswerWriter(broken)
     try:
         results = await asyncio.gather(
-            *(writer.save(1, f"{i:064x}", {"collab": 3}) for i in range(5)),
+            *(writer.answer(1, f"{i:064x}", {"collab": 3}, keep=KEEP) for i in range(5)),
             return_exceptions=True,
         )
     finally:
@@ -292,18 +329,149 @@ async def test_a_cancelled_writer_answers_everyone_waiting(db: Database) -> None
     held gets an error instead of waiting forever."""
     opened = await _open(db, "Krokom")
     writer = AnswerWriter(db)
-    saves = [
-        asyncio.create_task(writer.save(opened.pulse_id, opened.key(f"u{i}"), {"collab": 2}))
+    calls = [
+        asyncio.create_task(
+            writer.answer(opened.pulse_id, opened.person(f"u{i}"), {"collab": 2}, keep=KEEP)
+        )
         for i in range(10)
     ]
-    await asyncio.sleep(0)  # the saves are queued and the writer has started
+    await asyncio.sleep(0)  # the answers are queued and the writer has started
     assert writer._task is not None
     writer._task.cancel()
-    results = await asyncio.wait_for(asyncio.gather(*saves, return_exceptions=True), 30)
+    results = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), 30)
     for result in results:
-        assert result is True or isinstance(result, RuntimeError)
-    stored = await _stored(db, opened.pulse_id)
-    assert len(stored) == sum(1 for r in results if r is True)
+        assert result is Outcome.STORED or isinstance(result, RuntimeError)
+    assert await _people(db, opened.pulse_id) == sum(1 for r in results if r is Outcome.STORED)
+
+
+# -- what is written when ----------------------------------------------------------------
+
+
+async def test_fewer_than_the_threshold_are_counted_but_never_written(db: Database) -> None:
+    """Four people answer (threshold 5): four contents and four names would be a group of
+    four, so the close keeps only their number; the results say too few answered."""
+    opened = await _open(db, "Krokom")
+    writer = AnswerWriter(db)
+    for i in range(4):
+        await writer.answer(opened.pulse_id, opened.person(f"u{i}"), {"collab": 2 + i}, keep=KEEP)
+    assert await _stored(db, opened.pulse_id) == [] and writer.holds(opened.pulse_id) == 4
+
+    done = await service.close_now(db, writer, opened.pulse_id, CONFIG)
+
+    assert done is not None
+    closed, _ops = done
+    assert closed.answer_count == 4 and closed.held == 0
+    assert await _stored(db, opened.pulse_id) == []
+    async with db.session() as s:
+        rows = (await s.execute(select(OutboxMessage))).scalars().all()
+    card = next(r for r in rows if r.idempotency_key.endswith(":closed"))
+    assert "4 svar" in str(card.payload) and "För få svar" in str(card.payload)
+    assert not [r for r in rows if r.idempotency_key.endswith(":results")]
+
+
+async def test_a_graceful_stop_writes_what_it_may_and_frees_the_rest_to_answer_again(
+    db: Database,
+) -> None:
+    big = await _open(db, "Krokom")
+    small = await _open(db, "Östersund")
+    writer = AnswerWriter(db)
+    for i in range(7):
+        await writer.answer(big.pulse_id, big.person(f"u{i}"), {"collab": 3}, keep=KEEP)
+    for i in range(2):
+        await writer.answer(small.pulse_id, small.person(f"u{i}"), {"collab": 1}, keep=KEEP)
+
+    await writer.stop()
+
+    # Seven answered here: the five held are written (two were already).
+    assert len(await _stored(db, big.pulse_id)) == 7 and await _people(db, big.pulse_id) == 7
+    assert (await _pulse(db, big.pulse_id)).held == 0
+    # Two: too few to write apart from their names; their names are forgotten instead,
+    # so the next process lets them answer again.
+    assert await _stored(db, small.pulse_id) == [] and await _people(db, small.pulse_id) == 0
+    again = AnswerWriter(db)
+    assert (
+        await again.answer(small.pulse_id, small.person("u0"), {"collab": 1}, keep=KEEP)
+        is Outcome.STORED
+    )
+    assert (
+        await again.answer(big.pulse_id, big.person("u0"), {"collab": 1}, keep=KEEP)
+        is Outcome.ALREADY
+    )
+    with pytest.raises(RuntimeError):
+        await writer.answer(big.pulse_id, big.person("new"), {"collab": 1}, keep=KEEP)
+
+
+async def test_two_instances_the_results_wait_for_the_answers_the_other_holds(
+    db: Database,
+) -> None:
+    """Answers reach both instances; a coordinator closes on the first. Its results wait
+    until the second has written what it holds, then come out with every answer."""
+    opened = await _open(db, "Krokom")
+    settled: list[int] = []
+    first = AnswerWriter(db)
+
+    async def finalize(pulse_id: int) -> None:
+        settled.append(pulse_id)
+        assert await service.finalize_settled(db, pulse_id, CONFIG)
+
+    second = AnswerWriter(db, on_settled=finalize, poll_seconds=3600)
+    for i in range(8):
+        writer = first if i % 2 else second
+        await writer.answer(
+            opened.pulse_id, opened.person(f"u{i}"), {"collab": 1 + i % 5}, keep=KEEP
+        )
+    assert first.holds(opened.pulse_id) == 4 and second.holds(opened.pulse_id) == 4
+
+    done = await service.close_now(db, first, opened.pulse_id, CONFIG)
+
+    assert done is not None
+    pending, ops = done
+    assert pending.answer_count is None and ops == []  # not final: the second holds four
+    assert (await _pulse(db, opened.pulse_id)).held == 4
+    await second.settle_closed()  # what its poller does every few seconds
+    assert settled == [opened.pulse_id]
+    final = await _pulse(db, opened.pulse_id)
+    assert final.answer_count == 8 and final.held == 0
+    assert len(await _stored(db, opened.pulse_id)) == 8
+    assert await service.finalize_settled(db, opened.pulse_id, CONFIG) is False  # once
+
+
+async def test_answers_a_dead_instance_held_do_not_hold_the_results_back_for_ever(
+    db: Database,
+) -> None:
+    opened = await _open(db, "Krokom")
+    dead = AnswerWriter(db)  # killed: it never writes what it holds
+    for i in range(6):
+        await dead.answer(opened.pulse_id, opened.person(f"u{i}"), {"collab": 4}, keep=KEEP)
+    closed_at = utcnow()
+    async with db.session() as s:
+        assert await pulse_repo.close_pulse(s, opened.pulse_id, closed_at) is not None
+        assert await service.sweep(s, closed_at, CONFIG) == 0  # waits for the five held
+    assert (await _pulse(db, opened.pulse_id)).answer_count is None
+    async with db.session() as s:
+        later = closed_at + pulse_repo.SETTLE_GRACE
+        await service.sweep(s, later, CONFIG)
+    final = await _pulse(db, opened.pulse_id)
+    # Six people answered; the one written answer is all there is (too few to show).
+    assert final.answer_count == 6 and len(await _stored(db, opened.pulse_id)) == 1
+    assert await _people(db, opened.pulse_id) == 0
+
+
+async def test_no_answer_is_written_when_its_author_answered() -> None:
+    """The pool mix writes a random draw: over many pulses, what is written right after
+    someone answers is theirs about once in `keep` + 1, as for any other held answer."""
+    from core.pulse import mix
+
+    rng = random.Random(20261201)
+    newest_written = 0
+    trials = 3000
+    for _ in range(trials):
+        held = [("held", i) for i in range(KEEP)]
+        out, kept = mix(held, [("new", 0)], KEEP, rng)
+        assert len(out) == 1 and len(kept) == KEEP
+        newest_written += out == [("new", 0)]
+    # Expected trials / 6 = 500; the bounds are seven standard deviations wide.
+    assert 350 < newest_written < 650
 
 
 # -- PulseFactsCache ---------------------------------------------------------------------
@@ -335,7 +503,7 @@ async def test_facts_of_an_open_pulse(db: Database) -> None:
     assert facts.conversation_id == opened.conversation_id
     assert facts.template.key == "samverkanspuls" and facts.template == TEMPLATE
     assert facts.threshold == pulse.threshold and facts.closes_at == pulse.closes_at
-    assert facts.closed_at is None and facts.sealed_key == opened.sealed_key
+    assert facts.closed_at is None
     assert facts.is_open(utcnow())
 
 
@@ -352,23 +520,21 @@ async def test_a_closed_pulse_refuses_answers_even_while_the_cache_says_open(
     # is not told.
     async with db.session() as s:
         await s.execute(
-            update(Pulse)
-            .where(col(Pulse.id) == opened.pulse_id)
-            .values(closed_at=utcnow(), sealed_key=None)
+            update(Pulse).where(col(Pulse.id) == opened.pulse_id).values(closed_at=utcnow())
         )
 
     clock.now += 29
     cached = await cache.get(opened.ref)
     assert cached == before and cached is not None and cached.is_open(utcnow())
     # The user-visible guarantee: the answer is refused and nothing is stored.
-    key = pulse_repo.sealed_key_for(cached.ref, cached.sealed_key, SECRET, "maja")
-    assert await writer.save(cached.pulse_id, key, {"collab": 5}) is False
-    assert await _stored(db, opened.pulse_id) == {}
+    maja = opened.person("maja")
+    assert await writer.answer(cached.pulse_id, maja, {"collab": 5}, keep=5) is Outcome.CLOSED
+    assert await _people(db, opened.pulse_id) == 0 and writer.holds(opened.pulse_id) == 0
 
     clock.now += 1  # the ttl has passed
     after = await cache.get(opened.ref)
     assert after is not None and after.pulse_id == opened.pulse_id
-    assert after.closed_at is not None and after.sealed_key is None
+    assert after.closed_at is not None
     assert not after.is_open(utcnow())
 
 
@@ -384,7 +550,7 @@ async def test_forget_makes_the_next_get_read_the_pulse_again(db: Database) -> N
 
     cache.forget(opened.ref)
     after = await cache.get(opened.ref)
-    assert after is not None and after.closed_at is not None and after.sealed_key is None
+    assert after is not None and after.closed_at is not None
 
 
 async def test_concurrent_gets_of_an_uncached_pulse_share_one_read(db: Database) -> None:

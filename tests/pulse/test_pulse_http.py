@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, text, update
 
 from storage import pulse_repo
-from storage.pulse_models import Pulse, PulseAnswer
+from storage.models import OutboxMessage, Unit
+from storage.pulse_models import Pulse, PulseAnswer, PulseRespondent
+from storage.types import utcnow
 from tests.bot.conftest import BotHarness, add_units
 from tests.cardschema import assert_valid_card
 from tests.items.support import deliver
@@ -68,8 +71,14 @@ async def _answer(
 
 
 async def _rows(h: BotHarness) -> list[PulseAnswer]:
+    """Written answers (the last `threshold` of an open pulse are held in memory)."""
     async with h.db.session() as s:
         return list((await s.execute(select(PulseAnswer))).scalars().all())
+
+
+async def _respondents(h: BotHarness) -> int:
+    async with h.db.session() as s:
+        return len((await s.execute(select(PulseRespondent))).scalars().all())
 
 
 def _people(n: int, prefix: str = "Person") -> list[TeamsUser]:
@@ -78,7 +87,7 @@ def _people(n: int, prefix: str = "Person") -> list[TeamsUser]:
     ]
 
 
-async def test_answer_change_duplicate_and_own_view(harness: BotHarness) -> None:
+async def test_one_answer_per_person_that_cannot_be_changed(harness: BotHarness) -> None:
     h = harness
     await add_units(h.db, COUNTY)
     channel = await _setup_channel(h, "Östersund")
@@ -89,43 +98,45 @@ async def test_answer_change_duplicate_and_own_view(harness: BotHarness) -> None
     assert body["type"] == "application/vnd.microsoft.card.adaptive"
     own = body["value"]
     assert_valid_card(own)
-    assert "Du svarade 4 · Ja" in json.dumps(own, ensure_ascii=False)
+    dumped = json.dumps(own, ensure_ascii=False)
+    assert "Du svarade 4 · Ja" in dumped and "går inte att ändra" in dumped
     assert own["refresh"]["userIds"] == [anna.channel_id]
-    assert own["actions"][0]["verb"] == "pulse.edit"
+    assert "actions" not in own  # no "Ändra"
 
-    # Change the answer, then click many times at once: still one row, the last value.
-    await _answer(h, channel, anna, ref, _values("2", contact="no"))
+    # Another answer, then many at once: each refused, politely; still one respondent.
+    body = await _answer(h, channel, anna, ref, _values("2", contact="no"))
+    again = json.dumps(body["value"], ensure_ascii=False)
+    assert "Du har svarat" in again and "kan inte ändras" in again and "Du svarade 2" not in again
     await asyncio.gather(*[_answer(h, channel, anna, ref, _values("3")) for _ in range(8)])
-    rows = await _rows(h)
-    assert len(rows) == 1 and rows[0].values == {"collab": 3, "contact": "yes"}
-    # The row holds no trace of who: not the object id, not the channel id, not the name.
-    dump = json.dumps([r.model_dump() for r in rows])
-    for trace in (anna.aad_object_id, anna.channel_id, anna.name, anna.upn):
-        assert trace not in dump
+    assert await _respondents(h) == 1
+    # Her answer is not written yet: it waits in memory for others' (see the writer).
+    assert await _rows(h) == []
 
-    # Refresh (Teams asks when Anna views the card again): her own view; edit: prefilled form.
+    # Refresh (Teams asks when Anna views the card again): "you have answered", with
+    # nothing of what she answered (nothing leads back to it); "Ändra" on an old card: why not.
     refresh = {"action": "pulse.refresh", "pulse": ref}
     _, body = await h.post(h.teams.invoke_action(channel, anna, "pulse.refresh", refresh))
-    assert "Du svarade 3" in json.dumps(body["value"], ensure_ascii=False)
+    view = json.dumps(body["value"], ensure_ascii=False)
+    assert "Du har svarat" in view and "SIP" not in view and "Du svarade 4" not in view
     _, body = await h.post(
         h.teams.invoke_action(channel, anna, "pulse.edit", {"action": "pulse.edit", "pulse": ref})
     )
-    form = body["value"]
-    assert_valid_card(form)
-    collab = next(el for el in form["body"] if el.get("id") == "q_collab")
-    assert collab["value"] == "3"
+    assert_valid_card(body["value"])
+    assert "kan inte ändras" in json.dumps(body["value"], ensure_ascii=False)
+    assert not [el for el in body["value"]["body"] if el.get("id") == "q_collab"]
     # Someone else refreshing sees the blank form.
     bo = TeamsUser(name="Bo", upn="bo@example.se")
     _, body = await h.post(h.teams.invoke_action(channel, bo, "pulse.refresh", refresh))
     blank = next(el for el in body["value"]["body"] if el.get("id") == "q_collab")
     assert "value" not in blank and "refresh" not in body["value"]
 
-    # Action.Submit fallback stores too (one row per person).
-    await h.post(
-        h.teams.card_submit(channel, bo, {"action": "pulse.answer", "pulse": ref, **_values("5")})
-    )
+    # Action.Submit fallback answers too, once.
+    submit = {"action": "pulse.answer", "pulse": ref, **_values("5")}
+    await h.post(h.teams.card_submit(channel, bo, submit))
     await h.connector.wait_for(lambda p: "Ditt svar är sparat" in p.text)
-    assert len(await _rows(h)) == 2
+    await h.post(h.teams.card_submit(channel, bo, submit))
+    await h.connector.wait_for(lambda p: "Du har redan svarat" in p.text)
+    assert await _respondents(h) == 2
 
 
 async def test_refused_answers_store_nothing(harness: BotHarness) -> None:
@@ -155,10 +166,12 @@ async def test_refused_answers_store_nothing(harness: BotHarness) -> None:
     assert_valid_card(card)
     dumped = json.dumps(card, ensure_ascii=False)
     assert "personnummer" in dumped and "19121212" not in dumped
-    assert await _rows(h) == []
+    assert await _rows(h) == [] and await _respondents(h) == 0
 
 
-async def test_close_results_at_four_and_late_answer(harness: BotHarness) -> None:
+async def test_close_at_four_keeps_only_the_count_and_refuses_a_late_answer(
+    harness: BotHarness,
+) -> None:
     h = harness
     await add_units(h.db, COUNTY)
     channel = await _setup_channel(h, "Östersund")
@@ -180,12 +193,17 @@ async def test_close_results_at_four_and_late_answer(harness: BotHarness) -> Non
     assert "För få svar" in json.dumps(card, ensure_ascii=False)
     async with h.db.session() as s:
         pulse = (await s.execute(select(Pulse))).scalar_one()
-    assert pulse.sealed_key is None and pulse.closed_at is not None and pulse.answer_count == 4
+    assert pulse.closed_at is not None and pulse.answer_count == 4 and pulse.held == 0
+    # Four answers under four known names would be a group of four: never written.
+    assert await _rows(h) == [] and await _respondents(h) == 0
 
     # Late answer: refused, nothing stored; a refresh shows the closed card.
     body = await _answer(h, channel, people[0], ref, _values("5"))
     assert "stängd" in body["value"]
-    assert len(await _rows(h)) == 4
+    assert await _rows(h) == [] and await _respondents(h) == 0
+    refresh = {"action": "pulse.refresh", "pulse": ref}
+    _, body = await h.post(h.teams.invoke_action(channel, people[1], "pulse.refresh", refresh))
+    assert "4 svar" in json.dumps(body["value"], ensure_ascii=False)
 
     await h.post(h.teams.channel_message(channel, COORDINATOR, "puls resultat"))
     posted = await h.connector.wait_for(lambda p: any("resultat för" in str(c) for c in p.cards))
@@ -228,9 +246,10 @@ async def _pulse_with(h: BotHarness, unit: str, n: int) -> None:
     await h.connector.wait_for(lambda p: f"Pulsen för {unit} är stängd" in p.text)
 
 
-async def test_differencing_blocks_the_parent_total(harness: BotHarness) -> None:
-    """Östersund (6) and Jämtland's own pulse (5) are public; Krokom (2) is not. Showing
-    Jämtland's roll-up would let anyone subtract and read Krokom's two answers."""
+async def test_a_small_pulse_adds_nothing_to_the_roll_up(harness: BotHarness) -> None:
+    """Östersund (6) and Jämtland's own pulse (5) are public; Krokom (2) is not, and its
+    two answers were never written (too few to hide among), so Jämtland's roll-up
+    covers the public eleven and nothing can be subtracted from it to reach Krokom's."""
     h = harness
     await add_units(h.db, COUNTY)
     await _pulse_with(h, "Östersund", 6)
@@ -238,6 +257,13 @@ async def test_differencing_blocks_the_parent_total(harness: BotHarness) -> None
     await _pulse_with(h, "Jämtland", 5)
     async with h.db.session() as s:  # the month has ended
         await s.execute(update(Pulse).values(period="2026-01"))
+        counts = {
+            p.unit_id: (p.answer_count, await pulse_repo.stored_count(s, p.id or 0))
+            for p in (await s.execute(select(Pulse))).scalars()
+        }
+        units = {u.name: u.id for u in (await s.execute(select(Unit))).scalars()}
+    assert counts[units["Krokom"]] == (2, 0)
+    assert counts[units["Östersund"]] == (6, 6)
 
     async with h.db.session() as s:
         rows = await s.execute(
@@ -257,7 +283,7 @@ async def test_differencing_blocks_the_parent_total(harness: BotHarness) -> None
     )
     rollup = next(el for el in reversed(posted.cards[0]["body"]) if el["type"] == "FactSet")
     values = {f["title"]: f["value"] for f in rollup["facts"]}
-    assert values == {"Jämtland": "–", "Krokom": "–", "Östersund": "4,0"}
+    assert values == {"Jämtland": "4,0", "Krokom": "–", "Östersund": "4,0"}
 
 
 async def test_answer_through_invoke_with_jwt_on(secured: tuple[BotHarness, Any]) -> None:
@@ -283,7 +309,7 @@ async def test_answer_through_invoke_with_jwt_on(secured: tuple[BotHarness, Any]
     assert status == 200 and "Du svarade 5" in json.dumps(body, ensure_ascii=False)
     status, _ = await h.post(act)  # no token: refused before anything is stored
     assert status == 401
-    assert len(await _rows(h)) == 1
+    assert await _respondents(h) == 1
 
 
 async def test_a_pulse_closed_by_another_instance_refuses_the_next_answer(
@@ -291,8 +317,10 @@ async def test_a_pulse_closed_by_another_instance_refuses_the_next_answer(
 ) -> None:
     """The close sweep runs on the scheduler leader, which may be another instance: this
     one has just read the pulse for an answer and still holds it as open, yet the next
-    answer is refused as late and nothing is stored."""
+    answer is refused as late and nothing is stored; this instance then notices the
+    close and settles what it held."""
     h = harness
+    assert h.services is not None
     await add_units(h.db, COUNTY)
     channel = await _setup_channel(h, "Krokom")
     ref, _ = await _start(h, channel)
@@ -307,7 +335,88 @@ async def test_a_pulse_closed_by_another_instance_refuses_the_next_answer(
 
     body = await _answer(h, channel, second, ref, _values("5"))
     assert "stängd" in body["value"]
-    body = await _answer(h, channel, first, ref, _values("1"))  # nor may an answer change
+    body = await _answer(h, channel, first, ref, _values("1"))
     assert "stängd" in body["value"]
-    rows = await _rows(h)
-    assert [r.values for r in rows] == [{"collab": 3, "contact": "yes"}]
+    assert await _respondents(h) == 1 and h.services.answers.holds(pulse.id) == 1
+
+    await h.services.answers.settle_closed()  # what its poller does every few seconds
+    async with h.db.session() as s:
+        done = await s.get(Pulse, pulse.id)
+    assert done is not None and done.answer_count == 1 and done.held == 0
+    assert await _rows(h) == [] and await _respondents(h) == 0
+    async with h.db.session() as s:  # the card's update, for the dispatcher to send
+        update_row = (
+            await s.execute(
+                select(OutboxMessage).where(OutboxMessage.idempotency_key == f"pulse:{ref}:closed")
+            )
+        ).scalar_one()
+    assert "För få svar" in json.dumps(update_row.payload, ensure_ascii=False)
+
+
+async def test_a_lone_comment_among_six_answers_is_not_shown(harness: BotHarness) -> None:
+    h = harness
+    await add_units(h.db, COUNTY)
+    channel = await _setup_channel(h, "Östersund")
+    ref, _ = await _start(h, channel)
+    for i, who in enumerate(_people(6)):
+        example = "Vår enhetschef lyssnar aldrig" if i == 2 else None
+        await _answer(h, channel, who, ref, _values(str(1 + i % 5), example=example))
+
+    await h.post(h.teams.channel_message(channel, COORDINATOR, "puls stäng"))
+    posted = await h.connector.wait_for(lambda p: any("resultat för" in str(c) for c in p.cards))
+    results = json.dumps(posted.cards[0], ensure_ascii=False)
+    assert_valid_card(posted.cards[0])
+    assert "Medelvärde" in results and "6" in results  # the numbers are shown
+    assert "lyssnar" not in results
+    assert "1 person skrev fritext" in results and "minst 5 personer" in results
+    # Coordinators asking later get the same.
+    await h.post(h.teams.channel_message(channel, COORDINATOR, "puls resultat"))
+    later = await h.connector.wait_for(
+        lambda p: p is not posted and any("resultat för" in str(c) for c in p.cards)
+    )
+    assert "lyssnar" not in json.dumps(later.cards[0], ensure_ascii=False)
+
+
+async def test_a_new_pulse_waits_for_the_cool_down(harness: BotHarness) -> None:
+    h = harness
+    await add_units(h.db, COUNTY)
+    async with h.db.session() as s:  # Krokom's org file says 14 days
+        await s.execute(
+            update(Unit)
+            .where(Unit.name == "Krokom")
+            .values(defaults={"pulse": {"cooldown_days": 14}})
+        )
+    channel = await _setup_channel(h, "Östersund")
+    await _start(h, channel)
+    await h.post(h.teams.channel_message(channel, COORDINATOR, "puls stäng"))
+    await h.connector.wait_for(lambda p: "Pulsen för Östersund är stängd" in p.text)
+
+    await h.post(h.teams.channel_message(channel, COORDINATOR, "puls start"))
+    refusal = await h.connector.wait_for(lambda p: "tidigast" in p.text)
+    assert "Östersund hade nyss en puls" in refusal.text
+    async with h.db.session() as s:
+        [closed] = (await s.execute(select(Pulse))).scalars().all()
+    assert closed.closed_at is not None
+    # Seven days (the default) from the close, in the person's own words and zone.
+    from i18n import format as fmt
+
+    when = fmt.when("sv", closed.closed_at + timedelta(days=7), "Europe/Stockholm")
+    assert when in refusal.text
+    english = h.teams.channel_message(channel, COORDINATOR, "pulse start")
+    english["locale"] = "en-GB"
+    await h.post(english)
+    await h.connector.wait_for(lambda p: "at the earliest" in p.text)
+
+    # Krokom's cool-down is its own: 14 days from its close.
+    krokom = await _setup_channel(h, "Krokom")
+    await _start(h, krokom)
+    async with h.db.session() as s:  # closed 8 days ago: Östersund's 7 would have passed
+        await s.execute(
+            update(Pulse)
+            .where(Pulse.closed_at.is_(None))  # type: ignore[union-attr]
+            .values(closed_at=utcnow() - timedelta(days=8), answer_count=0)
+        )
+    await h.post(h.teams.channel_message(krokom, COORDINATOR, "puls start"))
+    await h.connector.wait_for(lambda p: "Krokom hade nyss en puls" in p.text)
+    async with h.db.session() as s:
+        assert len((await s.execute(select(Pulse))).scalars().all()) == 2  # none opened

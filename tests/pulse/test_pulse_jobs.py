@@ -46,14 +46,14 @@ async def test_open_remind_close_through_the_outbox(db: Database) -> None:
     await fire()
     async with db.session() as s:
         [pulse] = (await s.execute(select(Pulse))).scalars().all()
-    assert pulse.opened_by == "schedule" and pulse.sealed_key is not None
+    assert pulse.opened_by == "schedule" and pulse.held == 0
     # Five working days from Monday 2 November: closes Friday 6 November 16:00.
     assert pulse.closes_at.astimezone(ZONE) == datetime(2026, 11, 6, 16, 0, tzinfo=ZONE)
     rows = await _outbox(db)
     assert list(rows) == [pulse.card_key]
 
     async with db.session() as s:
-        await pulse_repo.save_answer(s, pulse, CONTEXT.secret, "user-1", {"collab": 4})
+        await pulse_repo.save_answers(s, pulse, CONTEXT.secret, {"user-1": {"collab": 4}})
 
     # The day before closing, 09:00: the reminder, once.
     thursday = datetime(2026, 11, 5, 8, 5, tzinfo=UTC)
@@ -63,7 +63,7 @@ async def test_open_remind_close_through_the_outbox(db: Database) -> None:
     rows = await _outbox(db)
     assert f"pulse:{pulse.ref}:reminder" in rows and len(rows) == 2
 
-    # After closing time: closed, key erased, the card updated (once).
+    # After closing time: closed, who answered forgotten, the card updated (once).
     after = datetime(2026, 11, 6, 15, 10, tzinfo=UTC)
 
     async def sweep() -> int:
@@ -74,7 +74,9 @@ async def test_open_remind_close_through_the_outbox(db: Database) -> None:
     assert sorted(closed) == [0, 1]
     async with db.session() as s:
         done = await s.get(Pulse, pulse.id)
-    assert done is not None and done.sealed_key is None and done.answer_count == 1
+    assert done is not None and done.answer_count == 1
+    async with db.session() as s:
+        assert await pulse_repo.respondent_count(s, pulse.id or 0) == 0
     rows = await _outbox(db)
     update = rows[f"pulse:{pulse.ref}:closed"]
     assert update.operation == "update" and update.updates_key == pulse.card_key
@@ -90,8 +92,9 @@ async def test_indicator_values_only_for_finished_periods(db: Database) -> None:
     async with db.session() as s:
         pulse = await service.open_scheduled(s, unit_id, MONDAY, CONTEXT)
         assert pulse is not None and pulse.id is not None
-        for i in range(5):
-            await pulse_repo.save_answer(s, pulse, CONTEXT.secret, f"u{i}", {"collab": 2 + i % 3})
+        await pulse_repo.save_answers(
+            s, pulse, CONTEXT.secret, {f"u{i}": {"collab": 2 + i % 3} for i in range(5)}
+        )
     async with db.session() as s:
         during = await pulse_repo.pulse_indicator_values(
             s, "2026-11", now=MONDAY + timedelta(days=40)
@@ -111,3 +114,22 @@ async def test_indicator_values_only_for_finished_periods(db: Database) -> None:
     assert early == []  # the month has not ended
     assert final == [(unit_id, "2026-11", 2.8)]
     assert quarter == [(unit_id, "2026-Q4", 2.8)]
+
+
+async def test_the_schedule_does_not_open_a_pulse_within_the_cool_down(db: Database) -> None:
+    async with db.session() as s:
+        unit = await unit_with_channel(s, "Krokom")
+        unit.defaults = {"pulse": {"cooldown_days": 10}}
+        assert unit.id is not None
+        unit_id = unit.id
+    async with db.session() as s:
+        first = await service.open_scheduled(s, unit_id, MONDAY, CONTEXT)
+        assert first is not None and first.id is not None
+        await pulse_repo.close_pulse(s, first.id, MONDAY + timedelta(days=4))
+    # The next Monday is three days after the close: within the ten days, nothing opens.
+    async with db.session() as s:
+        assert await service.open_scheduled(s, unit_id, MONDAY + timedelta(days=7), CONTEXT) is None
+    # Eleven days after the close it may.
+    async with db.session() as s:
+        later = await service.open_scheduled(s, unit_id, MONDAY + timedelta(days=15), CONTEXT)
+        assert later is not None

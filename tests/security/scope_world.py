@@ -53,6 +53,7 @@ WATCHED = (
     "channel_bindings",
     "digest_subscriptions",
     "pulse_answers",
+    "pulse_respondents",
     "pulses",
     "outbox",
     "audit_log",

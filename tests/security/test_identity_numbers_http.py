@@ -25,7 +25,7 @@ from i18n.texts import TEXTS
 from storage.db import Database
 from storage.indicator_models import IndicatorValue
 from storage.item_models import Item
-from storage.pulse_models import PulseAnswer
+from storage.pulse_models import PulseAnswer, PulseRespondent
 from tests.bot.conftest import BotHarness, add_units
 from tests.conftest import create_schema
 from tests.items.support import deliver
@@ -200,6 +200,7 @@ async def test_pulse_free_text_refuses_a_disguised_number(make_harness: MakeHarn
         assert REFUSAL in reply and MARK not in reply, ascii(number)
     async with h.db.session() as s:
         assert (await s.execute(select(PulseAnswer))).first() is None
+        assert (await s.execute(select(PulseRespondent))).first() is None
     assert await _stored_marks(h.db) == []
 
 

@@ -78,11 +78,7 @@ async def _seed(harness: BotHarness) -> None:  # noqa: F811
             s.add(pulse)
             await s.flush()
             assert pulse.id is not None
-            s.add(
-                PulseAnswer(
-                    pulse_id=pulse.id, answer_key=f"k{ref}", values={"q1": 4, "q2": "fritext"}
-                )
-            )
+            s.add(PulseAnswer(pulse_id=pulse.id, id=f"k{ref}", values={"q1": 4, "q2": "fritext"}))
     for text in ("dagordning lägg till Ny punkt", "beslut Nytt beslut"):
         await say(text)
 
@@ -97,8 +93,7 @@ async def _texts(db: Database) -> dict[str, list[object]]:
                 {e.text for e in (await s.execute(select(ItemEvent))).scalars()}, key=str
             ),
             "answers": sorted(
-                (a.answer_key, a.values["q2"])
-                for a in (await s.execute(select(PulseAnswer))).scalars()
+                (a.id, a.values["q2"]) for a in (await s.execute(select(PulseAnswer))).scalars()
             ),
             "audit": [
                 bool(a.details)

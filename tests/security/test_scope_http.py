@@ -19,7 +19,7 @@ from sqlmodel import col
 from storage.item_models import Item, ItemEvent
 from storage.meeting_models import ActionItem, AgendaItem
 from storage.models import ChannelBinding, Conversation, RoleAssignment
-from storage.pulse_models import PulseAnswer
+from storage.pulse_models import PulseRespondent
 from tests.bot.conftest import BotHarness, connector, secured  # noqa: F401
 from tests.fakes.issuer import LocalIssuer
 from tests.security.scope_world import (
@@ -216,7 +216,7 @@ async def test_the_rightful_people_can(secured: Secured) -> None:  # noqa: F811
         proposals = (await s.execute(select(col(AgendaItem.text)))).scalars().all()
         agenda = await s.get(AgendaItem, w.agenda_item)
         action = await s.get(ActionItem, w.action)
-        answers = (await s.execute(select(PulseAnswer))).scalars().all()
+        answers = (await s.execute(select(PulseRespondent))).scalars().all()
     assert {"commented", "assigned", "escalated"} <= set(trail)
     assert row is not None and row.current_unit_id == w.units["Rådet"]  # lifted last
     assert "Berits punkt" in proposals
