@@ -31,11 +31,12 @@ from storage.models import OutboxMessage
 from storage.pulse_models import Pulse, PulseAnswer
 from storage.types import utcnow
 from tests.scheduler.support import unit_with_channel
+from tests.support.jobs import job_context
 
 SECRET = "k" * 40
 ZONE = ZoneInfo("Europe/Stockholm")
 TEMPLATE = BUILT_IN["samverkanspuls"]
-CONFIG = service.PulseConfig(secret=SECRET, zone=ZONE, lang="sv")
+CONTEXT = job_context(secret=SECRET, zone=ZONE, language="sv")
 KEEP = 5  # the default threshold: what each process holds back of a pulse
 
 
@@ -356,10 +357,10 @@ async def test_fewer_than_the_threshold_are_counted_but_never_written(db: Databa
         await writer.answer(opened.pulse_id, opened.person(f"u{i}"), {"collab": 2 + i}, keep=KEEP)
     assert await _stored(db, opened.pulse_id) == [] and writer.holds(opened.pulse_id) == 4
 
-    done = await service.close_now(db, writer, opened.pulse_id, CONFIG)
+    done = await service.close_now(db, writer, opened.pulse_id, ZONE, "sv")
 
     assert done is not None
-    closed, _ops = done
+    closed = done
     assert closed.answer_count == 4 and closed.held == 0
     assert await _stored(db, opened.pulse_id) == []
     async with db.session() as s:
@@ -412,7 +413,7 @@ async def test_two_instances_the_results_wait_for_the_answers_the_other_holds(
 
     async def finalize(pulse_id: int) -> None:
         settled.append(pulse_id)
-        assert await service.finalize_settled(db, pulse_id, CONFIG)
+        assert await service.finalize_settled(db, pulse_id, ZONE, "sv")
 
     second = AnswerWriter(db, on_settled=finalize, poll_seconds=3600)
     for i in range(8):
@@ -422,18 +423,18 @@ async def test_two_instances_the_results_wait_for_the_answers_the_other_holds(
         )
     assert first.holds(opened.pulse_id) == 4 and second.holds(opened.pulse_id) == 4
 
-    done = await service.close_now(db, first, opened.pulse_id, CONFIG)
+    done = await service.close_now(db, first, opened.pulse_id, ZONE, "sv")
 
     assert done is not None
-    pending, ops = done
-    assert pending.answer_count is None and ops == []  # not final: the second holds four
+    pending = done
+    assert pending.answer_count is None  # not final: the second holds four
     assert (await _pulse(db, opened.pulse_id)).held == 4
     await second.settle_closed()  # what its poller does every few seconds
     assert settled == [opened.pulse_id]
     final = await _pulse(db, opened.pulse_id)
     assert final.answer_count == 8 and final.held == 0
     assert len(await _stored(db, opened.pulse_id)) == 8
-    assert await service.finalize_settled(db, opened.pulse_id, CONFIG) is False  # once
+    assert await service.finalize_settled(db, opened.pulse_id, ZONE, "sv") is False  # once
 
 
 async def test_answers_a_dead_instance_held_do_not_hold_the_results_back_for_ever(
@@ -446,11 +447,11 @@ async def test_answers_a_dead_instance_held_do_not_hold_the_results_back_for_eve
     closed_at = utcnow()
     async with db.session() as s:
         assert await pulse_repo.close_pulse(s, opened.pulse_id, closed_at) is not None
-        assert await service.sweep(s, closed_at, CONFIG) == 0  # waits for the five held
+        assert await service.sweep(s, closed_at, CONTEXT) == 0  # waits for the five held
     assert (await _pulse(db, opened.pulse_id)).answer_count is None
     async with db.session() as s:
         later = closed_at + pulse_repo.SETTLE_GRACE
-        await service.sweep(s, later, CONFIG)
+        await service.sweep(s, later, CONTEXT)
     final = await _pulse(db, opened.pulse_id)
     # Six people answered; the one written answer is all there is (too few to show).
     assert final.answer_count == 6 and len(await _stored(db, opened.pulse_id)) == 1

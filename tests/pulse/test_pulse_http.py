@@ -363,6 +363,7 @@ async def test_a_lone_comment_among_six_answers_is_not_shown(harness: BotHarness
         await _answer(h, channel, who, ref, _values(str(1 + i % 5), example=example))
 
     await h.post(h.teams.channel_message(channel, COORDINATOR, "puls stäng"))
+    await deliver(h)  # the results go out through the outbox
     posted = await h.connector.wait_for(lambda p: any("resultat för" in str(c) for c in p.cards))
     results = json.dumps(posted.cards[0], ensure_ascii=False)
     assert_valid_card(posted.cards[0])

@@ -56,6 +56,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from core import answer_key
 from storage.db import normalise_url, sqlite_path
 from tests.bot.conftest import BotHarness, add_units, harness  # noqa: F401
+from tests.items.support import deliver
 from tests.teams import TeamsUser, new_channel
 
 THRESHOLD = 5  # the default: the pulse's own threshold
@@ -437,6 +438,7 @@ async def _scenario(
     await h.post(h.teams.channel_message(channel, COORDINATOR, "setup Ostersund"))
     await h.connector.wait_for(lambda p: "Klart" in p.text)
     await h.post(h.teams.channel_message(channel, COORDINATOR, "puls start"))
+    await deliver(h)  # every pulse post goes out through the outbox
     posted = await h.connector.wait_for(lambda p: any("pulse.answer" in str(c) for c in p.cards))
     ref = posted.cards[0]["actions"][0]["data"]["pulse"]
 
@@ -459,6 +461,7 @@ async def _scenario(
 
     await h.post(h.teams.channel_message(channel, COORDINATOR, "puls stäng"))
     await h.connector.wait_for(lambda p: "är stängd (7 svar)" in p.text)
+    await deliver(h)
     results = await h.connector.wait_for(lambda p: any("resultat för" in str(c) for c in p.cards))
     after_close = await _copy(h, "closed", tmp_path, since)
     metrics_closed = await _metrics(h)
