@@ -36,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -48,11 +47,12 @@ from sqlalchemy import func  # noqa: E402
 from sqlmodel import SQLModel, col, select  # noqa: E402
 
 import storage.models  # noqa: E402,F401
+from bench.launch.scratch_db import drop_postgres, scratch_postgres  # noqa: E402
 from core.ratelimit import TEAMS_CONVERSATION_WINDOWS, earliest_schedule  # noqa: E402
 from delivery.dispatcher import build_dispatcher  # noqa: E402
 from infra.metrics import Metrics  # noqa: E402
 from infra.settings import Settings  # noqa: E402
-from storage.db import Database, is_sqlite, normalise_url  # noqa: E402
+from storage.db import Database, is_sqlite  # noqa: E402
 from storage.models import Conversation, OutboxMessage  # noqa: E402
 
 # -- the connector, in a child process -----------------------------------------------------
@@ -112,29 +112,6 @@ async def connector_stats(url: str) -> dict[str, object]:
 
 
 # -- the database ----------------------------------------------------------------------------
-
-
-async def scratch_postgres(url: str) -> tuple[str, str]:
-    import asyncpg
-
-    base = normalise_url(url).replace("+asyncpg", "")
-    name = f"samverkan_bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(base)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return base.rsplit("/", 1)[0] + "/" + name, name
-
-
-async def drop_postgres(url: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(normalise_url(url).replace("+asyncpg", ""))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 def reference(service_url: str, cid: str) -> dict[str, object]:
