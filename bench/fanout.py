@@ -48,6 +48,7 @@ from sqlmodel import SQLModel, col, select  # noqa: E402
 
 import storage.models  # noqa: E402,F401
 from bench.launch.scratch_db import drop_postgres, scratch_postgres  # noqa: E402
+from bench.launch.sites import serve_to_port_file  # noqa: E402
 from core.ratelimit import TEAMS_CONVERSATION_WINDOWS, earliest_schedule  # noqa: E402
 from delivery.dispatcher import build_dispatcher  # noqa: E402
 from infra.metrics import Metrics  # noqa: E402
@@ -77,12 +78,7 @@ def serve_connector(port_file: str, rate: float) -> None:
     fake.app.router.add_get("/_stats", stats)
 
     async def run() -> None:
-        runner = web.AppRunner(fake.app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        await asyncio.to_thread(Path(port_file).write_text, str(port))
+        await serve_to_port_file(fake.app, port_file)
         await asyncio.Event().wait()
 
     asyncio.run(run())
