@@ -54,7 +54,8 @@ from delivery.dispatcher import build_dispatcher  # noqa: E402
 from infra.metrics import Metrics  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from storage.db import Database, is_sqlite  # noqa: E402
-from storage.models import Conversation, OutboxMessage  # noqa: E402
+from storage.models import OutboxMessage  # noqa: E402
+from tests.support.outbox import channel_conversations, message  # noqa: E402
 
 # -- the connector, in a child process -----------------------------------------------------
 
@@ -122,33 +123,12 @@ def reference(service_url: str, cid: str) -> dict[str, object]:
 
 async def fill(db: Database, service_url: str, conversations: int, single: int) -> None:
     async with db.session() as s:
-        convs = [
-            Conversation(
-                conversation_id=f"19:bench{i}@thread.tacv2",
-                kind="channel",
-                reference=reference(service_url, f"19:bench{i}@thread.tacv2"),
-            )
-            for i in range(conversations + 1)
-        ]
+        convs = channel_conversations(service_url, "bench", conversations + 1, reference)
         s.add_all(convs)
         await s.flush()
         busy, rest = convs[0], convs[1:]
-        s.add_all(
-            OutboxMessage(
-                idempotency_key=f"single:{n}",
-                conversation_pk=busy.id or 0,
-                payload={"type": "message", "text": f"single:{n}"},
-            )
-            for n in range(single)
-        )
-        s.add_all(
-            OutboxMessage(
-                idempotency_key=f"fanout:{c.id}",
-                conversation_pk=c.id or 0,
-                payload={"type": "message", "text": f"fanout:{c.id}"},
-            )
-            for c in rest
-        )
+        s.add_all(message(f"single:{n}", busy) for n in range(single))
+        s.add_all(message(f"fanout:{c.id}", c) for c in rest)
 
 
 async def finished(db: Database) -> tuple[int, dict[str, datetime]]:
