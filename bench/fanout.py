@@ -36,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -48,12 +47,15 @@ from sqlalchemy import func  # noqa: E402
 from sqlmodel import SQLModel, col, select  # noqa: E402
 
 import storage.models  # noqa: E402,F401
+from bench.launch.scratch_db import drop_postgres, scratch_postgres  # noqa: E402
+from bench.launch.sites import serve_to_port_file  # noqa: E402
 from core.ratelimit import TEAMS_CONVERSATION_WINDOWS, earliest_schedule  # noqa: E402
 from delivery.dispatcher import build_dispatcher  # noqa: E402
 from infra.metrics import Metrics  # noqa: E402
 from infra.settings import Settings  # noqa: E402
-from storage.db import Database, is_sqlite, normalise_url  # noqa: E402
-from storage.models import Conversation, OutboxMessage  # noqa: E402
+from storage.db import Database, is_sqlite  # noqa: E402
+from storage.models import OutboxMessage  # noqa: E402
+from tests.support.outbox import channel_conversations, message  # noqa: E402
 
 # -- the connector, in a child process -----------------------------------------------------
 
@@ -77,12 +79,7 @@ def serve_connector(port_file: str, rate: float) -> None:
     fake.app.router.add_get("/_stats", stats)
 
     async def run() -> None:
-        runner = web.AppRunner(fake.app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        await asyncio.to_thread(Path(port_file).write_text, str(port))
+        await serve_to_port_file(fake.app, port_file)
         await asyncio.Event().wait()
 
     asyncio.run(run())
@@ -114,29 +111,6 @@ async def connector_stats(url: str) -> dict[str, object]:
 # -- the database ----------------------------------------------------------------------------
 
 
-async def scratch_postgres(url: str) -> tuple[str, str]:
-    import asyncpg
-
-    base = normalise_url(url).replace("+asyncpg", "")
-    name = f"samverkan_bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(base)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return base.rsplit("/", 1)[0] + "/" + name, name
-
-
-async def drop_postgres(url: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(normalise_url(url).replace("+asyncpg", ""))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 def reference(service_url: str, cid: str) -> dict[str, object]:
     return {
         "channelId": "msteams",
@@ -149,33 +123,12 @@ def reference(service_url: str, cid: str) -> dict[str, object]:
 
 async def fill(db: Database, service_url: str, conversations: int, single: int) -> None:
     async with db.session() as s:
-        convs = [
-            Conversation(
-                conversation_id=f"19:bench{i}@thread.tacv2",
-                kind="channel",
-                reference=reference(service_url, f"19:bench{i}@thread.tacv2"),
-            )
-            for i in range(conversations + 1)
-        ]
+        convs = channel_conversations(service_url, "bench", conversations + 1, reference)
         s.add_all(convs)
         await s.flush()
         busy, rest = convs[0], convs[1:]
-        s.add_all(
-            OutboxMessage(
-                idempotency_key=f"single:{n}",
-                conversation_pk=busy.id or 0,
-                payload={"type": "message", "text": f"single:{n}"},
-            )
-            for n in range(single)
-        )
-        s.add_all(
-            OutboxMessage(
-                idempotency_key=f"fanout:{c.id}",
-                conversation_pk=c.id or 0,
-                payload={"type": "message", "text": f"fanout:{c.id}"},
-            )
-            for c in rest
-        )
+        s.add_all(message(f"single:{n}", busy) for n in range(single))
+        s.add_all(message(f"fanout:{c.id}", c) for c in rest)
 
 
 async def finished(db: Database) -> tuple[int, dict[str, datetime]]:

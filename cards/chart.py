@@ -20,7 +20,7 @@ import base64
 import math
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 WIDTH = 320
 HEIGHT = 88
@@ -82,55 +82,13 @@ class Canvas:
         extra = width - 1 - below
         colour = bytes([c])
         if abs(x1 - x0) >= abs(y1 - y0):  # flat: horizontal runs, row by row
-            if x1 < x0:
-                x0, y0, x1, y1 = x1, y1, x0, y0
-            dy = y1 - y0
-            step = 1 if dy >= 0 else -1
-            inv = (x1 - x0) / dy if dy else 0.0
-            for y in range(y0, y1 + step, step):
-                if dy:
-                    a = x0 + (y - y0 - 0.5 * step) * inv
-                    b = x0 + (y - y0 + 0.5 * step) * inv
-                    if a > b:
-                        a, b = b, a
-                    lo, hi = int(a + 0.5), int(b + 0.5)
-                    lo = x0 if lo < x0 else lo
-                    hi = x1 if hi > x1 else hi
-                else:
-                    lo, hi = x0, x1
-                lo = lo - below if lo > 0 else -below
-                hi = (hi if hi < w - 1 else w - 1) + extra
-                lo = 0 if lo < 0 else lo
-                hi = w - 1 if hi > w - 1 else hi
-                if hi < lo:
-                    continue
+            for y, lo, hi in _spans(x0, y0, x1, y1, w, below, extra):
                 run = colour * (hi - lo + 1)
                 for yy in range(y - below, y - below + width):
                     if 0 <= yy < h:
                         px[yy * w + lo : yy * w + hi + 1] = run
             return
-        if y1 < y0:  # steep: vertical runs, column by column
-            x0, y0, x1, y1 = x1, y1, x0, y0
-        dx = x1 - x0
-        step = 1 if dx >= 0 else -1
-        inv = (y1 - y0) / dx if dx else 0.0
-        for x in range(x0, x1 + step, step):
-            if dx:
-                a = y0 + (x - x0 - 0.5 * step) * inv
-                b = y0 + (x - x0 + 0.5 * step) * inv
-                if a > b:
-                    a, b = b, a
-                lo, hi = int(a + 0.5), int(b + 0.5)
-                lo = y0 if lo < y0 else lo
-                hi = y1 if hi > y1 else hi
-            else:
-                lo, hi = y0, y1
-            lo = lo - below if lo > 0 else -below
-            hi = (hi if hi < h - 1 else h - 1) + extra
-            lo = 0 if lo < 0 else lo
-            hi = h - 1 if hi > h - 1 else hi
-            if hi < lo:
-                continue
+        for x, lo, hi in _spans(y0, x0, y1, x1, h, below, extra):  # steep: column by column
             run = colour * (hi - lo + 1)
             for cx in range(x - below, x - below + width):
                 if 0 <= cx < w:
@@ -227,3 +185,34 @@ def line_chart(
 
 def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _spans(
+    u0: int, v0: int, u1: int, v1: int, size: int, below: int, extra: int
+) -> Iterator[tuple[int, int, int]]:
+    """The runs of a thick segment along its long axis u, one per step of v: (v, lo, hi),
+    clipped to 0..size-1 and widened by the pen (`below` before, `extra` after)."""
+    if u1 < u0:
+        u0, v0, u1, v1 = u1, v1, u0, v0
+    dv = v1 - v0
+    step = 1 if dv >= 0 else -1
+    inv = (u1 - u0) / dv if dv else 0.0
+    last = size - 1
+    for v in range(v0, v1 + step, step):
+        if dv:
+            a = u0 + (v - v0 - 0.5 * step) * inv
+            b = u0 + (v - v0 + 0.5 * step) * inv
+            if a > b:
+                a, b = b, a
+            lo, hi = int(a + 0.5), int(b + 0.5)
+            lo = u0 if lo < u0 else lo
+            hi = u1 if hi > u1 else hi
+        else:
+            lo, hi = u0, u1
+        lo = lo - below if lo > 0 else -below
+        hi = (hi if hi < last else last) + extra
+        lo = 0 if lo < 0 else lo
+        hi = last if hi > last else hi
+        if hi < lo:
+            continue
+        yield v, lo, hi

@@ -242,20 +242,22 @@ def _period_shown(rows: Sequence[Row] | Sequence[CountyRow], lang: str) -> str:
 # Unit digest
 
 
-def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False) -> Card:
-    body: list[Element] = [
-        title(t(lang, "digest.title", unit=d.unit_name)),
-        text(
-            t(
-                lang,
-                "digest.subtitle",
-                period=_period_shown(d.rows, lang),
-                date=fmt.full_date(lang, d.today),
-            ),
-            subtle=True,
-            spacing="None",
-        ),
+def _heading(d: UnitDigest | CountyDigest, lang: str, title_key: str) -> list[Element]:
+    """Title and the subtitle naming the period and the day, as a new card body."""
+    subtitle = t(
+        lang,
+        "digest.subtitle",
+        period=_period_shown(d.rows, lang),
+        date=fmt.full_date(lang, d.today),
+    )
+    return [
+        title(t(lang, title_key, unit=d.unit_name)),
+        text(subtitle, subtle=True, spacing="None"),
     ]
+
+
+def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False) -> Card:
+    body = _heading(d, lang, "digest.title")
     if not d.rows:
         body.append(text(t(lang, "digest.no_indicators")))
         body.extend(_context_lines(d, lang))
@@ -338,19 +340,7 @@ def headline_text(d: UnitDigest, lang: str) -> str:
 def county_digest_card(d: CountyDigest, lang: str) -> Card:
     measured = [r for r in d.rows if r.status in (Status.ON, Status.OFF)]
     on = sum(1 for r in measured if r.status is Status.ON)
-    body: list[Element] = [
-        title(t(lang, "digest.county_title", unit=d.unit_name)),
-        text(
-            t(
-                lang,
-                "digest.subtitle",
-                period=_period_shown(d.rows, lang),
-                date=fmt.full_date(lang, d.today),
-            ),
-            subtle=True,
-            spacing="None",
-        ),
-    ]
+    body = _heading(d, lang, "digest.county_title")
     if not d.rows:
         body.append(text(t(lang, "digest.no_indicators")))
         return card(body)

@@ -241,6 +241,13 @@ class MinutesView:
     items: list[tuple[str, str]] = field(default_factory=list)  # (text, status)
 
 
+def _minutes_list(lang: str, lines: list[str], chars: int, empty_key: str) -> Element:
+    """A section of the minutes: its lines, capped, or a subtle line saying there are none."""
+    if not lines:
+        return text(t(lang, empty_key), subtle=True)
+    return bullets(capped(lang, lines, MINUTES_CAP, _MORE_MIN, chars))
+
+
 def minutes_card(lang: str, view: MinutesView) -> Card:
     m = view.meeting
     body: list[Element] = [
@@ -251,41 +258,26 @@ def minutes_card(lang: str, view: MinutesView) -> Card:
             + ([(t(lang, "mtg.where"), plain(m.place))] if m.place else [])
         ),
         heading(t(lang, "mtg.decisions")),
-        bullets(
-            capped(
-                lang,
-                [plain(x) for x in view.decisions],
-                MINUTES_CAP,
-                _MORE_MIN,
-                MINUTES_CHARS * 3 // 2,
-            )
-        )
-        if view.decisions
-        else text(t(lang, "mtg.no_decisions"), subtle=True),
+        _minutes_list(
+            lang,
+            [plain(x) for x in view.decisions],
+            MINUTES_CHARS * 3 // 2,
+            "mtg.no_decisions",
+        ),
         heading(t(lang, "mtg.actions")),
-        bullets(
-            capped(
-                lang,
-                [action_line(lang, a) for a in view.actions],
-                MINUTES_CAP,
-                _MORE_MIN,
-                MINUTES_CHARS,
-            )
-        )
-        if view.actions
-        else text(t(lang, "mtg.no_new_actions"), subtle=True),
+        _minutes_list(
+            lang,
+            [action_line(lang, a) for a in view.actions],
+            MINUTES_CHARS,
+            "mtg.no_new_actions",
+        ),
         heading(t(lang, "mtg.lifted_title")),
-        bullets(
-            capped(
-                lang,
-                [f"#{i} {plain(title_)}" for i, title_ in view.lifted],
-                MINUTES_CAP,
-                _MORE_MIN,
-                MINUTES_CHARS // 2,
-            )
-        )
-        if view.lifted
-        else text(t(lang, "mtg.nothing_lifted"), subtle=True),
+        _minutes_list(
+            lang,
+            [f"#{i} {plain(title_)}" for i, title_ in view.lifted],
+            MINUTES_CHARS // 2,
+            "mtg.nothing_lifted",
+        ),
     ]
     if view.items:
         body.append(heading(t(lang, "mtg.agenda_outcome")))

@@ -43,7 +43,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -596,55 +596,70 @@ class _Parser:
         """`groups: {coordinator: [<Entra group object id>]}`: roles held by every
         (transitive) member of the group, read through Microsoft Graph. Stored as
         role assignments to the person `group:<id>`."""
-        if value is None:
-            return frozenset()
-        if not isinstance(value, Mapping):
-            self.problem(path, "must be a mapping of role to a list of Entra group object ids")
-            return frozenset()
-        out: set[tuple[str, str]] = set()
-        for role, groups in value.items():
-            sub = f"{path}.{role}"
-            if role not in ROLES:
-                hint = _did_you_mean(str(role), ROLES)
-                self.problem(sub, f"bad role '{role}'{hint}; roles: {', '.join(ROLES)}")
-                continue
-            groups = [groups] if isinstance(groups, str) else groups
-            if not isinstance(groups, list):
-                self.problem(sub, "must be a list of Entra group object ids")
-                continue
-            for i, group in enumerate(groups):
-                if not isinstance(group, str) or not _GUID.match(group.strip().lower()):
-                    self.problem(f"{sub}[{i}]", f"malformed group {group!r}: give its object id")
-                else:
-                    out.add((str(role), GROUP_PREFIX + group.strip().lower()))
-        return frozenset(out)
+        return self._assignments(
+            value,
+            path,
+            ("Entra group object ids", "Entra group object ids"),
+            _group_member,
+            lambda group: f"malformed group {group!r}: give its object id",
+        )
 
     def roles(self, value: Any, path: str) -> frozenset[tuple[str, str]]:
+        return self._assignments(
+            value,
+            path,
+            ("people", "people (e-mail/UPN or Entra object id)"),
+            _person_member,
+            lambda person: (
+                f"malformed person {person!r}: give an e-mail/UPN or an Entra object id (GUID)"
+            ),
+        )
+
+    def _assignments(
+        self,
+        value: Any,
+        path: str,
+        nouns: tuple[str, str],
+        member: Callable[[Any], str | None],
+        malformed: Callable[[Any], str],
+    ) -> frozenset[tuple[str, str]]:
+        """`{role: [holder, ...]}` as (role, holder) pairs; `member` gives the stored
+        holder, or None for a malformed one. `nouns`: what the mapping and a list hold."""
         if value is None:
             return frozenset()
         if not isinstance(value, Mapping):
-            self.problem(path, "must be a mapping of role to a list of people")
+            self.problem(path, f"must be a mapping of role to a list of {nouns[0]}")
             return frozenset()
         out: set[tuple[str, str]] = set()
-        for role, people in value.items():
+        for role, holders in value.items():
             sub = f"{path}.{role}"
             if role not in ROLES:
                 hint = _did_you_mean(str(role), ROLES)
                 self.problem(sub, f"bad role '{role}'{hint}; roles: {', '.join(ROLES)}")
                 continue
-            people = [people] if isinstance(people, str) else people
-            if not isinstance(people, list):
-                self.problem(sub, "must be a list of people (e-mail/UPN or Entra object id)")
+            holders = [holders] if isinstance(holders, str) else holders
+            if not isinstance(holders, list):
+                self.problem(sub, f"must be a list of {nouns[1]}")
                 continue
-            for i, person in enumerate(people):
-                if not isinstance(person, str) or not valid_person(person):
-                    self.problem(
-                        f"{sub}[{i}]",
-                        f"malformed person {person!r}: give an e-mail/UPN or an Entra object id (GUID)",
-                    )
+            for i, holder in enumerate(holders):
+                stored = member(holder)
+                if stored is None:
+                    self.problem(f"{sub}[{i}]", malformed(holder))
                 else:
-                    out.add((str(role), person.strip().lower()))
+                    out.add((str(role), stored))
         return frozenset(out)
+
+
+def _group_member(group: Any) -> str | None:
+    if not isinstance(group, str) or not _GUID.match(group.strip().lower()):
+        return None
+    return GROUP_PREFIX + group.strip().lower()
+
+
+def _person_member(person: Any) -> str | None:
+    if not isinstance(person, str) or not valid_person(person):
+        return None
+    return person.strip().lower()
 
 
 def _topological(specs: Mapping[str, UnitSpec]) -> tuple[UnitSpec, ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -190,50 +191,37 @@ class Step:
 
 
 async def _notified(
-    db: Database, step: Step, change: Callable[[AsyncSession], Awaitable[items_repo.Outcome]]
+    db: Database, step: Step, change: Callable[..., Awaitable[items_repo.Outcome]], **values: Any
 ) -> items_repo.Outcome:
-    """One transition and the cards it sends, in one transaction."""
+    """One transition of `step`'s item by the repository function `change` (called with
+    `values` besides the step's own) and the cards it sends, in one transaction."""
     async with db.session() as s:
-        outcome = await change(s)
+        outcome = await change(
+            s,
+            step.item_id,
+            actor=step.actor,
+            now=step.now,
+            expected_version=step.version,
+            **values,
+        )
         await escalation.notify(s, outcome, step.lang)
     return outcome
 
 
 async def resolve(db: Database, step: Step, answer: str) -> None:
-    await _notified(
-        db,
-        step,
-        lambda s: items_repo.resolve(
-            s, step.item_id, actor=step.actor, answer=answer, now=step.now,
-            expected_version=step.version,
-        ),
-    )  # fmt: skip
+    await _notified(db, step, items_repo.resolve, answer=answer)
 
 
 async def send_back(db: Database, step: Step, comment: str) -> str:
     """Send the item back down one step; returns the name of the unit it went to."""
-    outcome = await _notified(
-        db,
-        step,
-        lambda s: items_repo.send_back(
-            s, step.item_id, actor=step.actor, comment=comment, now=step.now,
-            expected_version=step.version,
-        ),
-    )  # fmt: skip
+    outcome = await _notified(db, step, items_repo.send_back, comment=comment)
     to = outcome.after.current
     async with db.read() as s:
         return (await items_repo.units_by_id(s, [to]))[to].name
 
 
 async def acknowledge(db: Database, step: Step, owner: str | None, due: date) -> None:
-    await _notified(
-        db,
-        step,
-        lambda s: items_repo.acknowledge(
-            s, step.item_id, actor=step.actor, owner=owner, due=due, now=step.now,
-            expected_version=step.version,
-        ),
-    )  # fmt: skip
+    await _notified(db, step, items_repo.acknowledge, owner=owner, due=due)
 
 
 async def assign(db: Database, step: Step, owner: str) -> None:

@@ -25,6 +25,7 @@ from core import escalation as esc
 from core.personnummer import IdentityNumberRefused as IdentityNumberRefused  # re-exported
 from core.personnummer import refuse_identity_numbers
 from storage.item_models import Item, ItemCard, ItemEvent
+from storage.lookup import by_ids
 from storage.models import Unit
 from storage.types import utcnow
 
@@ -88,11 +89,7 @@ async def unit_nodes(session: AsyncSession) -> dict[int, esc.UnitNode]:
 
 
 async def units_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Unit]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = await session.execute(select(Unit).where(col(Unit.id).in_(wanted)))
-    return {u.id: u for u in rows.scalars().all() if u.id is not None}
+    return await by_ids(session, Unit, ids)
 
 
 async def policy_at(session: AsyncSession, unit_id: int) -> esc.Policy:

@@ -23,6 +23,7 @@ from sqlmodel import col, select
 
 from core.dates import HOME_ZONE
 from core.occurrences import validate_spec
+from storage.lookup import by_ids
 from storage.models import Schedule, ScheduleRun
 from storage.types import utcnow
 from storage.upsert import insert_missing
@@ -119,11 +120,7 @@ async def list_schedules(session: AsyncSession, *, active_only: bool = False) ->
 
 
 async def schedules_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Schedule]:
-    wanted = list(set(ids))
-    if not wanted:
-        return {}
-    rows = await session.execute(select(Schedule).where(col(Schedule.id).in_(wanted)))
-    return {row.id: row for row in rows.scalars().all() if row.id is not None}
+    return await by_ids(session, Schedule, ids)
 
 
 @dataclass(frozen=True)

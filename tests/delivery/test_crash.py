@@ -14,9 +14,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from storage.db import Database
-from storage.models import Conversation, OutboxMessage
+from storage.models import OutboxMessage
 from tests.delivery.conftest import reference, rows, settled
 from tests.fakes.connector import FakeConnector
+from tests.support.outbox import channel_conversations, message
 
 ROOT = Path(__file__).resolve().parents[2]
 CONVERSATIONS, PER_CONVERSATION = 100, 3
@@ -44,26 +45,11 @@ async def start_dispatcher(db_url: str) -> asyncio.subprocess.Process:
 
 async def fill(db: Database, service_url: str) -> None:
     async with db.session() as s:
-        convs = [
-            Conversation(
-                conversation_id=f"19:crash{i}@thread.tacv2",
-                kind="channel",
-                reference=reference(service_url, f"19:crash{i}@thread.tacv2"),
-            )
-            for i in range(CONVERSATIONS)
-        ]
+        convs = channel_conversations(service_url, "crash", CONVERSATIONS, reference)
         s.add_all(convs)
         await s.flush()
         # Interleaved, as a digest fan-out enqueues them.
-        s.add_all(
-            OutboxMessage(
-                idempotency_key=f"m:{n}:{c.id}",
-                conversation_pk=c.id or 0,
-                payload={"type": "message", "text": f"m:{n}:{c.id}"},
-            )
-            for n in range(PER_CONVERSATION)
-            for c in convs
-        )
+        s.add_all(message(f"m:{n}:{c.id}", c) for n in range(PER_CONVERSATION) for c in convs)
 
 
 async def test_a_killed_dispatcher_loses_nothing_and_repeats_only_its_in_flight_sends(
