@@ -133,7 +133,7 @@ class AnswerWriter:
                 "answer_key": item.answer_key,
                 "values": item.values,
             }
-        async with self.db.engine.begin() as conn:
+        async with self.db.writing(), self.db.engine.begin() as conn:
             open_ids = await self._open_pulses(conn, {p for p, _ in rows}, now or utcnow())
             # In key order, so two instances writing the same rows lock them in one order.
             wanted = [rows[k] for k in sorted(rows) if k[0] in open_ids]

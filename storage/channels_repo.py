@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import AuditEvent, ChannelBinding, Conversation, Person, Unit
 from storage.types import utcnow
-from storage.upsert import insert_missing
+from storage.upsert import dialect_insert, insert_missing
 
 
 @dataclass(frozen=True)
@@ -268,6 +268,49 @@ async def conversation_name(session: AsyncSession, conversation_pk: int) -> str 
 async def get_person(session: AsyncSession, tenant_id: str, aad_object_id: str) -> Person | None:
     """What the bot knows of the person (tenant id "" where Teams sent none)."""
     return await session.get(Person, (tenant_id.lower(), aad_object_id))
+
+
+async def get_people(
+    session: AsyncSession, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], Person]:
+    """`get_person` for many (tenant id, object id) keys in one query."""
+    if not keys:
+        return {}
+    wanted = {(tenant.lower(), oid) for tenant, oid in keys}
+    rows = await session.execute(
+        select(Person).where(col(Person.aad_object_id).in_(sorted({oid for _, oid in wanted})))
+    )
+    return {
+        (p.tenant_id, p.aad_object_id): p
+        for p in rows.scalars().all()
+        if (p.tenant_id, p.aad_object_id) in wanted
+    }
+
+
+async def learn_person(
+    session: AsyncSession, tenant_id: str, aad_object_id: str, *, upn: str, display_name: str | None
+) -> None:
+    """`remember_person` of what the verified roster said, as one statement (a person's
+    first command; the language choice is left as it is)."""
+    now = utcnow()
+    person = Person.__table__  # type: ignore[attr-defined]
+    stmt = dialect_insert(session, Person).values(
+        tenant_id=tenant_id.lower(),
+        aad_object_id=aad_object_id,
+        upn=upn.lower(),
+        display_name=display_name,
+        updated_at=now,
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["tenant_id", "aad_object_id"],
+            set_={
+                "upn": stmt.excluded.upn,
+                "display_name": func.coalesce(stmt.excluded.display_name, person.c.display_name),
+                "updated_at": now,
+            },
+        )
+    )
 
 
 async def display_names(session: AsyncSession, object_ids: set[str]) -> dict[str, str]:

@@ -160,6 +160,7 @@ async def _bind(turn: Turn, unit: Unit, *, replacing: int | None) -> None:
         message += "\n\n" + turn.text("setup.other_unit_here", old=", ".join(replaced))
     await turn.send_text(message)
 
+
 def _id(data: dict[str, Any], key: str) -> int | None:
     value = data.get(key)
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
