@@ -247,7 +247,6 @@ BASE_TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-
 def _merge(*tables: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {}
     for table in tables:

@@ -41,8 +41,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import yaml
 
 HERE = Path(__file__).resolve().parent
+# The mock Teams `make run`'s README section starts the playground with (repo root).
+SHIPPED_CONFIG = HERE.parents[1] / ".m365agentsplayground.yml"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 TO_BOT = "Microsoft 365 Agents Playground -> User Application"
 FROM_BOT = "User Application -> Microsoft 365 Agents Playground"
@@ -82,6 +85,28 @@ class PlaygroundConfig:
             _user(5, "Lynne Robbins", "lynner"),
         ]
     )
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> PlaygroundConfig:
+        """A config file as the playground reads it (e.g. the shipped one, SHIPPED_CONFIG)."""
+        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        team = doc["team"]
+        [channel] = team["channels"] or [None]
+        return cls(
+            bot_name=doc["bot"]["name"],
+            bot_id=doc["bot"]["id"],
+            tenant_id=doc["tenantId"],
+            team_id=team["id"],
+            team_name=team["name"],
+            team_aad_group_id=team["aadGroupId"],
+            channel_id=channel["id"] if channel else None,
+            channel_name=channel["name"] if channel else "",
+            personal_chat_id=doc["personalChat"]["id"],
+            group_chat_id=doc["groupChat"]["id"],
+            group_chat_name=doc["groupChat"]["name"],
+            current_user=dict(doc["currentUser"]),
+            users=[dict(u) for u in doc["users"]],
+        )
 
     def to_yaml(self) -> str:
         # JSON is valid YAML 1.2, so no YAML library is needed.
