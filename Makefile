@@ -27,7 +27,7 @@ UV_VERSION := 0.13.9
 LOCK_FLAGS := --quiet --generate-hashes --python-version 3.11 --python-platform linux \
 	--custom-compile-command "make lock"
 
-.PHONY: run test lint typecheck unit e2e bench node clean lock
+.PHONY: run playground test lint typecheck unit e2e bench node clean lock
 
 # Only what the locks name, each file checked against its hash: first the locked pip (it
 # installs the rest with half the CPU of Python 3.11's bundled one), then the dev set, then the
@@ -76,6 +76,15 @@ run: $(STAMP)
 	$(if $(VALUES),$(BIN)/samverkan indicators import $(VALUES) --if-empty)
 	SAMVERKAN_LOCAL_ADMINS=$(LOCAL_ADMINS) SAMVERKAN_FOLLOW_LOCALE=$(FOLLOW_LOCALE) \
 		$(BIN)/samverkan serve
+
+## make playground [WHO=Eva]: the Agents Playground for `make run` (second terminal), as its
+## own user Åsa (the administrator) or as another example person in .m365agentsplayground.yml
+PLAYGROUND := npx --prefix tests/e2e agentsplayground -e http://127.0.0.1:3978/api/messages \
+	-c msteams --disable-telemetry
+playground: $(STAMP) tests/e2e/node_modules/.stamp
+	$(if $(WHO),mkdir -p var && $(BIN)/python -m tests.e2e.playground "$(WHO)" > var/playground.yml)
+	M365_AGENTS_PLAYGROUND_CONFIG_PATH=$(if $(WHO),var/playground.yml,.m365agentsplayground.yml) \
+		$(PLAYGROUND)
 
 ## make test: lint, types, and every test on SQLite and PostgreSQL, end to end included
 test: $(STAMP) node

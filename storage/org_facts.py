@@ -22,8 +22,9 @@ from sqlmodel import col, select
 from core.org import GROUP_PREFIX
 from storage.models import ChannelBinding, Conversation, RoleAssignment, Unit
 
-# What a cached copy depends on (storage/changes.py).
-TABLES = ("units", "role_assignments", "channel_bindings", "conversations")
+# What a cached copy depends on (storage/changes.py). Not `conversations`: written on many
+# turns, and a row's id and conversation id never change (bindings say what is bound).
+TABLES = ("units", "role_assignments", "channel_bindings")
 _UNIT_COLUMNS = tuple(attr.key for attr in inspect(Unit).column_attrs)
 
 

@@ -21,7 +21,10 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from bot.web import build_app
+from core.indicators import parse_definitions
 from core.org import OrgSpec, parse_org_text
+from services.indicator_import import import_file
+from storage import indicators_repo
 from storage.db import Database
 from storage.models import ChannelBinding
 from storage.org_repo import sync_org
@@ -74,6 +77,15 @@ async def local(
     async with db.session() as s:
         plan = await sync_org(s, _org(), actor="test")
     assert not plan.problems
+    # `make run`'s example indicators and their fictitious values for the Jämtland units.
+    defs, overrides, problems = parse_definitions(
+        yaml.safe_load((ROOT / "examples" / "indicators.yaml").read_text(encoding="utf-8"))
+    )
+    assert not problems
+    async with db.session() as s:
+        await indicators_repo.save_definitions(s, defs, overrides)
+        report = await import_file(s, ROOT / "examples" / "jamtland_values.csv")
+    assert report.imported and not report.bad
     for person in (ASA, EVA, LARS, MARIA, JOHAN, SARA):  # the playground's roster
         fake.add_member(
             person.channel_id, aad_object_id=person.aad_object_id, name=person.name, upn=person.upn
@@ -167,4 +179,8 @@ async def test_the_manager_gets_the_digest_and_staff_are_told_who_can(local: Bot
     assert LARS.upn in refusal.text
 
     await h.say(h.teams.channel_message(channel, LARS, "sammanställning"))
-    await h.connector.wait_for(lambda p: "Sammanställning" in str(p.cards))
+    digest = await h.connector.wait_for(lambda p: "Sammanställning" in str(p.cards))
+    # The first digest shows the example figures, and says they are made up.
+    card = str(digest.cards)
+    assert "Exempeldata (fiktiva värden)" in card
+    assert "Andel listade med fast läkarkontakt" in card and "når målet" in card

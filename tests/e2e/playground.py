@@ -35,8 +35,9 @@ import shutil
 import socket
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,24 @@ class PlaygroundConfig:
             users=[dict(u) for u in doc["users"]],
         )
 
+    def as_user(self, given_name: str) -> PlaygroundConfig:
+        """The same mock Teams with another of its people at the keyboard: the playground
+        only ever writes as its current user, who changes places with that person (and
+        gets a personal chat of their own). `make playground WHO=Johan` uses this."""
+        everyone = [self.current_user, *self.users]
+        me = next((u for u in everyone if _fold(u["givenName"]) == _fold(given_name)), None)
+        if me is None:
+            names = ", ".join(u["givenName"] for u in everyone)
+            raise ValueError(f"no one called {given_name!r} here; try one of: {names}")
+        users = [self.current_user if u is me else u for u in self.users]
+        chat = re.sub(r"[^a-z0-9]+", "-", me["givenName"].lower())
+        return replace(
+            self,
+            current_user=me,
+            users=users,
+            personal_chat_id=f"{self.personal_chat_id}-{chat}",
+        )
+
     def to_yaml(self) -> str:
         # JSON is valid YAML 1.2, so no YAML library is needed.
         doc = {
@@ -128,6 +147,12 @@ class PlaygroundConfig:
             },
         }
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _fold(name: str) -> str:
+    """Åsa, åsa and asa alike (a terminal may not type Å)."""
+    plain = unicodedata.normalize("NFKD", name.strip().lower())
+    return "".join(c for c in plain if not unicodedata.combining(c))
 
 
 def _user(n: int, name: str, alias: str) -> dict[str, str]:
@@ -739,3 +764,13 @@ class Playground:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+
+
+if __name__ == "__main__":
+    # `make playground WHO=<given name>`: the shipped config with that person at the keyboard.
+    import sys
+
+    try:
+        print(PlaygroundConfig.from_file(SHIPPED_CONFIG).as_user(sys.argv[1]).to_yaml(), end="")
+    except (IndexError, ValueError) as exc:
+        sys.exit(f"usage: python -m tests.e2e.playground <given name>: {exc}")
