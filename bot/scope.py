@@ -163,20 +163,13 @@ async def note_presence(turn: Turn) -> None:
     seen = _seen(turn)
     if seen.fresh(key):
         return
-    conversation_id, team_id, tenant_id = turn.conversation_id, turn.team_id, turn.tenant_id
-    oids = [turn.user_id]
-
-    async def record(s: AsyncSession) -> None:
-        await members_repo.record(
-            s,
-            conversation_id=conversation_id,
-            team_id=team_id,
-            tenant_id=tenant_id,
-            aad_object_ids=oids,
-        )
-
-    # Batched with other people's first messages (storage/group_commit.py).
-    await turn.services.sightings.run(record)
+    # Batched with other people's first messages (storage/sightings.py).
+    await turn.services.sightings.member(
+        conversation_id=turn.conversation_id,
+        team_id=turn.team_id,
+        tenant_id=turn.tenant_id,
+        object_id=turn.user_id,
+    )
     seen.put(key)
 
 

@@ -9,19 +9,17 @@ from typing import TYPE_CHECKING, Any
 from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.languages import LanguageChoices
-from bot.org_cache import PEOPLE_TABLES, Known, OrgCache, PeopleCache
+from bot.org_cache import Known, OrgCache, PeopleCache
 from bot.pulse_facts import PulseFactsCache
 from cards.base import CARD_CONTENT_TYPE, Card
 from cards.bounds import outgoing_card, outgoing_text
 from i18n.texts import t
-from storage import channels_repo
 from storage.answer_writer import AnswerWriter
 from storage.db import Database
-from storage.group_commit import GroupCommit
 from storage.models import Unit
+from storage.sightings import Sightings
 
 if TYPE_CHECKING:
     from core.commands import CommandTable
@@ -45,7 +43,7 @@ class Services:
     people: PeopleCache = field(init=False)
     org: OrgCache = field(init=False)
     # Who was seen where (channel members, roster facts): small writes, batched.
-    sightings: GroupCommit = field(init=False)
+    sightings: Sightings = field(init=False)
     # Pulse answers: what a pulse is (read once per pulse) and batched writes.
     pulse_facts: PulseFactsCache = field(init=False)
     answers: AnswerWriter = field(init=False)
@@ -54,8 +52,7 @@ class Services:
         self.pulse_facts = PulseFactsCache(self.db)
         self.org = OrgCache(self.db)
         self.people = PeopleCache(self.db)
-        # The turn updates the people cache itself after remembering someone.
-        self.sightings = GroupCommit(self.db, unwatched=PEOPLE_TABLES)
+        self.sightings = Sightings(self.db)
         self.answers = AnswerWriter(self.db)
 
     def notify_changes(self) -> None:
@@ -154,12 +151,10 @@ class Turn:
                 known = Known(None, known.name, asked=True)
             else:
                 upn, name = member
-                user_id = self.user_id
-
-                async def remember(s: AsyncSession) -> None:
-                    await channels_repo.learn_person(s, tenant, user_id, upn=upn, display_name=name)
-
-                await self.services.sightings.run(remember)
+                # Written without clearing the people copy: it is updated right here.
+                await self.services.sightings.person(
+                    tenant_id=tenant, object_id=self.user_id, upn=upn, display_name=name
+                )
                 known = Known(upn.lower(), name or known.name, asked=True)
             people.put(tenant, self.user_id, known, version)
         self._roster_name = known.name

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import AuditEvent, ChannelBinding, Conversation, Person, Unit
 from storage.types import utcnow
-from storage.upsert import dialect_insert, insert_missing
+from storage.upsert import insert_missing
 
 
 @dataclass(frozen=True)
@@ -285,32 +285,6 @@ async def get_people(
         for p in rows.scalars().all()
         if (p.tenant_id, p.aad_object_id) in wanted
     }
-
-
-async def learn_person(
-    session: AsyncSession, tenant_id: str, aad_object_id: str, *, upn: str, display_name: str | None
-) -> None:
-    """`remember_person` of what the verified roster said, as one statement (a person's
-    first command; the language choice is left as it is)."""
-    now = utcnow()
-    person = Person.__table__  # type: ignore[attr-defined]
-    stmt = dialect_insert(session, Person).values(
-        tenant_id=tenant_id.lower(),
-        aad_object_id=aad_object_id,
-        upn=upn.lower(),
-        display_name=display_name,
-        updated_at=now,
-    )
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "aad_object_id"],
-            set_={
-                "upn": stmt.excluded.upn,
-                "display_name": func.coalesce(stmt.excluded.display_name, person.c.display_name),
-                "updated_at": now,
-            },
-        )
-    )
 
 
 async def display_names(session: AsyncSession, object_ids: set[str]) -> dict[str, str]:
