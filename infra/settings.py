@@ -155,7 +155,8 @@ class Settings(BaseSettings):
 
     @property
     def anonymous(self) -> bool:
-        """Local mode: no bot credentials, no JWT, the local user is admin."""
+        """Local mode: no bot credentials, no JWT; the administrators are
+        `local_admins`, or everyone at this computer when it is empty."""
         return not self.client_id
 
     @property
