@@ -59,9 +59,6 @@ class OrgCache:
         assert self._facts is not None
         return self._facts
 
-    def clear(self) -> None:
-        self._facts = None
-
 
 @dataclass(frozen=True)
 class Known:
@@ -128,6 +125,3 @@ class PeopleCache:
         if len(self._entries) >= _MAX_PEOPLE:
             self._entries.clear()
         self._entries[(tenant, object_id)] = (self._clock() + self.ttl, version, known)
-
-    def clear(self) -> None:
-        self._entries.clear()
