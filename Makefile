@@ -4,6 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ORG    ?= examples/jamtland.yaml
+# The Jämtland org's indicators and fictitious example values, so the first digest shows some.
+INDICATORS ?= $(if $(filter examples/jamtland.yaml,$(ORG)),examples/indicators.yaml)
+VALUES     ?= $(if $(filter examples/jamtland.yaml,$(ORG)),examples/jamtland_values.csv)
+# Local mode for the Agents Playground (.m365agentsplayground.yml): its own user, Åsa Lind,
+# is the administrator; its other example people have the roles $(ORG) gives them
+# (`make run LOCAL_ADMINS=`: everyone is). Only without credentials: see infra/settings.py.
+LOCAL_ADMINS  ?= 00000000-0000-4000-8000-0000000000a0
+# The playground's client says en-US whoever uses it: answer in Swedish unless asked otherwise.
+FOLLOW_LOCALE ?= false
 NPM    := npm --no-audit --no-fund --loglevel=error
 
 # Pinned dependencies: requirements-dev.lock (runtime + dev, what make installs),
@@ -18,7 +27,7 @@ UV_VERSION := 0.13.9
 LOCK_FLAGS := --quiet --generate-hashes --python-version 3.11 --python-platform linux \
 	--custom-compile-command "make lock"
 
-.PHONY: run test lint typecheck unit e2e bench node clean lock
+.PHONY: run playground test lint typecheck unit e2e bench node clean lock
 
 # Only what the locks name, each file checked against its hash: first the locked pip (it
 # installs the rest with half the CPU of Python 3.11's bundled one), then the dev set, then the
@@ -57,12 +66,25 @@ tests/e2e/node_modules/.stamp: tests/e2e/package-lock.json
 
 node: manifest/node_modules/.stamp tests/e2e/node_modules/.stamp
 
-## make run: migrate, load the Jämtland org into an empty database, serve on 127.0.0.1:3978
+## make run: migrate, load the Jämtland org, its indicators and example values into an empty
+## database, serve on 127.0.0.1:3978
 run: $(STAMP)
 	mkdir -p var
 	$(BIN)/samverkan db upgrade
 	$(BIN)/samverkan org load $(ORG) --if-empty
-	$(BIN)/samverkan serve
+	$(if $(INDICATORS),$(BIN)/samverkan indicators define $(INDICATORS) --if-empty)
+	$(if $(VALUES),$(BIN)/samverkan indicators import $(VALUES) --if-empty)
+	SAMVERKAN_LOCAL_ADMINS=$(LOCAL_ADMINS) SAMVERKAN_FOLLOW_LOCALE=$(FOLLOW_LOCALE) \
+		$(BIN)/samverkan serve
+
+## make playground [WHO=Eva]: the Agents Playground for `make run` (second terminal), as its
+## own user Åsa (the administrator) or as another example person in .m365agentsplayground.yml
+PLAYGROUND := npx --prefix tests/e2e agentsplayground -e http://127.0.0.1:3978/api/messages \
+	-c msteams --disable-telemetry
+playground: $(STAMP) tests/e2e/node_modules/.stamp
+	$(if $(WHO),mkdir -p var && $(BIN)/python -m tests.e2e.playground "$(WHO)" > var/playground.yml)
+	M365_AGENTS_PLAYGROUND_CONFIG_PATH=$(if $(WHO),var/playground.yml,.m365agentsplayground.yml) \
+		$(PLAYGROUND)
 
 ## make test: lint, types, and every test on SQLite and PostgreSQL, end to end included
 test: $(STAMP) node

@@ -126,7 +126,8 @@ class SamverkanAgent:
         await turn.send_text(turn.text(refusal.key, **values))
 
     async def _language(self, turn: Turn) -> None:
-        """The person's choice, else their Teams locale (sv/en), else the default.
+        """The person's choice, else their Teams locale (sv/en) unless
+        SAMVERKAN_FOLLOW_LOCALE=false, else the default.
 
         Choices come from an in-process snapshot (bot/languages.py), so a turn needs
         no database read for this."""
@@ -135,6 +136,8 @@ class SamverkanAgent:
             if choice in ("sv", "en"):
                 turn.lang = choice
                 return
+        if not self.services.settings.follow_locale:
+            return
         locale = (turn.ctx.activity.locale or "").lower()
         if locale.startswith("en"):
             turn.lang = "en"

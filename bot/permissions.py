@@ -7,7 +7,6 @@ from clients.graph import GraphDirectory
 from core.org import GROUP_PREFIX
 from core.roles import allows, effective_roles, holders
 from i18n.texts import role_name
-from storage import roles_repo
 from storage.models import Unit
 
 
@@ -15,15 +14,15 @@ async def _assignments(turn: Turn) -> dict[int, set[str]]:
     """Unit id -> roles: the person's own rows plus those of Entra ID groups they are in
     (when the Graph directory is configured; membership comes through its cache).
 
-    Read once per turn (help asks for this unit's roles and for roles anywhere; no
-    handler changes role rows)."""
+    Worked out once per turn (help asks for this unit's roles and for roles anywhere; no
+    handler changes role rows), from the process's copy of the org (bot/org_cache.py)."""
     if turn.role_rows is not None:
         return turn.role_rows
     keys = await turn.person_keys()
     graph: GraphDirectory | None = turn.services.graph
-    async with turn.services.db.read() as s:
-        out = await roles_repo.assignments_for(s, keys)
-        groups = await roles_repo.group_assignments(s) if graph is not None and keys else []
+    facts = await turn.services.org.get()
+    out = facts.assignments_for(keys)
+    groups = facts.groups if graph is not None and keys else []
     for unit_id, role, group_id in groups:
         if graph is not None and await graph.is_member(group_id, keys):
             out.setdefault(unit_id, set()).add(role)
@@ -37,8 +36,7 @@ async def role_rows(turn: Turn) -> dict[int, set[str]]:
 
 
 async def roles_for_unit(turn: Turn, unit_id: int) -> set[str]:
-    async with turn.services.db.read() as s:
-        parents = await roles_repo.parents_map(s)
+    parents = (await turn.services.org.get()).parents
     assignments = await _assignments(turn)
     return effective_roles(unit_id, parents, assignments, global_admin=await turn.is_global_admin())
 
@@ -62,10 +60,8 @@ async def require(turn: Turn, unit: Unit, needed: str, *, lead: str | None = Non
     assert unit.id is not None
     if allows(await roles_for_unit(turn, unit.id), needed):
         return True
-    async with turn.services.db.read() as s:
-        parents = await roles_repo.parents_map(s)
-        chain_people = await roles_repo.people_by_unit(s, list(parents))
-    found = holders(unit.id, needed, parents, chain_people)
+    facts = await turn.services.org.get()
+    found = holders(unit.id, needed, facts.parents, facts.people)
     people = [p for p in found if not p.startswith(GROUP_PREFIX)]
     role = role_name(turn.lang, needed)
     if people:

@@ -22,7 +22,7 @@ from bot.members_seen import MembersSeen
 from bot.permissions import role_rows
 from bot.turn import Turn
 from core.scope import CHANNEL, Viewer, in_reach
-from storage import members_repo, roles_repo
+from storage import members_repo
 from storage.item_models import Item, ItemCard
 from storage.meeting_models import ActionItem, AgendaItem, MeetingOccurrence
 from storage.models import Unit
@@ -52,8 +52,7 @@ async def reaches(
     turn: Turn, unit_ids: Iterable[int], *, addressed_to_person: bool = False
 ) -> bool:
     """Whether data of these units may be shown to / changed by this person here."""
-    async with turn.services.db.read() as s:
-        parents = await roles_repo.parents_map(s)
+    parents = (await turn.services.org.get()).parents
     return in_reach(await viewer(turn), unit_ids, parents, addressed_to_person=addressed_to_person)
 
 
@@ -140,14 +139,13 @@ async def note_presence(turn: Turn) -> None:
     seen = _seen(turn)
     if seen.fresh(key):
         return
-    async with turn.services.db.session() as s:
-        await members_repo.record(
-            s,
-            conversation_id=turn.conversation_id,
-            team_id=turn.team_id,
-            tenant_id=turn.tenant_id,
-            aad_object_ids=[turn.user_id],
-        )
+    # Batched with other people's first messages (storage/sightings.py).
+    await turn.services.sightings.member(
+        conversation_id=turn.conversation_id,
+        team_id=turn.team_id,
+        tenant_id=turn.tenant_id,
+        object_id=turn.user_id,
+    )
     seen.put(key)
 
 

@@ -12,15 +12,16 @@ from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from bot.languages import LanguageChoices
 from bot.members_seen import MembersSeen
+from bot.org_cache import Known, OrgCache, PeopleCache
 from bot.pulse_facts import PulseFactsCache
 from cards.base import CARD_CONTENT_TYPE, Card
 from cards.bounds import outgoing_card, outgoing_text
 from i18n.texts import t
 from services import pulse as pulse_service
-from storage import channels_repo
 from storage.answer_writer import AnswerWriter
 from storage.db import Database
 from storage.models import Unit
+from storage.sightings import Sightings
 
 if TYPE_CHECKING:
     from bot.router import Router
@@ -70,12 +71,20 @@ class Services:
     dispatcher: OutboxWorker | None = None
     languages: LanguageChoices = field(default_factory=LanguageChoices)
     members_seen: MembersSeen = field(default_factory=MembersSeen)
+    # Who people are, and the org (units, roles, bindings): read once, not per turn.
+    people: PeopleCache = field(init=False)
+    org: OrgCache = field(init=False)
+    # Who was seen where (channel members, roster facts): small writes, batched.
+    sightings: Sightings = field(init=False)
     # Pulse answers: what a pulse is (read once per pulse) and batched writes.
     pulse_facts: PulseFactsCache = field(init=False)
     answers: AnswerWriter = field(init=False)
 
     def __post_init__(self) -> None:
         self.pulse_facts = PulseFactsCache(self.db)
+        self.org = OrgCache(self.db)
+        self.people = PeopleCache(self.db)
+        self.sightings = Sightings(self.db)
         self.answers = AnswerWriter(self.db, on_settled=self._pulse_settled)
 
     async def _pulse_settled(self, pulse_id: int) -> None:
@@ -141,8 +150,10 @@ class Turn:
 
     @property
     def is_local_admin(self) -> bool:
-        """Anonymous local mode: the person at the keyboard set the bot up."""
-        return self.services.settings.anonymous
+        """Anonymous local mode with nobody named in SAMVERKAN_LOCAL_ADMINS: the person at
+        the keyboard set the bot up, whoever they say they are."""
+        settings = self.services.settings
+        return settings.anonymous and not settings.local_admins
 
     async def person_keys(self) -> list[str]:
         """Identifiers roles may be given to: the Entra object id and, once known, the UPN.
@@ -168,24 +179,25 @@ class Turn:
         if not self.user_id:
             return []
         keys = [self.user_id.lower()]
-        async with self.services.db.read() as s:
-            person = await channels_repo.get_person(s, self.person_tenant, self.user_id)
-        upn = person.upn if person else None
-        self._roster_name = person.display_name if person else None
-        if upn is None:
+        people, tenant = self.services.people, self.person_tenant
+        known = await people.get(tenant, self.user_id)
+        if known.upn is None and not known.asked:
+            # Asked once per TTL: someone the roster does not know is not asked every turn.
+            version = people.version()
             member = await self._roster_member()
-            if member is not None:
-                upn, self._roster_name = member
-                async with self.services.db.session() as s:
-                    await channels_repo.remember_person(
-                        s,
-                        self.person_tenant,
-                        self.user_id,
-                        upn=upn,
-                        display_name=self._roster_name,
-                    )
-        if upn:
-            keys.append(upn.lower())
+            if member is None:
+                known = Known(None, known.name, asked=True)
+            else:
+                upn, name = member
+                # Written without clearing the people copy: it is updated right here.
+                await self.services.sightings.person(
+                    tenant_id=tenant, object_id=self.user_id, upn=upn, display_name=name
+                )
+                known = Known(upn.lower(), name or known.name, asked=True)
+            people.put(tenant, self.user_id, known, version)
+        self._roster_name = known.name
+        if known.upn:
+            keys.append(known.upn.lower())
         return keys
 
     def connector(self) -> ConnectorClientBase | None:
@@ -223,7 +235,10 @@ class Turn:
     async def is_global_admin(self) -> bool:
         if self.is_local_admin:
             return True
-        admins = set(self.services.settings.admins)
+        settings = self.services.settings
+        # Local mode naming its administrators (the Agents Playground's own user): everyone
+        # else has the roles the org file gives them, so refusals can be tried.
+        admins = set(settings.local_admins if settings.anonymous else settings.admins)
         if not admins:
             return False
         return bool(admins & set(await self.person_keys()))
@@ -233,8 +248,7 @@ class Turn:
         personal or group chat has no unit, whatever an old binding row says."""
         if self.kind != "channel":
             return None
-        async with self.services.db.read() as s:
-            return await channels_repo.unit_of_conversation(s, self.conversation_id)
+        return (await self.services.org.get()).channel_unit(self.conversation_id)
 
     # -- replies ----------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """`samverkan indicators ...`: definitions, imports (file, Kolada), digest schedules.
 
-samverkan indicators define FILE                 definitions + per-unit targets (YAML)
-samverkan indicators import FILE [--skip-bad-rows]
+samverkan indicators define FILE [--if-empty]      definitions + per-unit targets (YAML)
+samverkan indicators import FILE [--skip-bad-rows] [--if-empty]
 samverkan indicators kolada --kpi ID --years 2022-2025 [--base-url URL]
 samverkan indicators schedule                    a digest schedule per unit
 """
@@ -39,6 +39,9 @@ def define(
     file: Path = typer.Argument(
         ..., help="Indicator definitions (YAML), e.g. examples/indicators.yaml."
     ),
+    if_empty: bool = typer.Option(
+        False, "--if-empty", help="Only if no indicator is defined yet (for `make run`)."
+    ),
 ) -> None:
     """Create or update indicator definitions and per-unit targets (idempotent)."""
     try:
@@ -53,12 +56,17 @@ def define(
         typer.echo(f"{len(problems)} problem(s); nothing was changed.", err=True)
         raise typer.Exit(1)
 
-    async def run(db: Database, _settings: Settings) -> indicators_repo.DefinitionResult:
+    async def run(db: Database, _settings: Settings) -> indicators_repo.DefinitionResult | None:
         async with db.session() as session:
+            if if_empty and await indicators_repo.definition_ids(session):
+                return None
             # Problems are found before anything is written.
             return await indicators_repo.save_definitions(session, defs, overrides)
 
     result = run_with_db(run)
+    if result is None:
+        typer.echo("Indicators are already defined; left as they are (--if-empty).")
+        return
     if result.problems:
         for p in result.problems:
             typer.echo(f"{file}: {p}", err=True)
@@ -95,14 +103,19 @@ def import_(
     skip_bad_rows: bool = typer.Option(
         False, "--skip-bad-rows", help="Import the good rows even if some are bad."
     ),
+    if_empty: bool = typer.Option(
+        False, "--if-empty", help="Only if no indicator value is stored yet (for `make run`)."
+    ),
 ) -> None:
     """Import indicator values (upsert: importing the same file twice changes nothing)."""
     if not file.is_file():
         typer.echo(f"{file}: no such file", err=True)
         raise typer.Exit(1)
 
-    async def run(db: Database, _settings: Settings) -> ImportReport:
+    async def run(db: Database, _settings: Settings) -> ImportReport | None:
         async with db.session() as session:
+            if if_empty and await indicators_repo.value_count(session):
+                return None
             # A file with bad rows writes nothing (unless --skip-bad-rows).
             return await import_file(session, file, skip_bad_rows=skip_bad_rows)
 
@@ -111,6 +124,9 @@ def import_(
     except ImportFileError as exc:
         typer.echo(f"{file}: {exc}", err=True)
         raise typer.Exit(1) from None
+    if report is None:
+        typer.echo("Indicator values are already stored; left as they are (--if-empty).")
+        return
     print_report(report, skip_bad_rows)
     if report.bad and not report.imported:
         raise typer.Exit(1)

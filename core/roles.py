@@ -2,7 +2,8 @@
 
 A coordinator or admin of a unit also acts for every unit below it (a cluster's
 coordinator can set up its teams); a manager's digest covers the units below.
-Global admins (SAMVERKAN_ADMINS, or anyone in local mode) may do everything.
+Global admins (SAMVERKAN_ADMINS; in local mode SAMVERKAN_LOCAL_ADMINS, or anyone when that
+is empty) may do everything.
 """
 
 from __future__ import annotations

@@ -55,6 +55,17 @@ class Settings(BaseSettings):
     admins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias=AliasChoices("SAMVERKAN_ADMINS")
     )
+    # Anonymous local mode only (ignored with credentials): the people (object ids or UPNs)
+    # who are administrators. Empty: everyone at this computer is. `make run` names the
+    # Agents Playground's own user, so its other example people have the org file's roles.
+    local_admins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("SAMVERKAN_LOCAL_ADMINS")
+    )
+    # Answer someone who chose no language in their Teams client's (sv/en). False: always
+    # in `language`. The Agents Playground's client says en-US whoever uses it.
+    follow_locale: bool = Field(
+        default=True, validation_alias=AliasChoices("SAMVERKAN_FOLLOW_LOCALE")
+    )
     host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("SAMVERKAN_HOST"))
     port: int = Field(default=3978, ge=1, le=65535, validation_alias=AliasChoices("SAMVERKAN_PORT"))
     data_dir: Path = Field(default=Path("var"), validation_alias=AliasChoices("SAMVERKAN_DATA_DIR"))
@@ -97,7 +108,7 @@ class Settings(BaseSettings):
         default=None, ge=1, le=65535, validation_alias=AliasChoices("SAMVERKAN_OPS_PORT")
     )
 
-    @field_validator("allowed_tenants", "admins", mode="before")
+    @field_validator("allowed_tenants", "admins", "local_admins", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _split(value)
@@ -107,7 +118,7 @@ class Settings(BaseSettings):
     def _unset_when_empty(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("admins")
+    @field_validator("admins", "local_admins")
     @classmethod
     def _lower(cls, value: list[str]) -> list[str]:
         return [v.lower() for v in value]
@@ -144,7 +155,8 @@ class Settings(BaseSettings):
 
     @property
     def anonymous(self) -> bool:
-        """Local mode: no bot credentials, no JWT, the local user is admin."""
+        """Local mode: no bot credentials, no JWT; the administrators are
+        `local_admins`, or everyone at this computer when it is empty."""
         return not self.client_id
 
     @property

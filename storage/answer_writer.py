@@ -294,7 +294,7 @@ class AnswerWriter:
             else:
                 first[(item.pulse_id, item.person)] = i
         changes: dict[int, tuple[_Pool, list[dict[str, Any]], set[str], int]] = {}
-        async with self.db.engine.begin() as conn:
+        async with self.db.writing(), self.db.engine.begin() as conn:
             open_ids = await self._open_pulses(conn, {p for p, _ in first}, now or utcnow())
             wanted = sorted(k for k in first if k[0] in open_ids)
             marked: set[tuple[int, str]] = set()

@@ -287,6 +287,23 @@ async def get_person(session: AsyncSession, tenant_id: str, aad_object_id: str) 
     return await session.get(Person, (tenant_id.lower(), aad_object_id))
 
 
+async def get_people(
+    session: AsyncSession, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], Person]:
+    """`get_person` for many (tenant id, object id) keys in one query."""
+    if not keys:
+        return {}
+    wanted = {(tenant.lower(), oid) for tenant, oid in keys}
+    rows = await session.execute(
+        select(Person).where(col(Person.aad_object_id).in_(sorted({oid for _, oid in wanted})))
+    )
+    return {
+        (p.tenant_id, p.aad_object_id): p
+        for p in rows.scalars().all()
+        if (p.tenant_id, p.aad_object_id) in wanted
+    }
+
+
 async def display_names(session: AsyncSession, object_ids: set[str]) -> dict[str, str]:
     """{object id: the name to show} of the people known by those ids (name, else UPN)."""
     if not object_ids:

@@ -7,6 +7,7 @@ import contextlib
 import errno
 import socket
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,13 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import changes as _changes  # noqa: F401  (registers the write counters)
 from storage.types import utcnow
 from storage.upsert import dialect_insert
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/samverkan.db"
+
+SQLITE_BUSY_SECONDS = 30
 
 # Execution option carried by the connections of `Database.read()` sessions.
 READ_ONLY_OPTION = "samverkan_read_only"
@@ -59,7 +63,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -69,7 +73,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
@@ -173,6 +177,11 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = normalise_url(url)
         self.engine = create_engine(self.url, **engine_kwargs)
+        self._sqlite = is_sqlite(self.url)
+        # One per event loop (a Database may outlive the loop it was first used in).
+        self._write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # Same pool and event listeners; its connections carry READ_ONLY_OPTION.
         self.read_sessionmaker = async_sessionmaker(
@@ -188,8 +197,29 @@ class Database:
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error."""
-        async with self.sessionmaker() as session, session.begin():
+        async with self.writing(), self.sessionmaker() as session, session.begin():
             yield session
+
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[None]:
+        """Around a write transaction. SQLite has one writer at a time, and a writer that
+        finds the lock taken sleeps and polls (up to 100 ms a turn): under load that
+        left commands waiting seconds for a lock long free. Writers of this process
+        queue here instead, in order; other processes still meet SQLite's busy timeout.
+        Waiting longer than that timeout fails as it would have."""
+        if not self._sqlite:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._write_locks.get(loop)
+        if lock is None:
+            lock = self._write_locks[loop] = asyncio.Lock()
+        async with asyncio.timeout(SQLITE_BUSY_SECONDS):
+            await lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -35,14 +35,18 @@ import shutil
 import socket
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import yaml
 
 HERE = Path(__file__).resolve().parent
+# The mock Teams `make run`'s README section starts the playground with (repo root).
+SHIPPED_CONFIG = HERE.parents[1] / ".m365agentsplayground.yml"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 TO_BOT = "Microsoft 365 Agents Playground -> User Application"
 FROM_BOT = "User Application -> Microsoft 365 Agents Playground"
@@ -83,6 +87,46 @@ class PlaygroundConfig:
         ]
     )
 
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> PlaygroundConfig:
+        """A config file as the playground reads it (e.g. the shipped one, SHIPPED_CONFIG)."""
+        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        team = doc["team"]
+        [channel] = team["channels"] or [None]
+        return cls(
+            bot_name=doc["bot"]["name"],
+            bot_id=doc["bot"]["id"],
+            tenant_id=doc["tenantId"],
+            team_id=team["id"],
+            team_name=team["name"],
+            team_aad_group_id=team["aadGroupId"],
+            channel_id=channel["id"] if channel else None,
+            channel_name=channel["name"] if channel else "",
+            personal_chat_id=doc["personalChat"]["id"],
+            group_chat_id=doc["groupChat"]["id"],
+            group_chat_name=doc["groupChat"]["name"],
+            current_user=dict(doc["currentUser"]),
+            users=[dict(u) for u in doc["users"]],
+        )
+
+    def as_user(self, given_name: str) -> PlaygroundConfig:
+        """The same mock Teams with another of its people at the keyboard: the playground
+        only ever writes as its current user, who changes places with that person (and
+        gets a personal chat of their own). `make playground WHO=Johan` uses this."""
+        everyone = [self.current_user, *self.users]
+        me = next((u for u in everyone if _fold(u["givenName"]) == _fold(given_name)), None)
+        if me is None:
+            names = ", ".join(u["givenName"] for u in everyone)
+            raise ValueError(f"no one called {given_name!r} here; try one of: {names}")
+        users = [self.current_user if u is me else u for u in self.users]
+        chat = re.sub(r"[^a-z0-9]+", "-", me["givenName"].lower())
+        return replace(
+            self,
+            current_user=me,
+            users=users,
+            personal_chat_id=f"{self.personal_chat_id}-{chat}",
+        )
+
     def to_yaml(self) -> str:
         # JSON is valid YAML 1.2, so no YAML library is needed.
         doc = {
@@ -103,6 +147,12 @@ class PlaygroundConfig:
             },
         }
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _fold(name: str) -> str:
+    """Åsa, åsa and asa alike (a terminal may not type Å)."""
+    plain = unicodedata.normalize("NFKD", name.strip().lower())
+    return "".join(c for c in plain if not unicodedata.combining(c))
 
 
 def _user(n: int, name: str, alias: str) -> dict[str, str]:
@@ -714,3 +764,13 @@ class Playground:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+
+
+if __name__ == "__main__":
+    # `make playground WHO=<given name>`: the shipped config with that person at the keyboard.
+    import sys
+
+    try:
+        print(PlaygroundConfig.from_file(SHIPPED_CONFIG).as_user(sys.argv[1]).to_yaml(), end="")
+    except (IndexError, ValueError) as exc:
+        sys.exit(f"usage: python -m tests.e2e.playground <given name>: {exc}")

@@ -59,3 +59,34 @@ def test_bad_definitions_are_listed_with_their_path(db_file: Path, tmp_path: Pat
     )
     code, _, err = invoke("indicators", "define", str(bad))
     assert code == 1 and "indicators[0].direction" in err and "nothing was changed" in err
+
+
+def test_make_run_loads_the_example_values_only_into_an_empty_database(
+    db_file: Path, tmp_path: Path
+) -> None:
+    """`make run`'s steps: the example indicators and their fictitious values for the
+    Jämtland units, so the first digest shows figures; a second run changes nothing."""
+    assert invoke("org", "load", str(EXAMPLES / "jamtland.yaml"), "--if-empty")[0] == 0
+    define = ("indicators", "define", str(EXAMPLES / "indicators.yaml"), "--if-empty")
+    values = ("indicators", "import", str(EXAMPLES / "jamtland_values.csv"), "--if-empty")
+    code, out, err = invoke(*define)
+    assert code == 0 and "7 created" in out, err
+    code, out, err = invoke(*values)
+    assert code == 0 and " 0 changed" in out and not err, err
+
+    # What someone changed since is left alone.
+    csv = tmp_path / "mine.csv"
+    csv.write_text("indikator;enhet;period;värde\nsip_genomforda;Krokom;2026 Q3;9,9\n", "utf-8")
+    assert invoke("indicators", "import", str(csv))[0] == 0
+    code, out, _ = invoke(*define)
+    assert code == 0 and "already defined" in out
+    code, out, _ = invoke(*values)
+    assert code == 0 and "already stored" in out
+    code, out, _ = invoke("indicators", "import", str(csv))
+    assert "1 unchanged" in out  # still the person's 9,9, not the example's value
+
+
+def test_the_example_values_say_they_are_fictitious() -> None:
+    lines = (EXAMPLES / "jamtland_values.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].split(";")[-1] == "källa"
+    assert all(line.endswith(";Exempeldata (fiktiva värden)") for line in lines[1:])
