@@ -417,7 +417,11 @@ def trend(
     sxx = sum([d * d for d in dxs])
     slope = sum([d * (y - my) for d, y in zip(dxs, ys, strict=True)]) / sxx
     change = slope * (xs[-1] - xs[0])
-    if abs(change) <= tol:
+    # Rounding in the mean leaves a few ulps of "slope" on a constant series: a change
+    # that small is arithmetic, not movement (with tolerance 0 it flipped with time's
+    # direction: a hypothesis example of three equal values).
+    noise = 1e-9 * max(1.0, max(abs(y) for y in ys))
+    if abs(change) <= max(tol, noise):
         return Trend.FLAT
     rising = change > 0
     if rising == (direction is Direction.HIGHER):

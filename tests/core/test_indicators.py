@@ -175,6 +175,9 @@ def test_trend_examples() -> None:
     assert trend([2.0, 2.05, 2.0], Direction.LOWER, 0.1) is Trend.FLAT
     assert trend([2.0, None, 3.0], Direction.HIGHER, 0.1) is Trend.IMPROVING
     assert trend([None, 2.0, None], Direction.HIGHER) is Trend.UNKNOWN
+    # Equal values are flat even with no tolerance (rounding in the mean is not movement).
+    same = 2731.164729603822
+    assert trend([None, same, same, None, same], Direction.HIGHER, 0.0) is Trend.FLAT
 
 
 series = st.lists(
