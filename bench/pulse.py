@@ -44,7 +44,6 @@ import signal
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,10 +57,11 @@ from sqlmodel import SQLModel  # noqa: E402
 
 import storage.models  # noqa: E402
 import storage.pulse_models  # noqa: E402,F401
+from bench.launch.scratch_db import drop_postgres, scratch_postgres  # noqa: E402
 from core.pulse import BUILT_IN  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from storage import pulse_repo  # noqa: E402
-from storage.db import Database, is_sqlite, normalise_url  # noqa: E402
+from storage.db import Database, is_sqlite  # noqa: E402
 from storage.models import Conversation, Unit  # noqa: E402
 from tests.fakes.connector import FakeConnector  # noqa: E402
 from tests.fakes.issuer import LocalIssuer  # noqa: E402
@@ -233,29 +233,6 @@ async def start_site(app: web.Application) -> tuple[web.AppRunner, str]:
 
 
 # -- the database ------------------------------------------------------------------------------
-
-
-async def scratch_postgres(url: str) -> tuple[str, str]:
-    import asyncpg
-
-    base = normalise_url(url).replace("+asyncpg", "")
-    name = f"samverkan_bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(base)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return base.rsplit("/", 1)[0] + "/" + name, name
-
-
-async def drop_postgres(url: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(normalise_url(url).replace("+asyncpg", ""))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def open_pulse(
