@@ -9,9 +9,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 from microsoft_agents.hosting.core.authorization._entra_issuers import BOTFRAMEWORK_PUBLIC_ISSUER
 
-from tests.bot.conftest import APP_ID, BotHarness, bearer, snapshot, user
 from tests.fakes.connector import FakeConnector
 from tests.fakes.issuer import LocalIssuer
+from tests.support.harness import APP_ID, BotHarness, bearer, snapshot, user
 from tests.teams import TENANT, new_channel
 
 # A real-looking Entra issuer of another tenant: signed with the key the SDK

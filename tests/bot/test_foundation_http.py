@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.models import ChannelBinding, Conversation
-from tests.bot.conftest import BotHarness, add_units, user
 from tests.cardschema import assert_valid_card
+from tests.support.harness import BotHarness, add_units, user
 from tests.teams import new_channel
 
 COUNTY = {

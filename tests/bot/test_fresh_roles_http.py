@@ -20,8 +20,8 @@ from bot.org_cache import ORG_TTL, PERSON_TTL, OrgCache, PeopleCache
 from bot.web import SERVICES_KEY, build_app
 from storage.db import Database
 from storage.models import RoleAssignment
-from tests.bot.conftest import BotHarness, add_units, local_settings
 from tests.fakes.connector import FakeConnector
+from tests.support.harness import BotHarness, add_units, local_settings
 from tests.teams import ActivityFactory, TeamsUser, new_channel
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,10 +20,10 @@ from sqlmodel import col, select
 from storage import channels_repo, outbox_repo
 from storage.item_models import Item, ItemEvent
 from storage.models import ChannelBinding, Conversation
-from tests.bot.conftest import APP_ID, BotHarness, add_units, bearer, snapshot
 from tests.fakes.connector import FakeConnector
 from tests.fakes.issuer import LocalIssuer
-from tests.items.support import deliver, find_action, invoke_card
+from tests.support.harness import APP_ID, BotHarness, add_units, bearer, snapshot
+from tests.support.items import deliver, find_action, invoke_card
 from tests.teams import TENANT, Channel, TeamsUser, new_channel
 
 COUNTY = {"Regionens samverkansråd": None, "Östersund": "Regionens samverkansråd"}

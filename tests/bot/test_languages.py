@@ -21,8 +21,8 @@ from bot.web import build_app, build_services
 from i18n.texts import t
 from storage import channels_repo
 from storage.db import Database
-from tests.bot.conftest import BotHarness, local_settings, user
 from tests.fakes.connector import FakeConnector, Posted
+from tests.support.harness import BotHarness, local_settings, user
 from tests.teams import TENANT, ActivityFactory, Channel, TeamsUser, new_channel
 
 

@@ -18,8 +18,8 @@ from bot.web import build_app
 from cli.main import app as cli
 from infra.settings import ConfigError
 from storage.db import Database
-from tests.bot.conftest import BotHarness, local_settings, snapshot, user
 from tests.fakes.connector import FakeConnector
+from tests.support.harness import BotHarness, local_settings, snapshot, user
 from tests.teams import ActivityFactory, new_channel
 
 SDK = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"

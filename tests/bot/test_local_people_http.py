@@ -28,9 +28,9 @@ from storage import indicators_repo
 from storage.db import Database
 from storage.models import ChannelBinding
 from storage.org_repo import sync_org
-from tests.bot.conftest import BotHarness, local_settings
 from tests.e2e.playground import SHIPPED_CONFIG, PlaygroundConfig
 from tests.fakes.connector import FakeConnector
+from tests.support.harness import BotHarness, local_settings
 from tests.teams import ActivityFactory, TeamsUser, new_channel
 
 ROOT = Path(__file__).resolve().parents[2]

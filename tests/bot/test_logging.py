@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from tests.bot.conftest import BotHarness, add_units, user
+from tests.support.harness import BotHarness, add_units, user
 from tests.teams import new_channel
 
 MARKER = "Hemligt-innehåll-7f3a"

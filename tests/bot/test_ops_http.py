@@ -21,7 +21,7 @@ from delivery.dispatcher import build_dispatcher
 from infra.settings import Settings
 from storage.db import Database, is_sqlite, sqlite_path
 from storage.health_models import Heartbeat
-from tests.bot.conftest import local_settings
+from tests.support.harness import local_settings
 
 TOKEN = "ops-token-" + "k" * 20
 Serve = Callable[..., Awaitable[str]]

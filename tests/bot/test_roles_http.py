@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.models import ChannelBinding, Person, RoleAssignment
-from tests.bot.conftest import BotHarness, add_units
 from tests.fakes.issuer import LocalIssuer
+from tests.support.harness import BotHarness, add_units
 from tests.teams import TENANT, TeamsUser, new_channel
 
 COUNTY = {

@@ -13,8 +13,8 @@ import pytest
 from microsoft_agents.hosting.core import ClaimsIdentity
 
 from bot.token_cache import ValidatedTokens
-from tests.bot.conftest import APP_ID, BotHarness, bearer, user
 from tests.fakes.issuer import LocalIssuer
+from tests.support.harness import APP_ID, BotHarness, bearer, user
 from tests.teams import Channel, new_channel
 
 NOW = 1_900_000_000.0  # epoch seconds, like a token's exp

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.bot.conftest import BotHarness, add_units, user
+from tests.support.harness import BotHarness, add_units, user
 from tests.teams import new_channel
 
 COUNTY = {"Regionens samverkansråd": None, "Östersund": "Regionens samverkansråd"}

@@ -1,5 +1,5 @@
 """The bot harness (real app over HTTP, fake connector) for the card tests."""
 
-from tests.bot.conftest import connector, harness
+from tests.support.harness import connector, harness
 
 __all__ = ["connector", "harness"]

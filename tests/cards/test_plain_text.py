@@ -15,8 +15,8 @@ from markdown_it import MarkdownIt
 
 from cards.base import bullets, card, facts, plain, text, title, unlink, unlink_card
 from cards.help import help_card
-from tests.bot.conftest import BotHarness, add_units
 from tests.cardschema import assert_valid_card
+from tests.support.harness import BotHarness, add_units
 from tests.teams import Channel, TeamsUser, new_channel
 
 MD = MarkdownIt("commonmark")

@@ -13,10 +13,10 @@ from aiohttp.test_utils import TestServer
 from delivery.dispatcher import build_dispatcher
 from infra.metrics import Metrics
 from storage.db import Database
-from tests.bot.conftest import APP_ID, connector_host
 from tests.delivery.conftest import add_channel, enqueue, local_settings, settled, text
 from tests.fakes.connector import FakeConnector
 from tests.fakes.tokens import TokenLog
+from tests.support.harness import APP_ID, connector_host
 from tests.teams import TENANT
 
 

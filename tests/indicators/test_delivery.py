@@ -19,7 +19,7 @@ from storage.db import Database
 from storage.indicators_repo import ValueIn
 from storage.models import Conversation, OutboxMessage, Person, Unit
 from tests.cardschema import assert_valid_card
-from tests.indicators.support import last_month, seed_county, seed_values
+from tests.support.indicators import last_month, seed_county, seed_values
 from tests.support.jobs import job_context
 
 MAJA = "0b3c9a4e-1111-4222-8333-000000000001"  # manager with the app installed

@@ -10,10 +10,10 @@ from typing import Any
 
 from cards.digest import COUNTY_UNITS_VERB, EXPAND_VERB
 from storage import indicators_repo
-from tests.bot.conftest import BotHarness
 from tests.cardschema import assert_valid_card
 from tests.fakes.issuer import LocalIssuer
-from tests.indicators.support import seed_county, seed_values
+from tests.support.harness import BotHarness
+from tests.support.indicators import seed_county, seed_values
 from tests.teams import TeamsUser, new_channel
 
 MANAGER = TeamsUser(name="Maja Chef", upn="maja.chef@example.se")

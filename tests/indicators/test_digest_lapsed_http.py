@@ -21,10 +21,10 @@ from storage import indicators_repo, schedules_repo
 from storage.indicator_models import DigestSubscription
 from storage.models import AuditEvent, RoleAssignment, Unit
 from storage.org_repo import sync_org
-from tests.bot.conftest import BotHarness, connector, secured
 from tests.fakes.issuer import LocalIssuer
-from tests.indicators.support import seed_definitions, seed_values
-from tests.items.support import deliver
+from tests.support.harness import BotHarness, connector, secured
+from tests.support.indicators import seed_definitions, seed_values
+from tests.support.items import deliver
 from tests.support.jobs import job_context
 from tests.teams import TeamsUser
 

@@ -17,8 +17,8 @@ from storage import indicators_repo, items_repo, pulse_repo
 from storage.db import Database
 from storage.models import ChannelBinding, Unit
 from tests.cardschema import assert_valid_card
-from tests.indicators.support import DEFINITIONS, seed_county, seed_values
 from tests.indicators.test_delivery import MAJA, outbox, personal_chat
+from tests.support.indicators import DEFINITIONS, seed_county, seed_values
 from tests.support.jobs import job_context
 
 ZONE = ZoneInfo("Europe/Stockholm")

@@ -9,9 +9,9 @@ from typing import Any
 from core.indicators import last_complete
 from services.digest import today_local
 from services.indicator_import import import_file
-from tests.bot.conftest import BotHarness
-from tests.indicators.support import seed_county, seed_values
 from tests.indicators.test_digest_http import MANAGER, bind, texts
+from tests.support.harness import BotHarness
+from tests.support.indicators import seed_county, seed_values
 
 REVIEW = "Läkemedelsgenomgång i särskilt boende"  # yearly, from Kolada, usual lag one year
 

@@ -14,10 +14,10 @@ from clients.graph import GraphDirectory
 from services import digest as composer
 from services.app_install import InstallStatus, hook_for, install_app_for_user, install_hook
 from storage.db import Database
-from tests.bot.conftest import APP_ID
 from tests.fakes.graph import FakeEntraGraph
-from tests.indicators.support import seed_county, seed_values
 from tests.indicators.test_delivery import MAJA, OLLE, SARA, outbox, personal_chat
+from tests.support.harness import APP_ID
+from tests.support.indicators import seed_county, seed_values
 from tests.support.jobs import job_context
 from tests.teams import TENANT
 
@@ -116,7 +116,7 @@ async def test_without_the_permission_everyone_unreachable_is_reported(
 
 
 async def test_the_hook_needs_the_catalog_id(directory: GraphDirectory, tmp_path: Path) -> None:
-    from tests.bot.conftest import local_settings
+    from tests.support.harness import local_settings
 
     settings = local_settings("sqlite+aiosqlite://", tmp_path)
     assert hook_for(settings, directory) is None

@@ -14,7 +14,7 @@ from sqlmodel import select
 from services.indicator_import import ImportFileError, import_file
 from storage.db import Database
 from storage.indicator_models import IndicatorValue
-from tests.indicators.support import seed_county
+from tests.support.indicators import seed_county
 
 GOOD_CSV = """indikator;enhet;period;värde;nämnare
 utskrivningsklara_dagar;Östersund;2026-01;1,8;120

@@ -13,7 +13,7 @@ from storage.db import Database
 from storage.indicator_models import IndicatorValue
 from storage.models import Unit
 from tests.fakes.kolada import FakeKolada
-from tests.indicators.support import seed_county
+from tests.support.indicators import seed_county
 
 
 @pytest.fixture

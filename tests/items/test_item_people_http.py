@@ -8,8 +8,8 @@ from typing import Any
 from sqlmodel import col, select
 
 from storage.item_models import Item
-from tests.bot.conftest import BotHarness
-from tests.items.support import (
+from tests.support.harness import BotHarness
+from tests.support.items import (
     CLUSTER,
     TEAM,
     bind,

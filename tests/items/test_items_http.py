@@ -16,9 +16,9 @@ from storage import items_repo
 from storage.item_models import Item
 from storage.models import Schedule, Unit
 from storage.types import utcnow
-from tests.bot.conftest import BotHarness, user
 from tests.cardschema import assert_valid_card
-from tests.items.support import (
+from tests.support.harness import BotHarness, user
+from tests.support.items import (
     CLUSTER,
     COUNTY,
     TEAM,

@@ -21,7 +21,7 @@ from storage.db import Database
 from storage.item_models import ItemEvent
 from storage.models import Unit
 from tests.conftest import create_schema
-from tests.items.support import load_org
+from tests.support.items import load_org
 
 NOW = datetime(2026, 3, 27, 9, 0, tzinfo=UTC)  # the Friday before summer time
 

@@ -9,9 +9,9 @@ from typing import Any
 from sqlmodel import col, select
 
 from storage.item_models import Item
-from tests.bot.conftest import BotHarness, bearer
 from tests.fakes.issuer import LocalIssuer
-from tests.items.support import (
+from tests.support.harness import BotHarness, bearer
+from tests.support.items import (
     CLUSTER,
     TEAM,
     bind,

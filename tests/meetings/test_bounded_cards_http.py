@@ -21,10 +21,10 @@ from core.occurrences import next_occurrence
 from scheduler.firing import fire
 from storage import channels_repo, outbox_repo, schedules_repo
 from storage.meeting_models import AgendaItem, MeetingOccurrence
-from tests.bot.conftest import BotHarness, add_units
 from tests.cardschema import assert_valid_card
 from tests.fakes.connector import MESSAGE_LIMIT
-from tests.items.support import deliver
+from tests.support.harness import BotHarness, add_units
+from tests.support.items import deliver
 from tests.support.jobs import job_context
 from tests.teams import Channel, TeamsUser, new_channel
 

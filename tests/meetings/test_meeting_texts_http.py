@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from storage.meeting_models import MeetingOccurrence
 from storage.models import Unit
-from tests.bot.conftest import BotHarness, add_units
+from tests.support.harness import BotHarness, add_units
 from tests.teams import Channel, TeamsUser, new_channel
 
 COUNTY = {"Regionens samverkansråd": None, "Östersund": "Regionens samverkansråd"}

@@ -16,9 +16,9 @@ from scheduler.firing import fire
 from storage import meetings_repo, schedules_repo
 from storage.meeting_models import ActionItem, AgendaItem, Decision, MeetingOccurrence
 from storage.models import OutboxMessage
-from tests.bot.conftest import BotHarness, add_units
 from tests.cardschema import assert_valid_card
 from tests.fakes.issuer import LocalIssuer
+from tests.support.harness import BotHarness, add_units
 from tests.support.jobs import job_context
 from tests.teams import Channel, TeamsUser, new_channel
 

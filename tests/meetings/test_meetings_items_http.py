@@ -18,10 +18,10 @@ from storage import items_repo, schedules_repo
 from storage.item_models import Item
 from storage.meeting_models import ActionItem, AgendaItem, Decision, MeetingOccurrence
 from storage.models import OutboxMessage
-from tests.bot.conftest import BotHarness, add_units, bearer
 from tests.cardschema import assert_valid_card
 from tests.fakes.issuer import LocalIssuer
-from tests.items.support import (
+from tests.support.harness import BotHarness, add_units, bearer
+from tests.support.items import (
     CLUSTER,
     COUNTY,
     TEAM,

@@ -23,8 +23,8 @@ from storage.db import Database
 from storage.meeting_models import MeetingOccurrence
 from storage.models import OutboxMessage
 from storage.types import utcnow
-from tests.scheduler.support import unit_with_channel
 from tests.support.jobs import job_context
+from tests.support.scheduler import unit_with_channel
 
 SE = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)  # Monday

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from storage.meeting_models import MeetingOccurrence, MeetingSeries
-from tests.bot.conftest import BotHarness, add_units
+from tests.support.harness import BotHarness, add_units
 from tests.teams import Channel, TeamsUser, new_channel
 
 COUNTY = {"Regionens samverkansråd": None, "Östersund": "Regionens samverkansråd"}

@@ -30,8 +30,8 @@ from storage.db import Database
 from storage.models import OutboxMessage
 from storage.pulse_models import Pulse, PulseAnswer
 from storage.types import utcnow
-from tests.scheduler.support import unit_with_channel
 from tests.support.jobs import job_context
+from tests.support.scheduler import unit_with_channel
 
 SECRET = "k" * 40
 ZONE = ZoneInfo("Europe/Stockholm")

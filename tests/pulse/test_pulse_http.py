@@ -13,9 +13,9 @@ from storage import pulse_repo
 from storage.models import OutboxMessage, Unit
 from storage.pulse_models import Pulse, PulseAnswer, PulseRespondent
 from storage.types import utcnow
-from tests.bot.conftest import BotHarness, add_units
 from tests.cardschema import assert_valid_card
-from tests.items.support import deliver
+from tests.support.harness import BotHarness, add_units
+from tests.support.items import deliver
 from tests.teams import Channel, TeamsUser, new_channel
 
 COUNTY = {

@@ -13,8 +13,8 @@ from storage import pulse_repo
 from storage.db import Database
 from storage.models import OutboxMessage, Schedule
 from storage.pulse_models import Pulse
-from tests.scheduler.support import unit_with_channel
 from tests.support.jobs import job_context
+from tests.support.scheduler import unit_with_channel
 
 ZONE = ZoneInfo("Europe/Stockholm")
 CONTEXT = job_context(zone=ZONE, language="sv")

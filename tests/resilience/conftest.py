@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot.conftest import connector  # noqa: F401
-
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if "pg_restart" in (config.getoption("markexpr") or "").replace("not pg_restart", ""):

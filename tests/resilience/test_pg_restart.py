@@ -30,7 +30,7 @@ from storage.db import Database
 from storage.models import Conversation, OutboxMessage
 from tests.delivery.conftest import reference
 from tests.fakes.connector import FakeConnector
-from tests.resilience.support import (
+from tests.support.processes import (
     BotProcess,
     ensure_running,
     pg_ctl,

@@ -27,9 +27,9 @@ from sqlmodel import select
 from storage import pulse_repo
 from storage.db import Database
 from storage.pulse_models import Pulse, PulseAnswer, PulseRespondent
-from tests.bot.conftest import add_units
 from tests.fakes.connector import FakeConnector
-from tests.resilience.support import BotProcess
+from tests.support.harness import add_units
+from tests.support.processes import BotProcess
 from tests.teams import ActivityFactory, Channel, TeamsUser, new_channel
 
 SECRET = "k" * 40

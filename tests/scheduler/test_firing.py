@@ -14,8 +14,8 @@ from scheduler.kinds import UnknownJobKind
 from storage import schedules_repo
 from storage.db import Database
 from storage.models import Schedule
-from tests.scheduler.support import outbox_keys, per_occurrence, runs, unit_with_channel
 from tests.support.jobs import job_context
+from tests.support.scheduler import outbox_keys, per_occurrence, runs, unit_with_channel
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

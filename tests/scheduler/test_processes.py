@@ -19,7 +19,7 @@ import pytest
 from storage import schedules_repo
 from storage.db import Database
 from storage.models import ScheduleRun
-from tests.scheduler.support import outbox_keys, runs, unit_with_channel
+from tests.support.scheduler import outbox_keys, runs, unit_with_channel
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDOVER_LIMIT = 10.0

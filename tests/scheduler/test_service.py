@@ -16,8 +16,8 @@ from storage import schedules_repo
 from storage.db import Database
 from storage.models import Schedule, ScheduleRun
 from storage.types import utcnow
-from tests.scheduler.support import runs
 from tests.support.jobs import job_context
+from tests.support.scheduler import runs
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float, what: str) -> None:

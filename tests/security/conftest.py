@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestServer
 
 from bot.web import build_app
 from storage.db import Database
-from tests.bot.conftest import BotHarness, connector, local_settings  # noqa: F401
 from tests.fakes.connector import FakeConnector
+from tests.support.harness import BotHarness, connector, local_settings  # noqa: F401
 from tests.teams import ActivityFactory
 
 MakeHarness = Callable[..., Awaitable[BotHarness]]

@@ -19,8 +19,8 @@ from storage.db import Database
 from storage.item_models import Item
 from storage.meeting_models import ActionItem, AgendaItem
 from storage.pulse_models import Pulse
-from tests.bot.conftest import BotHarness, add_units, bearer
-from tests.items.support import deliver
+from tests.support.harness import BotHarness, add_units, bearer
+from tests.support.items import deliver
 from tests.teams import TENANT, Channel, TeamsUser, new_channel
 
 A, B, TOP = "Östersund", "Krokom", "Rådet"

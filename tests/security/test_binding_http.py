@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlmodel import SQLModel, col
 
 from storage.models import ChannelBinding
-from tests.bot.conftest import BotHarness, connector, secured  # noqa: F401
 from tests.cardschema import assert_valid_card
 from tests.fakes.issuer import LocalIssuer
 from tests.security.scope_world import (
@@ -29,6 +28,7 @@ from tests.security.scope_world import (
     personal,
     say,
 )
+from tests.support.harness import BotHarness, connector, secured  # noqa: F401
 from tests.teams import Channel, TeamsUser
 
 Secured = tuple[BotHarness, LocalIssuer]

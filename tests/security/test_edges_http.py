@@ -22,8 +22,8 @@ from bot.turn import Services
 from bot.web import SERVICES_KEY, build_app
 from i18n.texts import t
 from storage.db import Database
-from tests.bot.conftest import add_units, local_settings
 from tests.fakes.connector import FakeConnector
+from tests.support.harness import add_units, local_settings
 from tests.teams import ActivityFactory, Channel, TeamsUser, new_channel
 
 router = build_router()

@@ -17,17 +17,17 @@ from core.org import OrgSpec, dump_org, parse_org
 from storage.db import Database
 from storage.models import ChannelBinding
 from storage.org_repo import sync_org
-from tests.bot.conftest import (  # noqa: F401
+from tests.fakes.connector import FakeConnector
+from tests.fakes.graph import FakeEntraGraph
+from tests.fakes.issuer import LocalIssuer, install_jwks_hook, remove_jwks_hook
+from tests.fakes.tokens import FakeTokenProvider
+from tests.support.harness import (  # noqa: F401
     APP_ID,
     BotHarness,
     connector,
     connector_host,
     local_settings,
 )
-from tests.fakes.connector import FakeConnector
-from tests.fakes.graph import FakeEntraGraph
-from tests.fakes.issuer import LocalIssuer, install_jwks_hook, remove_jwks_hook
-from tests.fakes.tokens import FakeTokenProvider
 from tests.teams import TENANT, ActivityFactory, TeamsUser, new_channel
 
 SECRET = "graph-client-secret"

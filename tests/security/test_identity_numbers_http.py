@@ -26,10 +26,10 @@ from storage.db import Database
 from storage.indicator_models import IndicatorValue
 from storage.item_models import Item
 from storage.pulse_models import PulseAnswer, PulseRespondent
-from tests.bot.conftest import BotHarness, add_units
 from tests.conftest import create_schema
-from tests.items.support import deliver
 from tests.security.conftest import MakeHarness
+from tests.support.harness import BotHarness, add_units
+from tests.support.items import deliver
 from tests.teams import Channel, TeamsUser, new_channel
 
 REFUSAL = TEXTS["error.personnummer"]["sv"]

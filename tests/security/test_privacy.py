@@ -16,7 +16,7 @@ from storage.db import Database
 from storage.item_models import Item, ItemEvent
 from storage.meeting_models import AgendaItem, Decision
 from storage.models import ChannelBinding, Person, RoleAssignment
-from tests.bot.conftest import BotHarness, add_units, connector, harness  # noqa: F401
+from tests.support.harness import BotHarness, add_units, connector, harness  # noqa: F401
 from tests.teams import TENANT, TeamsUser, new_channel
 
 COUNTY = {"Rådet": None, "Östersund": "Rådet"}

@@ -55,8 +55,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from core import answer_key
 from storage.db import normalise_url, sqlite_path
-from tests.bot.conftest import BotHarness, add_units, harness  # noqa: F401
-from tests.items.support import deliver
+from tests.support.harness import BotHarness, add_units, harness  # noqa: F401
+from tests.support.items import deliver
 from tests.teams import TeamsUser, new_channel
 
 THRESHOLD = 5  # the default: the pulse's own threshold

@@ -20,9 +20,9 @@ from storage.item_models import Item
 from storage.meeting_models import MeetingOccurrence, MeetingSeries
 from storage.models import ChannelBinding, Conversation, Person, Schedule
 from storage.pulse_models import Pulse
-from tests.bot.conftest import BotHarness, add_units, connector, harness, secured, user
 from tests.fakes.issuer import LocalIssuer
-from tests.items.support import CLUSTER, TEAM, bind, load_org
+from tests.support.harness import BotHarness, add_units, connector, harness, secured, user
+from tests.support.items import CLUSTER, TEAM, bind, load_org
 from tests.teams import TeamsUser, new_channel
 
 __all__ = ["connector", "harness", "secured"]

@@ -20,7 +20,7 @@ from storage.meeting_models import AgendaItem, Decision
 from storage.models import AuditEvent, Conversation, Schedule
 from storage.pulse_models import Pulse, PulseAnswer
 from storage.types import utcnow
-from tests.bot.conftest import BotHarness, add_units, connector, harness  # noqa: F401
+from tests.support.harness import BotHarness, add_units, connector, harness  # noqa: F401
 from tests.support.jobs import job_context
 from tests.teams import TeamsUser, new_channel
 

@@ -20,7 +20,6 @@ from storage.item_models import Item, ItemEvent
 from storage.meeting_models import ActionItem, AgendaItem
 from storage.models import ChannelBinding, Conversation, RoleAssignment
 from storage.pulse_models import PulseRespondent
-from tests.bot.conftest import BotHarness, connector, secured  # noqa: F401
 from tests.fakes.issuer import LocalIssuer
 from tests.security.scope_world import (
     A_COORD,
@@ -42,6 +41,7 @@ from tests.security.scope_world import (
     press,
     say,
 )
+from tests.support.harness import BotHarness, connector, secured  # noqa: F401
 from tests.teams import TeamsUser
 
 CARD = "application/vnd.microsoft.card.adaptive"

@@ -9,7 +9,7 @@ from core.indicators import Period, last_complete, parse_definitions
 from storage import indicators_repo
 from storage.db import Database
 from storage.indicators_repo import ValueIn
-from tests.bot.conftest import add_units
+from tests.support.harness import add_units
 
 COUNTY = {
     "Regionens samverkansråd": None,

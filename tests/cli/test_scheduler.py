@@ -16,8 +16,8 @@ from storage import schedules_repo
 from storage.db import Database
 from storage.models import Schedule
 from storage.types import utcnow
-from tests.scheduler.support import outbox_keys, runs, unit_with_channel
 from tests.support.jobs import job_context
+from tests.support.scheduler import outbox_keys, runs, unit_with_channel
 
 
 def cli(db_url: str, *args: str) -> tuple[int, list[str]]:

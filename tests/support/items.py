@@ -21,8 +21,8 @@ from storage.db import Database
 from storage.item_models import Item, ItemEvent
 from storage.models import OutboxMessage, Unit
 from storage.org_repo import sync_org
-from tests.bot.conftest import BotHarness, local_settings, user
 from tests.fakes.tokens import FakeTokenProvider
+from tests.support.harness import BotHarness, local_settings, user
 from tests.teams import Channel, TeamsUser, new_channel
 
 ROOT = Path(__file__).resolve().parents[2]
