@@ -17,7 +17,7 @@ from cards.base import (
     text,
     title,
 )
-from core.pulse import INPUT_PREFIX, Kind, Question, Results, Template
+from core.pulse import INPUT_PREFIX, SCALES, Kind, Question, Results, Template, scale_range
 from i18n import format as fmt
 from i18n.texts import t
 
@@ -39,12 +39,14 @@ def _execute_with_fallback(label: str, verb: str, ref: str) -> Element:
 
 
 def _likert_choices(lang: str, q: Question) -> list[dict[str, str]]:
+    """The values of a scale (1–5 or 0–10), the ends with their labels when set."""
     low = q.low.get(lang) or q.low.get("sv", "")
     high = q.high.get(lang) or q.high.get("sv", "")
+    values = scale_range(q.kind)
     out = []
-    for i in range(1, 6):
-        label = f"{i} – {low}" if i == 1 else f"{i} – {high}" if i == 5 else str(i)
-        out.append({"title": label, "value": str(i)})
+    for i in values:
+        end = low if i == values[0] else high if i == values[-1] else ""
+        out.append({"title": f"{i} – {end}" if end else str(i), "value": str(i)})
     return out
 
 
@@ -58,7 +60,7 @@ def _input(lang: str, q: Question, value: object = None) -> Element:
             "placeholder": t(lang, "pulse.text_placeholder"),
         }
     else:
-        if q.kind is Kind.LIKERT:
+        if q.kind in SCALES:
             choices = _likert_choices(lang, q)
         elif q.kind is Kind.YESNO:
             choices = [
@@ -69,14 +71,18 @@ def _input(lang: str, q: Question, value: object = None) -> Element:
             choices = [
                 {"title": o.label.get(lang) or o.label["sv"], "value": o.id} for o in q.options
             ]
-        el = {"type": "Input.ChoiceSet", "style": "expanded", "choices": choices}
+        # 0–10 as a compact list (eleven radio buttons crowd a phone); the rest expanded.
+        style = "compact" if q.kind is Kind.SCALE10 else "expanded"
+        el = {"type": "Input.ChoiceSet", "style": style, "choices": choices}
+        if q.kind is Kind.MULTI:
+            el["isMultiSelect"] = True
     el["id"] = INPUT_PREFIX + q.id
     el["label"] = q.label(lang)
     if q.required:
         el["isRequired"] = True
         el["errorMessage"] = t(lang, "pulse.required")
     if value is not None:
-        el["value"] = str(value)
+        el["value"] = ",".join(value) if isinstance(value, list) else str(value)
     return el
 
 
@@ -121,9 +127,10 @@ def summary(lang: str, template: Template, values: Mapping[str, Any]) -> str:
             continue
         if q.kind is Kind.YESNO:
             parts.append(t(lang, "pulse.yes" if v == "yes" else "pulse.no"))
-        elif q.kind is Kind.CHOICE:
-            opt = next((o for o in q.options if o.id == v), None)
-            parts.append(opt.label.get(lang, opt.label["sv"]) if opt else str(v))
+        elif q.kind in (Kind.CHOICE, Kind.MULTI):
+            chosen = v if isinstance(v, list) else [v]
+            labels = {o.id: o.label.get(lang) or o.label["sv"] for o in q.options}
+            parts.append(", ".join(labels.get(str(c), str(c)) for c in chosen))
         elif q.kind is Kind.TEXT:
             short = str(v) if len(str(v)) <= 60 else str(v)[:57] + "…"
             parts.append(f"”{plain(short)}”")
@@ -238,12 +245,18 @@ def results_card(
                 more = t(lang, "list.more_texts", count=len(qr.texts) - RESULT_TEXTS)
                 body.append(text(more, subtle=True))
             continue
-        if q.kind is Kind.LIKERT and qr.mean is not None:
+        if q.kind in SCALES and qr.mean is not None:
+            top = scale_range(q.kind)[-1]
+            mean = fmt.number(lang, qr.mean, 1)
+            line = t(lang, "pulse.results_mean", mean=mean, top=top, answered=qr.answered)
+            body.append(text(line, weight="Bolder"))
+        elif q.kind is Kind.MULTI:
             body.append(
-                text(
-                    t(lang, "pulse.results_mean", mean=fmt.number(lang, qr.mean, 1)),
-                    weight="Bolder",
-                )
+                text(t(lang, "pulse.results_multi_note", answered=qr.answered), subtle=True)
+            )
+        else:
+            body.append(
+                text(t(lang, "pulse.results_question_answers", answered=qr.answered), subtle=True)
             )
         labels = _value_labels(lang, q)
         body.append(facts([(labels.get(k, k), _bar(n, qr.answered)) for k, n in qr.counts.items()]))
@@ -254,7 +267,7 @@ def results_card(
 
 
 def _value_labels(lang: str, q: Question) -> dict[str, str]:
-    if q.kind is Kind.LIKERT:
+    if q.kind in SCALES:
         return {c["value"]: c["title"] for c in _likert_choices(lang, q)}
     if q.kind is Kind.YESNO:
         return {"yes": t(lang, "pulse.yes"), "no": t(lang, "pulse.no")}

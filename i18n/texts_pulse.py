@@ -166,7 +166,18 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
         "sv": "{rate} % av {members} i kanalen",
         "en": "{rate}% of {members} in the channel",
     },
-    "pulse.results_mean": {"sv": "Medelvärde {mean} av 5", "en": "Mean {mean} of 5"},
+    "pulse.results_mean": {
+        "sv": "Medelvärde {mean} av {top} · {answered} svar",
+        "en": "Mean {mean} of {top} · {answered} answers",
+    },
+    "pulse.results_question_answers": {
+        "sv": "{answered} svar",
+        "en": "{answered} answers",
+    },
+    "pulse.results_multi_note": {
+        "sv": "{answered} svar · flera val möjliga",
+        "en": "{answered} answers · several choices allowed",
+    },
     "pulse.results_period": {"sv": "Period", "en": "Period"},
     "pulse.results_texts": {
         "sv": "Fritextsvar (i slumpad ordning):",

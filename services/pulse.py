@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.base import card_message
 from cards.pulse import closed_card, pulse_card, results_card
-from core.pulse import BUILT_IN, Results, Template, summarize
+from core.pulse import Results, Template, summarize
+from core.pulse_templates import available_keys
 from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
@@ -195,9 +196,12 @@ async def start(
     conf = pulse_repo.UnitPulseSettings.of(unit)
     async with db.session() as s:
         binding = await channels_repo.active_binding_for_unit(s, unit.id)
-        template = await pulse_repo.find_template(s, template_name or conf.template, unit.id)
+        wanted = template_name or conf.template
+        template = await pulse_repo.find_template(s, wanted, unit.id, unit)
         if template is None:
-            names = ", ".join(sorted(BUILT_IN))
+            pulse_conf = (unit.defaults or {}).get("pulse")
+            keys = available_keys(pulse_conf, unit.level) + await pulse_repo.saved_keys(s, unit.id)
+            names = ", ".join(sorted(set(keys)))
             raise Refused("pulse.unknown_template", name=template_name[:60], names=names)
         if binding is None:
             raise Refused("pulse.unbound")
@@ -312,7 +316,7 @@ async def open_scheduled(
     if binding is None:
         return None
     conf = pulse_repo.UnitPulseSettings.of(unit)
-    template = await pulse_repo.find_template(session, conf.template, unit_id)
+    template = await pulse_repo.find_template(session, conf.template, unit_id, unit)
     if template is None:
         log.warning("unit %s: unknown pulse template %r", unit_id, conf.template)
         return None
