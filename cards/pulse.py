@@ -106,7 +106,7 @@ def pulse_card(
 ) -> Card:
     """The answer form. Shared (blank, no refresh) or, with `user_id`, one person's view."""
     values = values or {}
-    body: list[Element] = [title(template.name.get(lang) or template.name["sv"])]
+    body: list[Element] = [title(plain(template.name.get(lang) or template.name["sv"]))]
     if error:
         body.append(text(error, color="Attention", weight="Bolder"))
     body += [_input(lang, q, values.get(q.id)) for q in template.questions]
@@ -130,7 +130,7 @@ def summary(lang: str, template: Template, values: Mapping[str, Any]) -> str:
         elif q.kind in (Kind.CHOICE, Kind.MULTI):
             chosen = v if isinstance(v, list) else [v]
             labels = {o.id: o.label.get(lang) or o.label["sv"] for o in q.options}
-            parts.append(", ".join(labels.get(str(c), str(c)) for c in chosen))
+            parts.append(", ".join(plain(labels.get(str(c), str(c))) for c in chosen))
         elif q.kind is Kind.TEXT:
             short = str(v) if len(str(v)) <= 60 else str(v)[:57] + "…"
             parts.append(f"”{plain(short)}”")
@@ -157,7 +157,10 @@ def answered_card(
         if values
         else t(lang, "pulse.you_have_answered")
     )
-    body = [title(template.name.get(lang) or template.name["sv"]), text(said, weight="Bolder")]
+    body = [
+        title(plain(template.name.get(lang) or template.name["sv"])),
+        text(said, weight="Bolder"),
+    ]
     if note:
         body.append(text(note))
     body.append(text(t(lang, "pulse.you_answered_hint", when=closes), subtle=True))
@@ -170,7 +173,7 @@ def answered_card(
 def closed_card(
     lang: str, template: Template, *, when: str, answers: int, shown: bool, threshold: int
 ) -> Card:
-    name = template.name.get(lang) or template.name["sv"]
+    name = plain(template.name.get(lang) or template.name["sv"])
     body = [
         title(t(lang, "pulse.closed_title", name=name)),
         text(t(lang, "pulse.closed_body", when=when, answers=answers)),
@@ -193,7 +196,7 @@ def results_card(
     rollup: Sequence[tuple[str, float | None]] = (),
     rollup_period: str | None = None,
 ) -> Card:
-    name = template.name.get(lang) or template.name["sv"]
+    name = plain(template.name.get(lang) or template.name["sv"])
     body: list[Element] = [title(t(lang, "pulse.results_title", name=name, unit=unit))]
     rows = [(t(lang, "pulse.results_period"), period)]
     rows.append((t(lang, "pulse.results_answers"), str(results.answers)))
@@ -219,7 +222,7 @@ def results_card(
             )
         )
     for qr in results.questions:
-        body.append(heading(qr.question.label(lang)))
+        body.append(heading(plain(qr.question.label(lang))))
         q = qr.question
         if q.kind is Kind.TEXT:
             if qr.withheld:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from i18n.texts_pulse_builder import PULSE_BUILDER_TEXTS
+
 PULSE_TEXTS: dict[str, dict[str, str]] = {
     "cmd.pulse": {
         "sv": "Pulsmätning: visa den öppna pulsen; samordnare: `puls start`, `puls stäng`, "
@@ -146,8 +148,10 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
         "en": "{unit} has no closed pulse yet.",
     },
     "pulse.usage": {
-        "sv": "Använd: **puls**, **puls start [mall]**, **puls stäng**, **puls resultat**.",
-        "en": "Use: **pulse**, **pulse start [template]**, **pulse close**, **pulse results**.",
+        "sv": "Använd: **puls**, **puls start [mall]**, **puls stäng**, **puls resultat**, "
+        "**puls mallar**, **puls ny mall**.",
+        "en": "Use: **pulse**, **pulse start [template]**, **pulse close**, **pulse results**, "
+        "**pulse templates**, **pulse new template**.",
     },
     "pulse.reminder": {
         "sv": "Påminnelse: {name} stänger {when}. Svara på kortet ovan – det tar tio sekunder "
@@ -211,3 +215,5 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
         "en": "Staff-rated collaboration (mean 1–5), {unit} and the units below, {period}",
     },
 }
+
+PULSE_TEXTS.update(PULSE_BUILDER_TEXTS)

@@ -18,6 +18,7 @@ from bot.handlers import (
     meetings,
     minutes,
     pulse,
+    pulse_builder,
     setup,
     units,
 )
@@ -33,6 +34,7 @@ HANDLER_MODULES = (
     actions,
     minutes,
     pulse,
+    pulse_builder,
     setup,
     units,
 )

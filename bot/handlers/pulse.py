@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from bot.guard import REFUSAL_KEY
+from bot.handlers import pulse_builder
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
 from bot.pulse_facts import PulseFacts
@@ -51,6 +52,10 @@ _SUB = {
     "avsluta": "close",
     "results": "results",
     "resultat": "results",
+    "ny": "new",
+    "new": "new",
+    "mallar": "templates",
+    "templates": "templates",
 }
 
 
@@ -100,6 +105,12 @@ async def pulse_command(turn: Turn, args: str) -> None:
         raise Refused("pulse.unbound")
     if sub == "status":
         await _status(turn, unit)
+        return
+    if sub == "templates":
+        await pulse_builder.list_templates(turn, unit)
+        return
+    if sub == "new":
+        await pulse_builder.new_template(turn, unit, rest)
         return
     if not await require(turn, unit, "coordinator"):
         return

@@ -20,6 +20,7 @@ from core.pulse import (
     template_to_dict,
     validate_answer,
 )
+from core.pulse_builder import BuilderProblem, template_from_builder
 from core.pulse_templates import (
     LIBRARY,
     available_keys,
@@ -231,3 +232,53 @@ def test_a_slug_is_a_valid_key() -> None:
     assert slug("Vår arena – hösten 2026!") == "var_arena_hosten_2026"
     with pytest.raises(InvalidTemplate):
         template_from_config("Stora Bokstäver", {"name": "x", "questions": []})
+
+
+BUILDER = {
+    "b_name": "Arena",
+    "b_text_1": "Hur var mötet?",
+    "b_kind_1": "scale5",
+    "b_low_1": "Dåligt",
+    "b_high_1": "Bra",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "number"),
+    [
+        ({"b_name": "  "}, "name", 0),
+        ({"b_name": "!!!"}, "name", 0),
+        ({"b_text_1": ""}, "text", 1),  # labels left without a question
+        ({"b_text_1": "", "b_low_1": "", "b_high_1": ""}, "none", 0),
+        ({"b_high_1": ""}, "labels", 1),
+        (
+            {"b_text_2": "Kanal?", "b_kind_2": "choice", "b_opts_2": "Telefon, telefon"},
+            "options",
+            2,
+        ),
+        (
+            {"b_text_2": "Kanal?", "b_kind_2": "multi", "b_opts_2": ",".join("abcdefghi")},
+            "options",
+            2,
+        ),
+        ({"b_text_3": "x" * 201}, "too_long", 3),
+        ({"b_text_1": "Gäller 19121212-1212"}, "personnummer", 1),
+        ({"b_kind_1": "stars"}, "tampered", 1),
+        ({"b_text_1": ["list"]}, "tampered", 1),
+    ],
+)
+def test_builder_problems_name_the_question(change: dict, code: str, number: int) -> None:
+    with pytest.raises(BuilderProblem) as caught:
+        template_from_builder({**BUILDER, **change})
+    assert (caught.value.code, caught.value.number) == (code, number)
+
+
+def test_builder_makes_a_template_of_the_rows_with_text() -> None:
+    template = template_from_builder(
+        {**BUILDER, "b_text_4": "Förslag?", "b_kind_4": "text", "b_opts_4": ""}
+    )
+    assert template.key == "arena"
+    assert [(q.id, q.kind, q.required) for q in template.questions] == [
+        ("f1", Kind.LIKERT, True),
+        ("f4", Kind.TEXT, False),
+    ]
