@@ -195,7 +195,13 @@ def results_card(
     period: str,
     rollup: Sequence[tuple[str, float | None]] = (),
     rollup_period: str | None = None,
+    beside: Mapping[str, Sequence[tuple[str, float, int]]] | None = None,
+    trend: Element | None = None,
+    extra: Sequence[Element] = (),
 ) -> Card:
+    """The results: per question its distribution, the mean of scales and the number of
+    answers; `beside` (question id -> (unit, mean, answers)) the parent unit and county
+    where they may be shown; `trend` a chart element; `extra` more elements at the end."""
     name = plain(template.name.get(lang) or template.name["sv"])
     body: list[Element] = [title(t(lang, "pulse.results_title", name=name, unit=unit))]
     rows = [(t(lang, "pulse.results_period"), period)]
@@ -253,6 +259,21 @@ def results_card(
             mean = fmt.number(lang, qr.mean, 1)
             line = t(lang, "pulse.results_mean", mean=mean, top=top, answered=qr.answered)
             body.append(text(line, weight="Bolder"))
+            groups = (beside or {}).get(q.id)
+            if groups:
+                parts = [
+                    t(
+                        lang,
+                        "pulse.results_beside_group",
+                        unit=plain(u),
+                        mean=fmt.number(lang, m, 1),
+                        answered=n,
+                    )
+                    for u, m, n in groups
+                ]
+                body.append(
+                    text(t(lang, "pulse.results_beside", groups=" · ".join(parts)), subtle=True)
+                )
         elif q.kind is Kind.MULTI:
             body.append(
                 text(t(lang, "pulse.results_multi_note", answered=qr.answered), subtle=True)
@@ -263,9 +284,12 @@ def results_card(
             )
         labels = _value_labels(lang, q)
         body.append(facts([(labels.get(k, k), _bar(n, qr.answered)) for k, n in qr.counts.items()]))
+    if trend is not None:
+        body.append(trend)
     if rollup:
         body.append(heading(rollup_period or ""))
         body.append(facts([(u, fmt.number(lang, v, 1)) for u, v in rollup]))
+    body += list(extra)
     return card(body)
 
 

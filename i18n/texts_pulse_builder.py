@@ -94,4 +94,12 @@ PULSE_BUILDER_TEXTS: dict[str, dict[str, str]] = {
         "en": "Templates for {unit}: {names}. Start one with `pulse start TEMPLATE`, create "
         "your own with `pulse new template`.",
     },
+    "pulse.trend_title": {"sv": "Utveckling över pulserna", "en": "Trend over the pulses"},
+    "pulse.trend_when": {"sv": "Puls", "en": "Pulse"},
+    "pulse.trend_mean": {"sv": "Medelvärde", "en": "Mean"},
+    "pulse.results_beside": {"sv": "Jämför: {groups}", "en": "Compare: {groups}"},
+    "pulse.results_beside_group": {
+        "sv": "{unit} {mean} ({answered} svar)",
+        "en": "{unit} {mean} ({answered} answers)",
+    },
 }

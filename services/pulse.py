@@ -32,6 +32,7 @@ from core.pulse_templates import available_keys
 from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
+from services import pulse_results
 from services.context import JobContext
 from storage import channels_repo, outbox_repo, pulse_repo, schedules_repo
 from storage.answer_writer import AnswerWriter
@@ -124,8 +125,15 @@ async def close_ops(
     ]
     if results.shown:
         unit = await session.get(Unit, pulse.unit_id)
+        more = await pulse_results.extras(session, pulse, template, zone=zone, lang=lang)
         card = results_card(
-            lang, template, results, unit=unit.name if unit else "?", period=pulse.period
+            lang,
+            template,
+            results,
+            unit=unit.name if unit else "?",
+            period=pulse.period,
+            beside=more.beside,
+            trend=more.trend,
         )
         ops.append(
             Outgoing(
@@ -240,9 +248,12 @@ class LatestResults:
     template: Template
     results: Results
     rollup: list[tuple[str, float | None]]  # the unit and each unit below, when it has any
+    extras: pulse_results.Extras | None = None
 
 
-async def latest_results(db: Database, unit: Unit, *, zone: ZoneInfo) -> LatestResults | None:
+async def latest_results(
+    db: Database, unit: Unit, *, zone: ZoneInfo, lang: str = "sv"
+) -> LatestResults | None:
     """The unit's latest closed pulse, summarised, with the period's values of the unit and
     the units right below it (None where too few answered to show)."""
     assert unit.id is not None
@@ -256,10 +267,13 @@ async def latest_results(db: Database, unit: Unit, *, zone: ZoneInfo) -> LatestR
             uid: v
             for uid, _, v in await pulse_repo.pulse_indicator_values(s, pulse.period, zone=zone)
         }
+        more = None
+        if results.shown:
+            more = await pulse_results.extras(s, pulse, template, zone=zone, lang=lang)
     rollup = [(u.name, values.get(u.id)) for u in children if u.id is not None]
     if children:
         rollup.insert(0, (unit.name, values.get(unit.id)))
-    return LatestResults(pulse, template, results, rollup)
+    return LatestResults(pulse, template, results, rollup, more)
 
 
 async def in_conversation(db: Database, ref: str) -> tuple[Pulse | None, str | None]:

@@ -182,7 +182,9 @@ async def _close(turn: Turn, unit: Unit) -> None:
 
 
 async def _results(turn: Turn, unit: Unit) -> None:
-    latest = await service.latest_results(turn.services.db, unit, zone=turn.services.settings.zone)
+    latest = await service.latest_results(
+        turn.services.db, unit, zone=turn.services.settings.zone, lang=turn.lang
+    )
     if latest is None:
         raise Refused("pulse.no_results", unit=unit.name)
     period = latest.pulse.period
@@ -194,6 +196,8 @@ async def _results(turn: Turn, unit: Unit) -> None:
         period=period,
         rollup=latest.rollup,
         rollup_period=turn.text("pulse.results_rollup", unit=unit.name, period=period),
+        beside=latest.extras.beside if latest.extras else None,
+        trend=latest.extras.trend if latest.extras else None,
     )
     await turn.send_card(card, summary=turn.text("pulse.results_answers"))
 
