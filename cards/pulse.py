@@ -17,7 +17,9 @@ from cards.base import (
     text,
     title,
 )
+from cards.pulse_followups import comment_action
 from core.pulse import INPUT_PREFIX, SCALES, Kind, Question, Results, Template, scale_range
+from core.pulse_followup import comment_key
 from i18n import format as fmt
 from i18n.texts import t
 
@@ -198,10 +200,13 @@ def results_card(
     beside: Mapping[str, Sequence[tuple[str, float, int]]] | None = None,
     trend: Element | None = None,
     extra: Sequence[Element] = (),
+    comment_ref: str | None = None,
+    made: Mapping[str, int] | None = None,
 ) -> Card:
     """The results: per question its distribution, the mean of scales and the number of
     answers; `beside` (question id -> (unit, mean, answers)) the parent unit and county
-    where they may be shown; `trend` a chart element; `extra` more elements at the end."""
+    where they may be shown; `trend` a chart element; `extra` more elements at the end; with `comment_ref` (the pulse's ref, for
+    coordinators) each comment gets "Gör till ärende", or the item it became (`made`)."""
     name = plain(template.name.get(lang) or template.name["sv"])
     body: list[Element] = [title(t(lang, "pulse.results_title", name=name, unit=unit))]
     rows = [(t(lang, "pulse.results_period"), period)]
@@ -249,7 +254,11 @@ def results_card(
                 if qr.texts
                 else text(t(lang, "pulse.results_no_texts"), subtle=True)
             )
-            body += [text(f"“{plain(x)}”") for x in qr.texts[:RESULT_TEXTS]]
+            for x in qr.texts[:RESULT_TEXTS]:
+                body.append(text(f"“{plain(x)}”"))
+                if comment_ref is not None:
+                    made_id = (made or {}).get(comment_key(x))
+                    body.append(comment_action(lang, comment_ref, x, made_id))
             if len(qr.texts) > RESULT_TEXTS:
                 more = t(lang, "list.more_texts", count=len(qr.texts) - RESULT_TEXTS)
                 body.append(text(more, subtle=True))

@@ -102,4 +102,34 @@ PULSE_BUILDER_TEXTS: dict[str, dict[str, str]] = {
         "sv": "{unit} {mean} ({answered} svar)",
         "en": "{unit} {mean} ({answered} answers)",
     },
+    "pulse.comment_to_item": {"sv": "Gör till ärende", "en": "Make it an item"},
+    "pulse.comment_made": {"sv": "Blev ärende #{id}.", "en": "Became item #{id}."},
+    "pulse.comment_item_description": {
+        "sv": "Från en kommentar i pulsen {name}: ”{comment}”",
+        "en": "From a comment in the pulse {name}: “{comment}”",
+    },
+    "pulse.comment_item_made": {
+        "sv": "Kommentaren är nu ärende #{id} för {unit}. Visa det med `visa {id}`.",
+        "en": "The comment is now item #{id} for {unit}. Show it with `item {id}`.",
+    },
+    "pulse.comment_item_exists": {
+        "sv": "Kommentaren är redan ärende #{id}.",
+        "en": "The comment is already item #{id}.",
+    },
+    "pulse.comment_unknown": {
+        "sv": "Den kommentaren finns inte bland pulsens visade svar.",
+        "en": "That comment is not among the pulse's shown answers.",
+    },
+    "pulse.comment_taken": {
+        "sv": "Någon gjorde just den kommentaren till ett ärende.",
+        "en": "Someone has just made that comment an item.",
+    },
+    "pulse.followups_title": {
+        "sv": "Ni sa, vi gjorde – ärenden från tidigare kommentarer",
+        "en": "You said, we did – items from earlier comments",
+    },
+    "pulse.followup_line": {
+        "sv": "#{id} {title} · {status}",
+        "en": "#{id} {title} · {status}",
+    },
 }

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.base import card_message
 from cards.pulse import closed_card, pulse_card, results_card
+from cards.pulse_followups import followups
 from core.pulse import Results, Template, summarize
 from core.pulse_templates import available_keys
 from core.refusal import Refused
@@ -134,6 +135,7 @@ async def close_ops(
             period=pulse.period,
             beside=more.beside,
             trend=more.trend,
+            extra=followups(lang, more.followups),
         )
         ops.append(
             Outgoing(

@@ -22,6 +22,7 @@ from core.pulse import (
     periods_within,
 )
 from core.pulse_compare import beside, trend_points
+from services import pulse_followups
 from storage import pulse_repo
 from storage.models import Unit
 from storage.pulse_models import Pulse
@@ -149,7 +150,7 @@ async def trend(
         .limit(TREND_PULSES)
     )
     found = list(reversed(rows.scalars().all()))
-    points = []
+    points: list[tuple[str, int, int, dict[str, float | None]]] = []
     for p in found:
         assert p.id is not None
         answers = await pulse_repo.answers(session, p.id)
@@ -158,6 +159,8 @@ async def trend(
             if _asks(p, q):
                 means[q.id] = _mean([int(a[q.id]) for a in answers if isinstance(a.get(q.id), int)])
         label = p.opened_at.astimezone(zone).date().isoformat()
+        while any(label == seen for seen, *_ in points):  # two pulses the same day
+            label += "′"
         points.append((label, len(answers), p.threshold, means))
     return trend_points(points, [q.id for q in questions], TREND_PULSES)
 
@@ -169,6 +172,8 @@ class Extras:
 
     beside: dict[str, list[tuple[str, float, int]]]
     trend: Element | None
+    followups: list[tuple[int, str, str, str | None]]  # (item id, title, status, answer)
+    made: dict[str, int]  # this pulse's comments already made items: key -> item id
 
 
 async def extras(
@@ -183,7 +188,10 @@ async def extras(
     groups = await comparisons(session, pulse, template, zone=zone) if compare else {}
     points = await trend(session, pulse, template, zone=zone)
     series = [(q.id, q.label(lang)) for q in template.questions if q.kind in SCALES]
+    earlier = await pulse_followups.earlier_items(session, pulse)
     return Extras(
         beside={qid: [(g.name, g.mean, g.answers) for g in gs] for qid, gs in groups.items()},
         trend=trend_chart(lang, series, points),
+        followups=[(i.id or 0, i.title, i.status, i.answer) for i in earlier],
+        made=await pulse_followups.made_items(session, pulse),
     )

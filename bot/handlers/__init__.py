@@ -19,6 +19,7 @@ from bot.handlers import (
     minutes,
     pulse,
     pulse_builder,
+    pulse_followups,
     setup,
     units,
 )
@@ -35,6 +36,7 @@ HANDLER_MODULES = (
     minutes,
     pulse,
     pulse_builder,
+    pulse_followups,
     setup,
     units,
 )

@@ -21,6 +21,7 @@ from bot.pulse_facts import PulseFacts
 from bot.router import Router
 from bot.turn import Turn
 from cards import pulse as pulse_cards
+from cards.pulse_followups import followups
 from core import pulse as core_pulse
 from core.pulse import Refusal
 from core.refusal import Refused
@@ -198,6 +199,9 @@ async def _results(turn: Turn, unit: Unit) -> None:
         rollup_period=turn.text("pulse.results_rollup", unit=unit.name, period=period),
         beside=latest.extras.beside if latest.extras else None,
         trend=latest.extras.trend if latest.extras else None,
+        extra=followups(turn.lang, latest.extras.followups) if latest.extras else (),
+        comment_ref=latest.pulse.ref,  # `puls resultat` is for coordinators
+        made=latest.extras.made if latest.extras else None,
     )
     await turn.send_card(card, summary=turn.text("pulse.results_answers"))
 

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession
-from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from bot.web import SERVICES_KEY, build_app
-from storage.db import Database
 from storage.pulse_models import PulseTemplate
-from tests.bot.conftest import BotHarness, add_units, local_settings
+from tests.bot.conftest import BotHarness, add_units
 from tests.cardschema import assert_valid_card
-from tests.fakes.connector import FakeConnector
 from tests.items.support import deliver
+from tests.pulse.conftest import STAFF
 from tests.pulse.test_pulse_http import COORDINATOR, COUNTY, _setup_channel
-from tests.teams import ActivityFactory, Channel, TeamsUser
+from tests.teams import Channel, TeamsUser
 
-STAFF = TeamsUser(name="Anna", upn="anna@example.se")
 BUILT = {
     "b_name": "Vår arena",
     "b_text_1": "Hur bra var mötet?",
@@ -35,35 +28,6 @@ BUILT = {
     "b_text_3": "",
     "b_kind_3": "scale5",
 }
-
-
-ADMIN = "00000000-0000-4000-8000-0000000000ad"  # nobody here: roles come from the org
-
-
-@pytest.fixture
-async def roles(
-    db: Database, connector: tuple[FakeConnector, str], tmp_path: Path
-) -> AsyncIterator[BotHarness]:
-    """Local mode with roles: only the coordinator of Östersund coordinates it."""
-    fake, connector_url = connector
-    app = build_app(local_settings(db.url, tmp_path, local_admins=[ADMIN]), db)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    for person in (COORDINATOR, STAFF):
-        fake.add_member(
-            person.channel_id, aad_object_id=person.aad_object_id, name=person.name, upn=person.upn
-        )
-    async with ClientSession() as http:
-        yield BotHarness(
-            str(server.make_url("")).rstrip("/"),
-            http,
-            fake,
-            ActivityFactory(connector_url),
-            db,
-            settings=app[SERVICES_KEY].settings,
-            services=app[SERVICES_KEY],
-        )
-    await server.close()
 
 
 async def _press(h: BotHarness, channel: Channel, who: TeamsUser, verb: str, data: dict) -> Any:
