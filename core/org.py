@@ -50,6 +50,7 @@ from typing import Any
 import yaml
 
 from core.personnummer import contains_identity_number
+from core.pulse_cadence import cadence_problems
 from core.pulse_templates import template_problems
 
 LEVELS = ("macro", "topic", "cluster", "team")
@@ -336,7 +337,8 @@ class _Parser:
             return {}
         self.day_counts(value, path)
         self.escalation(value.get("escalation"), f"{path}.escalation")
-        for sub, message in template_problems(value.get("pulse")):
+        pulse = value.get("pulse")
+        for sub, message in [*cadence_problems(pulse), *template_problems(pulse)]:
             self.problem(f"{path}.pulse.{sub}", message)
         return dict(value)
 

@@ -28,7 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards.base import card_message
 from cards.pulse import closed_card, pulse_card, results_card
 from cards.pulse_followups import followups
-from core.pulse import Results, Template, summarize
+from core.pulse import Results, Template, period_of, summarize
+from core.pulse_cadence import TRIGGERS, opens_on
 from core.pulse_templates import available_keys
 from core.refusal import Refused
 from i18n import format as fmt
@@ -46,11 +47,8 @@ log = logging.getLogger(__name__)
 
 SWEEP_KEY = "pulse_close:sweep"
 SWEEP_TRIGGER = {"minute": "*/10"}
-CADENCE_TRIGGERS: dict[str, dict[str, Any]] = {
-    # The first Monday of the month (or quarter) at 09:00 local time.
-    "monthly": {"day_of_week": "mon", "day": "1-7", "hour": 9, "minute": 0},
-    "quarterly": {"month": "1,4,7,10", "day_of_week": "mon", "day": "1-7", "hour": 9, "minute": 0},
-}
+# When the unit's `pulse_open` fires; it opens only on the opening day (core/pulse_cadence.py).
+CADENCE_TRIGGERS: dict[str, dict[str, Any]] = TRIGGERS
 
 
 @dataclass(frozen=True)
@@ -321,8 +319,8 @@ async def ensure_schedules(session: AsyncSession, unit: Unit) -> None:
 async def open_scheduled(
     session: AsyncSession, unit_id: int, now: datetime, context: JobContext
 ) -> Pulse | None:
-    """Open the unit's pulse for this occurrence, unless one is open, the unit's last
-    pulse closed within its cool-down, or it has no channel."""
+    """Open the unit's pulse for this occurrence if it is the unit's opening day, unless
+    one is open, the unit's last pulse closed within its cool-down, or it has no channel."""
     unit = await session.get(Unit, unit_id)
     if unit is None or unit.archived_at is not None:
         return None
@@ -332,6 +330,10 @@ async def open_scheduled(
     if binding is None:
         return None
     conf = pulse_repo.UnitPulseSettings.of(unit)
+    day = now.astimezone(context.zone).date()
+    opened = await pulse_repo.opened_in_period(session, unit_id, period_of(day))
+    if not opens_on(day, conf.cadence, conf.skip_months, opened_this_month=opened):
+        return None  # before the opening day, a month without pulses, or had one already
     template = await pulse_repo.find_template(session, conf.template, unit_id, unit)
     if template is None:
         log.warning("unit %s: unknown pulse template %r", unit_id, conf.template)

@@ -40,6 +40,7 @@ from core.pulse import (
     template_from_dict,
     template_to_dict,
 )
+from core.pulse_cadence import DEFAULT_SKIP_MONTHS, skip_months
 from core.pulse_templates import configured_for, library_template
 from storage import pulse_models as _pulse_models  # noqa: F401  (tables in the metadata)
 from storage.models import AuditEvent, Unit
@@ -75,6 +76,7 @@ class UnitPulseSettings:
     template: str
     cadence: str  # "monthly" | "quarterly" | "off"
     cooldown_days: int
+    skip_months: tuple[int, ...] = DEFAULT_SKIP_MONTHS  # months without recurring pulses
 
     @classmethod
     def of(cls, unit: Unit) -> UnitPulseSettings:
@@ -89,6 +91,7 @@ class UnitPulseSettings:
             template=str(conf.get("template") or "samverkanspuls"),
             cadence=cadence if cadence in ("monthly", "quarterly", "off") else "monthly",
             cooldown_days=effective_cooldown(conf.get("cooldown_days")),
+            skip_months=skip_months(conf.get("skip_months")),
         )
 
 
@@ -244,6 +247,16 @@ async def latest_closed(session: AsyncSession, unit_id: int) -> Pulse | None:
         .scalars()
         .first()
     )
+
+
+async def opened_in_period(session: AsyncSession, unit_id: int, period: str) -> bool:
+    """Whether the unit has had a pulse opened in the month `period` ("YYYY-MM")."""
+    found = await session.execute(
+        select(col(Pulse.id))
+        .where(col(Pulse.unit_id) == unit_id, col(Pulse.period) == period)
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 async def live_children(session: AsyncSession, unit_id: int) -> list[Unit]:
