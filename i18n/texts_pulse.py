@@ -6,10 +6,10 @@ from i18n.texts_pulse_builder import PULSE_BUILDER_TEXTS
 
 PULSE_TEXTS: dict[str, dict[str, str]] = {
     "cmd.pulse": {
-        "sv": "Pulsmätning: visa den öppna pulsen; samordnare: `puls start`, `puls stäng`, "
-        "`puls resultat`",
-        "en": "Pulse survey: show the open pulse; coordinators: `pulse start`, `pulse close`, "
-        "`pulse results`",
+        "sv": "Pulsmätning: visa den öppna pulsen, `puls mallar`; samordnare: `puls start [mall]`, "
+        "`puls stäng`, `puls resultat`, `puls ny mall`",
+        "en": "Pulse survey: show the open pulse, `pulse templates`; coordinators: "
+        "`pulse start [template]`, `pulse close`, `pulse results`, `pulse new template`",
     },
     "pulse.anonymous": {
         "sv": "Anonymt: ingen – inte heller en administratör – kan se vem som svarat vad. "

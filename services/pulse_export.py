@@ -12,6 +12,7 @@ import io
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from core.pulse import summarize
@@ -21,6 +22,7 @@ from i18n.texts import t
 from services.export import _unit_named
 from storage import pulse_repo
 from storage.db import Database
+from storage.models import Unit
 from storage.pulse_models import Pulse
 
 
@@ -41,32 +43,37 @@ async def rows_for(
     `period`, "YYYY-MM", if given), oldest first; None if no unit has that name."""
     async with db.read() as s:
         unit, _units = await _unit_named(s, unit_name)
-        if unit is None or unit.id is None:
+        if unit is None:
             return None
-        query = select(Pulse).where(
-            col(Pulse.unit_id) == unit.id, col(Pulse.answer_count).is_not(None)
+        return unit.name, await _rows(s, unit, period=period, zone=zone, lang=lang)
+
+
+async def _rows(
+    s: AsyncSession, unit: Unit, *, period: str | None, zone: ZoneInfo, lang: str
+) -> list[Row]:
+    assert unit.id is not None
+    query = select(Pulse).where(col(Pulse.unit_id) == unit.id, col(Pulse.answer_count).is_not(None))
+    if period:
+        query = query.where(col(Pulse.period) == period)
+    pulses = list((await s.execute(query.order_by(col(Pulse.opened_at)))).scalars().all())
+    rows: list[Row] = []
+    for p in pulses:
+        assert p.id is not None
+        template = pulse_repo.pulse_template(p)
+        answers = await pulse_repo.answers(s, p.id)
+        results = summarize(template, answers, p.threshold, answered=p.answer_count)
+        opened = p.opened_at.astimezone(zone).date().isoformat()
+        rows += result_rows(
+            unit.name,
+            p.period,
+            opened,
+            template,
+            results,
+            lang=lang,
+            yes=t(lang, "pulse.yes"),
+            no=t(lang, "pulse.no"),
         )
-        if period:
-            query = query.where(col(Pulse.period) == period)
-        pulses = list((await s.execute(query.order_by(col(Pulse.opened_at)))).scalars().all())
-        rows: list[Row] = []
-        for p in pulses:
-            assert p.id is not None
-            template = pulse_repo.pulse_template(p)
-            answers = await pulse_repo.answers(s, p.id)
-            results = summarize(template, answers, p.threshold, answered=p.answer_count)
-            opened = p.opened_at.astimezone(zone).date().isoformat()
-            rows += result_rows(
-                unit.name,
-                p.period,
-                opened,
-                template,
-                results,
-                lang=lang,
-                yes=t(lang, "pulse.yes"),
-                no=t(lang, "pulse.no"),
-            )
-    return unit.name, rows
+    return rows
 
 
 def to_csv(rows: list[Row]) -> bytes:
@@ -104,7 +111,29 @@ async def export_pulse_results(
     found = await rows_for(db, unit_name, period=period, zone=zone, lang=lang)
     if found is None:
         return None
-    name, rows = found
+    return _file(*found, period=period, form=form)
+
+
+async def export_unit_pulse_results(
+    db: Database,
+    unit: Unit,
+    *,
+    period: str | None = None,
+    form: PulseFormat = PulseFormat.csv,
+    zone: ZoneInfo,
+    lang: str = "sv",
+) -> tuple[str, bytes]:
+    """(filename, bytes) of a unit's pulse results, for a unit the caller has already
+    resolved and checked (bot/scope.py, the coordinator role): what the personal chat
+    sends through the file-consent primitive."""
+    async with db.read() as s:
+        rows = await _rows(s, unit, period=period, zone=zone, lang=lang)
+    return _file(unit.name, rows, period=period, form=form)
+
+
+def _file(
+    name: str, rows: list[Row], *, period: str | None, form: PulseFormat
+) -> tuple[str, bytes]:
     filename = f"puls_{slug(name) or 'enhet'}_{period or 'alla'}.{form.value}"
     data = to_csv(rows) if form is PulseFormat.csv else to_xlsx(rows, name)
     return filename, data

@@ -282,3 +282,18 @@ def test_builder_makes_a_template_of_the_rows_with_text() -> None:
         ("f1", Kind.LIKERT, True),
         ("f4", Kind.TEXT, False),
     ]
+
+
+def test_the_example_org_file_with_templates_loads() -> None:
+    from pathlib import Path
+
+    from core.org import parse_org_text
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "pulse_templates.yaml"
+    spec = parse_org_text(path.read_text(encoding="utf-8"))
+    assert isinstance(spec, OrgSpec), spec
+    team, cluster = spec.unit("Team Norr"), spec.unit("Norra närområdet")
+    assert team is not None and cluster is not None
+    assert configured_for(team.defaults["pulse"], "teamets_vardag", "team") is not None
+    assert configured_for(cluster.defaults["pulse"], "arenan", "cluster") is not None
+    assert "teamets_vardag" not in available_keys(cluster.defaults["pulse"], "cluster")
