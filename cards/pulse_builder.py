@@ -113,10 +113,12 @@ def builder_card(
     return card(body, [_button(t(lang, "pulse.builder.preview"), PREVIEW, {}, "positive")])
 
 
-def preview_card(lang: str, template: Template, values: Mapping[str, str]) -> Card:
+def preview_card(
+    lang: str, template: Template, values: Mapping[str, str], threshold: int = 5
+) -> Card:
     """The pulse as people will see it, and "Spara" / "Ändra" (both carry the builder's
     values on: the save checks them again)."""
-    shown = pulse_card(lang, "preview", template, closes="…", threshold=5)
+    shown = pulse_card(lang, "preview", template, closes="…", threshold=threshold)
     body: list[Element] = [
         text(t(lang, "pulse.builder.preview_title"), color="Accent", weight="Bolder"),
         {"type": "Container", "style": "emphasis", "items": shown["body"]},

@@ -18,6 +18,7 @@ from core.pulse_builder import BuilderProblem, builder_values, template_from_bui
 from core.refusal import Refused
 from services import pulse_templates as service
 from storage.models import Unit
+from storage.pulse_repo import UnitPulseSettings
 
 HANDLERS = Router()
 
@@ -69,12 +70,14 @@ async def _checked(turn: Turn, values: dict[str, str]) -> Template | None:
 
 @HANDLERS.action(cards.PREVIEW)
 async def preview(turn: Turn, data: dict[str, Any]) -> None:
-    if await _coordinator_unit(turn) is None:
+    unit = await _coordinator_unit(turn)
+    if unit is None:
         return
     values = builder_values(data)
     template = await _checked(turn, values)
     if template is not None:
-        card = cards.preview_card(turn.lang, template, values)
+        threshold = UnitPulseSettings.of(unit).threshold
+        card = cards.preview_card(turn.lang, template, values, threshold)
         await _reply(turn, card, turn.text("pulse.builder.preview_title"))
 
 
