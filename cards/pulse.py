@@ -27,6 +27,9 @@ ANSWER = "pulse.answer"
 EDIT = "pulse.edit"
 REFRESH = "pulse.refresh"
 RESULT_TEXTS = 20  # free-text answers shown per question (500 characters at most each)
+# Characters of free text one results card shows in all (the rest: "… and N more"), so
+# a card with comments, buttons and a trend stays within the message budget by itself.
+RESULT_TEXT_CHARS = 12_000
 
 
 def _data(action: str, ref: str) -> dict[str, Any]:
@@ -232,6 +235,7 @@ def results_card(
                 color="Warning",
             )
         )
+    text_chars = 0
     for qr in results.questions:
         body.append(heading(plain(qr.question.label(lang))))
         q = qr.question
@@ -254,13 +258,18 @@ def results_card(
                 if qr.texts
                 else text(t(lang, "pulse.results_no_texts"), subtle=True)
             )
+            listed = 0
             for x in qr.texts[:RESULT_TEXTS]:
+                if text_chars + len(x) > RESULT_TEXT_CHARS:
+                    break
+                text_chars += len(x)
+                listed += 1
                 body.append(text(f"“{plain(x)}”"))
                 if comment_ref is not None:
                     made_id = (made or {}).get(comment_key(x))
                     body.append(comment_action(lang, comment_ref, x, made_id))
-            if len(qr.texts) > RESULT_TEXTS:
-                more = t(lang, "list.more_texts", count=len(qr.texts) - RESULT_TEXTS)
+            if len(qr.texts) > listed:
+                more = t(lang, "list.more_texts", count=len(qr.texts) - listed)
                 body.append(text(more, subtle=True))
             continue
         if q.kind in SCALES and qr.mean is not None:

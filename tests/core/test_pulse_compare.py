@@ -106,3 +106,50 @@ def test_trend_only_from_pulses_whose_results_were_shown() -> None:
     assert_valid_card(plain)
     assert "3,5" in str(plain) and "4,0" in str(plain)
     assert trend_chart("sv", [("a", "x")], trend_points(rows[:1], ["a"])) is None
+
+
+def test_the_fullest_results_card_fits_the_message_budget() -> None:
+    """Three questions of 500-character comments from 40 people, buttons under each,
+    a year of trend, groups beside and ten follow-ups: still one valid card, in budget."""
+    from cards.bounds import BUDGET, message_size
+    from cards.pulse import results_card
+    from cards.pulse_followups import followups
+    from core.pulse import summarize
+    from core.pulse_templates import template_from_config
+
+    q = "Q" * 200
+    template = template_from_config(
+        "full",
+        {
+            "name": "N" * 60,
+            "questions": [
+                {"id": "a", "kind": "scale10", "text": q, "low": "l" * 40, "high": "h" * 40},
+                {"id": "b", "kind": "scale5", "text": q, "low": "l" * 40, "high": "h" * 40},
+                {"id": "d", "kind": "text", "text": q},
+                {"id": "e", "kind": "text", "text": q},
+                {"id": "f", "kind": "text", "text": q},
+            ],
+        },
+    )
+    answers = [
+        {"a": i % 11, "b": 1 + i % 5, "d": f"{i} " + "ö" * 497, "e": "å" * 500, "f": "x" * 500}
+        for i in range(40)
+    ]
+    points = [(f"2026-{m:02d}-01", {"a": 5.0, "b": 3.0}) for m in range(1, 13)]
+    card = results_card(
+        "sv",
+        template,
+        summarize(template, answers, 5),
+        unit="U" * 100,
+        period="2026-11",
+        beside={"a": [("P" * 100, 3.3, 40), ("C" * 100, 3.1, 400)]},
+        trend=trend_chart("sv", [("a", q), ("b", q)], points),
+        extra=followups("sv", [(i, "T" * 200, "open", "A" * 400) for i in range(10)]),
+        comment_ref="r" * 22,
+        made={},
+    )
+    assert message_size(card) <= BUDGET
+    shown = without_charts(card)
+    assert isinstance(shown, dict)
+    assert_valid_card(shown)
+    assert "svar till, som inte får plats" in str(card)  # counted, not shown
