@@ -17,7 +17,9 @@ from cards.base import (
     text,
     title,
 )
-from core.pulse import INPUT_PREFIX, Kind, Question, Results, Template
+from cards.pulse_followups import comment_action
+from core.pulse import INPUT_PREFIX, SCALES, Kind, Question, Results, Template, scale_range
+from core.pulse_followup import comment_key
 from i18n import format as fmt
 from i18n.texts import t
 
@@ -25,6 +27,9 @@ ANSWER = "pulse.answer"
 EDIT = "pulse.edit"
 REFRESH = "pulse.refresh"
 RESULT_TEXTS = 20  # free-text answers shown per question (500 characters at most each)
+# Characters of free text one results card shows in all (the rest: "… and N more"), so
+# a card with comments, buttons and a trend stays within the message budget by itself.
+RESULT_TEXT_CHARS = 12_000
 
 
 def _data(action: str, ref: str) -> dict[str, Any]:
@@ -39,12 +44,14 @@ def _execute_with_fallback(label: str, verb: str, ref: str) -> Element:
 
 
 def _likert_choices(lang: str, q: Question) -> list[dict[str, str]]:
+    """The values of a scale (1–5 or 0–10), the ends with their labels when set."""
     low = q.low.get(lang) or q.low.get("sv", "")
     high = q.high.get(lang) or q.high.get("sv", "")
+    values = scale_range(q.kind)
     out = []
-    for i in range(1, 6):
-        label = f"{i} – {low}" if i == 1 else f"{i} – {high}" if i == 5 else str(i)
-        out.append({"title": label, "value": str(i)})
+    for i in values:
+        end = low if i == values[0] else high if i == values[-1] else ""
+        out.append({"title": f"{i} – {end}" if end else str(i), "value": str(i)})
     return out
 
 
@@ -58,7 +65,7 @@ def _input(lang: str, q: Question, value: object = None) -> Element:
             "placeholder": t(lang, "pulse.text_placeholder"),
         }
     else:
-        if q.kind is Kind.LIKERT:
+        if q.kind in SCALES:
             choices = _likert_choices(lang, q)
         elif q.kind is Kind.YESNO:
             choices = [
@@ -69,14 +76,18 @@ def _input(lang: str, q: Question, value: object = None) -> Element:
             choices = [
                 {"title": o.label.get(lang) or o.label["sv"], "value": o.id} for o in q.options
             ]
-        el = {"type": "Input.ChoiceSet", "style": "expanded", "choices": choices}
+        # 0–10 as a compact list (eleven radio buttons crowd a phone); the rest expanded.
+        style = "compact" if q.kind is Kind.SCALE10 else "expanded"
+        el = {"type": "Input.ChoiceSet", "style": style, "choices": choices}
+        if q.kind is Kind.MULTI:
+            el["isMultiSelect"] = True
     el["id"] = INPUT_PREFIX + q.id
     el["label"] = q.label(lang)
     if q.required:
         el["isRequired"] = True
         el["errorMessage"] = t(lang, "pulse.required")
     if value is not None:
-        el["value"] = str(value)
+        el["value"] = ",".join(value) if isinstance(value, list) else str(value)
     return el
 
 
@@ -100,7 +111,7 @@ def pulse_card(
 ) -> Card:
     """The answer form. Shared (blank, no refresh) or, with `user_id`, one person's view."""
     values = values or {}
-    body: list[Element] = [title(template.name.get(lang) or template.name["sv"])]
+    body: list[Element] = [title(plain(template.name.get(lang) or template.name["sv"]))]
     if error:
         body.append(text(error, color="Attention", weight="Bolder"))
     body += [_input(lang, q, values.get(q.id)) for q in template.questions]
@@ -121,9 +132,10 @@ def summary(lang: str, template: Template, values: Mapping[str, Any]) -> str:
             continue
         if q.kind is Kind.YESNO:
             parts.append(t(lang, "pulse.yes" if v == "yes" else "pulse.no"))
-        elif q.kind is Kind.CHOICE:
-            opt = next((o for o in q.options if o.id == v), None)
-            parts.append(opt.label.get(lang, opt.label["sv"]) if opt else str(v))
+        elif q.kind in (Kind.CHOICE, Kind.MULTI):
+            chosen = v if isinstance(v, list) else [v]
+            labels = {o.id: o.label.get(lang) or o.label["sv"] for o in q.options}
+            parts.append(", ".join(plain(labels.get(str(c), str(c))) for c in chosen))
         elif q.kind is Kind.TEXT:
             short = str(v) if len(str(v)) <= 60 else str(v)[:57] + "…"
             parts.append(f"”{plain(short)}”")
@@ -150,7 +162,10 @@ def answered_card(
         if values
         else t(lang, "pulse.you_have_answered")
     )
-    body = [title(template.name.get(lang) or template.name["sv"]), text(said, weight="Bolder")]
+    body = [
+        title(plain(template.name.get(lang) or template.name["sv"])),
+        text(said, weight="Bolder"),
+    ]
     if note:
         body.append(text(note))
     body.append(text(t(lang, "pulse.you_answered_hint", when=closes), subtle=True))
@@ -163,7 +178,7 @@ def answered_card(
 def closed_card(
     lang: str, template: Template, *, when: str, answers: int, shown: bool, threshold: int
 ) -> Card:
-    name = template.name.get(lang) or template.name["sv"]
+    name = plain(template.name.get(lang) or template.name["sv"])
     body = [
         title(t(lang, "pulse.closed_title", name=name)),
         text(t(lang, "pulse.closed_body", when=when, answers=answers)),
@@ -185,8 +200,17 @@ def results_card(
     period: str,
     rollup: Sequence[tuple[str, float | None]] = (),
     rollup_period: str | None = None,
+    beside: Mapping[str, Sequence[tuple[str, float, int]]] | None = None,
+    trend: Element | None = None,
+    extra: Sequence[Element] = (),
+    comment_ref: str | None = None,
+    made: Mapping[str, int] | None = None,
 ) -> Card:
-    name = template.name.get(lang) or template.name["sv"]
+    """The results: per question its distribution, the mean of scales and the number of
+    answers; `beside` (question id -> (unit, mean, answers)) the parent unit and county
+    where they may be shown; `trend` a chart element; `extra` more elements at the end; with `comment_ref` (the pulse's ref, for
+    coordinators) each comment gets "Gör till ärende", or the item it became (`made`)."""
+    name = plain(template.name.get(lang) or template.name["sv"])
     body: list[Element] = [title(t(lang, "pulse.results_title", name=name, unit=unit))]
     rows = [(t(lang, "pulse.results_period"), period)]
     rows.append((t(lang, "pulse.results_answers"), str(results.answers)))
@@ -211,8 +235,9 @@ def results_card(
                 color="Warning",
             )
         )
+    text_chars = 0
     for qr in results.questions:
-        body.append(heading(qr.question.label(lang)))
+        body.append(heading(plain(qr.question.label(lang))))
         q = qr.question
         if q.kind is Kind.TEXT:
             if qr.withheld:
@@ -233,28 +258,61 @@ def results_card(
                 if qr.texts
                 else text(t(lang, "pulse.results_no_texts"), subtle=True)
             )
-            body += [text(f"“{plain(x)}”") for x in qr.texts[:RESULT_TEXTS]]
-            if len(qr.texts) > RESULT_TEXTS:
-                more = t(lang, "list.more_texts", count=len(qr.texts) - RESULT_TEXTS)
+            listed = 0
+            for x in qr.texts[:RESULT_TEXTS]:
+                if text_chars + len(x) > RESULT_TEXT_CHARS:
+                    break
+                text_chars += len(x)
+                listed += 1
+                body.append(text(f"“{plain(x)}”"))
+                if comment_ref is not None:
+                    made_id = (made or {}).get(comment_key(x))
+                    body.append(comment_action(lang, comment_ref, x, made_id))
+            if len(qr.texts) > listed:
+                more = t(lang, "list.more_texts", count=len(qr.texts) - listed)
                 body.append(text(more, subtle=True))
             continue
-        if q.kind is Kind.LIKERT and qr.mean is not None:
-            body.append(
-                text(
-                    t(lang, "pulse.results_mean", mean=fmt.number(lang, qr.mean, 1)),
-                    weight="Bolder",
+        if q.kind in SCALES and qr.mean is not None:
+            top = scale_range(q.kind)[-1]
+            mean = fmt.number(lang, qr.mean, 1)
+            line = t(lang, "pulse.results_mean", mean=mean, top=top, answered=qr.answered)
+            body.append(text(line, weight="Bolder"))
+            groups = (beside or {}).get(q.id)
+            if groups:
+                parts = [
+                    t(
+                        lang,
+                        "pulse.results_beside_group",
+                        unit=plain(u),
+                        mean=fmt.number(lang, m, 1),
+                        answered=n,
+                    )
+                    for u, m, n in groups
+                ]
+                body.append(
+                    text(t(lang, "pulse.results_beside", groups=" · ".join(parts)), subtle=True)
                 )
+        elif q.kind is Kind.MULTI:
+            body.append(
+                text(t(lang, "pulse.results_multi_note", answered=qr.answered), subtle=True)
+            )
+        else:
+            body.append(
+                text(t(lang, "pulse.results_question_answers", answered=qr.answered), subtle=True)
             )
         labels = _value_labels(lang, q)
         body.append(facts([(labels.get(k, k), _bar(n, qr.answered)) for k, n in qr.counts.items()]))
+    if trend is not None:
+        body.append(trend)
     if rollup:
         body.append(heading(rollup_period or ""))
         body.append(facts([(u, fmt.number(lang, v, 1)) for u, v in rollup]))
+    body += list(extra)
     return card(body)
 
 
 def _value_labels(lang: str, q: Question) -> dict[str, str]:
-    if q.kind is Kind.LIKERT:
+    if q.kind in SCALES:
         return {c["value"]: c["title"] for c in _likert_choices(lang, q)}
     if q.kind is Kind.YESNO:
         return {"yes": t(lang, "pulse.yes"), "no": t(lang, "pulse.no")}

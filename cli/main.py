@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from cli import db, export, indicators, manifest, org, outbox, privacy, schedules, serve
+from cli import db, export, indicators, manifest, org, outbox, privacy, pulse, schedules, serve
 from cli.common import new_root
 
 # (sub-app, name): each module's own Typer group.
@@ -21,6 +21,7 @@ GROUPS: list[tuple[typer.Typer, str]] = [
     (manifest.manifest_app, "manifest"),
     (outbox.outbox_app, "outbox"),
     (privacy.privacy_app, "privacy"),
+    (pulse.pulse_app, "pulse"),
 ]
 # Top-level commands.
 COMMANDS: list[tuple[str, Callable[..., Any]]] = [

@@ -13,7 +13,7 @@ The format (see examples/README.md for the full story):
     defaults:                                    # plain data read by later features
       meetings: [{name: Samverkansmöte, rule: "first tuesday monthly 13:00-15:00"}]
       digest: {cadence: "monthly first monday 08:00", channel: false}
-      pulse: {cadence: monthly, window_working_days: 5}
+      pulse: {cadence: monthly, window_working_days: 5}   # templates: core/pulse_templates.py
       escalation: {team: {resolve_days: 14, ack_days: 3, repeat: 2}, ...}
     units:
       - name: Regionens samverkansråd            # unique, case-insensitively
@@ -50,6 +50,8 @@ from typing import Any
 import yaml
 
 from core.personnummer import contains_identity_number
+from core.pulse_cadence import cadence_problems
+from core.pulse_templates import template_problems
 
 LEVELS = ("macro", "topic", "cluster", "team")
 ROLES = ("coordinator", "manager", "admin")
@@ -335,6 +337,9 @@ class _Parser:
             return {}
         self.day_counts(value, path)
         self.escalation(value.get("escalation"), f"{path}.escalation")
+        pulse = value.get("pulse")
+        for sub, message in [*cadence_problems(pulse), *template_problems(pulse)]:
+            self.problem(f"{path}.pulse.{sub}", message)
         return dict(value)
 
     def day_counts(self, value: Any, path: str) -> None:

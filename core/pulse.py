@@ -38,6 +38,7 @@ MAX_QUESTIONS = 5
 MAX_TEXT = 500
 MAX_OPTIONS = 8
 LIKERT_MIN, LIKERT_MAX = 1, 5
+SCALE10_MIN, SCALE10_MAX = 0, 10
 DEFAULT_WINDOW_DAYS = 5
 DEFAULT_COOLDOWN_DAYS = 7
 MAX_COOLDOWN_DAYS = 365
@@ -48,10 +49,23 @@ _QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 
 
 class Kind(StrEnum):
-    LIKERT = "likert"
-    CHOICE = "choice"
+    LIKERT = "likert"  # scale 1–5 with labelled ends
+    SCALE10 = "scale10"  # 0–10, ends optionally labelled
+    CHOICE = "choice"  # single choice
+    MULTI = "multi"  # multiple choice: stored as the list of chosen option ids
     YESNO = "yesno"
-    TEXT = "text"
+    TEXT = "text"  # free text (usually optional)
+
+
+SCALES = (Kind.LIKERT, Kind.SCALE10)
+WITH_OPTIONS = (Kind.CHOICE, Kind.MULTI)
+
+
+def scale_range(kind: Kind) -> range:
+    """The values of a scale question, in display order."""
+    if kind is Kind.SCALE10:
+        return range(SCALE10_MIN, SCALE10_MAX + 1)
+    return range(LIKERT_MIN, LIKERT_MAX + 1)
 
 
 @dataclass(frozen=True)
@@ -66,7 +80,7 @@ class Question:
     kind: Kind
     text: Mapping[str, str]
     required: bool = True
-    # Likert: the labels of 1 and 5.
+    # Scales: the labels of the lowest and highest value (required for 1–5).
     low: Mapping[str, str] = field(default_factory=dict)
     high: Mapping[str, str] = field(default_factory=dict)
     options: tuple[Option, ...] = ()
@@ -107,12 +121,17 @@ def validate_template(template: Template) -> None:
             raise InvalidTemplate(f"question {q.id}: text in Swedish and English")
         if q.kind is Kind.LIKERT and not (q.low.get("sv") and q.high.get("sv")):
             raise InvalidTemplate(f"question {q.id}: a Likert question labels both ends")
-        if q.kind is Kind.CHOICE:
+        if q.kind in WITH_OPTIONS:
             opt_ids = [o.id for o in q.options]
             if not 2 <= len(opt_ids) <= MAX_OPTIONS or len(set(opt_ids)) != len(opt_ids):
                 raise InvalidTemplate(f"question {q.id}: 2–{MAX_OPTIONS} distinct options")
+            for o in q.options:
+                if not _QUESTION_ID.match(o.id) or not o.label.get("sv"):
+                    raise InvalidTemplate(
+                        f"question {q.id}: option {o.id!r} needs an id and a label"
+                    )
         elif q.options:
-            raise InvalidTemplate(f"question {q.id}: only single choice has options")
+            raise InvalidTemplate(f"question {q.id}: only choice questions have options")
     if template.indicator_question is not None:
         target = template.question(template.indicator_question)
         if target is None or target.kind is not Kind.LIKERT:
@@ -224,7 +243,7 @@ class Refusal(StrEnum):
 
 @dataclass(frozen=True)
 class AnswerCheck:
-    values: dict[str, int | str] | None
+    values: dict[str, int | str | list[str]] | None
     refusal: Refusal | None = None
     question: str | None = None  # which question the refusal is about
 
@@ -244,7 +263,7 @@ def validate_answer(template: Template, data: Mapping[str, Any]) -> AnswerCheck:
     (an unknown question, a nested object, a number outside 1–5, an option that
     does not exist) is refused, as is free text holding a personnummer.
     """
-    values: dict[str, int | str] = {}
+    values: dict[str, int | str | list[str]] = {}
     known = {q.id for q in template.questions}
     for key, raw in data.items():
         if not key.startswith(INPUT_PREFIX):
@@ -275,10 +294,26 @@ def validate_answer(template: Template, data: Mapping[str, Any]) -> AnswerCheck:
             if not LIKERT_MIN <= number <= LIKERT_MAX:
                 return _refuse(Refusal.OUT_OF_RANGE, q.id)
             values[q.id] = number
+        elif q.kind is Kind.SCALE10:
+            number = _as_int(raw)
+            if number is None:
+                return _refuse(Refusal.TAMPERED, q.id)
+            if not SCALE10_MIN <= number <= SCALE10_MAX:
+                return _refuse(Refusal.OUT_OF_RANGE, q.id)
+            values[q.id] = number
         elif q.kind is Kind.YESNO:
             if raw not in ("yes", "no"):
                 return _refuse(Refusal.OUT_OF_RANGE, q.id)
             values[q.id] = str(raw)
+        elif q.kind is Kind.MULTI:
+            chosen = _multi(q, raw)
+            if chosen is None:
+                return _refuse(Refusal.OUT_OF_RANGE, q.id)
+            if not chosen:
+                if q.required:
+                    return _refuse(Refusal.MISSING, q.id)
+                continue
+            values[q.id] = chosen
         else:
             if raw not in {o.id for o in q.options}:
                 return _refuse(Refusal.OUT_OF_RANGE, q.id)
@@ -286,6 +321,20 @@ def validate_answer(template: Template, data: Mapping[str, Any]) -> AnswerCheck:
     if not values:
         return _refuse(Refusal.EMPTY)
     return AnswerCheck(values=values)
+
+
+def _multi(q: Question, raw: object) -> list[str] | None:
+    """A multiple choice as the card sends it ("a,b") or as stored (["a", "b"]): the
+    chosen option ids in the template's order, or None if any is not an option (or
+    one is chosen twice)."""
+    if isinstance(raw, str):
+        parts = [p.strip() for p in raw.split(",") if p.strip()]
+    else:
+        return None
+    ids = [o.id for o in q.options]
+    if len(set(parts)) != len(parts) or any(p not in ids for p in parts):
+        return None
+    return [i for i in ids if i in parts]
 
 
 def _as_int(raw: object) -> int | None:
@@ -298,10 +347,14 @@ def _as_int(raw: object) -> int | None:
 
 def stored_values_ok(template: Template, values: Mapping[str, Any]) -> bool:
     """A stored answer still fits the template (defence when reading rows back)."""
-    check = validate_answer(
-        template, {INPUT_PREFIX + k: str(v) if isinstance(v, int) else v for k, v in values.items()}
-    )
+    check = validate_answer(template, {INPUT_PREFIX + k: _as_input(v) for k, v in values.items()})
     return check.ok
+
+
+def _as_input(value: Any) -> Any:
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value) if all(isinstance(v, str) for v in value) else value
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 # -- window and periods ----------------------------------------------------------------
@@ -497,15 +550,20 @@ def summarize(
     out: list[QuestionResult] = []
     for q in template.questions:
         got = [a[q.id] for a in answers if a.get(q.id) is not None]
-        if q.kind is Kind.LIKERT:
+        if q.kind in SCALES:
             nums = [int(v) for v in got]
-            counts = {str(i): nums.count(i) for i in range(LIKERT_MIN, LIKERT_MAX + 1)}
+            counts = {str(i): nums.count(i) for i in scale_range(q.kind)}
             mean = sum(nums) / len(nums) if nums else None
             out.append(QuestionResult(q, len(nums), counts, mean=mean))
         elif q.kind is Kind.YESNO:
             out.append(QuestionResult(q, len(got), {v: got.count(v) for v in ("yes", "no")}))
         elif q.kind is Kind.CHOICE:
             out.append(QuestionResult(q, len(got), {o.id: got.count(o.id) for o in q.options}))
+        elif q.kind is Kind.MULTI:
+            # `answered` is people; the counts may add up to more (several choices each).
+            lists = [v for v in got if isinstance(v, list)]
+            counts = {o.id: sum(o.id in v for v in lists) for o in q.options}
+            out.append(QuestionResult(q, len(lists), counts))
         else:
             texts = [str(v) for v in got]
             if len(texts) < threshold:  # a lone comment among many answers is still one person

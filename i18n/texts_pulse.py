@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from i18n.texts_pulse_builder import PULSE_BUILDER_TEXTS
+
 PULSE_TEXTS: dict[str, dict[str, str]] = {
     "cmd.pulse": {
-        "sv": "Pulsmätning: visa den öppna pulsen; samordnare: `puls start`, `puls stäng`, "
-        "`puls resultat`",
-        "en": "Pulse survey: show the open pulse; coordinators: `pulse start`, `pulse close`, "
-        "`pulse results`",
+        "sv": "Pulsmätning: visa den öppna pulsen, `puls mallar`; samordnare: `puls start [mall]`, "
+        "`puls stäng`, `puls resultat`, `puls ny mall`",
+        "en": "Pulse survey: show the open pulse, `pulse templates`; coordinators: "
+        "`pulse start [template]`, `pulse close`, `pulse results`, `pulse new template`",
     },
     "pulse.anonymous": {
         "sv": "Anonymt: ingen – inte heller en administratör – kan se vem som svarat vad. "
@@ -146,8 +148,10 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
         "en": "{unit} has no closed pulse yet.",
     },
     "pulse.usage": {
-        "sv": "Använd: **puls**, **puls start [mall]**, **puls stäng**, **puls resultat**.",
-        "en": "Use: **pulse**, **pulse start [template]**, **pulse close**, **pulse results**.",
+        "sv": "Använd: **puls**, **puls start [mall]**, **puls stäng**, **puls resultat**, "
+        "**puls mallar**, **puls ny mall**.",
+        "en": "Use: **pulse**, **pulse start [template]**, **pulse close**, **pulse results**, "
+        "**pulse templates**, **pulse new template**.",
     },
     "pulse.reminder": {
         "sv": "Påminnelse: {name} stänger {when}. Svara på kortet ovan – det tar tio sekunder "
@@ -166,7 +170,18 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
         "sv": "{rate} % av {members} i kanalen",
         "en": "{rate}% of {members} in the channel",
     },
-    "pulse.results_mean": {"sv": "Medelvärde {mean} av 5", "en": "Mean {mean} of 5"},
+    "pulse.results_mean": {
+        "sv": "Medelvärde {mean} av {top} · {answered} svar",
+        "en": "Mean {mean} of {top} · {answered} answers",
+    },
+    "pulse.results_question_answers": {
+        "sv": "{answered} svar",
+        "en": "{answered} answers",
+    },
+    "pulse.results_multi_note": {
+        "sv": "{answered} svar · flera val möjliga",
+        "en": "{answered} answers · several choices allowed",
+    },
     "pulse.results_period": {"sv": "Period", "en": "Period"},
     "pulse.results_texts": {
         "sv": "Fritextsvar (i slumpad ordning):",
@@ -200,3 +215,5 @@ PULSE_TEXTS: dict[str, dict[str, str]] = {
         "en": "Staff-rated collaboration (mean 1–5), {unit} and the units below, {period}",
     },
 }
+
+PULSE_TEXTS.update(PULSE_BUILDER_TEXTS)

@@ -27,10 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.base import card_message
 from cards.pulse import closed_card, pulse_card, results_card
-from core.pulse import BUILT_IN, Results, Template, summarize
+from cards.pulse_followups import followups
+from core.pulse import Results, Template, period_of, summarize
+from core.pulse_cadence import TRIGGERS, opens_on
+from core.pulse_templates import available_keys
 from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
+from services import pulse_results
 from services.context import JobContext
 from storage import channels_repo, outbox_repo, pulse_repo, schedules_repo
 from storage.answer_writer import AnswerWriter
@@ -43,11 +47,8 @@ log = logging.getLogger(__name__)
 
 SWEEP_KEY = "pulse_close:sweep"
 SWEEP_TRIGGER = {"minute": "*/10"}
-CADENCE_TRIGGERS: dict[str, dict[str, Any]] = {
-    # The first Monday of the month (or quarter) at 09:00 local time.
-    "monthly": {"day_of_week": "mon", "day": "1-7", "hour": 9, "minute": 0},
-    "quarterly": {"month": "1,4,7,10", "day_of_week": "mon", "day": "1-7", "hour": 9, "minute": 0},
-}
+# When the unit's `pulse_open` fires; it opens only on the opening day (core/pulse_cadence.py).
+CADENCE_TRIGGERS: dict[str, dict[str, Any]] = TRIGGERS
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,16 @@ async def close_ops(
     ]
     if results.shown:
         unit = await session.get(Unit, pulse.unit_id)
+        more = await pulse_results.extras(session, pulse, template, zone=zone, lang=lang)
         card = results_card(
-            lang, template, results, unit=unit.name if unit else "?", period=pulse.period
+            lang,
+            template,
+            results,
+            unit=unit.name if unit else "?",
+            period=pulse.period,
+            beside=more.beside,
+            trend=more.trend,
+            extra=followups(lang, more.followups),
         )
         ops.append(
             Outgoing(
@@ -195,9 +204,12 @@ async def start(
     conf = pulse_repo.UnitPulseSettings.of(unit)
     async with db.session() as s:
         binding = await channels_repo.active_binding_for_unit(s, unit.id)
-        template = await pulse_repo.find_template(s, template_name or conf.template, unit.id)
+        wanted = template_name or conf.template
+        template = await pulse_repo.find_template(s, wanted, unit.id, unit)
         if template is None:
-            names = ", ".join(sorted(BUILT_IN))
+            pulse_conf = (unit.defaults or {}).get("pulse")
+            keys = available_keys(pulse_conf, unit.level) + await pulse_repo.saved_keys(s, unit.id)
+            names = ", ".join(sorted(set(keys)))
             raise Refused("pulse.unknown_template", name=template_name[:60], names=names)
         if binding is None:
             raise Refused("pulse.unbound")
@@ -236,9 +248,12 @@ class LatestResults:
     template: Template
     results: Results
     rollup: list[tuple[str, float | None]]  # the unit and each unit below, when it has any
+    extras: pulse_results.Extras | None = None
 
 
-async def latest_results(db: Database, unit: Unit, *, zone: ZoneInfo) -> LatestResults | None:
+async def latest_results(
+    db: Database, unit: Unit, *, zone: ZoneInfo, lang: str = "sv"
+) -> LatestResults | None:
     """The unit's latest closed pulse, summarised, with the period's values of the unit and
     the units right below it (None where too few answered to show)."""
     assert unit.id is not None
@@ -252,10 +267,13 @@ async def latest_results(db: Database, unit: Unit, *, zone: ZoneInfo) -> LatestR
             uid: v
             for uid, _, v in await pulse_repo.pulse_indicator_values(s, pulse.period, zone=zone)
         }
+        more = None
+        if results.shown:
+            more = await pulse_results.extras(s, pulse, template, zone=zone, lang=lang)
     rollup = [(u.name, values.get(u.id)) for u in children if u.id is not None]
     if children:
         rollup.insert(0, (unit.name, values.get(unit.id)))
-    return LatestResults(pulse, template, results, rollup)
+    return LatestResults(pulse, template, results, rollup, more)
 
 
 async def in_conversation(db: Database, ref: str) -> tuple[Pulse | None, str | None]:
@@ -301,8 +319,8 @@ async def ensure_schedules(session: AsyncSession, unit: Unit) -> None:
 async def open_scheduled(
     session: AsyncSession, unit_id: int, now: datetime, context: JobContext
 ) -> Pulse | None:
-    """Open the unit's pulse for this occurrence, unless one is open, the unit's last
-    pulse closed within its cool-down, or it has no channel."""
+    """Open the unit's pulse for this occurrence if it is the unit's opening day, unless
+    one is open, the unit's last pulse closed within its cool-down, or it has no channel."""
     unit = await session.get(Unit, unit_id)
     if unit is None or unit.archived_at is not None:
         return None
@@ -312,7 +330,11 @@ async def open_scheduled(
     if binding is None:
         return None
     conf = pulse_repo.UnitPulseSettings.of(unit)
-    template = await pulse_repo.find_template(session, conf.template, unit_id)
+    day = now.astimezone(context.zone).date()
+    opened = await pulse_repo.opened_in_period(session, unit_id, period_of(day))
+    if not opens_on(day, conf.cadence, conf.skip_months, opened_this_month=opened):
+        return None  # before the opening day, a month without pulses, or had one already
+    template = await pulse_repo.find_template(session, conf.template, unit_id, unit)
     if template is None:
         log.warning("unit %s: unknown pulse template %r", unit_id, conf.template)
         return None

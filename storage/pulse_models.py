@@ -105,3 +105,17 @@ class PulseAnswer(SQLModel, table=True):
     pulse_id: int = Field(foreign_key="pulses.id")
     id: str = Field(sa_column=Column(String(32), nullable=False))
     values: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class PulseFollowup(SQLModel, table=True):
+    """A free-text comment shown in a pulse's results that a coordinator turned into an
+    item ("ni sa, vi gjorde"). `comment` is core.pulse_followup.comment_key of the text
+    (the text itself is already among the pulse's answers and in the item); nothing
+    about who wrote it, which nobody knows."""
+
+    __tablename__ = "pulse_followups"
+    __table_args__ = (PrimaryKeyConstraint("pulse_id", "comment", name="pk_pulse_followups"),)
+
+    pulse_id: int = Field(foreign_key="pulses.id")
+    comment: str = Field(sa_column=Column(String(64), nullable=False))
+    item_id: int = Field(foreign_key="items.id", index=True)

@@ -24,7 +24,6 @@ from sqlmodel import col, select
 from core import answer_key as keys
 from core.dates import HOME_ZONE
 from core.pulse import (
-    BUILT_IN,
     DEFAULT_WINDOW_DAYS,
     Cell,
     InvalidTemplate,
@@ -41,6 +40,8 @@ from core.pulse import (
     template_from_dict,
     template_to_dict,
 )
+from core.pulse_cadence import DEFAULT_SKIP_MONTHS, skip_months
+from core.pulse_templates import configured_for, library_template
 from storage import pulse_models as _pulse_models  # noqa: F401  (tables in the metadata)
 from storage.models import AuditEvent, Unit
 from storage.pulse_models import Pulse, PulseAnswer, PulseRespondent, PulseTemplate
@@ -75,12 +76,14 @@ class UnitPulseSettings:
     template: str
     cadence: str  # "monthly" | "quarterly" | "off"
     cooldown_days: int
+    skip_months: tuple[int, ...] = DEFAULT_SKIP_MONTHS  # months without recurring pulses
 
     @classmethod
     def of(cls, unit: Unit) -> UnitPulseSettings:
         raw = (unit.defaults or {}).get("pulse")
         conf: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
-        days = conf.get("window_days")
+        # The org file's documented name is `window_working_days`; `window_days` too.
+        days = conf.get("window_working_days", conf.get("window_days"))
         cadence = conf.get("cadence")
         return cls(
             threshold=effective_threshold(conf.get("threshold")),
@@ -88,14 +91,19 @@ class UnitPulseSettings:
             template=str(conf.get("template") or "samverkanspuls"),
             cadence=cadence if cadence in ("monthly", "quarterly", "off") else "monthly",
             cooldown_days=effective_cooldown(conf.get("cooldown_days")),
+            skip_months=skip_months(conf.get("skip_months")),
         )
 
 
 # -- templates ---------------------------------------------------------------------------
 
 
-async def find_template(session: AsyncSession, key: str, unit_id: int | None) -> Template | None:
-    """A unit's own template, else a shared one, else a built-in; None if unknown."""
+async def find_template(
+    session: AsyncSession, key: str, unit_id: int | None, unit: Unit | None = None
+) -> Template | None:
+    """The template `key` for a unit: the unit's own saved one (`puls ny mall`), else
+    one in the org file for it (with `unit`: its `defaults.pulse.templates`, within their
+    levels), else a saved shared one, else the shipped library; None if unknown."""
     wanted = key.strip().lower()
     rows = (
         (
@@ -109,20 +117,52 @@ async def find_template(session: AsyncSession, key: str, unit_id: int | None) ->
         .scalars()
         .all()
     )
-    ranked = sorted(rows, key=lambda r: (r.unit_id != unit_id, r.unit_id is not None))
-    for row in ranked:
-        if row.unit_id in (None, unit_id):
-            return template_from_dict(row.definition)
-    return BUILT_IN.get(wanted)
+    own = [r for r in rows if unit_id is not None and r.unit_id == unit_id]
+    shared = [r for r in rows if r.unit_id is None]
+    for row in sorted(own, key=lambda r: -(r.id or 0)):
+        return template_from_dict(row.definition)
+    if unit is not None:
+        configured = configured_for((unit.defaults or {}).get("pulse"), wanted, unit.level)
+        if configured is not None:
+            return configured
+    for row in sorted(shared, key=lambda r: -(r.id or 0)):
+        return template_from_dict(row.definition)
+    return library_template(wanted, unit.level if unit is not None else None)
 
 
 async def save_template(
     session: AsyncSession, template: Template, unit_id: int | None = None
 ) -> PulseTemplate:
+    """Save a template for a unit (or every unit). A template saved under a key the unit
+    already has replaces it for new pulses (the old row is archived); pulses keep the
+    questions as they were asked (`Pulse.template` is a copy)."""
+    await session.execute(
+        update(PulseTemplate)
+        .where(
+            func.lower(col(PulseTemplate.key)) == template.key.lower(),
+            col(PulseTemplate.unit_id).is_(None)
+            if unit_id is None
+            else col(PulseTemplate.unit_id) == unit_id,
+            col(PulseTemplate.archived_at).is_(None),
+        )
+        .values(archived_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     row = PulseTemplate(key=template.key, unit_id=unit_id, definition=template_to_dict(template))
     session.add(row)
     await session.flush()
     return row
+
+
+async def saved_keys(session: AsyncSession, unit_id: int) -> list[str]:
+    """Keys of the templates saved for this unit or for every unit."""
+    rows = await session.execute(
+        select(col(PulseTemplate.key)).where(
+            col(PulseTemplate.archived_at).is_(None),
+            col(PulseTemplate.unit_id).is_(None) | (col(PulseTemplate.unit_id) == unit_id),
+        )
+    )
+    return sorted(set(rows.scalars().all()))
 
 
 def pulse_template(pulse: Pulse) -> Template:
@@ -207,6 +247,16 @@ async def latest_closed(session: AsyncSession, unit_id: int) -> Pulse | None:
         .scalars()
         .first()
     )
+
+
+async def opened_in_period(session: AsyncSession, unit_id: int, period: str) -> bool:
+    """Whether the unit has had a pulse opened in the month `period` ("YYYY-MM")."""
+    found = await session.execute(
+        select(col(Pulse.id))
+        .where(col(Pulse.unit_id) == unit_id, col(Pulse.period) == period)
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 async def live_children(session: AsyncSession, unit_id: int) -> list[Unit]:

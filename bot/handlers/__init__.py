@@ -18,6 +18,8 @@ from bot.handlers import (
     meetings,
     minutes,
     pulse,
+    pulse_builder,
+    pulse_followups,
     setup,
     units,
 )
@@ -33,6 +35,8 @@ HANDLER_MODULES = (
     actions,
     minutes,
     pulse,
+    pulse_builder,
+    pulse_followups,
     setup,
     units,
 )

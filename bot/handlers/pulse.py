@@ -14,12 +14,14 @@ import logging
 from typing import Any
 
 from bot.guard import REFUSAL_KEY
+from bot.handlers import pulse_builder
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
 from bot.pulse_facts import PulseFacts
 from bot.router import Router
 from bot.turn import Turn
 from cards import pulse as pulse_cards
+from cards.pulse_followups import followups
 from core import pulse as core_pulse
 from core.pulse import Refusal
 from core.refusal import Refused
@@ -51,6 +53,10 @@ _SUB = {
     "avsluta": "close",
     "results": "results",
     "resultat": "results",
+    "ny": "new",
+    "new": "new",
+    "mallar": "templates",
+    "templates": "templates",
 }
 
 
@@ -100,6 +106,12 @@ async def pulse_command(turn: Turn, args: str) -> None:
         raise Refused("pulse.unbound")
     if sub == "status":
         await _status(turn, unit)
+        return
+    if sub == "templates":
+        await pulse_builder.list_templates(turn, unit)
+        return
+    if sub == "new":
+        await pulse_builder.new_template(turn, unit, rest)
         return
     if not await require(turn, unit, "coordinator"):
         return
@@ -171,7 +183,9 @@ async def _close(turn: Turn, unit: Unit) -> None:
 
 
 async def _results(turn: Turn, unit: Unit) -> None:
-    latest = await service.latest_results(turn.services.db, unit, zone=turn.services.settings.zone)
+    latest = await service.latest_results(
+        turn.services.db, unit, zone=turn.services.settings.zone, lang=turn.lang
+    )
     if latest is None:
         raise Refused("pulse.no_results", unit=unit.name)
     period = latest.pulse.period
@@ -183,6 +197,11 @@ async def _results(turn: Turn, unit: Unit) -> None:
         period=period,
         rollup=latest.rollup,
         rollup_period=turn.text("pulse.results_rollup", unit=unit.name, period=period),
+        beside=latest.extras.beside if latest.extras else None,
+        trend=latest.extras.trend if latest.extras else None,
+        extra=followups(turn.lang, latest.extras.followups) if latest.extras else (),
+        comment_ref=latest.pulse.ref,  # `puls resultat` is for coordinators
+        made=latest.extras.made if latest.extras else None,
     )
     await turn.send_card(card, summary=turn.text("pulse.results_answers"))
 

@@ -125,11 +125,17 @@ async def test_the_schedule_does_not_open_a_pulse_within_the_cool_down(db: Datab
     async with db.session() as s:
         first = await service.open_scheduled(s, unit_id, MONDAY, CONTEXT)
         assert first is not None and first.id is not None
-        await pulse_repo.close_pulse(s, first.id, MONDAY + timedelta(days=4))
-    # The next Monday is three days after the close: within the ten days, nothing opens.
+        # Closed late, on 30 November 15:00 UTC.
+        await pulse_repo.close_pulse(s, first.id, datetime(2026, 11, 30, 15, 0, tzinfo=UTC))
+    # December's opening day (Monday 7th) is a week after the close: within the ten days,
+    # nothing opens; nor on the 9th.
+    for day in (7, 9):
+        async with db.session() as s:
+            when = datetime(2026, 12, day, 8, 0, tzinfo=UTC)
+            assert await service.open_scheduled(s, unit_id, when, CONTEXT) is None
+    # The first firing after the ten days (Friday 11th) opens December's pulse.
     async with db.session() as s:
-        assert await service.open_scheduled(s, unit_id, MONDAY + timedelta(days=7), CONTEXT) is None
-    # Eleven days after the close it may.
-    async with db.session() as s:
-        later = await service.open_scheduled(s, unit_id, MONDAY + timedelta(days=15), CONTEXT)
-        assert later is not None
+        later = await service.open_scheduled(
+            s, unit_id, datetime(2026, 12, 11, 8, 0, tzinfo=UTC), CONTEXT
+        )
+        assert later is not None and later.period == "2026-12"

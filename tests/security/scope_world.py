@@ -55,6 +55,8 @@ WATCHED = (
     "pulse_answers",
     "pulse_respondents",
     "pulses",
+    "pulse_followups",
+    "pulse_templates",
     "outbox",
     "audit_log",
 )

@@ -114,6 +114,12 @@ def probes(w: World) -> list[Probe]:
         ),
         Probe("pulse.edit", {"pulse": w.pulse}, {"pulse": "no-such-pulse"}, "pulse.edit"),
         Probe("pulse.refresh", {"pulse": w.pulse}, {"pulse": "no-such-pulse"}, "pulse.refresh"),
+        Probe(
+            "pulse.comment_item",
+            {"pulse": w.pulse, "comment": "0" * 32},
+            {"pulse": "no-such-pulse", "comment": "0" * 32},
+            "pulse.comment_item",
+        ),
     ]
     return out
 
