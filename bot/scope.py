@@ -12,20 +12,17 @@ Teams' membersAdded / membersRemoved.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar, cast
+from collections.abc import Iterable
+from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel, col, select
+from sqlmodel import SQLModel
 
 from bot.members_seen import MembersSeen
 from bot.permissions import role_rows
 from bot.turn import Turn
 from core.scope import CHANNEL, Viewer, in_reach
-from storage import members_repo
-from storage.item_models import Item, ItemCard
-from storage.meeting_models import ActionItem, AgendaItem, MeetingOccurrence
-from storage.models import Unit
+from storage import members_repo, reach
+from storage.meeting_models import ActionItem
 
 T = TypeVar("T", bound=SQLModel)
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
@@ -56,43 +53,6 @@ async def reaches(
     return in_reach(await viewer(turn), unit_ids, parents, addressed_to_person=addressed_to_person)
 
 
-# -- the units an object belongs to, or is addressed to --------------------------------------
-
-
-async def _item_units(s: AsyncSession, item: Item) -> set[int]:
-    # Its origin, every unit it was lifted through, the unit it is at, and every unit whose
-    # channel got a card about it (a unit that sent it back down keeps its own card working).
-    cards = await s.execute(
-        select(col(ItemCard.unit_id)).where(col(ItemCard.item_id) == item.id).distinct()
-    )
-    return {item.origin_unit_id, item.current_unit_id, *item.path, *cards.scalars().all()}
-
-
-async def _occurrence_units(s: AsyncSession, occ: MeetingOccurrence) -> set[int]:
-    return {occ.unit_id}
-
-
-async def _agenda_item_units(s: AsyncSession, row: AgendaItem) -> set[int]:
-    return {row.unit_id}
-
-
-async def _action_units(s: AsyncSession, row: ActionItem) -> set[int]:
-    return {row.unit_id}
-
-
-async def _unit_units(s: AsyncSession, unit: Unit) -> set[int]:
-    return set() if unit.id is None or unit.archived_at is not None else {unit.id}
-
-
-_UNITS: dict[type[SQLModel], Callable[[AsyncSession, Any], Awaitable[set[int]]]] = {
-    Item: _item_units,
-    MeetingOccurrence: _occurrence_units,
-    AgendaItem: _agenda_item_units,
-    ActionItem: _action_units,
-    Unit: _unit_units,
-}
-
-
 def _addressed_to(turn: Turn, row: SQLModel) -> bool:
     """An action item is addressed to its owner."""
     if isinstance(row, ActionItem):
@@ -112,15 +72,14 @@ async def find(turn: Turn, model: type[T], object_id: object) -> T | None:
         return None
     if not 0 < object_id <= MAX_ID:  # an id no row can have (PostgreSQL would refuse it)
         return None
-    units_of = _UNITS[model]
     async with turn.services.db.read() as s:
-        row = await s.get(model, object_id)
-        if row is None:
-            return None
-        units = await units_of(s, row)
+        found = await reach.row_and_units(s, model, object_id)
+    if found is None:
+        return None
+    row, units = found
     if not await reaches(turn, units, addressed_to_person=_addressed_to(turn, row)):
         return None
-    return cast(T, row)
+    return row
 
 
 # -- who is in which channel ------------------------------------------------------------------
