@@ -58,6 +58,8 @@ class Kind(StrEnum):
 
 
 SCALES = (Kind.LIKERT, Kind.SCALE10)
+# The numbers each scale accepts, both ends included.
+_SCALES = {Kind.LIKERT: (LIKERT_MIN, LIKERT_MAX), Kind.SCALE10: (SCALE10_MIN, SCALE10_MAX)}
 WITH_OPTIONS = (Kind.CHOICE, Kind.MULTI)
 
 
@@ -287,18 +289,12 @@ def validate_answer(template: Template, data: Mapping[str, Any]) -> AnswerCheck:
             if contains_identity_number(value):
                 return _refuse(Refusal.PERSONNUMMER, q.id)
             values[q.id] = value
-        elif q.kind is Kind.LIKERT:
+        elif q.kind in _SCALES:
             number = _as_int(raw)
             if number is None:
                 return _refuse(Refusal.TAMPERED, q.id)
-            if not LIKERT_MIN <= number <= LIKERT_MAX:
-                return _refuse(Refusal.OUT_OF_RANGE, q.id)
-            values[q.id] = number
-        elif q.kind is Kind.SCALE10:
-            number = _as_int(raw)
-            if number is None:
-                return _refuse(Refusal.TAMPERED, q.id)
-            if not SCALE10_MIN <= number <= SCALE10_MAX:
+            low, high = _SCALES[q.kind]
+            if not low <= number <= high:
                 return _refuse(Refusal.OUT_OF_RANGE, q.id)
             values[q.id] = number
         elif q.kind is Kind.YESNO:

@@ -29,7 +29,7 @@ Kinds: `scale5` (1–5, both ends labelled; also `likert`), `scale10` (0–10; a
 (optional unless `required: true`). Options: a mapping id → label, or a list of
 labels (ids made from them). A text with only Swedish is used for English too.
 
-The library (`LIBRARY`) holds the shipped Swedish templates, drawn from the source
+The library (`LIBRARY`, from `core/pulse_library.yaml`) holds the shipped Swedish templates, drawn from the source
 documents on local collaboration in primary care: the staff's rated experience of
 collaboration ("medarbetarnas värderade upplevelse av samarbete", Jönköping's
 support for strengthened local collaboration), knowing whom to contact at the other
@@ -42,7 +42,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from importlib import resources
 from typing import Any
+
+import yaml
 
 from core.pulse import (
     BUILT_IN,
@@ -214,171 +217,10 @@ def available_keys(pulse_defaults: Any, level: str | None) -> list[str]:
 
 # -- the shipped library -------------------------------------------------------------------
 
-_LIBRARY_CONFIG: dict[str, dict[str, Any]] = {
-    "samarbete": {
-        "name": {"sv": "Upplevd samverkan", "en": "Experienced collaboration"},
-        "indicator_question": "samarbete",
-        "questions": [
-            {
-                "id": "samarbete",
-                "kind": "scale5",
-                "text": {
-                    "sv": "Hur värderar du samarbetet mellan vårdcentralen och kommunen "
-                    "den senaste månaden?",
-                    "en": "How do you rate collaboration between the health centre and the "
-                    "municipality over the last month?",
-                },
-                "low": {"sv": "Mycket dåligt", "en": "Very poor"},
-                "high": {"sv": "Mycket bra", "en": "Very good"},
-            },
-            {
-                "id": "tillit",
-                "kind": "scale10",
-                "text": {
-                    "sv": "Hur stor tillit har du till att den andra huvudmannen gör sin del?",
-                    "en": "How much do you trust the other organisation to do its part?",
-                },
-                "low": {"sv": "Ingen", "en": "None"},
-                "high": {"sv": "Full", "en": "Full"},
-            },
-            {
-                "id": "battre",
-                "kind": "multi",
-                "text": {
-                    "sv": "Vad skulle göra samarbetet bättre?",
-                    "en": "What would make collaboration better?",
-                },
-                "required": False,
-                "options": {
-                    "kontaktvagar": {"sv": "Tydligare kontaktvägar", "en": "Clearer contacts"},
-                    "rutiner": {"sv": "Gemensamma rutiner", "en": "Shared routines"},
-                    "moten": {"sv": "Fler gemensamma möten", "en": "More joint meetings"},
-                    "information": {
-                        "sv": "Bättre informationsöverföring",
-                        "en": "Better information transfer",
-                    },
-                    "uppfoljning": {"sv": "Gemensam uppföljning", "en": "Joint follow-up"},
-                },
-            },
-            {
-                "id": "exempel",
-                "kind": "text",
-                "text": {
-                    "sv": "Ett gott exempel eller ett förbättringsförslag (frivilligt)",
-                    "en": "A good example or an improvement proposal (optional)",
-                },
-            },
-        ],
-    },
-    "kontaktvagar": {
-        "name": {"sv": "Vem kontaktar jag?", "en": "Whom do I contact?"},
-        "questions": [
-            {
-                "id": "vet_vem",
-                "kind": "yesno",
-                "text": {
-                    "sv": "Vet du vem du ska kontakta hos den andra huvudmannen när en "
-                    "patient behöver insatser från båda?",
-                    "en": "Do you know whom to contact at the other organisation when a "
-                    "patient needs care from both?",
-                },
-            },
-            {
-                "id": "nar_fram",
-                "kind": "scale5",
-                "text": {
-                    "sv": "Hur lätt är det att nå rätt person i tid?",
-                    "en": "How easy is it to reach the right person in time?",
-                },
-                "low": {"sv": "Mycket svårt", "en": "Very hard"},
-                "high": {"sv": "Mycket lätt", "en": "Very easy"},
-            },
-            {
-                "id": "kanal",
-                "kind": "choice",
-                "text": {
-                    "sv": "Hur når du oftast den andra huvudmannen?",
-                    "en": "How do you usually reach the other organisation?",
-                },
-                "options": {
-                    "telefon": {"sv": "Telefon", "en": "Phone"},
-                    "meddelande": {
-                        "sv": "Meddelande i journal- eller planeringssystem",
-                        "en": "Message in the record or planning system",
-                    },
-                    "epost": {"sv": "E-post", "en": "E-mail"},
-                    "mote": {"sv": "Gemensamt möte", "en": "Joint meeting"},
-                    "vet_inte": {"sv": "Jag vet inte hur", "en": "I do not know how"},
-                },
-            },
-            {
-                "id": "saknas",
-                "kind": "text",
-                "text": {
-                    "sv": "Vilken kontakt saknar du? (frivilligt, inga patientuppgifter)",
-                    "en": "Which contact do you miss? (optional, no patient details)",
-                },
-            },
-        ],
-    },
-    "lokal_arena": {
-        "name": {"sv": "Vår lokala samverkansarena", "en": "Our local collaboration arena"},
-        "levels": ["cluster", "team"],
-        "questions": [
-            {
-                "id": "agenda",
-                "kind": "scale5",
-                "text": {
-                    "sv": "Har våra samverkansmöten en tydlig agenda och tydliga roller?",
-                    "en": "Do our collaboration meetings have a clear agenda and clear roles?",
-                },
-                "low": {"sv": "Inte alls", "en": "Not at all"},
-                "high": {"sv": "Helt och hållet", "en": "Completely"},
-            },
-            {
-                "id": "uppfoljning",
-                "kind": "yesno",
-                "text": {
-                    "sv": "Följer vi upp det vi bestämmer på mötena?",
-                    "en": "Do we follow up what we decide at the meetings?",
-                },
-            },
-            {
-                "id": "nytta",
-                "kind": "scale10",
-                "text": {
-                    "sv": "Hur stor nytta gör arenans arbete för invånarna i vårt område?",
-                    "en": "How much does the arena's work help the residents of our area?",
-                },
-                "low": {"sv": "Ingen nytta", "en": "No use"},
-                "high": {"sv": "Mycket stor nytta", "en": "Very great use"},
-            },
-            {
-                "id": "fokus",
-                "kind": "multi",
-                "text": {
-                    "sv": "Vilka målgrupper behöver arenan ägna mer tid?",
-                    "en": "Which groups should the arena give more time?",
-                },
-                "required": False,
-                "options": {
-                    "barn_unga": {"sv": "Barn och unga", "en": "Children and young people"},
-                    "psykisk_halsa": {"sv": "Psykisk hälsa", "en": "Mental health"},
-                    "beroende": {"sv": "Missbruk och beroende", "en": "Addiction"},
-                    "aldre": {"sv": "Äldre", "en": "Older people"},
-                },
-            },
-            {
-                "id": "exempel",
-                "kind": "text",
-                "text": {
-                    "sv": "Ett gott exempel eller ett förbättringsförslag för arenan (frivilligt)",
-                    "en": "A good example or an improvement proposal for the arena (optional)",
-                },
-            },
-        ],
-    },
-}
+# Data, not code: read once from the package when this module is imported.
+_LIBRARY_CONFIG: dict[str, dict[str, Any]] = yaml.safe_load(
+    resources.files("core").joinpath("pulse_library.yaml").read_text(encoding="utf-8")
+)
 
 LIBRARY_LEVELS: dict[str, tuple[str, ...] | None] = {
     key: levels_of(key, data) for key, data in _LIBRARY_CONFIG.items()

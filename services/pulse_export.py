@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,23 +30,6 @@ from storage.pulse_models import Pulse
 class PulseFormat(StrEnum):
     csv = "csv"
     xlsx = "xlsx"
-
-
-async def rows_for(
-    db: Database,
-    unit_name: str,
-    *,
-    period: str | None,
-    zone: ZoneInfo,
-    lang: str,
-) -> tuple[str, list[Row]] | None:
-    """(the unit's name, rows) of the unit's closed pulses with final results (of
-    `period`, "YYYY-MM", if given), oldest first; None if no unit has that name."""
-    async with db.read() as s:
-        unit, _units = await _unit_named(s, unit_name)
-        if unit is None:
-            return None
-        return unit.name, await _rows(s, unit, period=period, zone=zone, lang=lang)
 
 
 async def _rows(
@@ -99,19 +83,15 @@ def to_xlsx(rows: list[Row], title: str) -> bytes:
 
 
 async def export_pulse_results(
-    db: Database,
-    unit_name: str,
-    *,
-    period: str | None = None,
-    form: PulseFormat = PulseFormat.csv,
-    zone: ZoneInfo,
-    lang: str = "sv",
+    db: Database, unit_name: str, **how: Any
 ) -> tuple[str, bytes] | None:
-    """(filename, bytes) of the unit's pulse results; None if no unit has that name."""
-    found = await rows_for(db, unit_name, period=period, zone=zone, lang=lang)
-    if found is None:
+    """(filename, bytes) of the unit's pulse results (as `export_unit_pulse_results`, which
+    takes the same keywords); None if no unit has that name. What the CLI calls."""
+    async with db.read() as s:
+        unit, _units = await _unit_named(s, unit_name)
+    if unit is None:
         return None
-    return _file(*found, period=period, form=form)
+    return await export_unit_pulse_results(db, unit, **how)
 
 
 async def export_unit_pulse_results(
