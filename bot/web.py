@@ -43,7 +43,7 @@ from bot.handlers import build_router
 from bot.router import Router
 from bot.token_cache import ValidatedTokens
 from bot.turn import Services
-from core import service_url
+from core import service_url, tenancy
 from core.inbound import too_deep
 from infra.metrics import Metrics
 from infra.settings import BOT_FRAMEWORK_ISSUER, Settings
@@ -69,6 +69,7 @@ METRIC_HELP = {
     "samverkan_ratelimited_total": "Commands and card actions refused by the per-person limit",
     "samverkan_pulse_answers_total": "Pulse answers stored (changes included)",
     "samverkan_pulse_refused_total": "Pulse answers refused, by reason",
+    "samverkan_tenant_refused_total": "Shared-channel turns refused: the writer's tenant is not allowed",
     "samverkan_database_up": "Whether the database answered this scrape (1) or not (0)",
     "samverkan_gauge_errors": "Gauge sources that could not be read for this scrape",
 }
@@ -193,8 +194,9 @@ async def messages(request: web.Request) -> web.StreamResponse:
     if problem:
         return _reject(app, 403 if settings.anonymous else 401, problem)
 
-    if not _tenant_allowed(settings, body):
-        return _reject(app, 403, "tenant not allowed")
+    problem = _tenant_problem(settings, body)
+    if problem:
+        return _reject(app, 403, problem)
 
     if caller.token is not None and not caller.remembered:
         # Only now: a token is remembered only once a request with it passed every check.
@@ -299,17 +301,12 @@ def _activity_problem(body: Any) -> str | None:
     return None
 
 
-def _tenant_allowed(settings: Settings, body: dict[str, Any]) -> bool:
+def _tenant_problem(settings: Settings, body: dict[str, Any]) -> str | None:
+    """The hosting tenant, and the writer's own where the activity names it, must be the
+    bot's own or on SAMVERKAN_ALLOWED_TENANTS (core/tenancy.py)."""
     if settings.anonymous:
-        return True
-    allowed = {t.lower() for t in (settings.allowed_tenants or [settings.tenant_id or ""]) if t}
-    channel_data = body.get("channelData") if isinstance(body.get("channelData"), dict) else {}
-    tenant = (channel_data or {}).get("tenant")
-    tenant_id = tenant.get("id") if isinstance(tenant, dict) else None
-    if not tenant_id:
-        conv = body.get("conversation") if isinstance(body.get("conversation"), dict) else {}
-        tenant_id = (conv or {}).get("tenantId")
-    return isinstance(tenant_id, str) and tenant_id.lower() in allowed
+        return None
+    return tenancy.refused_tenant(body, settings.tenants)
 
 
 # -- operations: /healthz, /healthz/live, /metrics ----------------------------------------

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.dates import HOME_ZONE
 from core.service_url import TEAMS_SERVICE_URL_HOSTS, is_loopback_host, normalise_host_entry
+from core.tenancy import allowed_tenants
 from storage.db import DEFAULT_DATABASE_URL, normalise_url
 
 _SDK = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
@@ -158,6 +159,12 @@ class Settings(BaseSettings):
         """Local mode: no bot credentials, no JWT; the administrators are
         `local_admins`, or everyone at this computer when it is empty."""
         return not self.client_id
+
+    @property
+    def tenants(self) -> frozenset[str]:
+        """Tenants that may talk to the bot: its own always, plus SAMVERKAN_ALLOWED_TENANTS
+        (lower case; core/tenancy.py)."""
+        return allowed_tenants(self.tenant_id, self.allowed_tenants)
 
     @property
     def allowed_service_hosts(self) -> frozenset[str]:

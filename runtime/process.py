@@ -80,6 +80,7 @@ def job_context(
         admins=frozenset(a.lower() for a in settings.admins),
         graph=graph,
         install_hook=install_hook,
+        own_tenant=None if settings.anonymous else (settings.tenant_id or "").lower(),
     )
 
 
