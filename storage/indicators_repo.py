@@ -562,9 +562,7 @@ async def recipients(
         aad = aad_of.get(person) or (person if "@" not in person else None)
         display = name_of.get(person) or person
         conv = conv_of.get(aad) if aad else None
-        return Recipient(
-            person, aad, conv, display, lang_of.get(person), tenant_of.get(person)
-        )
+        return Recipient(person, aad, conv, display, lang_of.get(person), tenant_of.get(person))
 
     out: dict[int, UnitRecipients] = {}
     for uid in ids:
