@@ -71,6 +71,8 @@ class Services:
     leader: Leadership | None = None
     scheduler: ScheduleChanges | None = None
     dispatcher: OutboxWorker | None = None
+    # Set on SIGTERM (runtime/serving.py): readiness answers 503 while turns finish.
+    draining: bool = False
     languages: LanguageChoices = field(default_factory=LanguageChoices)
     members_seen: MembersSeen = field(default_factory=MembersSeen)
     # Shared channels: each person's own tenant, as the roster said (bot/member_tenants.py).

@@ -309,12 +309,17 @@ def _tenant_problem(settings: Settings, body: dict[str, Any]) -> str | None:
     return tenancy.refused_tenant(body, settings.tenants)
 
 
-# -- operations: /healthz, /healthz/live, /metrics ----------------------------------------
+# -- operations: /readyz (/healthz), /livez (/healthz/live), /metrics ---------------------
 
 
 def add_ops_routes(app: web.Application) -> None:
+    """Liveness (/livez, and /healthz/live as before) says the process answers: restart
+    it if not. Readiness (/readyz, and /healthz as before) says send requests here: the
+    database takes writes and the process is not draining (runtime/serving.py)."""
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", healthz)
     app.router.add_get("/healthz/live", live)
+    app.router.add_get("/livez", live)
     app.router.add_get("/metrics", metrics)
 
 
@@ -356,18 +361,23 @@ async def live(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """Readiness: the database answers a read and takes a write (its heartbeat row)."""
+    """Readiness: not draining, and the database answers a read and takes a write (its
+    heartbeat row)."""
     refused = _ops_refusal(request)
     if refused is not None:
         return refused
     services = request.app[SERVICES_KEY]
     instance = services.instance_id
-    database = await services.db.health(_HOST, instance)
     leader = services.leader
+    if services.draining:  # stopping: no database work, and no new requests please
+        body: dict[str, Any] = {"status": "draining", "draining": True, "instance": instance}
+        return web.json_response(body, status=503)
+    database = await services.db.health(_HOST, instance)
     body = {
         "status": "ok" if database == "ok" else "degraded",
         "database": database,  # ok | unreachable | outdated | unwritable
         "leader": bool(leader.is_leader) if leader is not None else False,
+        "draining": False,
         "instance": instance,
     }
     return web.json_response(body, status=200 if database == "ok" else 503)

@@ -101,6 +101,14 @@ class Settings(BaseSettings):
         default_factory=lambda: list(TEAMS_SERVICE_URL_HOSTS),
         validation_alias=AliasChoices("SAMVERKAN_SERVICE_URL_HOSTS"),
     )
+    # Graceful stop (runtime/serving.py): seconds of not-ready before the listener
+    # closes, then at most this long for in-flight turns to finish.
+    drain_seconds: float = Field(
+        default=5.0, ge=0, le=300, validation_alias=AliasChoices("SAMVERKAN_DRAIN_SECONDS")
+    )
+    shutdown_timeout: float = Field(
+        default=30.0, gt=0, le=600, validation_alias=AliasChoices("SAMVERKAN_SHUTDOWN_TIMEOUT")
+    )
     # /healthz and /metrics: behind a bearer token, and/or on a port of their own.
     ops_token: str | None = Field(
         default=None, min_length=16, validation_alias=AliasChoices("SAMVERKAN_OPS_TOKEN")
