@@ -43,7 +43,7 @@ from bot.handlers import build_router
 from bot.router import Router
 from bot.token_cache import ValidatedTokens
 from bot.turn import Services
-from core import service_url, tenancy
+from core import request_id, service_url, tenancy
 from core.inbound import too_deep
 from infra.metrics import Metrics
 from infra.settings import BOT_FRAMEWORK_ISSUER, Settings
@@ -160,6 +160,21 @@ def _reject(app: web.Application, status: int, message: str) -> web.Response:
 
 
 async def messages(request: web.Request) -> web.StreamResponse:
+    """One turn, under its request id (core/request_id.py): the proxy's X-Request-Id
+    when plausible, else a new one; answered in X-Request-Id, on every log line of the
+    turn and on each outbox row it queues."""
+    rid = request_id.accept(request.headers.get("X-Request-Id"))
+    token = request_id.bind(rid)
+    try:
+        response = await _messages(request)
+    finally:
+        request_id.reset(token)
+    if not response.prepared:
+        response.headers["X-Request-Id"] = rid
+    return response
+
+
+async def _messages(request: web.Request) -> web.StreamResponse:
     app = request.app
     services = app[SERVICES_KEY]
     settings = services.settings

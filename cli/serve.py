@@ -8,6 +8,7 @@ import logging
 import typer
 
 from cli.common import settings_or_exit
+from infra.logs import configure as configure_logs
 from infra.settings import ConfigError
 from storage.db import Database
 
@@ -46,9 +47,7 @@ def serve(
     # A database that is missing, unmigrated or unreachable stops start-up with one line
     # (cli.common), rather than a server whose every request fails.
     asyncio.run(_check_database(settings.database_url))
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logs(settings.log_format)  # text, or JSON lines with the request id
     # APScheduler logs every job it adds at INFO; our scheduler logs one summary line.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from runtime.process import create_app

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
         default_factory=lambda: list(TEAMS_SERVICE_URL_HOSTS),
         validation_alias=AliasChoices("SAMVERKAN_SERVICE_URL_HOSTS"),
     )
+    # `json`: one JSON object per log line, with the turn's request id (infra/logs.py).
+    log_format: Literal["text", "json"] = Field(
+        default="text", validation_alias=AliasChoices("SAMVERKAN_LOG_FORMAT")
+    )
     # Graceful stop (runtime/serving.py): seconds of not-ready before the listener
     # closes, then at most this long for in-flight turns to finish.
     drain_seconds: float = Field(

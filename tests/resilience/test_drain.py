@@ -5,6 +5,7 @@ finishes the turn (the person gets their answer) and exits 0."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -78,7 +79,9 @@ async def test_sigterm_drains_then_finishes_the_turn_in_flight(
     await asyncio.to_thread(create_schema, db_url)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = serve_env(db_url, tmp_path, port, SAMVERKAN_DRAIN_SECONDS="1.5")
+    env = serve_env(
+        db_url, tmp_path, port, SAMVERKAN_DRAIN_SECONDS="1.5", SAMVERKAN_LOG_FORMAT="json"
+    )
     proc = await asyncio.to_thread(
         subprocess.Popen,
         [str(SAMVERKAN), "serve"],
@@ -116,9 +119,15 @@ async def test_sigterm_drains_then_finishes_the_turn_in_flight(
             # The turn in flight finishes: the person gets the answer, then the process ends.
             response = await turn
             assert response.status in (200, 202)
+            rid = response.headers["X-Request-Id"]
             response.release()
             assert len(fake.posted) == 1 and fake.posted[0].cards  # the help card
         assert await asyncio.to_thread(proc.wait, 20) == 0
+        # SAMVERKAN_LOG_FORMAT=json: every line one JSON object; the turn's have its id.
+        lines = [json.loads(line) for line in (tmp_path / "serve.log").read_text().splitlines()]
+        messages = [line["msg"] for line in lines]
+        assert any(m.startswith("draining") for m in messages) and "stopped" in messages
+        assert any(line["request_id"] == rid for line in lines)
     finally:
         if proc.poll() is None:
             proc.kill()
