@@ -101,6 +101,11 @@ class Settings(BaseSettings):
         default_factory=lambda: list(TEAMS_SERVICE_URL_HOSTS),
         validation_alias=AliasChoices("SAMVERKAN_SERVICE_URL_HOSTS"),
     )
+    # A row being sent is leased this long: if its sender dies, another instance sends it
+    # once the lease ends (a repeat at most). Sends time out at a third of it (max 20 s).
+    send_lease_seconds: float = Field(
+        default=60.0, ge=6, le=3600, validation_alias=AliasChoices("SAMVERKAN_SEND_LEASE")
+    )
     # `json`: one JSON object per log line, with the turn's request id (infra/logs.py).
     log_format: Literal["text", "json"] = Field(
         default="text", validation_alias=AliasChoices("SAMVERKAN_LOG_FORMAT")
