@@ -12,6 +12,7 @@ Entra groups) and how to install the app come in its JobContext.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -538,6 +539,10 @@ async def _report_unreachable(
     names = ", ".join(out.elsewhere if other_organisation else out.unreachable)
     text_key = "tenancy.digest_elsewhere" if other_organisation else "digest.unreachable"
     tag = "digest-elsewhere" if other_organisation else "digest-unreachable"
+    if other_organisation:
+        # Told once: that these people belong to another organisation does not change with
+        # each digest, so the key names the people, not the occurrence (a new name: again).
+        stamp = hashlib.sha256("\n".join(sorted(out.elsewhere)).encode()).hexdigest()[:16]
     reached = False
     for c in coordinators:
         if c.conversation_pk is None:

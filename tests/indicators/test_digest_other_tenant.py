@@ -3,7 +3,7 @@ Graph call against our tenant; the coordinators hear that they are reached in th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from clients.graph import GraphDirectory
 from services import digest as composer
@@ -44,3 +44,11 @@ async def test_a_manager_of_another_tenant_gets_no_graph_call_and_is_reported_on
     assert result.elsewhere == ["Kim Kommun"] and result.unreachable == []
     texts = [r.payload["text"] for r in await outbox(db) if r.conversation_pk == sara_chat]
     assert len(texts) == 1 and "Kim Kommun" in texts[0] and "annan organisation" in texts[0]
+
+    # Next month's digest: Sara is not told again.
+    async with db.session() as s:
+        later = datetime.now(UTC) + timedelta(days=31)
+        again = await composer.deliver_unit(s, units["Krokom"], later, context)
+    assert again.elsewhere == ["Kim Kommun"]
+    texts = [r.payload["text"] for r in await outbox(db) if r.conversation_pk == sara_chat]
+    assert sum("annan organisation" in text for text in texts) == 1
