@@ -93,6 +93,11 @@ class SamverkanAgent:
                     await turn.send_text(turn.text("error.nul"))
                 await turn.flush_invoke()
                 return
+            if kind in ("message", "invoke") and not await turn.resolve_tenant():
+                # A shared channel's member of a tenant not on the allow-list (or one the
+                # roster would not name): nothing is stored, nothing answered.
+                await turn.flush_invoke()
+                return
             if kind in ("message", "invoke"):
                 await scope.note_presence(turn)
             if kind == "message":

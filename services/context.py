@@ -33,3 +33,6 @@ class JobContext:
     graph: GraphDirectory | None = None
     # Where the tenant grants it: the digest installs the app for unreachable managers.
     install_hook: InstallHook | None = None
+    # The bot's own tenant (None: anonymous local mode): only its people are reached
+    # personally or through Graph (core/tenancy.py `reach`).
+    own_tenant: str | None = None

@@ -12,6 +12,7 @@ Entra groups) and how to install the app come in its JobContext.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -38,6 +39,7 @@ from core import indicators as ind
 from core.dates import HOME_ZONE
 from core.indicators import CHART_PERIODS, Definition, Period
 from core.roles import descendants
+from core.tenancy import Unreachable, reach
 from i18n.texts import t
 from services.context import InstallHook, JobContext
 from storage import indicators_repo, items_repo, outbox_repo, roles_repo, schedules_repo
@@ -411,6 +413,9 @@ class Delivery:
     sent_to: list[str] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
     installed: list[str] = field(default_factory=list)  # app installed for them just now
+    # Of another organisation (a shared channel's other tenant): reached only in the
+    # channel, never through Graph against our tenant (core/tenancy.py `reach`).
+    elsewhere: list[str] = field(default_factory=list)
     reported_to: list[str] = field(default_factory=list)
     channel: bool = False
 
@@ -462,6 +467,9 @@ async def deliver_unit(
             card_message(c, summary),
         )
         out.channel = True
+    elsewhere = [p for p in unreachable if _other_organisation(p, context)]
+    unreachable = [p for p in unreachable if p not in elsewhere]
+    out.elsewhere = [p.display for p in elsewhere]
     installed = await _try_install(unreachable, context.install_hook)
     for person in unreachable:
         if person.aad_object_id is not None and person.aad_object_id in installed:
@@ -472,7 +480,18 @@ async def deliver_unit(
             out.unreachable.append(person.display)
     if out.unreachable:
         await _report_unreachable(session, unit, people, out, stamp, default_lang)
+    if out.elsewhere:
+        await _report_unreachable(
+            session, unit, people, out, stamp, default_lang, other_organisation=True
+        )
     return out
+
+
+def _other_organisation(person: indicators_repo.Recipient, context: JobContext) -> bool:
+    """A manager of another tenant: the bot cannot write to them personally."""
+    if context.own_tenant is None or person.tenant is None:
+        return False
+    return reach(person.tenant, context.own_tenant).why_not is Unreachable.OTHER_TENANT
 
 
 async def _try_install(
@@ -497,9 +516,12 @@ async def _report_unreachable(
     out: Delivery,
     stamp: str,
     lang: str,
+    *,
+    other_organisation: bool = False,
 ) -> None:
     """Tell the unit's coordinators (their personal chats, else the unit's channel),
-    once per occurrence, who could not be reached and how to fix it."""
+    once per occurrence, who could not be reached and how to fix it (or, for people of
+    another organisation, that they are reached only in the channel)."""
     coordinators = list(people.coordinators)
     if not coordinators:
         parents = await roles_repo.parents_map(session)
@@ -514,13 +536,19 @@ async def _report_unreachable(
                 if above[cid].coordinators:
                     coordinators = list(above[cid].coordinators)
                     break
-    names = ", ".join(out.unreachable)
+    names = ", ".join(out.elsewhere if other_organisation else out.unreachable)
+    text_key = "tenancy.digest_elsewhere" if other_organisation else "digest.unreachable"
+    tag = "digest-elsewhere" if other_organisation else "digest-unreachable"
+    if other_organisation:
+        # Told once: that these people belong to another organisation does not change with
+        # each digest, so the key names the people, not the occurrence (a new name: again).
+        stamp = hashlib.sha256("\n".join(sorted(out.elsewhere)).encode()).hexdigest()[:16]
     reached = False
     for c in coordinators:
         if c.conversation_pk is None:
             continue
-        text = t(c.lang or lang, "digest.unreachable", unit=unit.name, people=names)
-        key = f"digest-unreachable:{unit.id}:{stamp}:{c.aad_object_id or c.person}"
+        text = t(c.lang or lang, text_key, unit=unit.name, people=names)
+        key = f"{tag}:{unit.id}:{stamp}:{c.aad_object_id or c.person}"
         await outbox_repo.enqueue(
             session,
             key,
@@ -530,10 +558,10 @@ async def _report_unreachable(
         out.reported_to.append(c.display)
         reached = True
     if not reached and people.channel_pk is not None:
-        text = t(lang, "digest.unreachable", unit=unit.name, people=names)
+        text = t(lang, text_key, unit=unit.name, people=names)
         await outbox_repo.enqueue(
             session,
-            f"digest-unreachable:{unit.id}:{stamp}:channel",
+            f"{tag}:{unit.id}:{stamp}:channel",
             people.channel_pk,
             {"type": "message", "text": text, "textFormat": "markdown"},
         )

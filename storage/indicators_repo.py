@@ -448,6 +448,7 @@ class Recipient:
     conversation_pk: int | None  # their personal chat with the bot, if installed
     display: str  # what to call them in a report
     lang: str | None = None  # their chosen language, if any
+    tenant: str | None = None  # their own tenant, once seen (core/tenancy.py `reach`)
 
 
 @dataclass(frozen=True)
@@ -531,10 +532,13 @@ async def recipients(
     aad_of: dict[str, str] = {}
     name_of: dict[str, str] = {}
     lang_of: dict[str, str] = {}
+    tenant_of: dict[str, str] = {}
     for p in people:
         for k in (p.aad_object_id.lower(), (p.upn or "").lower()):
             if k:
                 aad_of[k] = p.aad_object_id.lower()
+                if p.tenant_id:
+                    tenant_of[k] = p.tenant_id.lower()
                 if p.display_name:
                     name_of[k] = p.display_name
                 if p.language:
@@ -558,7 +562,7 @@ async def recipients(
         aad = aad_of.get(person) or (person if "@" not in person else None)
         display = name_of.get(person) or person
         conv = conv_of.get(aad) if aad else None
-        return Recipient(person, aad, conv, display, lang_of.get(person))
+        return Recipient(person, aad, conv, display, lang_of.get(person), tenant_of.get(person))
 
     out: dict[int, UnitRecipients] = {}
     for uid in ids:
