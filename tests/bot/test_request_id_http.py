@@ -14,8 +14,8 @@ from sqlalchemy import select
 from core import request_id
 from infra.logs import JsonFormatter, RequestIdFilter
 from storage.models import OutboxMessage
-from tests.bot.conftest import BotHarness, add_units
-from tests.items.support import deliver
+from tests.support.harness import BotHarness, add_units
+from tests.support.items import deliver
 from tests.teams import TeamsUser, new_channel
 
 COORDINATOR = TeamsUser(name="Karin Samordnare", upn="karin@example.se")

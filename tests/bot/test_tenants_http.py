@@ -16,7 +16,10 @@ from sqlalchemy import select
 from bot.web import SERVICES_KEY, build_app
 from storage.db import Database
 from storage.models import ChannelBinding, ChannelMember, Person
-from tests.bot.conftest import (
+from tests.fakes.connector import FakeConnector, Posted
+from tests.fakes.issuer import LocalIssuer, install_jwks_hook, remove_jwks_hook
+from tests.fakes.tokens import TokenLog
+from tests.support.harness import (
     APP_ID,
     BotHarness,
     add_units,
@@ -25,9 +28,6 @@ from tests.bot.conftest import (
     local_settings,
     snapshot,
 )
-from tests.fakes.connector import FakeConnector, Posted
-from tests.fakes.issuer import LocalIssuer, install_jwks_hook, remove_jwks_hook
-from tests.fakes.tokens import TokenLog
 from tests.teams import TENANT, ActivityFactory, Channel, TeamsUser, new_channel
 
 REGION = TENANT  # the bot's own tenant, hosting the shared channel

@@ -11,9 +11,9 @@ from services.app_install import install_hook
 from storage.db import Database
 from storage.models import Person
 from tests.fakes.graph import FakeEntraGraph
-from tests.indicators.support import seed_county, seed_values
 from tests.indicators.test_delivery import MAJA, SARA, outbox, personal_chat
 from tests.indicators.test_graph_install import CATALOG_APP, directory, graph  # noqa: F401
+from tests.support.indicators import seed_county, seed_values
 from tests.support.jobs import job_context
 from tests.teams import TENANT
 

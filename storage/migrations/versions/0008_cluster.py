@@ -3,8 +3,8 @@
 Lets a log line of the turn, the row and the dispatcher's send line be matched
 (core/request_id.py). A nullable column added: no stop needed, old instances ignore it.
 
-Revision ID: 0007_cluster
-Revises: 0006_anon
+Revision ID: 0008_cluster
+Revises: 0007_pulse
 Create Date: 2026-11-26
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0007_cluster"
-down_revision: str | None = "0006_anon"
+revision: str = "0008_cluster"
+down_revision: str | None = "0007_pulse"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
