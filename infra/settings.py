@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         default_factory=lambda: list(TEAMS_SERVICE_URL_HOSTS),
         validation_alias=AliasChoices("SAMVERKAN_SERVICE_URL_HOSTS"),
     )
+    # Extra hosts (`host` or `host:port`) file downloads and uploads in the personal chat
+    # may use besides SharePoint's (core/files.py); for tests and on-premises proxies.
+    file_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("SAMVERKAN_FILE_HOSTS")
+    )
     # /healthz and /metrics: behind a bearer token, and/or on a port of their own.
     ops_token: str | None = Field(
         default=None, min_length=16, validation_alias=AliasChoices("SAMVERKAN_OPS_TOKEN")
@@ -108,7 +113,7 @@ class Settings(BaseSettings):
         default=None, ge=1, le=65535, validation_alias=AliasChoices("SAMVERKAN_OPS_PORT")
     )
 
-    @field_validator("allowed_tenants", "admins", "local_admins", mode="before")
+    @field_validator("allowed_tenants", "admins", "local_admins", "file_hosts", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _split(value)

@@ -13,7 +13,9 @@ from bot.handlers import (
     agenda,
     decisions,
     digest,
+    exports,
     help,
+    indicator_files,
     items,
     meetings,
     minutes,
@@ -35,6 +37,8 @@ HANDLER_MODULES = (
     pulse,
     setup,
     units,
+    indicator_files,
+    exports,
 )
 
 

@@ -1,0 +1,42 @@
+"""held files: exports offered in the personal chat and uploaded files awaiting a confirm
+
+Revision ID: 0007_indicators
+Revises: 0006_anon
+Create Date: 2026-11-26
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import storage.types
+
+revision: str = "0007_indicators"
+down_revision: str | None = "0006_anon"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "held_files",
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("person", sa.String(length=64), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("meta", sa.JSON(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("token"),
+    )
+    op.create_index("ix_held_files_person", "held_files", ["person"])
+    op.create_index("ix_held_files_expires_at", "held_files", ["expires_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_held_files_expires_at", table_name="held_files")
+    op.drop_index("ix_held_files_person", table_name="held_files")
+    op.drop_table("held_files")
