@@ -6,6 +6,7 @@ Connector and a fake OneDrive that really receives the PUT.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
+from openpyxl import Workbook
 
 from bot.web import SERVICES_KEY, build_app
 from cards.indicator_upload import CANCEL_VERB, CONFIRM_VERB
@@ -207,12 +209,21 @@ async def test_a_download_url_off_sharepoint_is_never_fetched(
 
 
 @ON_SQLITE
-async def test_cancel_forgets_the_file(bot: BotHarness, drive: FakeOneDrive) -> None:
+async def test_an_excel_file_previews_and_cancel_forgets_it(
+    bot: BotHarness, drive: FakeOneDrive
+) -> None:
     h = bot
     await setup_county(h)
-    csv = f"indikator;enhet;period;värde\nutskrivningsklara_dagar;Krokom;{last_month().label};2\n"
-    await h.say(file_message(h, SARA, "v.csv", drive.add_download(csv.encode())))
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Indikator", "Enhet", "Period", "Värde"])
+    sheet.append(["utskrivningsklara_dagar", "Krokom", last_month().label, 2])
+    buf = io.BytesIO()
+    book.save(buf)
+    await h.say(file_message(h, SARA, "v.xlsx", drive.add_download(buf.getvalue())))
     posted = await h.connector.wait_for(lambda p: bool(p.cards))
+    assert "1 ändrade" in dumped(posted.cards[0])
     cancel = next(a for a in posted.cards[0]["actions"] if a["verb"] == CANCEL_VERB)
     _, resp = await h.post(execute(h, SARA, CANCEL_VERB, cancel["data"]))
     assert "inget importerades" in dumped(resp["value"])
