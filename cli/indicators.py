@@ -72,6 +72,8 @@ def define(
             typer.echo(f"{file}: {p}", err=True)
         typer.echo("Nothing was changed.", err=True)
         raise typer.Exit(1)
+    for warning in result.warnings:
+        typer.echo(f"{file}: warning: {warning}", err=True)
     typer.echo(
         f"{len(defs)} indicators: {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged; {result.targets} unit targets."

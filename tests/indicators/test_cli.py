@@ -51,6 +51,17 @@ def test_example_definitions_load_against_the_jamtland_org(db_file: Path, tmp_pa
     assert code == 0 and "digest schedules active" in out
 
 
+@pytest.mark.parametrize("county", ["jonkoping", "kalmar", "skane"])
+def test_example_definitions_load_for_every_example_county(db_file: Path, county: str) -> None:
+    """The shared indicator file names Härjedalen (Jämtland) for a local target: another
+    county loads every indicator, with a warning that the target is left out."""
+    assert invoke("org", "load", str(EXAMPLES / f"{county}.yaml"))[0] == 0
+    code, out, err = invoke("indicators", "define", str(EXAMPLES / "indicators.yaml"))
+    assert code == 0, err
+    assert "7 indicators: 7 created" in out and "0 unit targets" in out
+    assert "warning: utskrivningsklara_dagar.targets: no unit named 'Härjedalen'" in err
+
+
 def test_bad_definitions_are_listed_with_their_path(db_file: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
