@@ -120,6 +120,31 @@ FILE_TEXTS: dict[str, dict[str, str]] = {
         "sv": "Den filen finns inte längre hos mig (den sparas ett dygn). Skicka den igen.",
         "en": "I no longer have that file (it is kept for a day). Send it again.",
     },
+    # bot/handlers/kolada_search.py
+    "cmd.indicator": {
+        "sv": "Sök i Koladas nyckeltal: `indikator sök ‹ord›`",
+        "en": "Search Kolada's KPIs: `indicator search ‹words›`",
+    },
+    "kolada.usage": {
+        "sv": "Skriv `indikator sök ‹ord›`, t.ex. `indikator sök läkemedelsgenomgång`.",
+        "en": "Write `indicator search ‹words›`, e.g. `indicator search medication review`.",
+    },
+    "kolada.unreachable": {
+        "sv": "Kolada svarar inte just nu. Försök igen om en stund.",
+        "en": "Kolada is not answering just now. Try again in a while.",
+    },
+    "kolada.search_title": {
+        "sv": "Nyckeltal i Kolada: {words}",
+        "en": "KPIs in Kolada: {words}",
+    },
+    "kolada.none": {
+        "sv": "Inget nyckeltal i Kolada har {words} i namnet.",
+        "en": "No Kolada KPI has {words} in its title.",
+    },
+    "kolada.search_hint": {
+        "sv": "Id:t skrivs som `kolada_kpi` i indikatorfilen. Källa: Kolada.",
+        "en": "Put the id as `kolada_kpi` in the indicator file. Source: Kolada.",
+    },
     # core/indicator_checks.py
     "checks.share_over": {
         "sv": "en andel över 100 % ({value})",

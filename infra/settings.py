@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         default_factory=lambda: list(TEAMS_SERVICE_URL_HOSTS),
         validation_alias=AliasChoices("SAMVERKAN_SERVICE_URL_HOSTS"),
     )
+    # Kolada API v3 (the refresh job and `samverkan indicators kolada|search`).
+    kolada_base_url: str = Field(
+        default="https://api.kolada.se/v3",
+        validation_alias=AliasChoices("SAMVERKAN_KOLADA_URL"),
+    )
     # Extra hosts (`host` or `host:port`) file downloads and uploads in the personal chat
     # may use besides SharePoint's (core/files.py); for tests and on-premises proxies.
     file_hosts: Annotated[list[str], NoDecode] = Field(

@@ -80,6 +80,7 @@ def job_context(
         admins=frozenset(a.lower() for a in settings.admins),
         graph=graph,
         install_hook=install_hook,
+        kolada_base_url=settings.kolada_base_url,
     )
 
 

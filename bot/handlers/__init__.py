@@ -17,6 +17,7 @@ from bot.handlers import (
     help,
     indicator_files,
     items,
+    kolada_search,
     meetings,
     minutes,
     pulse,
@@ -39,6 +40,7 @@ HANDLER_MODULES = (
     units,
     indicator_files,
     exports,
+    kolada_search,
 )
 
 

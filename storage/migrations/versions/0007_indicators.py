@@ -1,4 +1,5 @@
-"""held files: exports offered in the personal chat and uploaded files awaiting a confirm
+"""held files (exports offered in the personal chat, uploaded files awaiting a confirm);
+indicator comparisons (Kolada figures for riket, the region and peer municipalities)
 
 Revision ID: 0007_indicators
 Revises: 0006_anon
@@ -34,9 +35,26 @@ def upgrade() -> None:
     )
     op.create_index("ix_held_files_person", "held_files", ["person"])
     op.create_index("ix_held_files_expires_at", "held_files", ["expires_at"])
+    op.create_table(
+        "indicator_comparisons",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("indicator_id", sa.Integer(), nullable=False),
+        sa.Column("area", sa.String(length=10), nullable=False),
+        sa.Column("period", sa.String(length=10), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("imported_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["indicator_id"], ["indicator_definitions.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("indicator_id", "area", "period", name="uq_indicator_comparison"),
+    )
+    op.create_index(
+        "ix_indicator_comparisons_indicator_id", "indicator_comparisons", ["indicator_id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_indicator_comparisons_indicator_id", table_name="indicator_comparisons")
+    op.drop_table("indicator_comparisons")
     op.drop_index("ix_held_files_expires_at", table_name="held_files")
     op.drop_index("ix_held_files_person", table_name="held_files")
     op.drop_table("held_files")
