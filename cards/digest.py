@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from cards.base import Card, Element, card, execute, plain, text, title
 from cards.chart import data_uri, line_chart
+from core.comparison import Comparison
 from core.indicators import (
     CHART_PERIODS,
     CountyRow,
@@ -73,6 +74,9 @@ class UnitDigest:
     items: ItemCounts = field(default_factory=ItemCounts)
     next_meeting: datetime | None = None
     sources: Sequence[str] = ()
+    # Kolada comparisons by indicator key (core/comparison.py), and the peer group's name.
+    comparisons: Mapping[str, Comparison] = field(default_factory=dict)
+    peer_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,32 @@ def chart_block(row: Row, lang: str) -> list[Element]:
     ]
 
 
+def comparison_block(d: UnitDigest, rows: Sequence[Row], lang: str) -> list[Element]:
+    """Riket, the county and the peer group beside the unit's own figure (Kolada)."""
+    facts: list[dict[str, str]] = []
+    for row in rows:
+        found = d.comparisons.get(row.defn.key)
+        if found is None:
+            continue
+        dd = row.defn
+        parts = [
+            t(lang, key, value=fmt.measure(lang, value, dd.decimals, dd.unit), name=plain(name))
+            for key, value, name in (
+                ("digest.cmp.riket", found.riket, ""),
+                ("digest.cmp.county", found.county, ""),
+                ("digest.cmp.peers", found.peers, d.peer_name or t(lang, "digest.cmp.peer_group")),
+            )
+            if value is not None
+        ]
+        facts.append({"title": dd.name(lang), "value": " · ".join(parts)})
+    if not facts:
+        return []
+    return [
+        text(t(lang, "digest.cmp.title"), weight="Bolder", spacing="Medium"),
+        {"type": "FactSet", "facts": facts, "spacing": "Small"},
+    ]
+
+
 def _pulse_period(lang: str, label: str) -> str:
     try:
         return fmt.period(lang, parse_period(label))
@@ -302,6 +332,7 @@ def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False) -> Car
                 spacing="Small",
             )
         )
+    body.extend(comparison_block(d, shown, lang))
     off = [r for r in d.rows if r.status is Status.OFF and r.history]
     if off:
         body.append(text(t(lang, "digest.charts"), weight="Bolder", spacing="Medium"))

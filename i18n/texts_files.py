@@ -145,6 +145,15 @@ FILE_TEXTS: dict[str, dict[str, str]] = {
         "sv": "Id:t skrivs som `kolada_kpi` i indikatorfilen. Källa: Kolada.",
         "en": "Put the id as `kolada_kpi` in the indicator file. Source: Kolada.",
     },
+    # cards/digest.py: Kolada comparisons
+    "digest.cmp.title": {
+        "sv": "Jämförelse (Källa: Kolada)",
+        "en": "Comparison (Source: Kolada)",
+    },
+    "digest.cmp.riket": {"sv": "riket {value}", "en": "Sweden {value}"},
+    "digest.cmp.county": {"sv": "länet {value}", "en": "county {value}"},
+    "digest.cmp.peers": {"sv": "{name} {value}", "en": "{name} {value}"},
+    "digest.cmp.peer_group": {"sv": "liknande kommuner", "en": "similar municipalities"},
     # core/indicator_checks.py
     "checks.share_over": {
         "sv": "en andel över 100 % ({value})",

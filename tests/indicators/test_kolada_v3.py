@@ -4,6 +4,7 @@ that asks only for what changed (`from_date`) as the clock moves."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -11,14 +12,17 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlmodel import select
 
+from cards.digest import unit_digest_card
 from clients.kolada import SOURCE, KoladaClient, KoladaError, error_detail
 from core.comparison import RIKET
+from services import digest as digest_service
 from services import kolada as kolada_service
 from storage import comparisons_repo, schedules_repo
 from storage.db import Database
 from storage.indicator_models import IndicatorValue
 from storage.models import Unit
 from tests.bot.conftest import BotHarness
+from tests.cardschema import assert_valid_card
 from tests.fakes.kolada import FakeKolada
 from tests.indicators.support import seed_county
 from tests.support.jobs import job_context
@@ -190,3 +194,32 @@ async def test_search_from_teams(harness: BotHarness, kolada: tuple[FakeKolada, 
     fake.fail_status = 500
     await h.say(h.teams.personal_message(anna, "indicator search läkemedel"))
     await h.connector.wait_for(lambda p: "Kolada svarar inte" in p.text)
+
+
+@ON_SQLITE
+async def test_the_digest_shows_riket_the_county_and_the_peer_group(
+    db: Database, kolada: tuple[FakeKolada, str]
+) -> None:
+    fake, base = kolada
+    units = await org_with_codes(db)
+    for year in (2023, 2024, 2025):
+        for code, value in {
+            "2309": 70.5,
+            RIKET: 78.0,
+            "0023": 80.0,
+            "2361": 74.0,
+            "0880": 76.0,
+        }.items():
+            fake.add(KPI, code, year, value)
+    async with db.session() as s:
+        await kolada_service.import_kpis(s, KoladaClient(base), [2023, 2024, 2025])
+    data = await digest_service.load_units(db, [units["Krokom"]], None)
+    digest = digest_service.unit_digest(data, units["Krokom"])
+    card = unit_digest_card(digest, "sv")
+    assert_valid_card(card)
+    body = json.dumps(card, ensure_ascii=False)
+    assert "Jämförelse (Källa: Kolada)" in body
+    # The peers' median without Krokom itself: 2361 and 0880 -> 75.
+    assert "riket 78,0\u00a0% · länet 80,0\u00a0% · Liknande 75,0\u00a0%" in body
+    english = json.dumps(unit_digest_card(digest, "en"), ensure_ascii=False)
+    assert "Sweden 78.0% · county 80.0% · Liknande 75.0%" in english
