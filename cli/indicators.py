@@ -19,6 +19,7 @@ from cli.common import run_with_db, settings_or_exit
 from clients.kolada import KoladaClient, KoladaError, parse_years
 from core.indicators import parse_definitions
 from infra.settings import Settings
+from services import alerts as alerts_service
 from services import digest as digest_service
 from services import kolada as kolada_service
 from services.indicator_import import ImportFileError, ImportReport, import_file
@@ -215,8 +216,9 @@ def schedule() -> None:
     async def run(db: Database, _settings: Settings) -> tuple[int, bool]:
         async with db.session() as session:
             digests = await digest_service.ensure_schedules(session)
+            await alerts_service.ensure_schedule(session)
             return digests, await kolada_service.ensure_schedule(session)
 
     digests, kolada_on = run_with_db(run)
     typer.echo(f"{digests} digest schedules active.")
-    typer.echo(f"Kolada refresh: {'on' if kolada_on else 'off'}.")
+    typer.echo(f"Kolada refresh: {'on' if kolada_on else 'off'}. Indicator alerts: daily.")

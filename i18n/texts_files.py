@@ -154,6 +154,35 @@ FILE_TEXTS: dict[str, dict[str, str]] = {
     "digest.cmp.county": {"sv": "länet {value}", "en": "county {value}"},
     "digest.cmp.peers": {"sv": "{name} {value}", "en": "{name} {value}"},
     "digest.cmp.peer_group": {"sv": "liknande kommuner", "en": "similar municipalities"},
+    # cards/alerts.py, bot/handlers/alerts.py
+    "alert.title": {
+        "sv": "Indikatorlarm: {indicator} – {unit}",
+        "en": "Indicator alert: {indicator} – {unit}",
+    },
+    "alert.crossed": {
+        "sv": "{value} för {period}: utanför målet {target} (perioden innan {previous}).",
+        "en": "{value} for {period}: off the target {target} (the period before {previous}).",
+    },
+    "alert.worsening": {
+        "sv": "Sämre tre perioder i rad: {value} för {period} (mål {target}).",
+        "en": "Worse three periods running: {value} for {period} (target {target}).",
+    },
+    "alert.kind.crossed": {"sv": "utanför målet", "en": "off target"},
+    "alert.kind.worsening": {"sv": "sämre tre perioder i rad", "en": "worse three periods running"},
+    "alert.for": {"sv": "Till: {people}", "en": "For: {people}"},
+    "alert.raise": {"sv": "Lyft som ärende", "en": "Raise as an item"},
+    "alert.item_title": {
+        "sv": "{indicator}: {value} för {period} (mål {target})",
+        "en": "{indicator}: {value} for {period} (target {target})",
+    },
+    "alert.item_text": {
+        "sv": "Från indikatorlarmet ({kind}). Värden: {values}.",
+        "en": "From the indicator alert ({kind}). Values: {values}.",
+    },
+    "alert.gone": {
+        "sv": "Det finns inget värde för den indikatorn och perioden här längre.",
+        "en": "There is no value for that indicator and period here any more.",
+    },
     # core/indicator_checks.py
     "checks.share_over": {
         "sv": "en andel över 100 % ({value})",

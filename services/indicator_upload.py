@@ -119,3 +119,12 @@ async def commit(session: AsyncSession, checked: Preview) -> UpsertResult:
     result = await indicators_repo.upsert_values(session, changed)
     result.unchanged += checked.count("unchanged")
     return result
+
+
+def changed_keys(checked: Preview) -> list[tuple[int, int, str]]:
+    """(indicator id, unit id, period) of the values the import writes."""
+    return [
+        (a.value.indicator_id, a.value.unit_id, a.value.period)
+        for a in checked.accepted
+        if a.change != "unchanged"
+    ]

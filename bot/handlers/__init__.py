@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.handlers import (
     actions,
     agenda,
+    alerts,
     decisions,
     digest,
     exports,
@@ -41,6 +42,7 @@ HANDLER_MODULES = (
     indicator_files,
     exports,
     kolada_search,
+    alerts,
 )
 
 

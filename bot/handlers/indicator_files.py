@@ -21,7 +21,7 @@ from cards.indicator_upload import CANCEL_VERB, CONFIRM_VERB, preview_card, resu
 from core.files import InboundFile
 from core.refusal import Refused
 from core.roles import allows
-from services import indicator_upload
+from services import alerts, indicator_upload
 from services.digest import today_local
 from storage import files_repo, indicators_repo
 
@@ -92,6 +92,11 @@ async def confirm(turn: Turn, data: dict[str, Any]) -> None:
         checked = await indicator_upload.preview(s, filename, raw, units, today_local())
         result = await indicator_upload.commit(s, checked)
         await files_repo.drop(s, token)
+        # New figures that cross a target or worsen three periods running: told at once.
+        await alerts.check(
+            s, indicator_upload.changed_keys(checked), turn.services.settings.language
+        )
+    turn.services.notify_changes()
     message = turn.text(
         "indfile.done",
         file=plain(filename),
