@@ -183,6 +183,21 @@ FILE_TEXTS: dict[str, dict[str, str]] = {
         "sv": "Det finns inget värde för den indikatorn och perioden här längre.",
         "en": "There is no value for that indicator and period here any more.",
     },
+    # cards/digest.py: pages
+    "digest.previous_page": {"sv": "Föregående sida", "en": "Previous page"},
+    "digest.next_page": {"sv": "Nästa sida", "en": "Next page"},
+    # cards/charts.py
+    "chart.period": {"sv": "Period", "en": "Period"},
+    "chart.value": {"sv": "Värde", "en": "Value"},
+    "chart.target": {"sv": "Mål", "en": "Target"},
+    "chart.unit": {"sv": "Enhet", "en": "Unit"},
+    "chart.status": {"sv": "Läge", "en": "Status"},
+    "chart.on": {"sv": "når målet", "en": "on target"},
+    "chart.off": {"sv": "utanför målet", "en": "off target"},
+    "chart.no_target": {"sv": "inget mål", "en": "no target"},
+    "chart.below_target": {"sv": "under målet", "en": "below the target"},
+    "chart.above_target": {"sv": "över målet", "en": "above the target"},
+    "chart.target_is": {"sv": "Mål {target}", "en": "Target {target}"},
     # core/indicator_checks.py
     "checks.share_over": {
         "sv": "en andel över 100 % ({value})",

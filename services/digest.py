@@ -378,15 +378,17 @@ def digest_card(
     *,
     period_arg: str | None = None,
     expanded: bool = False,
+    page: int = 1,
 ) -> tuple[Card, str]:
-    """The card for a unit (the county view for a macro unit) and its one-line summary."""
+    """The card for a unit (the county view for a macro unit) and its one-line summary;
+    `page` pages the expanded rows (the county's indicator table)."""
     unit = data.units[unit_id]
     if is_county(unit):
         c = county_digest(data, unit_id, period_arg)
-        return county_digest_card(c, lang), t(lang, "digest.county_title", unit=unit.name)
+        return county_digest_card(c, lang, page), t(lang, "digest.county_title", unit=unit.name)
     d = unit_digest(data, unit_id, period_arg)
     summary = t(lang, "digest.summary", unit=unit.name, headline=headline_text(d, lang))
-    return unit_digest_card(d, lang, expanded=expanded), summary
+    return unit_digest_card(d, lang, expanded=expanded, page=page), summary
 
 
 def today_local(now: datetime | None = None) -> date:
