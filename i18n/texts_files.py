@@ -73,6 +73,13 @@ FILE_TEXTS: dict[str, dict[str, str]] = {
         "sv": "Filen gick inte att läsa: {reason}",
         "en": "The file could not be read: {reason}",
     },
+    "indfile.identity": {
+        "sv": "Rad {rows} ser ut att innehålla ett personnummer eller samordningsnummer. "
+        "Patientuppgifter får aldrig lagras: ta bort dem och skicka filen igen. "
+        "Jag har inte sparat filen.",
+        "en": "Row {rows} looks like it holds a personal identity number. Patient data must "
+        "never be stored: remove it and send the file again. I have not kept the file.",
+    },
     "indfile.title": {"sv": "Förhandsgranskning – {file}", "en": "Preview – {file}"},
     "indfile.intro": {
         "sv": "Inget är importerat än. Titta igenom och tryck Importera.",

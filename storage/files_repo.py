@@ -29,6 +29,7 @@ async def put(
 ) -> str:
     """Keep `data` for `person`; returns the token that names it."""
     now = now or utcnow()
+    await purge_expired(session, now)  # nothing outlives its day, job or no job
     token = secrets.token_urlsafe(24)
     session.add(
         HeldFile(

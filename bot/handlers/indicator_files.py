@@ -23,6 +23,7 @@ from core.refusal import Refused
 from core.roles import allows
 from services import alerts, indicator_upload
 from services.digest import today_local
+from services.indicator_import import IDENTITY_NUMBER_REASON
 from storage import files_repo, indicators_repo
 
 HANDLERS = Router()
@@ -57,6 +58,10 @@ async def indicator_file(turn: Turn, file: InboundFile) -> None:
     db = turn.services.db
     async with db.read() as s:
         checked = await indicator_upload.preview(s, file.name, data, units, today_local())
+    if any(r.text == IDENTITY_NUMBER_REASON for r in checked.refused):
+        # Patient data must never be stored: not even held for the confirm.
+        rows = ", ".join(str(r.row) for r in checked.refused if r.text == IDENTITY_NUMBER_REASON)
+        raise Refused("indfile.identity", rows=rows[:200])
     async with db.session() as s:
         token = await files_repo.put(
             s,

@@ -16,12 +16,14 @@ import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from openpyxl import Workbook
+from sqlmodel import select
 
 from bot.web import SERVICES_KEY, build_app
 from cards.indicator_upload import CANCEL_VERB, CONFIRM_VERB
 from core.files import FILE_CONSENT_CARD, FILE_DOWNLOAD_INFO, FILE_INFO_CARD
 from storage import indicators_repo
 from storage.db import Database
+from storage.file_models import HeldFile
 from tests.bot.conftest import BotHarness, connector_host, local_settings
 from tests.cardschema import assert_valid_card
 from tests.fakes.connector import FakeConnector
@@ -196,6 +198,22 @@ async def test_someone_without_a_coordinator_role_is_refused_and_nothing_is_fetc
     url = drive.add_download(b"indikator;enhet;period;v\xc3\xa4rde\n")
     await h.say(file_message(h, NILS, "värden.csv", url))
     await h.connector.wait_for(lambda p: "inte samordnare" in p.text)
+
+
+@ON_SQLITE
+async def test_a_file_with_a_personnummer_is_refused_and_not_kept(
+    bot: BotHarness, drive: FakeOneDrive
+) -> None:
+    h = bot
+    await setup_county(h)
+    csv = (
+        "indikator;enhet;period;värde;källa\n"
+        f"utskrivningsklara_dagar;Krokom;{last_month().label};2;Journal 19121212-1212\n"
+    )
+    await h.say(file_message(h, SARA, "v.csv", drive.add_download(csv.encode())))
+    await h.connector.wait_for(lambda p: "personnummer" in p.text and "inte sparat" in p.text)
+    async with h.db.read() as s:
+        assert (await s.execute(select(HeldFile))).scalars().all() == []
 
 
 @ON_SQLITE
