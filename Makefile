@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ORG    ?= examples/jamtland.yaml
-# The Jämtland org's indicators and fictitious example values, so the first digest shows some.
-INDICATORS ?= $(if $(filter examples/jamtland.yaml,$(ORG)),examples/indicators.yaml)
+# The shared indicators for every example county (a per-unit target for a unit the org lacks
+# is a warning); fictitious example values for Jämtland, so the first digest shows some.
+INDICATORS ?= examples/indicators.yaml
 VALUES     ?= $(if $(filter examples/jamtland.yaml,$(ORG)),examples/jamtland_values.csv)
 # Local mode for the Agents Playground (.m365agentsplayground.yml): its own user, Åsa Lind,
 # is the administrator; its other example people have the roles $(ORG) gives them

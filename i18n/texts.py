@@ -13,6 +13,7 @@ from typing import Literal
 from i18n.texts_bounds import BOUNDS_TEXTS
 from i18n.texts_digest import DIGEST_TEXTS
 from i18n.texts_edges import EDGE_TEXTS
+from i18n.texts_files import FILE_TEXTS
 from i18n.texts_items import ITEM_TEXTS
 from i18n.texts_meetings import MEETING_TEXTS
 from i18n.texts_pulse import PULSE_TEXTS
@@ -288,6 +289,7 @@ TEXTS = _merge(
     MEETING_TEXTS,
     PULSE_TEXTS,
     TENANCY_TEXTS,
+    FILE_TEXTS,
 )
 
 

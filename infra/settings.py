@@ -118,6 +118,16 @@ class Settings(BaseSettings):
     shutdown_timeout: float = Field(
         default=30.0, gt=0, le=600, validation_alias=AliasChoices("SAMVERKAN_SHUTDOWN_TIMEOUT")
     )
+    # Kolada API v3 (the refresh job and `samverkan indicators kolada|search`).
+    kolada_base_url: str = Field(
+        default="https://api.kolada.se/v3",
+        validation_alias=AliasChoices("SAMVERKAN_KOLADA_URL"),
+    )
+    # Extra hosts (`host` or `host:port`) file downloads and uploads in the personal chat
+    # may use besides SharePoint's (core/files.py); for tests and on-premises proxies.
+    file_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("SAMVERKAN_FILE_HOSTS")
+    )
     # /healthz and /metrics: behind a bearer token, and/or on a port of their own.
     ops_token: str | None = Field(
         default=None, min_length=16, validation_alias=AliasChoices("SAMVERKAN_OPS_TOKEN")
@@ -126,7 +136,7 @@ class Settings(BaseSettings):
         default=None, ge=1, le=65535, validation_alias=AliasChoices("SAMVERKAN_OPS_PORT")
     )
 
-    @field_validator("allowed_tenants", "admins", "local_admins", mode="before")
+    @field_validator("allowed_tenants", "admins", "local_admins", "file_hosts", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _split(value)

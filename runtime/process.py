@@ -86,6 +86,7 @@ def job_context(
         graph=graph,
         install_hook=install_hook,
         own_tenant=None if settings.anonymous else (settings.tenant_id or "").lower(),
+        kolada_base_url=settings.kolada_base_url,
     )
 
 

@@ -36,3 +36,5 @@ class JobContext:
     # The bot's own tenant (None: anonymous local mode): only its people are reached
     # personally or through Graph (core/tenancy.py `reach`).
     own_tenant: str | None = None
+    # Kolada API v3 (services/kolada.py refresh job); tests point it at a fake.
+    kolada_base_url: str = "https://api.kolada.se/v3"

@@ -36,13 +36,22 @@ from cards.digest import (
     unit_digest_card,
 )
 from core import indicators as ind
+from core.comparison import Areas, Comparison, compare
 from core.dates import HOME_ZONE
 from core.indicators import CHART_PERIODS, Definition, Period
 from core.roles import descendants
 from core.tenancy import Unreachable, reach
 from i18n.texts import t
 from services.context import InstallHook, JobContext
-from storage import indicators_repo, items_repo, outbox_repo, roles_repo, schedules_repo
+from services.kolada import comparison_areas as kolada_areas
+from storage import (
+    comparisons_repo,
+    indicators_repo,
+    items_repo,
+    outbox_repo,
+    roles_repo,
+    schedules_repo,
+)
 from storage.db import Database
 from storage.indicators_repo import Series
 from storage.models import Schedule, Unit
@@ -79,6 +88,10 @@ class DigestData:
     # Memoised while composing many digests from one load.
     below: dict[int, list[int]] = field(default_factory=dict)
     agreements: set[str] | None = None
+    # Kolada comparison figures: indicator id -> period label -> area code -> value,
+    # and the county's comparison areas (riket, region, peers).
+    comparisons: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict)
+    areas: Areas = field(default_factory=Areas)
 
 
 async def load(
@@ -117,6 +130,9 @@ async def load(
         parents=parents,
     )
     data.value_sources = await indicators_repo.value_sources(session, references, wanted)
+    data.comparisons = await comparisons_repo.load(session, [i for i, d in defs if d.kolada_kpi])
+    if data.comparisons:
+        data.areas = await kolada_areas(session)
     await _load_items(session, data)
     await _load_pulses(session, data, list(wanted) if wanted is not None else list(units))
     data.meetings = await next_meetings(
@@ -290,6 +306,8 @@ def unit_digest(data: DigestData, unit_id: int, period_arg: str | None = None) -
     rows = ind.sort_rows(rows)
     unit = data.units[unit_id]
     return UnitDigest(
+        comparisons=_comparisons(data, unit, rows),
+        peer_name=data.areas.peer_name,
         unit_id=unit_id,
         unit_name=unit.name,
         rows=rows,
@@ -301,6 +319,23 @@ def unit_digest(data: DigestData, unit_id: int, period_arg: str | None = None) -
         next_meeting=data.meetings.get(unit_id),
         sources=_sources(data, unit_id),
     )
+
+
+def _comparisons(data: DigestData, unit: Unit, rows: Sequence[ind.Row]) -> dict[str, Comparison]:
+    """Riket, the county and the peer group for each row's period (Kolada indicators)."""
+    if not data.comparisons:
+        return {}
+    ids = {d.key: i for i, d in data.defs}
+    out: dict[str, Comparison] = {}
+    for row in rows:
+        if row.period is None or not row.defn.kolada_kpi:
+            continue
+        by_area = data.comparisons.get(ids[row.defn.key], {}).get(row.period.label)
+        if by_area:
+            found = compare(by_area, data.areas, own_code=unit.kolada_id)
+            if not found.empty:
+                out[row.defn.key] = found
+    return out
 
 
 def county_units(data: DigestData, macro_id: int) -> list[int]:
@@ -345,15 +380,17 @@ def digest_card(
     *,
     period_arg: str | None = None,
     expanded: bool = False,
+    page: int = 1,
 ) -> tuple[Card, str]:
-    """The card for a unit (the county view for a macro unit) and its one-line summary."""
+    """The card for a unit (the county view for a macro unit) and its one-line summary;
+    `page` pages the expanded rows (the county's indicator table)."""
     unit = data.units[unit_id]
     if is_county(unit):
         c = county_digest(data, unit_id, period_arg)
-        return county_digest_card(c, lang), t(lang, "digest.county_title", unit=unit.name)
+        return county_digest_card(c, lang, page), t(lang, "digest.county_title", unit=unit.name)
     d = unit_digest(data, unit_id, period_arg)
     summary = t(lang, "digest.summary", unit=unit.name, headline=headline_text(d, lang))
-    return unit_digest_card(d, lang, expanded=expanded), summary
+    return unit_digest_card(d, lang, expanded=expanded, page=page), summary
 
 
 def today_local(now: datetime | None = None) -> date:

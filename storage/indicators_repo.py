@@ -72,6 +72,9 @@ class DefinitionResult:
     unchanged: int = 0
     targets: int = 0
     problems: list[str] = field(default_factory=list)
+    # Said, not refused: a per-unit target for a unit this org does not have (the shared
+    # indicator file names units of one county; another county loads it all the same).
+    warnings: list[str] = field(default_factory=list)
 
 
 async def save_definitions(
@@ -81,17 +84,21 @@ async def save_definitions(
 ) -> DefinitionResult:
     """Create or update definitions by key (idempotent) and replace per-unit targets.
 
-    Unit names in `overrides` are matched case-insensitively; an unknown name is a
-    problem and nothing is written (the caller rolls back).
+    Unit names in `overrides` are matched case-insensitively; a name no unit has is a
+    warning and its target is left out (targets per unit are optional).
     """
     result = DefinitionResult()
     units = {fold(u.name): u.id for u in (await session.execute(select(Unit))).scalars().all()}
+    known: dict[str, dict[str, float]] = {}
     for key, by_unit in (overrides or {}).items():
-        for name in by_unit:
+        for name, target in by_unit.items():
             if fold(name) not in units:
-                result.problems.append(f"{key}.targets: no unit named {name!r}")
-    if result.problems:
-        return result
+                result.warnings.append(
+                    f"{key}.targets: no unit named {name!r} in this org; target left out"
+                )
+            else:
+                known.setdefault(key, {})[name] = target
+    overrides = known
     existing = {
         r.key: r for r in (await session.execute(select(IndicatorDefinition))).scalars().all()
     }
