@@ -51,9 +51,10 @@ FILE_TEXTS: dict[str, dict[str, str]] = {
     },
     "export.usage": {
         "sv": "Skriv `exportera värden ‹enhet›`, `exportera sammanställning ‹enhet›`, "
-        "`exportera ärenden ‹enhet›` eller `exportera protokoll ‹enhet›`.",
-        "en": "Write `export values ‹unit›`, `export digest ‹unit›`, `export items ‹unit›` "
-        "or `export minutes ‹unit›`.",
+        "`exportera ärenden ‹enhet›`, `exportera protokoll ‹enhet›` eller "
+        "`exportera puls ‹enhet›` (`puls-csv` för CSV).",
+        "en": "Write `export values ‹unit›`, `export digest ‹unit›`, `export items ‹unit›`, "
+        "`export minutes ‹unit›` or `export pulse ‹unit›` (`pulse-csv` for CSV).",
     },
     "export.no_unit": {
         "sv": "Jag hittar ingen enhet {name} som du når.",

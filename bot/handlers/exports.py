@@ -4,6 +4,8 @@
     export digest|sammanställning ‹unit›   digest data per unit and indicator (CSV)
     export items|ärenden ‹unit›            items with their whole trail (CSV)
     export minutes|protokoll ‹unit›        minutes of the last twelve months (Markdown)
+    export pulse|puls ‹unit›               pulse results, aggregated and thresholded (Excel;
+                                           `pulse-csv`/`puls-csv` for CSV), no free text
 
 The unit must be within the person's reach (bot/scope.py: another unit answers like a
 missing one) and the person its manager or coordinator. Each kind is one entry in
@@ -28,6 +30,7 @@ from core.roles import descendants
 from services import export as export_service
 from services import indicator_export
 from services.digest import today_local
+from services.pulse_export import PulseFormat, export_unit_pulse_results
 from storage import indicators_repo
 from storage.models import Unit
 
@@ -71,6 +74,15 @@ async def _minutes(turn: Turn, unit: Unit) -> tuple[str, bytes]:
     return f"protokoll {unit.name}.md", (text or "").encode("utf-8")
 
 
+def _pulse(form: PulseFormat) -> Exporter:
+    async def export(turn: Turn, unit: Unit) -> tuple[str, bytes]:
+        return await export_unit_pulse_results(
+            turn.services.db, unit, form=form, zone=turn.services.settings.zone, lang=turn.lang
+        )
+
+    return export
+
+
 EXPORTS: dict[str, Exporter] = {
     "values": _values,
     "värden": _values,
@@ -83,6 +95,10 @@ EXPORTS: dict[str, Exporter] = {
     "arenden": _items,
     "minutes": _minutes,
     "protokoll": _minutes,
+    "pulse": _pulse(PulseFormat.xlsx),
+    "puls": _pulse(PulseFormat.xlsx),
+    "pulse-csv": _pulse(PulseFormat.csv),
+    "puls-csv": _pulse(PulseFormat.csv),
 }
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
 from bot.web import SERVICES_KEY, build_app
@@ -24,11 +25,14 @@ from core.files import FILE_CONSENT_CARD, FILE_DOWNLOAD_INFO, FILE_INFO_CARD
 from storage import indicators_repo
 from storage.db import Database
 from storage.file_models import HeldFile
+from storage.models import Unit
 from tests.cardschema import assert_valid_card
 from tests.fakes.connector import FakeConnector
 from tests.fakes.onedrive import FakeOneDrive
 from tests.support.harness import BotHarness, connector_host, local_settings
 from tests.support.indicators import last_month, seed_county, seed_values
+from tests.support.pulses import closed_pulse
+from tests.support.scheduler import bind_channel
 from tests.teams import ActivityFactory, TeamsUser
 
 ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -337,3 +341,57 @@ async def test_exports_are_refused_outside_the_persons_reach_and_outside_the_per
     await setup_county(h)
     await h.say(h.teams.personal_message(NILS, "export values Krokom"))
     await h.connector.wait_for(lambda p: "ingen enhet Krokom som du når" in p.text)
+
+
+@ON_SQLITE
+async def test_pulse_results_come_as_an_excel_file_with_aggregates_only(
+    bot: BotHarness, drive: FakeOneDrive
+) -> None:
+    h = bot
+    units, _ids = await setup_county(h)
+    async with h.db.session() as s:
+        krokom = await s.get(Unit, units["Krokom"])
+        assert krokom is not None
+        await bind_channel(s, krokom)
+    await closed_pulse(h.db, krokom, datetime(2026, 9, 7, 8, tzinfo=UTC), [3, 4, 4, 5, 5])
+    await h.say(h.teams.personal_message(SARA, "exportera puls Krokom"))
+    posted = await h.connector.wait_for(
+        lambda p: any(
+            a.get("contentType") == FILE_CONSENT_CARD for a in p.activity.get("attachments") or []
+        )
+    )
+    consent = posted.activity["attachments"][0]
+    assert consent["name"].endswith(".xlsx")
+    accept = {
+        "type": "fileUpload",
+        "action": "accept",
+        "context": consent["content"]["acceptContext"],
+        "uploadInfo": {
+            "contentUrl": f"https://contoso.sharepoint.com/personal/sara/{consent['name']}",
+            "name": consent["name"],
+            "uploadUrl": drive.upload_url(consent["name"]),
+            "uniqueId": "2250D938-8870-4044-9F2C-5BBDEBA70C9D",
+            "fileType": "xlsx",
+        },
+    }
+    status, _ = await h.post(personal_invoke(h, SARA, "fileConsent/invoke", accept))
+    assert status == 200
+    await h.connector.wait_for(
+        lambda p: any(
+            a.get("contentType") == FILE_INFO_CARD for a in p.activity.get("attachments") or []
+        )
+    )
+    [upload] = drive.uploads
+    sheet = load_workbook(io.BytesIO(upload.data)).active
+    assert sheet is not None
+    rows = [[c for c in r] for r in sheet.iter_rows(values_only=True)]
+    collab = [r for r in rows[1:] if r[0] == "Krokom" and r[6] == "collab"]
+    # The distribution of the five answers, and their mean; nobody's single answer.
+    assert sorted((r[10], r[12]) for r in collab if r[10] is not None) == [
+        ("1", 0),
+        ("2", 0),
+        ("3", 1),
+        ("4", 2),
+        ("5", 2),
+    ]
+    assert collab[0][14] == 4.2

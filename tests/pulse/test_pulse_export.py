@@ -18,7 +18,8 @@ from core.pulse_export import COLUMNS, result_rows
 from core.pulse_templates import template_from_config
 from storage.db import Database
 from tests.conftest import create_schema
-from tests.pulse.test_pulse_results import _pulse, _tree
+from tests.pulse.test_pulse_results import _tree
+from tests.support.pulses import closed_pulse
 
 
 def test_rows_hold_only_what_a_results_card_shows() -> None:
@@ -75,8 +76,10 @@ def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         db = Database(url)
         try:
             units = await _tree(db)
-            await _pulse(db, units["Krokom"], datetime(2026, 9, 7, 8, tzinfo=UTC), [3, 4, 4, 5, 5])
-            await _pulse(db, units["Krokom"], datetime(2026, 10, 5, 8, tzinfo=UTC), [1, 2])
+            await closed_pulse(
+                db, units["Krokom"], datetime(2026, 9, 7, 8, tzinfo=UTC), [3, 4, 4, 5, 5]
+            )
+            await closed_pulse(db, units["Krokom"], datetime(2026, 10, 5, 8, tzinfo=UTC), [1, 2])
         finally:
             await db.dispose()
 

@@ -7,12 +7,11 @@ from zoneinfo import ZoneInfo
 
 from cards.pulse import results_card
 from cards.pulse_trend import without_charts
-from core.pulse import SAMVERKANSPULS
 from services import pulse as service
-from storage import channels_repo, pulse_repo
 from storage.db import Database
 from storage.models import Unit
 from tests.cardschema import assert_valid_card
+from tests.support.pulses import closed_pulse
 from tests.support.scheduler import unit_with_channel
 
 ZONE = ZoneInfo("Europe/Stockholm")
@@ -37,30 +36,14 @@ async def _tree(db: Database) -> dict[str, Unit]:
     return units
 
 
-async def _pulse(db: Database, unit: Unit, day: datetime, scores: list[int]) -> None:
-    """A pulse opened and closed on `day`, with one answer per score."""
-    assert unit.id is not None
-    async with db.session() as s:
-        binding = await channels_repo.active_binding_for_unit(s, unit.id)
-        assert binding is not None
-        pulse = await pulse_repo.open_pulse(
-            s, unit, binding.conversation_pk, SAMVERKANSPULS, zone=ZONE, now=day
-        )
-        answers = {
-            f"{unit.name}-{i}": {"collab": v, "contact": "yes"} for i, v in enumerate(scores)
-        }
-        await pulse_repo.save_answers(s, pulse, SECRET, answers)
-        assert pulse.id is not None
-        await pulse_repo.close_pulse(s, pulse.id, day.replace(hour=15))
-        assert await pulse_repo.finalize(s, pulse.id, day.replace(hour=15)) is not None
-
-
 async def test_trend_and_groups_beside(db: Database) -> None:
     units = await _tree(db)
-    await _pulse(db, units["Team A"], datetime(2026, 9, 7, 8, tzinfo=UTC), [2, 3, 3, 3, 4])
-    await _pulse(db, units["Team A"], datetime(2026, 10, 5, 8, tzinfo=UTC), [4, 4, 4, 4, 4, 5])
-    await _pulse(db, units["Team B"], datetime(2026, 10, 5, 8, tzinfo=UTC), [2, 2, 2, 2, 2])
-    await _pulse(db, units["Krokom"], datetime(2026, 10, 6, 8, tzinfo=UTC), [3] * 7)
+    await closed_pulse(db, units["Team A"], datetime(2026, 9, 7, 8, tzinfo=UTC), [2, 3, 3, 3, 4])
+    await closed_pulse(
+        db, units["Team A"], datetime(2026, 10, 5, 8, tzinfo=UTC), [4, 4, 4, 4, 4, 5]
+    )
+    await closed_pulse(db, units["Team B"], datetime(2026, 10, 5, 8, tzinfo=UTC), [2, 2, 2, 2, 2])
+    await closed_pulse(db, units["Krokom"], datetime(2026, 10, 6, 8, tzinfo=UTC), [3] * 7)
 
     latest = await service.latest_results(db, units["Team A"], zone=ZONE, lang="sv")
     assert latest is not None and latest.extras is not None and latest.results.shown
@@ -94,9 +77,9 @@ async def test_a_few_stored_answers_keep_the_groups_off(db: Database) -> None:
     """Team B's three stored answers were never shown (below the threshold): the parent
     minus Team A would be exactly them, so neither Östersund nor the county is shown."""
     units = await _tree(db)
-    await _pulse(db, units["Team A"], datetime(2026, 10, 5, 8, tzinfo=UTC), [4] * 6)
-    await _pulse(db, units["Team B"], datetime(2026, 10, 5, 8, tzinfo=UTC), [1, 1, 1])
-    await _pulse(db, units["Krokom"], datetime(2026, 10, 6, 8, tzinfo=UTC), [3] * 7)
+    await closed_pulse(db, units["Team A"], datetime(2026, 10, 5, 8, tzinfo=UTC), [4] * 6)
+    await closed_pulse(db, units["Team B"], datetime(2026, 10, 5, 8, tzinfo=UTC), [1, 1, 1])
+    await closed_pulse(db, units["Krokom"], datetime(2026, 10, 6, 8, tzinfo=UTC), [3] * 7)
     latest = await service.latest_results(db, units["Team A"], zone=ZONE, lang="sv")
     assert latest is not None and latest.extras is not None
     assert latest.extras.beside == {}

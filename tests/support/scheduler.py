@@ -17,6 +17,12 @@ async def unit_with_channel(session: AsyncSession, name: str = "Östersund") -> 
     unit = Unit(name=name, level="team")
     session.add(unit)
     await session.flush()
+    return await bind_channel(session, unit)
+
+
+async def bind_channel(session: AsyncSession, unit: Unit) -> Unit:
+    """A channel named after the unit, bound to it."""
+    name = unit.name
     conv = await channels_repo.upsert_conversation(
         session,
         channels_repo.ConversationInfo(
