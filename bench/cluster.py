@@ -48,16 +48,22 @@ from sqlmodel import col, func, select  # noqa: E402
 
 import storage.models  # noqa: E402,F401
 from bench.fanout import connector_stats, start_connector  # noqa: E402
-from bench.inbound import COORDINATOR, LOADS, loads, prepare_database, wait_file  # noqa: E402
+from bench.inbound import (  # noqa: E402
+    COORDINATOR,
+    LOADS,
+    loads,
+    open_pulse,
+    prepare_database,
+    wait_file,
+)
 from bench.launch.cluster import Instance, Nginx, find_nginx, leaders, reference  # noqa: E402
 from bench.launch.scratch_db import drop_postgres, scratch_postgres  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
-from storage.pulse_models import Pulse  # noqa: E402
 from storage.types import utcnow  # noqa: E402
 from tests.conftest import create_schema  # noqa: E402
 from tests.support.outbox import channel_conversations, message  # noqa: E402
-from tests.teams import ActivityFactory, Channel, new_channel  # noqa: E402
+from tests.teams import ActivityFactory  # noqa: E402
 
 RATE = 50.0  # Teams: messages per second per app and tenant
 
@@ -129,33 +135,6 @@ async def run_load(
     }
 
 
-async def open_pulse(
-    http: aiohttp.ClientSession, url: str, teams: ActivityFactory, db_url: str
-) -> tuple[Channel, str]:
-    channel = new_channel("Östersund samverkan")
-    for act in (
-        teams.install_in_team(channel, COORDINATOR),
-        teams.channel_message(channel, COORDINATOR, "setup Östersund"),
-        teams.channel_message(channel, COORDINATOR, "puls start"),
-    ):
-        async with http.post(url, json=act) as resp:
-            await resp.read()
-            assert resp.status in (200, 202), resp.status
-    db = Database(db_url)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            async with db.session() as s:
-                pulse = (await s.execute(select(Pulse))).scalars().first()
-            if pulse is not None:
-                return channel, pulse.ref
-            if time.monotonic() > deadline:
-                raise SystemExit("no pulse opened; see the instances' logs")
-            await asyncio.sleep(0.1)
-    finally:
-        await db.dispose()
-
-
 async def inbound(
     args: argparse.Namespace, workdir: Path
 ) -> dict[tuple[int, str], dict[str, float]]:
@@ -183,7 +162,7 @@ async def inbound(
                         connector=aiohttp.TCPConnector(limit=args.parallel)
                     ) as http,
                 ):
-                    channel, ref = await open_pulse(http, cluster.url, teams, url)
+                    channel, ref = await open_pulse(http, cluster.url, None, teams, url)
                     for load, make in loads(teams, channel, ref).items():
                         results[(n, load)] = await run_load(
                             http, cluster.url, make, args.requests, args.parallel

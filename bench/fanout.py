@@ -47,6 +47,7 @@ from sqlalchemy import func  # noqa: E402
 from sqlmodel import SQLModel, col, select  # noqa: E402
 
 import storage.models  # noqa: E402,F401
+from bench.launch.references import channel_reference  # noqa: E402
 from bench.launch.scratch_db import drop_postgres, scratch_postgres  # noqa: E402
 from bench.launch.sites import serve_to_port_file  # noqa: E402
 from core.ratelimit import TEAMS_CONVERSATION_WINDOWS, earliest_schedule  # noqa: E402
@@ -112,13 +113,7 @@ async def connector_stats(url: str) -> dict[str, object]:
 
 
 def reference(service_url: str, cid: str) -> dict[str, object]:
-    return {
-        "channelId": "msteams",
-        "serviceUrl": service_url,
-        "conversation": {"id": cid, "conversationType": "channel", "tenantId": "bench"},
-        "bot": {"id": "28:samverkan-bench", "name": "Samverkan"},
-        "user": {"id": "29:bench"},
-    }
+    return channel_reference(service_url, cid, "bench")
 
 
 async def fill(db: Database, service_url: str, conversations: int, single: int) -> None:

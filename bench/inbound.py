@@ -233,10 +233,15 @@ async def prepare_database(url: str) -> None:
 
 
 async def open_pulse(
-    http: aiohttp.ClientSession, url: str, token: str, teams: ActivityFactory, db_url: str
+    http: aiohttp.ClientSession,
+    url: str,
+    token: str | None,
+    teams: ActivityFactory,
+    db_url: str,
 ) -> tuple[Channel, str]:
+    """Set up a channel and open a pulse through the bot (without a token: JWT off)."""
     channel = new_channel("Östersund samverkan")
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     for act in (
         teams.install_in_team(channel, COORDINATOR),
         teams.channel_message(channel, COORDINATOR, "setup Östersund"),
@@ -254,7 +259,7 @@ async def open_pulse(
             if pulse is not None:
                 return channel, pulse.ref
             if time.monotonic() > deadline:
-                raise SystemExit("no pulse opened; see the server log")
+                raise SystemExit("no pulse opened; see the server logs")
             await asyncio.sleep(0.1)
     finally:
         await db.dispose()

@@ -23,6 +23,8 @@ from typing import IO, Any
 
 import aiohttp
 
+from bench.launch.references import channel_reference
+
 SAMVERKAN = Path(sys.executable).parent / "samverkan"
 
 NGINX_CONF = """\
@@ -241,10 +243,4 @@ async def leaders(http: aiohttp.ClientSession, instances: list[Instance]) -> lis
 
 def reference(service_url: str, cid: str) -> dict[str, object]:
     """A stored channel conversation reference, as the bot keeps it."""
-    return {
-        "channelId": "msteams",
-        "serviceUrl": service_url,
-        "conversation": {"id": cid, "conversationType": "channel", "tenantId": "cluster"},
-        "bot": {"id": "28:samverkan-cluster", "name": "Samverkan"},
-        "user": {"id": "29:cluster"},
-    }
+    return channel_reference(service_url, cid, "cluster")
