@@ -27,16 +27,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage import indicators_repo
-from storage.indicators_repo import UpsertResult, ValueIn
 
 log = logging.getLogger(__name__)
 
@@ -258,44 +254,3 @@ def parse_values(items: list[Any]) -> list[KoladaValue]:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 out.append(KoladaValue(kpi, muni, year, float(value)))
     return out
-
-
-@dataclass
-class KoladaReport:
-    indicators: list[str] = field(default_factory=list)
-    fetched: int = 0
-    result: UpsertResult = field(default_factory=UpsertResult)
-    units_without_code: int = 0
-
-
-async def import_kpi(
-    session: AsyncSession, client: KoladaClient, kpi: str, years: Sequence[int]
-) -> KoladaReport:
-    """Fetch `kpi` for every municipality the org file maps to a unit and upsert it
-    into each indicator defined with that `kolada_kpi` (which must be yearly)."""
-    defs = [
-        (i, d) for i, d in await indicators_repo.load_definitions(session) if d.kolada_kpi == kpi
-    ]
-    if not defs:
-        raise KoladaError(f"no indicator has kolada_kpi: {kpi} (add it to the indicator file)")
-    for _, d in defs:
-        if d.period_kind != "year":
-            raise KoladaError(
-                f"{d.key}: Kolada figures are yearly, but the indicator is per {d.period_kind}"
-            )
-    units = await indicators_repo.live_units(session)
-    by_code = indicators_repo.units_by_kolada(units)
-    report = KoladaReport(indicators=[d.key for _, d in defs])
-    report.units_without_code = sum(1 for u in units if not u.kolada_id and u.level != "macro")
-    if not by_code:
-        raise KoladaError("no unit has a kolada_id in the org file")
-    fetched = await client.data(kpi, list(by_code), years)
-    report.fetched = len(fetched)
-    rows = [
-        ValueIn(ind, uid, str(v.year), v.value, None, SOURCE)
-        for v in fetched
-        for uid in by_code.get(v.municipality, [])
-        for ind, _ in defs
-    ]
-    report.result = await indicators_repo.upsert_values(session, rows)
-    return report
