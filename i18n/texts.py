@@ -15,6 +15,7 @@ from i18n.texts_digest import DIGEST_TEXTS
 from i18n.texts_edges import EDGE_TEXTS
 from i18n.texts_items import ITEM_TEXTS
 from i18n.texts_meetings import MEETING_TEXTS
+from i18n.texts_people import PEOPLE_TEXTS
 from i18n.texts_pulse import PULSE_TEXTS
 
 Lang = Literal["sv", "en"]
@@ -279,7 +280,14 @@ def _merge(*tables: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
 
 
 TEXTS = _merge(
-    BASE_TEXTS, BOUNDS_TEXTS, DIGEST_TEXTS, EDGE_TEXTS, ITEM_TEXTS, MEETING_TEXTS, PULSE_TEXTS
+    BASE_TEXTS,
+    BOUNDS_TEXTS,
+    DIGEST_TEXTS,
+    EDGE_TEXTS,
+    ITEM_TEXTS,
+    MEETING_TEXTS,
+    PULSE_TEXTS,
+    PEOPLE_TEXTS,
 )
 
 
