@@ -146,6 +146,11 @@ class Person(SQLModel, table=True):
     upn: str | None = Field(default=None, max_length=320, index=True)
     display_name: str | None = Field(default=None, max_length=200)
     language: str | None = Field(default=None, max_length=5)
+    # Personal messages (services/personal.py): when the bot found the person unreachable
+    # in Teams (their 1:1 chat answered 403/404: left the tenant or removed the app), and
+    # how often they want the daily nudge (core/nudges.py: daily | weekly | urgent).
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    nudges: str | None = Field(default=None, max_length=10)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
