@@ -33,4 +33,52 @@ PEOPLE_TEXTS: dict[str, dict[str, str]] = {
         "en": "{who} is no longer in the organisation in Teams; I will send them no more "
         "personal messages.",
     },
+    # The nudge card (cards/nudges.py).
+    "nudge.title": {"sv": "Det här väntar på dig", "en": "Waiting for you"},
+    "nudge.urgent_title": {"sv": "Brådskande", "en": "Urgent"},
+    "nudge.summary": {"sv": "{n} saker väntar på dig", "en": "{n} things wait for you"},
+    "nudge.urgent_summary": {"sv": "Brådskande från Samverkan", "en": "Urgent from Samverkan"},
+    "nudge.footer": {
+        "sv": "Ändra hur ofta: `påminnelser daglig|veckovis|brådskande`. "
+        "Pausa: `påminn mig om 3 dagar`. Allt som väntar: `mitt`.",
+        "en": "Change how often: `nudges daily|weekly|urgent`. "
+        "Pause: `snooze 3 days`. Everything waiting: `mine`.",
+    },
+    "nudge.done": {"sv": "Klar", "en": "Done"},
+    "nudge.open": {"sv": "Öppna", "en": "Open"},
+    "nudge.snooze": {"sv": "Påminn om {days} dagar", "en": "Remind me in {days} days"},
+    "nudge.row.action_overdue": {
+        "sv": "**Åtgärd {id}** är försenad ({days} arbetsdagar, {unit}): {title}",
+        "en": "**Action {id}** is overdue ({days} working days, {unit}): {title}",
+    },
+    "nudge.row.action_overdue_other": {
+        "sv": "**Åtgärd {id}** i {unit} är försenad {days} arbetsdagar: {title}",
+        "en": "**Action {id}** in {unit} is {days} working days overdue: {title}",
+    },
+    "nudge.row.action_today": {
+        "sv": "**Åtgärd {id}** ska vara klar i dag ({unit}): {title}",
+        "en": "**Action {id}** is due today ({unit}): {title}",
+    },
+    "nudge.row.action_soon": {
+        "sv": "**Åtgärd {id}** ska vara klar {due} ({unit}): {title}",
+        "en": "**Action {id}** is due {due} ({unit}): {title}",
+    },
+    "nudge.row.item_waiting": {
+        "sv": "**Ärende #{id}** väntar på {unit}: {title}",
+        "en": "**Item #{id}** waits at {unit}: {title}",
+    },
+    "nudge.row.item_assigned": {
+        "sv": "**Ärende #{id}** är ditt ({unit}): {title}",
+        "en": "**Item #{id}** is yours ({unit}): {title}",
+    },
+    "nudge.row.item_answered": {
+        "sv": "**Ärende #{id}** som du tog upp har fått svar: {title}",
+        "en": "**Item #{id}** you raised has an answer: {title}",
+    },
+    "nudge.row.pulse_closing": {
+        "sv": "**Pulsen i {unit}** stänger {due} och du har inte svarat. Svara på kortet "
+        "i enhetens kanal.",
+        "en": "**The pulse in {unit}** closes {due} and you have not answered. Answer on "
+        "the card in the unit's channel.",
+    },
 }

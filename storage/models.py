@@ -224,4 +224,5 @@ from storage import health_models as health_models  # noqa: E402
 from storage import indicator_models as indicator_models  # noqa: E402
 from storage import item_models as item_models  # noqa: E402
 from storage import meeting_models as meeting_models  # noqa: E402
+from storage import people_models as people_models  # noqa: E402
 from storage import pulse_models as pulse_models  # noqa: E402

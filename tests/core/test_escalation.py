@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 from core.escalation import (
     ACKNOWLEDGED,
-    Decision,
     OPEN,
     RESOLVED,
     SENT_BACK,
     TZ,
+    Decision,
     Policy,
     TransitionError,
     UnitNode,
