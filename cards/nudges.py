@@ -40,7 +40,7 @@ def _line(lang: str, w: Waiting, units: dict[int, str], today: date) -> str:
 
 def _buttons(lang: str, w: Waiting) -> list[Element]:
     out: list[Element] = []
-    if w.kind in ("action_overdue", "action_today", "action_soon"):
+    if w.kind in ("action_overdue", "action_today", "action_soon", "action_later"):
         out.append(execute(t(lang, "nudge.done"), ACTION_DONE_VERB, {"action_id": w.ref}))
     if w.kind in ("item_waiting", "item_assigned", "item_answered"):
         out.append(_open(t(lang, "nudge.open"), f"visa {w.ref}"))
@@ -78,3 +78,37 @@ def nudge_card(
 def rows_data(rows: list[Waiting]) -> list[dict[str, Any]]:
     """The rows as plain data (for tests and logs)."""
     return [{"kind": w.kind, "subject": w.subject} for w in rows]
+
+
+def mine_card(
+    lang: str,
+    rows: list[Waiting],
+    units: dict[int, str],
+    today: date,
+    meetings: list[tuple[str, str, str]],
+    limit: int = 30,
+) -> Card:
+    """`mitt` / `mine`: every open thing of mine with its buttons, then my units' next
+    meetings as (unit, meeting name, when)."""
+    body: list[Element] = [title(t(lang, "mine.title"))]
+    if not rows:
+        body.append(text(t(lang, "mine.nothing")))
+    for w in rows[:limit]:
+        body.append(
+            {
+                "type": "Container",
+                "separator": True,
+                "items": [
+                    text(_line(lang, w, units, today)),
+                    {"type": "ActionSet", "actions": _buttons(lang, w)},
+                ],
+            }
+        )
+    if meetings:
+        body.append(text(t(lang, "mine.meetings"), weight="Bolder", spacing="Medium"))
+        for unit, name, when in meetings:
+            body.append(
+                text(t(lang, "mine.meeting", unit=plain(unit), name=plain(name), when=when))
+            )
+    body.append(text(t(lang, "nudge.footer"), subtle=True, spacing="Medium"))
+    return card(body)

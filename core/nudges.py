@@ -45,6 +45,7 @@ KINDS = (
     "item_answered",  # an item I raised or was assigned got an answer (or came back)
     "pulse_closing",  # a pulse in my unit closes soon and I have not answered
     "action_soon",
+    "action_later",  # an open action not yet due soon (only on the `mitt` card)
 )
 _ORDER = {k: i for i, k in enumerate(KINDS)}
 

@@ -81,4 +81,81 @@ PEOPLE_TEXTS: dict[str, dict[str, str]] = {
         "en": "**The pulse in {unit}** closes {due} and you have not answered. Answer on "
         "the card in the unit's channel.",
     },
+    "nudge.row.action_later": {
+        "sv": "**Åtgärd {id}** ska vara klar {due} ({unit}): {title}",
+        "en": "**Action {id}** is due {due} ({unit}): {title}",
+    },
+    # `mitt` / `mine` and the personal chat's settings.
+    "cmd.mine": {
+        "sv": "Visa allt som väntar på dig: `mitt`",
+        "en": "Show everything waiting for you: `mine`",
+    },
+    "cmd.nudges": {
+        "sv": "Hur ofta jag påminner dig: `påminnelser daglig|veckovis|brådskande`",
+        "en": "How often I remind you: `nudges daily|weekly|urgent`",
+    },
+    "cmd.snooze": {
+        "sv": "Pausa påminnelserna: `påminn mig om 3 dagar`",
+        "en": "Pause the reminders: `snooze 3 days`",
+    },
+    "mine.title": {"sv": "Mitt", "en": "Mine"},
+    "mine.nothing": {
+        "sv": "Inget väntar på dig just nu.",
+        "en": "Nothing is waiting for you right now.",
+    },
+    "mine.meetings": {"sv": "Nästa möten", "en": "Next meetings"},
+    "mine.meeting": {"sv": "{unit}: {name}, {when}", "en": "{unit}: {name}, {when}"},
+    "nudges.set.daily": {
+        "sv": "Klart: du får en samlad påminnelse varje arbetsdag.",
+        "en": "Done: you get one gathered reminder every working day.",
+    },
+    "nudges.set.weekly": {
+        "sv": "Klart: du får en samlad påminnelse på måndagar (eller veckans första arbetsdag).",
+        "en": "Done: you get one gathered reminder on Mondays (or the week's first working day).",
+    },
+    "nudges.set.urgent": {
+        "sv": "Klart: du får bara det som är brådskande.",
+        "en": "Done: you only get what is urgent.",
+    },
+    "nudges.usage": {
+        "sv": "Skriv `påminnelser daglig`, `påminnelser veckovis` eller `påminnelser "
+        "brådskande`. Nu: {current}.",
+        "en": "Type `nudges daily`, `nudges weekly` or `nudges urgent`. Now: {current}.",
+    },
+    "nudges.personal_only": {
+        "sv": "Det här gör du i din personliga chatt med mig.",
+        "en": "You do this in your personal chat with me.",
+    },
+    "snooze.usage": {
+        "sv": "Skriv till exempel `påminn mig om 3 dagar` (högst {max} dagar).",
+        "en": "Type for example `snooze 3 days` (at most {max} days).",
+    },
+    "snooze.too_long": {
+        "sv": "Du kan pausa högst {max} dagar.",
+        "en": "You can pause for at most {max} days.",
+    },
+    "snooze.done": {
+        "sv": "Klart: jag påminner dig igen {day}.",
+        "en": "Done: I will remind you again {day}.",
+    },
+    "choose.unit": {
+        "sv": "Du hör till flera enheter. Vilken menar du?",
+        "en": "You belong to several units. Which one do you mean?",
+    },
+    "choose.none": {
+        "sv": "Du hör inte till någon enhet än. Skriv kommandot i enhetens kanal.",
+        "en": "You do not belong to a unit yet. Type the command in the unit's channel.",
+    },
+    "pulse.channel_only": {
+        "sv": "Det gör du i enhetens kanal. Här: `puls status`.",
+        "en": "You do that in the unit's channel. Here: `pulse status`.",
+    },
+    "choose.not_yours": {
+        "sv": "Du hör inte till {unit} (ingen roll där, och jag har inte sett dig i dess kanal).",
+        "en": "You do not belong to {unit} (no role there, and I have not seen you in its "
+        "channel).",
+    },
+    # The command words the choice card's buttons type (in the person's language).
+    "cmd.word.items": {"sv": "ärenden", "en": "items"},
+    "cmd.word.pulse": {"sv": "puls", "en": "pulse"},
 }

@@ -42,9 +42,10 @@ from core.roles import ancestors
 from i18n.texts import t
 from services.context import JobContext
 from services.personal import Outcome, send_personal
-from storage import pulse_repo, roles_repo
+from storage import channels_repo, meetings_repo, pulse_repo, roles_repo
+from storage.db import Database
 from storage.item_models import Item, ItemEvent
-from storage.meeting_models import ActionItem
+from storage.meeting_models import ActionItem, MeetingSeries
 from storage.models import ChannelMember, Conversation, Person, Schedule, Unit
 from storage.people_models import NudgeSnooze
 from storage.pulse_models import Pulse
@@ -150,8 +151,11 @@ async def waiting_for_everyone(
     *,
     people: Directory | None = None,
     structure: Org | None = None,
+    everything: bool = False,
 ) -> dict[PersonKey, list[rules.Waiting]]:
-    """What waits for each known person on `today` (local), read in bulk."""
+    """What waits for each known person on `today` (local), read in bulk. With
+    `everything` (the `mitt` card), every open action and every open pulse not yet
+    answered, not only those due for a nudge today."""
     people = people or await directory(session)
     structure = structure or await org(session, people)
     out: dict[PersonKey, list[rules.Waiting]] = defaultdict(list)
@@ -167,7 +171,9 @@ async def waiting_for_everyone(
         p = policy(a.unit_id)
         stage = rules.action_stage(a.due, today, p)
         if stage is None:
-            continue
+            if not everything:
+                continue
+            stage = ("action_later", 0)
         kind, days = stage
         subject = f"action:{a.id}"
         owner = people.key(a.owner_aad_id)
@@ -230,7 +236,7 @@ async def waiting_for_everyone(
                 )
             )  # fmt: skip
 
-    await _pulses(session, today, now, secret, people, out)
+    await _pulses(session, today, now, secret, people, out, everything=everything)
     return dict(out)
 
 
@@ -241,6 +247,8 @@ async def _pulses(
     secret: str,
     people: Directory,
     out: dict[PersonKey, list[rules.Waiting]],
+    *,
+    everything: bool = False,
 ) -> None:
     """One reminder before an open pulse closes, to the channel's members who have not
     answered. Only "answered or not" is read, and only while the pulse is open."""
@@ -249,7 +257,7 @@ async def _pulses(
         if not pulse_repo.is_open(pulse, now):
             continue
         opened, closes = esc.local_date(pulse.opened_at), esc.local_date(pulse.closes_at)
-        if not rules.pulse_reminder_day(opened, closes, today):
+        if not everything and not rules.pulse_reminder_day(opened, closes, today):
             continue
         conv = await session.get(Conversation, pulse.conversation_pk)
         if conv is None:
@@ -372,10 +380,14 @@ async def nudge_job(
 
 
 async def set_preference(session: AsyncSession, tenant_id: str, object_id: str, pref: str) -> None:
-    from storage import channels_repo
-
     person = await channels_repo.remember_person(session, tenant_id, object_id)
     person.nudges = pref
+
+
+async def preference(db: Database, tenant_id: str, object_id: str) -> str:
+    async with db.read() as s:
+        person = await channels_repo.get_person(s, tenant_id, object_id)
+    return (person.nudges if person else None) or rules.DEFAULT_PREF
 
 
 async def snooze(
@@ -403,3 +415,56 @@ async def snooze(
 
 async def count_snoozes(session: AsyncSession) -> int:
     return int((await session.execute(select(func.count()).select_from(NudgeSnooze))).scalar_one())
+
+
+# -- `mitt` / `mine` ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingLine:
+    unit: str
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+async def mine(
+    db: Database,
+    tenant_id: str,
+    object_id: str,
+    unit_ids: list[int],
+    now: datetime,
+    secret: str,
+) -> tuple[list[rules.Waiting], list[MeetingLine], dict[int, str]]:
+    """Everything open for one person (their rows of `waiting_for_everyone` with
+    `everything`), the next meeting of each of their units, and unit names."""
+    today = esc.local_date(now)
+    async with db.read() as s:
+        people = await directory(s)
+        key = people.key(object_id) or (tenant_id.lower(), object_id)
+        structure = await org(s, people)
+        everything = await waiting_for_everyone(
+            s, today, now, secret, people=people, structure=structure, everything=True
+        )
+        rows = sorted(everything.get(key, []), key=lambda w: w.order)
+        unique: dict[str, rules.Waiting] = {}
+        for w in rows:
+            unique.setdefault(w.subject, w)
+        meetings: list[MeetingLine] = []
+        for uid in unit_ids:
+            occ = await meetings_repo.next_meeting(s, uid, now)
+            if occ is None:
+                continue
+            series = await s.get(MeetingSeries, occ.series_id)
+            unit = structure.units.get(uid)
+            meetings.append(
+                MeetingLine(
+                    unit.name if unit else "?",
+                    series.name if series else "",
+                    occ.starts_at,
+                    occ.ends_at,
+                )
+            )
+    meetings.sort(key=lambda m: m.starts_at)
+    names = {uid: u.name for uid, u in structure.units.items()}
+    return list(unique.values()), meetings, names

@@ -17,6 +17,7 @@ from bot.handlers import (
     items,
     meetings,
     minutes,
+    people,
     pulse,
     setup,
     units,
@@ -35,6 +36,7 @@ HANDLER_MODULES = (
     pulse,
     setup,
     units,
+    people,
 )
 
 
