@@ -10,6 +10,7 @@ and never shows an answer.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from cards.base import Card, Element, card, execute, plain, text, title
@@ -31,10 +32,16 @@ def _open(label: str, command: str) -> Element:
     }
 
 
+@lru_cache(maxsize=4096)
+def _day(lang: str, day: date, today: date) -> str:
+    """A due date as shown (Babel is slow; a county's nudges share a few hundred dates)."""
+    return fmt.day_month(lang, day, today)
+
+
 def _line(lang: str, w: Waiting, units: dict[int, str], today: date) -> str:
     unit = plain(units.get(w.unit_id, "?"))
     what = plain(w.title)
-    due = fmt.day_month(lang, w.due, today) if w.due else ""
+    due = _day(lang, w.due, today) if w.due else ""
     return t(lang, f"nudge.row.{w.kind}", id=w.ref, title=what, unit=unit, due=due, days=w.days)
 
 

@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from core.holidays import is_working_day
@@ -102,6 +103,7 @@ def policy_for(defaults: Mapping[str, Any] | None) -> Policy:
 # -- the calendar -----------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)
 def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end` (0 when end <= start)."""
     count = 0

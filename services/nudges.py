@@ -41,7 +41,7 @@ from core.org import GROUP_PREFIX
 from core.roles import ancestors
 from i18n.texts import t
 from services.context import JobContext
-from services.personal import Outcome, send_personal
+from services.personal import Message, Outcome, send_many
 from storage import channels_repo, meetings_repo, pulse_repo, roles_repo
 from storage.db import Database
 from storage.item_models import Item, ItemEvent
@@ -321,6 +321,8 @@ async def send_nudges(
     )
     snoozes = await snoozes_of_everyone(session, today)
     names = {uid: u.name for uid, u in structure.units.items()}
+    batch: list[Message] = []
+    kinds: list[str] = []
     for key, rows in waiting.items():
         person = people.people.get(key)
         if person is None or person.left_at is not None:
@@ -335,20 +337,23 @@ async def send_nudges(
         lang = person.language if person.language in ("sv", "en") else context.language
         if nudge.rows:
             content = nudge_card(lang, nudge.rows, names, today)
-            outcome = await send_personal(
-                session, key[0], key[1], subject="nudge", day=today,
-                activity=card_message(content, t(lang, "nudge.summary", n=len(nudge.rows))),
-                unit_id=nudge.rows[0].unit_id, lang=lang, install=context.install_hook, now=now,
+            summary = t(lang, "nudge.summary", n=len(nudge.rows))
+            batch.append(
+                Message(key[0], key[1], "nudge", today, card_message(content, summary),
+                        nudge.rows[0].unit_id, lang)
             )  # fmt: skip
-            _count(report, outcome, "queued")
+            kinds.append("queued")
         for w in nudge.urgent:
             content = nudge_card(lang, [w], names, today, urgent=True)
-            outcome = await send_personal(
-                session, key[0], key[1], subject=f"urgent:{w.subject}", day=today,
-                activity=card_message(content, t(lang, "nudge.urgent_summary")),
-                unit_id=w.unit_id, lang=lang, install=context.install_hook, now=now,
+            summary = t(lang, "nudge.urgent_summary")
+            batch.append(
+                Message(key[0], key[1], f"urgent:{w.subject}", today,
+                        card_message(content, summary), w.unit_id, lang)
             )  # fmt: skip
-            _count(report, outcome, "urgent")
+            kinds.append("urgent")
+    outcomes = await send_many(session, batch, install=context.install_hook, now=now)
+    for kind, outcome in zip(kinds, outcomes, strict=True):
+        _count(report, outcome, kind)
     return report
 
 

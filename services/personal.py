@@ -29,6 +29,7 @@ rules, core/nudges.py) before handing the activity over.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -57,6 +58,23 @@ def key_for(tenant_id: str, object_id: str, day: date | None, subject: str) -> s
     return f"personal:{tenant_id.lower()}:{object_id}:{when}:{subject}"[:300]
 
 
+@dataclass(frozen=True)
+class Message:
+    """One personal message for `send_many`."""
+
+    tenant_id: str
+    object_id: str
+    subject: str
+    day: date | None
+    activity: dict[str, Any]
+    unit_id: int | None = None
+    lang: str = "sv"
+
+    @property
+    def key(self) -> str:
+        return key_for(self.tenant_id, self.object_id, self.day, self.subject)
+
+
 async def send_personal(
     session: AsyncSession,
     tenant_id: str,
@@ -71,36 +89,69 @@ async def send_personal(
     now: datetime | None = None,
 ) -> Outcome:
     """Queue `activity` for the person's 1:1 chat, in the caller's transaction."""
+    message = Message(tenant_id, object_id, subject, day, activity, unit_id, lang)
+    [outcome] = await send_many(session, [message], install=install, now=now)
+    return outcome
+
+
+async def send_many(
+    session: AsyncSession,
+    messages: list[Message],
+    *,
+    install: InstallHook | None = None,
+    now: datetime | None = None,
+) -> list[Outcome]:
+    """`send_personal` for many messages: the chats and people read in bulk, the outbox
+    rows written in multi-row inserts (a county's daily nudges in a few statements)."""
     now = now or utcnow()
-    key = key_for(tenant_id, object_id, day, subject)
-    chats = await personal_repo.chats_of(session, object_id)
-    active = [c for c in chats if c.active and c.id is not None]
-    person = await channels_repo.get_person(session, tenant_id, object_id)
-    if active:
-        if person is not None and person.left_at is not None:
-            person.left_at = None  # seen again in a personal chat
-        queued = await outbox_repo.enqueue(session, key, active[0].id or 0, activity)
-        return Outcome.QUEUED if queued else Outcome.DUPLICATE
-    if chats:  # every chat was deactivated by a 403/404: left, or removed the app
-        if person is not None and person.left_at is None:
-            person.left_at = now
-        await _tell_coordinators(session, tenant_id, object_id, unit_id, "personal.left", lang)
-        return Outcome.LEFT
-    route = await personal_repo.tenant_route(session, tenant_id)
-    if route is None:
-        await _tell_coordinators(
-            session, tenant_id, object_id, unit_id, "personal.unreachable", lang
-        )
-        return Outcome.UNREACHABLE
-    if install is not None:
-        try:
-            await install([object_id])  # Teams then allows opening the chat
-        except Exception:  # the install is a help, not a condition: opening may still work
-            log.warning("installing the app for a person failed", exc_info=True)
-    chat = await personal_repo.pending_chat(session, tenant_id, object_id, route)
-    assert chat.id is not None
-    queued = await outbox_repo.enqueue(session, key, chat.id, activity)
-    return Outcome.QUEUED if queued else Outcome.DUPLICATE
+    chats = await personal_repo.chats_of_many(session, [m.object_id for m in messages])
+    people = await channels_repo.get_people(session, [(m.tenant_id, m.object_id) for m in messages])
+    outcomes: list[Outcome | None] = [None] * len(messages)
+    rows: list[tuple[str, int, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for n, m in enumerate(messages):
+        if m.key in seen:
+            outcomes[n] = Outcome.DUPLICATE
+            continue
+        seen.add(m.key)
+        mine = chats.get(m.object_id, [])
+        active = [c for c in mine if c.active and c.id is not None]
+        person = people.get((m.tenant_id.lower(), m.object_id))
+        if active:
+            if person is not None and person.left_at is not None:
+                person.left_at = None  # seen again in a personal chat
+            rows.append((m.key, active[0].id or 0, m.activity))
+            continue
+        if mine:  # every chat was deactivated by a 403/404: left, or removed the app
+            if person is not None and person.left_at is None:
+                person.left_at = now
+            await _tell_coordinators(
+                session, m.tenant_id, m.object_id, m.unit_id, "personal.left", m.lang
+            )
+            outcomes[n] = Outcome.LEFT
+            continue
+        route = await personal_repo.tenant_route(session, m.tenant_id)
+        if route is None:
+            await _tell_coordinators(
+                session, m.tenant_id, m.object_id, m.unit_id, "personal.unreachable", m.lang
+            )
+            outcomes[n] = Outcome.UNREACHABLE
+            continue
+        if install is not None:
+            try:
+                await install([m.object_id])  # Teams then allows opening the chat
+            except Exception:  # a help, not a condition: opening may still work
+                log.warning("installing the app for a person failed", exc_info=True)
+        chat = await personal_repo.pending_chat(session, m.tenant_id, m.object_id, route)
+        assert chat.id is not None
+        chats[m.object_id] = [chat]  # the next message to them queues on it too
+        rows.append((m.key, chat.id, m.activity))
+    inserted = await personal_repo.enqueue_many(session, rows)
+    keys = iter(key for key, _, _ in rows)
+    for n, outcome in enumerate(outcomes):
+        if outcome is None:
+            outcomes[n] = Outcome.QUEUED if next(keys) in inserted else Outcome.DUPLICATE
+    return [o for o in outcomes if o is not None]
 
 
 async def _tell_coordinators(

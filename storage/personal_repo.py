@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -124,3 +125,64 @@ async def opened(session: AsyncSession, conversation_pk: int, reference: dict[st
         row.active = True
     row.updated_at = utcnow()
     await session.flush()
+
+
+async def chats_of_many(
+    session: AsyncSession, object_ids: list[str]
+) -> dict[str, list[Conversation]]:
+    """`chats_of` for many people in one query per 500."""
+    out: dict[str, list[Conversation]] = {}
+    ids = sorted(set(object_ids))
+    for start in range(0, len(ids), 500):
+        rows = await session.execute(
+            select(Conversation)
+            .where(
+                col(Conversation.user_aad_id).in_(ids[start : start + 500]),
+                col(Conversation.kind) == "personal",
+            )
+            .order_by(col(Conversation.updated_at).desc(), col(Conversation.id).desc())
+        )
+        for conv in rows.scalars().all():
+            out.setdefault(conv.user_aad_id or "", []).append(conv)
+    return out
+
+
+async def enqueue_many(
+    session: AsyncSession, rows: list[tuple[str, int, dict[str, Any]]]
+) -> set[str]:
+    """Outbox sends (key, conversation pk, activity) as one executemany per 500, in the
+    caller's transaction; the keys that were not there before (an existing key is left
+    as it is: the unique key makes a concurrent second writer's rows no-ops)."""
+    if not rows:
+        return set()
+    keys = [key for key, _, _ in rows]
+    existing: set[str] = set()
+    for start in range(0, len(keys), 500):
+        found = await session.execute(
+            select(col(OutboxMessage.idempotency_key)).where(
+                col(OutboxMessage.idempotency_key).in_(keys[start : start + 500])
+            )
+        )
+        existing.update(found.scalars().all())
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    now = utcnow()
+    fresh = [
+        {
+            "idempotency_key": key,
+            "operation": "send",
+            "conversation_pk": pk,
+            "updates_key": None,
+            "payload": activity,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for key, pk, activity in rows
+        if key not in existing
+    ]
+    for start in range(0, len(fresh), 500):
+        await session.execute(stmt, fresh[start : start + 500])
+    return {row["idempotency_key"] for row in fresh}
