@@ -227,9 +227,10 @@ async def waiting_for_everyone(
         )
     )
     for _event, item in answered.all():
-        raiser = people.key(item.created_by)
-        if raiser is not None:
-            out[raiser].append(
+        # The one who raised it, and the one it was assigned to (when they are known).
+        for who in {people.key(item.created_by), people.owner(item.owner)} - {None}:
+            assert who is not None
+            out[who].append(
                 rules.Waiting(
                     "item_answered", f"answer:{item.id}", item.origin_unit_id, item.title,
                     item.id or 0,

@@ -185,4 +185,4 @@ async def enqueue_many(
     ]
     for start in range(0, len(fresh), 500):
         await session.execute(stmt, fresh[start : start + 500])
-    return {row["idempotency_key"] for row in fresh}
+    return {str(row["idempotency_key"]) for row in fresh}
