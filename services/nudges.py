@@ -46,7 +46,7 @@ from storage import channels_repo, meetings_repo, pulse_repo, roles_repo
 from storage.db import Database
 from storage.item_models import Item, ItemEvent
 from storage.meeting_models import ActionItem, MeetingSeries
-from storage.models import ChannelMember, Conversation, Person, Schedule, Unit
+from storage.models import ChannelBinding, ChannelMember, Conversation, Person, Schedule, Unit
 from storage.people_models import NudgeSnooze
 from storage.pulse_models import Pulse
 from storage.schedules_repo import upsert_schedule
@@ -110,6 +110,13 @@ class Org:
     parents: dict[int, int | None]
     coordinators: dict[int, list[PersonKey]]  # unit -> nearest coordinators, resolved
     policies: dict[int, rules.Policy]
+    # person -> units they hold a role in or were seen in the channel of (core/scope.py)
+    reach: dict[PersonKey, set[int]] = field(default_factory=dict)
+
+    def may_see(self, person: PersonKey, units: list[int]) -> bool:
+        """Whether the person may see data of these units from their personal chat."""
+        held = self.reach.get(person, set())
+        return any(held.intersection(ancestors(u, self.parents)) for u in units)
 
 
 async def org(session: AsyncSession, people: Directory) -> Org:
@@ -133,7 +140,26 @@ async def org(session: AsyncSession, people: Directory) -> Org:
                 coordinators[uid] = list(dict.fromkeys(keys))
                 break
     policies = {uid: rules.policy_for(u.defaults) for uid, u in units.items()}
-    return Org(units, parents, coordinators, policies)
+    reach: dict[PersonKey, set[int]] = defaultdict(set)
+    for uid, roles in by_unit.items():
+        for idents in roles.values():
+            for ident in idents:
+                key = people.key(ident)
+                if key is not None:
+                    reach[key].add(uid)
+    members = await session.execute(
+        select(
+            col(ChannelMember.tenant_id),
+            col(ChannelMember.aad_object_id),
+            col(ChannelBinding.unit_id),
+        )
+        .join(Conversation, col(Conversation.conversation_id) == col(ChannelMember.conversation_id))
+        .join(ChannelBinding, col(ChannelBinding.conversation_pk) == col(Conversation.id))
+        .where(col(ChannelBinding.active).is_(True), col(Conversation.kind) == "channel")
+    )
+    for tenant, oid, uid in members.all():
+        reach[(tenant, oid)].add(uid)
+    return Org(units, parents, coordinators, policies, dict(reach))
 
 
 def previous_working_day(day: date) -> date:
@@ -206,8 +232,9 @@ async def waiting_for_everyone(
                     )
                 )  # fmt: skip
         else:
+            # The owner is free text: only someone who may see the item gets it.
             owner = people.owner(item.owner)
-            if owner is not None:
+            if owner is not None and structure.may_see(owner, [*item.path]):
                 out[owner].append(
                     rules.Waiting(
                         "item_assigned", subject, item.current_unit_id, item.title,
@@ -230,6 +257,8 @@ async def waiting_for_everyone(
         # The one who raised it, and the one it was assigned to (when they are known).
         for who in {people.key(item.created_by), people.owner(item.owner)} - {None}:
             assert who is not None
+            if who != people.key(item.created_by) and not structure.may_see(who, [*item.path]):
+                continue
             out[who].append(
                 rules.Waiting(
                     "item_answered", f"answer:{item.id}", item.origin_unit_id, item.title,

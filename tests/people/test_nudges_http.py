@@ -14,8 +14,9 @@ from sqlmodel import col, select
 from scheduler.firing import fire
 from services import nudges
 from storage import channels_repo
+from storage.item_models import Item
 from storage.meeting_models import ActionItem
-from storage.models import Schedule
+from storage.models import Schedule, Unit
 from tests.bot.conftest import BotHarness
 from tests.cardschema import assert_valid_card
 from tests.items.support import CLUSTER, bind, deliver, load_org
@@ -121,3 +122,33 @@ async def test_weekly_means_the_first_working_day_of_the_week(harness: BotHarnes
     await _fire(h, local(2026, 4, 7))  # Tuesday after Easter: the week's first working day
     await deliver(h)
     assert len(_cards_to(h, EVA)) == 1
+
+
+async def test_urgent_kinds_go_at_once_and_a_free_text_owner_must_see_the_item(
+    harness: BotHarness,
+) -> None:
+    h = harness
+    units = await _setup(h, due=date(2027, 6, 1))  # Eva's action is far off: no row
+    async with h.db.session() as s:
+        cluster = await s.get(Unit, units[CLUSTER])
+        assert cluster is not None
+        cluster.defaults = {**cluster.defaults, "nudges": {"urgent": ["item_waiting"]}}
+        await nudges.set_preference(s, TENANT, SARA.aad_object_id, "urgent")
+        s.add(Item(origin_unit_id=units[CLUSTER], current_unit_id=units[CLUSTER],
+                   title="Akut: ingen hemtjänst i helgen", path=[units[CLUSTER]]))  # fmt: skip
+        # Assigned by name to "Eva Ek" in a unit Eva has no part in (Berg).
+        s.add(Item(origin_unit_id=units["Berg"], current_unit_id=units["Berg"],
+                   title="Bergs ärende", status="acknowledged", owner="Eva Ek",
+                   due=date(2026, 12, 1), path=[units["Berg"]]))  # fmt: skip
+    await _fire(h, local(2026, 11, 26))
+    await deliver(h)
+    urgent = [
+        c
+        for p in h.connector.in_conversation(f"a:{SARA.aad_object_id}")
+        for c in p.cards
+        if "Brådskande" in str(c)
+    ]
+    assert len(urgent) == 1 and "ingen hemtjänst" in str(urgent[0])
+    assert _cards_to(h, SARA) == []  # "urgent only": no gathered card
+    eva = str([p.activity for p in h.connector.in_conversation(f"a:{EVA.aad_object_id}")])
+    assert "Bergs ärende" not in eva
