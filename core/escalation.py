@@ -270,8 +270,12 @@ def decide(
     units: Mapping[int, UnitNode],
     topic: str | None,
 ) -> Decision:
-    """What an automatic sweep does with the item at `now`."""
-    if item.status != OPEN or item.at_top:
+    """What an automatic sweep does with the item at `now`.
+
+    Acknowledged and sent-back items keep their clock (counted from their due date, or
+    from the resolve time after arriving): a reminder, then escalation, as for open ones.
+    """
+    if item.status not in ACTIVE or item.at_top:
         return NOTHING
     passed = breaches_passed(item, policy, now)
     if passed <= item.breaches_handled:
@@ -332,7 +336,8 @@ def acknowledge(item: ItemState, due: date, now: datetime) -> ItemState:
     _require_active(item)
     if due < local_date(now):
         raise TransitionError("bad_due")
-    return replace(item, status=ACKNOWLEDGED, due=due)
+    # The clock restarts from the due date: reminders and escalation count from there.
+    return replace(item, status=ACKNOWLEDGED, due=due, breaches_handled=0)
 
 
 def resolve(item: ItemState) -> ItemState:

@@ -29,13 +29,18 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import aiohttp
 from aiohttp import web
-from microsoft_agents.activity import Activity, ConversationReference
+from microsoft_agents.activity import (
+    Activity,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
 from microsoft_agents.authentication.msal import MsalAuth
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import (
@@ -58,7 +63,7 @@ from core.ratelimit import Limiter
 from core.service_url import problem as service_url_refusal
 from infra.metrics import Metrics
 from infra.settings import Settings
-from storage import channels_repo, outbox_repo
+from storage import channels_repo, outbox_repo, personal_repo
 from storage.db import Database
 from storage.types import utcnow
 
@@ -173,12 +178,60 @@ class SharedSessionClientFactory(RestChannelServiceClientFactory):
 class AdapterSender:
     """Sends through the SDK's proactive path with the stored ConversationReference."""
 
-    def __init__(self, adapter: CloudAdapter, app_id: str | None, locale: str = "sv-SE") -> None:
+    def __init__(
+        self,
+        adapter: CloudAdapter,
+        app_id: str | None,
+        locale: str = "sv-SE",
+        factory: RestChannelServiceClientFactory | None = None,
+    ) -> None:
         self.adapter = adapter
         self.app_id = app_id
         self.locale = locale
+        self.factory = factory
+        # Personal chats opened by `_open` (conversation pk -> reference), for the
+        # dispatcher to store with the send's outcome (storage/personal_repo.py).
+        self.opened: dict[int, dict[str, Any]] = {}
+
+    async def _open(self, job: Job) -> Job:
+        """Open the 1:1 chat of a pending personal conversation: the Bot Connector's
+        `POST /v3/conversations` with the person's Entra object id (Teams allows it for
+        users who have the app). A 403/404 raises like a refused post."""
+        ref = job.reference
+        tenant = str(ref["conversation"].get("tenantId") or "")
+        user = ref["user"]
+        params = ConversationParameters(
+            is_group=False,
+            agent=ChannelAccount.model_validate(ref["bot"]),
+            members=[ChannelAccount(id=str(user.get("aadObjectId") or user["id"]))],
+            tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}},
+        )
+        if self.app_id:
+            claims = self.adapter.create_claims_identity(self.app_id)
+        else:
+            claims = ClaimsIdentity({}, authentication_type="anonymous")
+        assert self.factory is not None, "build_sender gives the sender its client factory"
+        client = await self.factory.create_connector_client(
+            None,
+            claims,
+            ref["serviceUrl"],
+            claims.get_token_audience(),
+            use_anonymous=not self.app_id,
+        )
+        created = await client.conversations.create_conversation(params)
+        reference = {k: v for k, v in ref.items() if k != personal_repo.OPEN_MARK}
+        reference["conversation"] = {
+            "id": created.id,
+            "tenantId": tenant,
+            "conversationType": "personal",
+        }
+        self.opened[job.conversation_pk] = reference
+        return replace(job, reference=reference, conversation_id=str(created.id))
 
     async def deliver(self, job: Job, before_send: BeforeSend) -> str | None:
+        if job.reference.get(personal_repo.OPEN_MARK):
+            job = await self._open(job)
         reference = ConversationReference.model_validate(job.reference)
         reference.activity_id = None
         # The continuation's random id would become replyToId: clear it for a new post.
@@ -252,7 +305,8 @@ def build_sender(
             await factory.close()
 
     locale = "sv-SE" if settings.language == "sv" else "en-US"
-    return AdapterSender(adapter, settings.client_id, locale), close
+    opener = factory or RestChannelServiceClientFactory(manager)
+    return AdapterSender(adapter, settings.client_id, locale, opener), close
 
 
 # -- the dispatcher -------------------------------------------------------------------------
@@ -500,6 +554,9 @@ class Dispatcher:
     async def _settle(self, job: Job, sent: str | Exception | None) -> Job | None:
         """Record the outcome and, in the same transaction, claim the conversation's next row."""
         async with self._tx() as s:
+            opened = getattr(self.sender, "opened", {}).pop(job.conversation_pk, None)
+            if opened is not None:  # a personal chat opened for this send: keep it
+                await personal_repo.opened(s, job.conversation_pk, opened)
             if isinstance(sent, Exception):
                 await self._failed(s, job, sent)
             elif await outbox_repo.mark_sent(s, job.row_id, sent, claim=job.attempts):

@@ -16,6 +16,7 @@ from i18n.texts_edges import EDGE_TEXTS
 from i18n.texts_files import FILE_TEXTS
 from i18n.texts_items import ITEM_TEXTS
 from i18n.texts_meetings import MEETING_TEXTS
+from i18n.texts_people import PEOPLE_TEXTS
 from i18n.texts_pulse import PULSE_TEXTS
 from i18n.texts_tenancy import TENANCY_TEXTS
 
@@ -290,6 +291,7 @@ TEXTS = _merge(
     PULSE_TEXTS,
     TENANCY_TEXTS,
     FILE_TEXTS,
+    PEOPLE_TEXTS,
 )
 
 

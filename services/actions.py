@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.agenda import ActionEntry
 from i18n import format as fmt
 from i18n.texts import t
-from storage import channels_repo, meetings_repo, outbox_repo
+from services.personal import send_personal
+from storage import channels_repo, meetings_repo
 from storage.db import Database
 from storage.meeting_models import ActionItem, MeetingOccurrence
 from storage.models import Unit
@@ -78,19 +79,22 @@ async def add(
 async def _tell_owner(
     s: AsyncSession, unit: Unit, row: ActionItem, tenant_id: str, fallback_lang: str
 ) -> None:
+    """A personal message to the new owner (services/personal.py: their chat, one the bot
+    opens, or their coordinators told they cannot be reached)."""
     assert row.owner_aad_id is not None
-    conv = await channels_repo.personal_conversation(s, row.owner_aad_id)
-    if conv is None or conv.id is None:
-        return
     person = await channels_repo.get_person(s, tenant_id, row.owner_aad_id)
     lang = person.language if person and person.language in ("sv", "en") else fallback_lang
     note = t(lang, "mtg.action_owner_note", unit=unit.name, text=row.text,
              due=fmt.day_month(lang, row.due), id=row.id)  # fmt: skip
-    await outbox_repo.enqueue(
+    await send_personal(
         s,
-        f"action:{row.id}:owner",
-        conv.id,
-        {"type": "message", "text": note, "textFormat": "markdown"},
+        tenant_id,
+        row.owner_aad_id,
+        subject=f"action:{row.id}:owner",
+        day=None,
+        activity={"type": "message", "text": note, "textFormat": "markdown"},
+        unit_id=unit.id,
+        lang=lang,
     )
 
 

@@ -29,6 +29,7 @@ from cards.items import EventView, ItemView, item_card
 from core import escalation as esc
 from core.roles import holders
 from i18n.texts import t
+from services import mentions
 from services.context import JobContext
 from storage import channels_repo, items_repo, outbox_repo, roles_repo
 from storage.item_models import Item, ItemEvent
@@ -168,6 +169,18 @@ async def coordinators_of(session: AsyncSession, unit_id: int) -> list[str]:
     return holders(unit_id, "coordinator", parents, people)
 
 
+async def ask_to_act(
+    session: AsyncSession, card: Card, item: Item, unit_id: int, lang: str
+) -> Card:
+    """The card with Teams mentions of who must act at `unit_id`: the assignee when the
+    item has one the bot knows, else the unit's coordinators (cards/mentions.py)."""
+    people = await mentions.assignee(session, item.owner) if item.owner else []
+    if people:
+        return mentions.add_line(card, t(lang, "mention.assignee"), people)
+    people = await mentions.coordinators(session, unit_id)
+    return mentions.add_line(card, t(lang, "mention.coordinators"), people)
+
+
 # -- notifications ---------------------------------------------------------------------------
 
 
@@ -194,6 +207,7 @@ async def notify(session: AsyncSession, outcome: items_repo.Outcome, lang: str =
             head.append(t(lang, "item.head.reason", reason=outcome.text))
         due = await suggested_due(session, item, now)
         card = item_card(lang, view, headline=head, suggested_due=due)
+        card = await ask_to_act(session, card, item, after.current, lang)
         if await post_to_unit(session, item, after.current, "escalation", card, summary):
             notice.posted.append(after.current)
         else:
@@ -206,12 +220,15 @@ async def notify(session: AsyncSession, outcome: items_repo.Outcome, lang: str =
         for unit_id in esc.loopback_targets(before, after):
             actionable = outcome.event == "sent_back" and unit_id == after.current
             card = item_card(lang, view, headline=head, with_actions=actionable, suggested_due=due)
+            if actionable:
+                card = await ask_to_act(session, card, item, unit_id, lang)
             if await post_to_unit(session, item, unit_id, "answer", card, summary):
                 notice.posted.append(unit_id)
     elif outcome.event == "reminded":
         head = [t(lang, "item.head.reminder", n=after.breaches_handled)]
         due = await suggested_due(session, item, now)
         card = item_card(lang, view, headline=head, suggested_due=due)
+        card = await ask_to_act(session, card, item, after.current, lang)
         if await post_to_unit(session, item, after.current, "reminder", card, summary):
             notice.posted.append(after.current)
     elif outcome.event == "flagged_top":
@@ -219,6 +236,7 @@ async def notify(session: AsyncSession, outcome: items_repo.Outcome, lang: str =
         if outcome.text:
             head.append(t(lang, "item.head.reason", reason=outcome.text))
         card = item_card(lang, view, headline=head)
+        card = await ask_to_act(session, card, item, after.current, lang)
         if await post_to_unit(session, item, after.current, "flagged", card, summary):
             notice.posted.append(after.current)
     await refresh_cards(session, item, now, lang, view=view)
@@ -429,6 +447,7 @@ async def _deliver_waiting(session: AsyncSession, outcome: items_repo.Outcome, l
     view = await item_view(session, item, outcome.at, events=events)
     due = await suggested_due(session, item, outcome.at)
     card = item_card(lang, view, headline=head, suggested_due=due)
+    card = await ask_to_act(session, card, item, item.current_unit_id, lang)
     await post_to_unit(
         session,
         item,

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from services import digest, escalation, pulse
+from services import digest, escalation, nudges, pulse
 from storage import meetings_repo
 from storage.models import ChannelBinding, Unit
 
@@ -21,6 +21,7 @@ async def provision_org(session: AsyncSession, now: datetime, lang: str = "sv") 
     await digest.ensure_schedules(session)
     await meetings_repo.sync_all(session, now, lang)
     await meetings_repo.ensure_sync_schedule(session)
+    await nudges.ensure_schedule(session)
     bound = (
         (
             await session.execute(

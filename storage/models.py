@@ -148,6 +148,11 @@ class Person(SQLModel, table=True):
     upn: str | None = Field(default=None, max_length=320, index=True)
     display_name: str | None = Field(default=None, max_length=200)
     language: str | None = Field(default=None, max_length=5)
+    # Personal messages (services/personal.py): when the bot found the person unreachable
+    # in Teams (their 1:1 chat answered 403/404: left the tenant or removed the app), and
+    # how often they want the daily nudge (core/nudges.py: daily | weekly | urgent).
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    nudges: str | None = Field(default=None, max_length=10)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
@@ -223,4 +228,5 @@ from storage import health_models as health_models  # noqa: E402
 from storage import indicator_models as indicator_models  # noqa: E402
 from storage import item_models as item_models  # noqa: E402
 from storage import meeting_models as meeting_models  # noqa: E402
+from storage import people_models as people_models  # noqa: E402
 from storage import pulse_models as pulse_models  # noqa: E402

@@ -24,8 +24,39 @@ def _validator() -> jsonschema.Draft6Validator:
     return jsonschema.Draft6Validator(schema)
 
 
+def _msteams_errors(msteams: Any) -> list[str]:
+    """Teams' own extension of the card (not in the Adaptive Cards schema): mention entities
+    (`{"type": "mention", "text": "<at>…</at>", "mentioned": {"id", "name"}}`) and width."""
+    if not isinstance(msteams, dict) or set(msteams) - {"entities", "width"}:
+        return [f"msteams: unexpected {msteams!r:.200}"]
+    errors = []
+    for e in msteams.get("entities", []):
+        mentioned = e.get("mentioned") if isinstance(e, dict) else None
+        if not (
+            isinstance(e, dict)
+            and e.get("type") == "mention"
+            and isinstance(e.get("text"), str)
+            and e["text"].startswith("<at>")
+            and e["text"].endswith("</at>")
+            and isinstance(mentioned, dict)
+            and isinstance(mentioned.get("id"), str)
+            and isinstance(mentioned.get("name"), str)
+        ):
+            errors.append(f"msteams.entities: not a mention: {e!r:.200}")
+    return errors
+
+
 def card_errors(card: dict[str, Any]) -> list[str]:
     errors: list[str] = []
+    if "msteams" in card:
+        errors.extend(_msteams_errors(card["msteams"]))
+        ms = card["msteams"] if isinstance(card["msteams"], dict) else {}
+        tags = [e.get("text") for e in ms.get("entities", []) if isinstance(e, dict)]
+        card = {k: v for k, v in card.items() if k != "msteams"}
+        shown = json.dumps(card, ensure_ascii=False)
+        for tag in tags:
+            if not isinstance(tag, str) or tag not in shown:  # Teams mentions only what it shows
+                errors.append(f"msteams.entities: {tag!r} is not in the card's text")
     plain_card = without_charts(card, errors)
     for error in _validator().iter_errors(plain_card):
         deepest = max(error.context or [error], key=lambda e: len(list(e.absolute_path)))

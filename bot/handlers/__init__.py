@@ -21,6 +21,7 @@ from bot.handlers import (
     kolada_search,
     meetings,
     minutes,
+    people,
     pulse,
     pulse_builder,
     pulse_followups,
@@ -47,6 +48,7 @@ HANDLER_MODULES = (
     exports,
     kolada_search,
     alerts,
+    people,
 )
 
 

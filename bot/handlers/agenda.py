@@ -27,10 +27,12 @@ from bot.handlers.meeting_common import (
 from bot.permissions import require
 from bot.router import Router
 from bot.turn import Turn
+from cards import base as cb
 from cards.meetings import AGENDA_ADD_VERB, AGENDA_STATUS_VERB, PAGE_VERB
 from core.agenda import move as move_in_order
 from core.refusal import Refused
 from services import agenda as service
+from services import mentions
 from storage.meeting_models import AgendaItem, MeetingOccurrence
 from storage.models import Unit
 from storage.types import utcnow
@@ -108,8 +110,23 @@ async def _add_to(turn: Turn, occ: MeetingOccurrence, text: str) -> None:
     message = turn.text("mtg.item_added", number=added.number, when=added.when, text=added.text)
     if turn.is_invoke:
         await send_agenda(turn, occ, done=message)
-    else:
+        return
+    # The proposal waits for the coordinators' acceptance: name them (Teams mentions).
+    waiting = [
+        p
+        for p in await mentions.coordinators_in(turn.services.db, occ.unit_id)
+        if p.object_id != turn.user_id
+    ]
+    if not waiting:
         await turn.send_text(message)
+        return
+    shown = turn.text(
+        "mtg.item_added", number=added.number, when=added.when, text=cb.plain(added.text)
+    )
+    body = cb.card([cb.text(shown)])
+    await turn.send_card(
+        mentions.add_line(body, turn.text("mention.proposal_waits"), waiting), summary=message
+    )
 
 
 async def _numbered(turn: Turn, unit: Unit) -> tuple[MeetingOccurrence, list[int]]:

@@ -20,6 +20,7 @@ from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
 from bot.router import Router
 from bot.turn import Turn
+from bot.unit_choice import unit_for
 from cards import items as cards
 from core import escalation as esc
 from core.refusal import Refused
@@ -160,7 +161,11 @@ async def _create(
 
 @HANDLERS.command("items", aliases=("ärenden", "arenden"), sv="ärenden")
 async def items_command(turn: Turn, args: str) -> None:
-    unit = await _channel_unit(turn)
+    # In a personal or group chat: the unit named, the person's only one, or a choice.
+    chosen = await unit_for(turn, turn.text("cmd.word.items"), args)
+    if chosen is None:
+        return
+    unit, args = chosen
     assert unit.id is not None
     wanted = _FILTERS.get(args.strip().casefold()) if args.strip() else None
     keys = set(await turn.person_keys()) | {k.casefold() for k in [turn.user_name or ""] if k}

@@ -20,11 +20,13 @@ from bot.permissions import require
 from bot.pulse_facts import PulseFacts
 from bot.router import Router
 from bot.turn import Turn
+from bot.unit_choice import unit_for
 from cards import pulse as pulse_cards
 from cards.pulse_followups import followups
 from core import pulse as core_pulse
 from core.pulse import Refusal
 from core.refusal import Refused
+from core.scope import CHANNEL
 from i18n import format as fmt
 from services import pulse as service
 from storage import pulse_repo
@@ -99,8 +101,20 @@ async def member_count(turn: Turn, conversation_id: str) -> int | None:
 async def pulse_command(turn: Turn, args: str) -> None:
     word, _, rest = args.strip().partition(" ")
     sub = _SUB.get(word.lower())
+    if sub is None and turn.kind != CHANNEL:  # `puls Östersund`: that unit's status
+        sub, rest = "status", args.strip()
     if sub is None:
         raise Refused("pulse.usage")
+    if turn.kind != CHANNEL:
+        # In a personal or group chat: the status of the unit named, the person's only
+        # one, or a choice; the card to answer stays in the unit's channel.
+        if sub != "status":
+            raise Refused("pulse.channel_only")
+        chosen = await unit_for(turn, f"{turn.text('cmd.word.pulse')} status", rest)
+        if chosen is None:
+            return
+        await _status(turn, chosen[0], with_card=False)
+        return
     unit = await turn.channel_unit()
     if unit is None or unit.id is None:
         raise Refused("pulse.unbound")
@@ -123,7 +137,7 @@ async def pulse_command(turn: Turn, args: str) -> None:
         await _results(turn, unit)
 
 
-async def _status(turn: Turn, unit: Unit) -> None:
+async def _status(turn: Turn, unit: Unit, *, with_card: bool = True) -> None:
     assert unit.id is not None
     pulse, count = await service.open_status(turn.services.db, unit.id)
     if pulse is None:
@@ -135,6 +149,8 @@ async def _status(turn: Turn, unit: Unit) -> None:
             "pulse.open_status", name=name, unit=unit.name, when=_when(turn, pulse), answers=count
         )
     )
+    if not with_card:
+        return
     card = pulse_cards.pulse_card(
         turn.lang, pulse.ref, template, closes=_when(turn, pulse), threshold=pulse.threshold
     )

@@ -14,6 +14,7 @@ from core.escalation import (
     RESOLVED,
     SENT_BACK,
     TZ,
+    Decision,
     Policy,
     TransitionError,
     UnitNode,
@@ -107,10 +108,27 @@ def test_downtime_acts_on_the_latest_breach_only() -> None:
     assert (late.action, late.breach) == ("escalate", 3)
 
 
-def test_acknowledged_item_is_not_escalated_automatically() -> None:
-    item = acknowledge(new_item(5, at(2026, 3, 2)), date(2026, 3, 10), at(2026, 3, 2))
-    assert item.status == ACKNOWLEDGED
-    assert decide(item, POLICY, at(2026, 12, 1), UNITS, None).action == "none"
+def test_an_acknowledged_item_keeps_its_clock_from_the_due_date() -> None:
+    # Reminded once while open; acknowledging restarts the clock from the due date.
+    item = record(new_item(5, at(2026, 3, 2)), Decision("remind", 1), at(2026, 3, 6))
+    item = acknowledge(item, date(2026, 3, 10), at(2026, 3, 6))
+    assert item.status == ACKNOWLEDGED and item.breaches_handled == 0
+    assert decide(item, POLICY, at(2026, 3, 13), UNITS, None).action == "none"  # not yet
+    first = decide(item, POLICY, at(2026, 3, 14), UNITS, None)
+    assert (first.action, first.breach) == ("remind", 1)  # due + ack_days: a reminder
+    item = record(item, first, at(2026, 3, 14))
+    assert decide(item, POLICY, at(2026, 3, 15), UNITS, None).action == "none"  # said once
+    item = record(item, decide(item, POLICY, at(2026, 3, 17), UNITS, None), at(2026, 3, 17))
+    last = decide(item, POLICY, at(2026, 3, 20), UNITS, None)
+    assert (last.action, last.target) == ("escalate", 4)  # then escalation
+
+
+def test_a_sent_back_item_keeps_its_clock_too() -> None:
+    item = escalate(new_item(5, at(2026, 3, 2)), 4, at(2026, 3, 3))
+    back = send_back(item, at(2026, 3, 4))
+    # resolve_days (14) after arriving back, then ack_days (3): a reminder.
+    assert decide(back, POLICY, at(2026, 3, 21), UNITS, None).action == "none"
+    assert decide(back, POLICY, at(2026, 3, 22), UNITS, None).action == "remind"
 
 
 def test_send_back_and_resolve_loop_back_to_units_below() -> None:

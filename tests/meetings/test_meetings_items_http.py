@@ -258,15 +258,20 @@ async def test_the_action_owner_is_told_in_their_personal_chat(
     assert nils_action.owner_aad_id == NILS.aad_object_id  # from the roster
     async with h.db.session() as s:
         keys = set((await s.execute(select(col(OutboxMessage.idempotency_key)))).scalars().all())
-    assert f"action:{nils_action.id}:owner" in keys
-    assert f"action:{bo_action.id}:owner" not in keys  # no personal chat: the mention only
+    # One personal message each (services/personal.py keys: person, once, subject).
+    assert any(k.endswith(f":once:action:{nils_action.id}:owner") for k in keys)
+    assert any(k.endswith(f":once:action:{bo_action.id}:owner") for k in keys)
 
     before = len(h.connector.in_conversation(personal))
-    assert (await deliver(h)).sent == 1
+    assert (await deliver(h)).sent == 2
     [note] = h.connector.in_conversation(personal)[before:]
     assert "Du har fått en åtgärd i **Östersund**: Ring kommunen" in note.text
     assert f"klar {nils_action.id}" in note.text
     assert "Boka lokal" not in str([p.text for p in h.connector.in_conversation(personal)])
+    # Bo has no chat with the bot: it opened one (POST /v3/conversations) for the note.
+    assert any(path == "/v3/conversations" for _, path in h.connector.requests)
+    [to_bo] = [p for p in h.connector.posted if "åtgärd i **Östersund**: Boka lokal" in p.text]
+    assert to_bo.conversation_id not in (personal, channel.conversation_id)
 
 
 async def test_a_meeting_lifts_only_its_own_items_and_says_when_it_waits_or_cannot(

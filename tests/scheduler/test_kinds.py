@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from scheduler.kinds import JOB_KINDS
-from services import alerts, digest, escalation, kolada
+from services import alerts, digest, escalation, kolada, nudges
 from storage import meetings_repo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +27,7 @@ WRITTEN = {
     meetings_repo.SYNC_KIND,
     kolada.KIND,
     alerts.KIND,
+    nudges.KIND,
 }
 
 

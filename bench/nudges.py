@@ -1,0 +1,316 @@
+"""Nudge benchmark: one working day's personal nudges for a county.
+
+2,000 people (each with a personal chat with the bot), 300 units (one coordinator
+each), 10,000 open actions and items: actions owned by people with due dates spread
+from 60 days overdue to 60 days ahead, items waiting at units or assigned by name.
+
+1. compute + enqueue: `services.nudges.send_nudges` at 08:05 on a working day: every
+   person's rows gathered, one card each, written to the outbox (goal < 5 s). It runs a
+   second time (a restart, or a second instance) and must enqueue nothing.
+2. delivery: one dispatcher sends the outbox through the fake Bot Connector
+   (tests/fakes/connector.py, in its own process), which enforces Teams' limits (per
+   conversation 7/1 s, 8/2 s, 60/30 s, 1800/h; global 50/s) with 429. The fastest any
+   sender could finish is cards / global rate (one card per chat); the figure is that
+   time over the time taken (goal >= 0.9), with 0 lost and 0 duplicated.
+
+    python bench/nudges.py [--people 2000] [--units 300] [--open 10000] [--database-url URL]
+
+SQLite file in a temporary directory by default; with --database-url postgresql://...
+a scratch database is created on that server and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import logging
+import os
+import pstats
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func  # noqa: E402
+from sqlmodel import SQLModel, col, select  # noqa: E402
+
+import storage.models  # noqa: E402,F401
+from bench.launch.scratch_db import drop_postgres, scratch_postgres  # noqa: E402
+from bench.launch.sites import serve_to_port_file  # noqa: E402
+from core.holidays import is_working_day  # noqa: E402
+from delivery.dispatcher import build_dispatcher  # noqa: E402
+from infra.metrics import Metrics  # noqa: E402
+from infra.settings import Settings  # noqa: E402
+from services.context import JobContext  # noqa: E402
+from services.nudges import send_nudges  # noqa: E402
+from storage.db import Database, is_sqlite  # noqa: E402
+from storage.item_models import Item  # noqa: E402
+from storage.meeting_models import ActionItem  # noqa: E402
+from storage.models import Conversation, OutboxMessage, Person, RoleAssignment, Unit  # noqa: E402
+
+SE = ZoneInfo("Europe/Stockholm")
+TENANT = "bench-tenant"
+
+
+# -- the connector, in a child process -----------------------------------------------------
+
+
+def serve_connector(port_file: str, rate: float) -> None:
+    from aiohttp import web
+
+    from tests.fakes.connector import FakeConnector
+
+    fake = FakeConnector(global_rate=rate)
+
+    async def stats(_request: web.Request) -> web.Response:
+        return web.json_response(
+            {"throttled": fake.throttled, "conversations": [p.conversation_id for p in fake.posted]}
+        )
+
+    fake.app.router.add_get("/_stats", stats)
+
+    async def run() -> None:
+        await serve_to_port_file(fake.app, port_file)
+        await asyncio.Event().wait()
+
+    asyncio.run(run())
+
+
+def start_connector(rate: float, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port_file = workdir / "port"
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve-connector", str(port_file), "--rate", str(rate)],
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 20
+    while not port_file.exists() or not port_file.read_text():
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise SystemExit("the fake connector did not start")
+        time.sleep(0.05)
+    return proc, f"http://127.0.0.1:{port_file.read_text()}/"
+
+
+async def connector_stats(url: str) -> dict[str, object]:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http, http.get(url + "_stats") as resp:
+        data: dict[str, object] = await resp.json()
+        return data
+
+
+# -- the county ------------------------------------------------------------------------------
+
+
+def working_day_after(day: date) -> date:
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+async def fill(db: Database, service_url: str, args: argparse.Namespace, today: date) -> None:
+    rnd = random.Random(14)
+    async with db.session() as s:
+        root = Unit(name="Län", level="macro", defaults={})
+        s.add(root)
+        await s.flush()
+        units = [
+            Unit(name=f"Enhet {i}", level="cluster", parent_id=root.id, defaults={})
+            for i in range(args.units - 1)
+        ]
+        s.add_all(units)
+        await s.flush()
+        unit_ids = [root.id or 0] + [u.id or 0 for u in units]
+        people = [f"00000000-0000-4000-8000-{i:012d}" for i in range(args.people)]
+        s.add_all(
+            Person(
+                tenant_id=TENANT,
+                aad_object_id=oid,
+                upn=f"p{i}@bench.se",
+                display_name=f"Person {i}",
+            )
+            for i, oid in enumerate(people)
+        )
+        s.add_all(
+            Conversation(
+                conversation_id=f"a:{oid}",
+                kind="personal",
+                tenant_id=TENANT,
+                user_aad_id=oid,
+                reference={
+                    "channelId": "msteams",
+                    "serviceUrl": service_url,
+                    "conversation": {
+                        "id": f"a:{oid}",
+                        "conversationType": "personal",
+                        "tenantId": TENANT,
+                    },
+                    "bot": {"id": "28:samverkan-bench", "name": "Samverkan"},
+                    "user": {"id": f"29:{oid}", "aadObjectId": oid},
+                },
+            )
+            for oid in people
+        )
+        # One coordinator per unit, the first people in turn.
+        s.add_all(
+            RoleAssignment(unit_id=uid, person=f"p{i % args.people}@bench.se", role="coordinator")
+            for i, uid in enumerate(unit_ids)
+        )
+        actions = int(args.open * 0.7)
+        s.add_all(
+            ActionItem(
+                unit_id=rnd.choice(unit_ids),
+                text=f"Åtgärd {n}",
+                owner_aad_id=rnd.choice(people),
+                owner_name="Någon",
+                due=today + timedelta(days=rnd.randint(-60, 60)),
+            )
+            for n in range(actions)
+        )
+        items = []
+        for n in range(args.open - actions):
+            uid = rnd.choice(unit_ids)
+            acknowledged = n % 2 == 0
+            items.append(
+                Item(
+                    origin_unit_id=uid,
+                    current_unit_id=uid,
+                    title=f"Ärende {n}",
+                    status="acknowledged" if acknowledged else "open",
+                    owner=f"Person {rnd.randrange(args.people)}" if acknowledged else None,
+                    due=today + timedelta(days=rnd.randint(0, 30)) if acknowledged else None,
+                    path=[uid],
+                    created_by=rnd.choice(people),
+                )
+            )
+        s.add_all(items)
+
+
+async def outbox_count(db: Database) -> int:
+    async with db.session() as s:
+        return int((await s.execute(select(func.count()).select_from(OutboxMessage))).scalar_one())
+
+
+async def open_rows(db: Database) -> int:
+    async with db.session() as s:
+        return int(
+            (
+                await s.execute(
+                    select(func.count()).where(col(OutboxMessage.status).not_in(("sent", "dead")))
+                )
+            ).scalar_one()
+        )
+
+
+async def bench(args: argparse.Namespace, workdir: Path) -> int:
+    scratch: str | None = None
+    admin_url = url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    if not is_sqlite(url):
+        url, scratch = await scratch_postgres(admin_url)
+    connector, service_url = start_connector(args.rate, workdir)
+    db = Database(url)
+    today = working_day_after(date.today() + timedelta(days=1))
+    local_now = datetime(today.year, today.month, today.day, 8, 5, tzinfo=SE)
+    context = JobContext(secret="b" * 40)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all)
+        await fill(db, service_url, args, today)
+
+        profile = cProfile.Profile() if args.profile else None
+        began = time.monotonic()
+        if profile:
+            profile.enable()
+        async with db.session() as s:
+            report = await send_nudges(s, local_now, context)
+        compute = time.monotonic() - began
+        if profile:
+            profile.disable()
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+        queued = await outbox_count(db)
+        began = time.monotonic()
+        async with db.session() as s:  # a restart, or the second instance
+            again = await send_nudges(s, local_now + timedelta(hours=1), context)
+        recompute = time.monotonic() - began
+        queued_again = await outbox_count(db) - queued
+
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, client_id=None, database_url=url, global_rate_per_second=args.rate
+        )
+        dispatcher = build_dispatcher(settings, db, Metrics())
+        began = time.monotonic()
+        await dispatcher.start()
+        while True:
+            await asyncio.sleep(0.25)
+            if not await open_rows(db) or time.monotonic() - began > args.max_seconds:
+                break
+        delivery = time.monotonic() - began
+        unsettled = await open_rows(db)
+        await dispatcher.stop()
+        stats = await connector_stats(service_url)
+    finally:
+        await db.dispose()
+        connector.terminate()
+        connector.wait()
+        if scratch:
+            await drop_postgres(admin_url, scratch)
+
+    posted = Counter(str(c) for c in stats["conversations"])  # type: ignore[attr-defined]
+    lost = queued - sum(1 for _ in posted)
+    duplicated = sum(n - 1 for n in posted.values())
+    allowed = queued / args.rate
+    ratio = allowed / delivery if delivery else 0.0
+    backend = "postgresql" if scratch else "sqlite"
+    print(
+        f"backend: {backend}; {args.people} people, {args.units} units, {args.open} open actions/items"
+    )
+    print(
+        f"compute + enqueue: {compute:.2f} s for {report.people} people, {report.queued} cards "
+        f"({queued} outbox rows); goal < 5 s"
+    )
+    print(
+        f"second run (restart / other instance): {recompute:.2f} s, {queued_again} new rows, {again.duplicates} already queued"
+    )
+    print(
+        f"delivery: {delivery:.1f} s for {queued} cards, fastest allowed {allowed:.1f} s "
+        f"(global {args.rate:g}/s) = {ratio:.2f}; goal >= 0.9"
+    )
+    print(
+        f"429 received: {stats['throttled']}  lost: {lost}  duplicated: {duplicated}  unsettled: {unsettled}"
+    )
+    ok = compute < 5 and ratio >= 0.9 and lost == 0 and duplicated == 0 and queued_again == 0
+    print("goal met" if ok else "GOAL NOT MET")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--units", type=int, default=300)
+    parser.add_argument("--open", type=int, default=10000)
+    parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--max-seconds", type=float, default=300.0)
+    parser.add_argument("--profile", action="store_true", help="cProfile the compute step")
+    parser.add_argument("--serve-connector", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("microsoft_agents").setLevel(logging.ERROR)
+    if args.serve_connector:
+        serve_connector(args.serve_connector, args.rate)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        return asyncio.run(bench(args, Path(tmp)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
