@@ -9,7 +9,18 @@ from typing import Any
 
 import typer
 
-from cli import db, export, indicators, manifest, org, outbox, privacy, schedules, serve
+from cli import (
+    db,
+    export,
+    indicators,
+    manifest,
+    meetings,
+    org,
+    outbox,
+    privacy,
+    schedules,
+    serve,
+)
 from cli.common import new_root
 
 # (sub-app, name): each module's own Typer group.
@@ -21,6 +32,7 @@ GROUPS: list[tuple[typer.Typer, str]] = [
     (manifest.manifest_app, "manifest"),
     (outbox.outbox_app, "outbox"),
     (privacy.privacy_app, "privacy"),
+    (meetings.meetings_app, "meetings"),
 ]
 # Top-level commands.
 COMMANDS: list[tuple[str, Callable[..., Any]]] = [

@@ -12,6 +12,8 @@ The format (see examples/README.md for the full story):
     topics: [Barn och unga, Psykisk hälsa, Äldre]
     defaults:                                    # plain data read by later features
       meetings: [{name: Samverkansmöte, rule: "first tuesday monthly 13:00-15:00"}]
+      meeting_holidays: move                     # skip | move | ask (default): a meeting
+                                                 # on a holiday (core/meeting_holidays.py)
       digest: {cadence: "monthly first monday 08:00", channel: false}
       pulse: {cadence: monthly, window_working_days: 5}
       escalation: {team: {resolve_days: 14, ack_days: 3, repeat: 2}, ...}
@@ -49,6 +51,7 @@ from typing import Any
 
 import yaml
 
+from core.meeting_holidays import POLICY_KEY, policy_problem
 from core.personnummer import contains_identity_number
 
 LEVELS = ("macro", "topic", "cluster", "team")
@@ -335,6 +338,8 @@ class _Parser:
             return {}
         self.day_counts(value, path)
         self.escalation(value.get("escalation"), f"{path}.escalation")
+        if POLICY_KEY in value and (why := policy_problem(value[POLICY_KEY])) is not None:
+            self.problem(f"{path}.{POLICY_KEY}", why)
         return dict(value)
 
     def day_counts(self, value: Any, path: str) -> None:

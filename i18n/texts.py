@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Literal
 
 from i18n.texts_bounds import BOUNDS_TEXTS
+from i18n.texts_calendar import CALENDAR_TEXTS
 from i18n.texts_digest import DIGEST_TEXTS
 from i18n.texts_edges import EDGE_TEXTS
 from i18n.texts_items import ITEM_TEXTS
@@ -279,7 +280,14 @@ def _merge(*tables: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
 
 
 TEXTS = _merge(
-    BASE_TEXTS, BOUNDS_TEXTS, DIGEST_TEXTS, EDGE_TEXTS, ITEM_TEXTS, MEETING_TEXTS, PULSE_TEXTS
+    BASE_TEXTS,
+    BOUNDS_TEXTS,
+    DIGEST_TEXTS,
+    EDGE_TEXTS,
+    ITEM_TEXTS,
+    MEETING_TEXTS,
+    PULSE_TEXTS,
+    CALENDAR_TEXTS,
 )
 
 

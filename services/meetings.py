@@ -30,11 +30,11 @@ from cards.meetings import (
     minutes_card,
 )
 from core.dates import HOME_ZONE
-from core.recurrence import Recurrence
+from core.recurrence import Recurrence, gives
 from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
-from services import actions
+from services import actions, meeting_holidays
 from services.context import JobContext
 from storage import channels_repo, meetings_repo, outbox_repo
 from storage.db import Database
@@ -229,12 +229,18 @@ async def series_views(db: Database, unit_id: int, now: datetime, lang: str) -> 
     views: list[SeriesView] = []
     async with db.session() as s:
         for n, series in enumerate(await meetings_repo.series_of(s, unit_id), start=1):
-            upcoming = await meetings_repo.upcoming(s, series, now, include_cancelled=True)
+            rule = Recurrence.from_dict(series.rule)
+            upcoming = [
+                o
+                for o in await meetings_repo.upcoming(s, series, now, include_cancelled=True)
+                # a meeting cancelled on its own shows as such; an older rule's does not
+                if o.status != "cancelled" or gives(rule, series.timezone, o.slot_at)
+            ]
             views.append(
                 SeriesView(
                     number=n,
                     name=series.name,
-                    rule_text=fmt.recurrence(lang, Recurrence.from_dict(series.rule)),
+                    rule_text=fmt.recurrence(lang, rule),
                     place=series.place,
                     lead_days=list(series.lead_days),
                     upcoming=[await meeting_view(s, o, series) for o in upcoming[:3]],
@@ -268,6 +274,7 @@ async def save_series(
     assert unit.id is not None
     existing = plan.existing
     async with db.session() as s:
+        before = await meetings_repo.upcoming(s, existing, now) if existing is not None else []
         series = await meetings_repo.save_series(
             s,
             unit.id,
@@ -286,7 +293,25 @@ async def save_series(
         )
         upcoming = await meetings_repo.upcoming(s, series, now)
         first = await meeting_view(s, upcoming[0], series) if upcoming else None
+        await _refresh_withdrawn(s, before, now, lang)
     return series, first
+
+
+async def holiday_note(db: Database, series_id: int, now: datetime, lang: str) -> str | None:
+    """What the unit's holiday policy does with the series' meetings in the coming year."""
+    async with db.session() as s:
+        series = await s.get(MeetingSeries, series_id)
+        return await meeting_holidays.year_note(s, series, now, lang) if series else None
+
+
+async def _refresh_withdrawn(
+    session: AsyncSession, before: list[MeetingOccurrence], now: datetime, lang: str
+) -> None:
+    """A reminder already posted for a meeting the old rule gave now says it is cancelled."""
+    for occ in before:
+        await session.refresh(occ)
+        if occ.status == "cancelled":
+            await refresh_posted_agenda(session, occ, now, lang)
 
 
 async def next_meeting(db: Database, unit_id: int, now: datetime) -> MeetingOccurrence | None:
@@ -342,11 +367,14 @@ async def move_meeting(
     return when
 
 
-async def end_series(db: Database, series_id: int, now: datetime) -> None:
+async def end_series(db: Database, series_id: int, now: datetime, lang: str = "sv") -> None:
+    """End the series: every future meeting and reminder of it is withdrawn."""
     async with db.session() as s:
         fresh = await s.get(MeetingSeries, series_id)
         assert fresh is not None
+        before = await meetings_repo.upcoming(s, fresh, now)
         await meetings_repo.end_series(s, fresh, now)
+        await _refresh_withdrawn(s, before, now, lang)
 
 
 # -- jobs ----------------------------------------------------------------------------------
@@ -391,4 +419,6 @@ async def meeting_sync(
     session: AsyncSession, schedule: Schedule, occurrence_at: datetime, context: JobContext
 ) -> None:
     count = await meetings_repo.sync_all(session, occurrence_at)
+    # The holiday questions come with the daily sync, ASK_AHEAD before each meeting.
+    await meeting_holidays.ask_pending(session, occurrence_at)
     log.info("meeting sync: %d series planned", count)

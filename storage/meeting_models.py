@@ -58,6 +58,10 @@ class MeetingOccurrence(SQLModel, table=True):
     ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     place: str | None = Field(default=None, max_length=500)
     status: str = Field(default="scheduled", max_length=12)  # scheduled | moved | cancelled
+    # The day off the rule put it on (core.meeting_holidays) and what was done about it:
+    # skip | move | ask (waiting for the coordinator) | keep; None on a working day.
+    holiday: str | None = Field(default=None, max_length=60)
+    holiday_action: str | None = Field(default=None, max_length=8)
     minutes_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
@@ -133,3 +137,21 @@ class ReminderCard(SQLModel, table=True):
     outbox_key: str = Field(max_length=300)
     updates_key: str | None = Field(default=None, max_length=300)  # the card it replaced
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Attendance(SQLModel, table=True):
+    """Whether a person is coming to one meeting ("Jag kommer" / "Kan inte"): one row per
+    person and meeting, the latest answer."""
+
+    __tablename__ = "meeting_attendance"
+    __table_args__ = (
+        UniqueConstraint("occurrence_id", "person_key", name="uq_meeting_attendance_person"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_id: int = Field(foreign_key="meeting_occurrences.id", index=True)
+    unit_id: int = Field(foreign_key="units.id")
+    person_key: str = Field(max_length=200)  # the Entra object id, else the channel id
+    name: str = Field(max_length=200)
+    coming: bool
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
