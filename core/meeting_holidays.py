@@ -8,7 +8,9 @@ nyårsafton, midsommarafton: core.holidays.days_off) is handled by the unit's po
     move   it moves to the next working day, same wall-clock time
     ask    the coordinator is asked with a card: skip, move, or keep it where it is
 
-(`ask` when the org file says nothing: nothing moves without someone deciding.) A weekend
+(`ask` when the org file says nothing: nothing moves without someone deciding.) The same
+defaults say when the minutes card is posted after a meeting (`minutes_after_hours`,
+1 hour when unset). A weekend
 is not a day off here: a series that meets on Saturdays means to. A reminder never falls
 on a day off: it moves earlier, to the previous working day, same time of day.
 """
@@ -94,9 +96,33 @@ def collisions(days: list[date], policy: str) -> list[Placement]:
     return [p for p in (place(d, policy) for d in days) if p.holiday is not None]
 
 
+# -- after the meeting ---------------------------------------------------------------------
+
+MINUTES_KEY = "minutes_after_hours"  # org file: when the minutes card is posted, by itself
+DEFAULT_MINUTES_AFTER = timedelta(hours=1)
+MAX_MINUTES_AFTER_HOURS = 168
+
+
+def minutes_delay(defaults: Any) -> timedelta:
+    """How long after a meeting ends its minutes card is posted (the unit's
+    `minutes_after_hours`, 0–168, fractions allowed; 1 hour when unset)."""
+    value = defaults.get(MINUTES_KEY) if isinstance(defaults, dict) else None
+    if value is None or minutes_problem(value) is not None:
+        return DEFAULT_MINUTES_AFTER
+    return timedelta(hours=float(value))
+
+
+def minutes_problem(value: Any) -> str | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if ok and 0 <= value <= MAX_MINUTES_AFTER_HOURS:
+        return None
+    return f"must be a number of hours from 0 to {MAX_MINUTES_AFTER_HOURS}"
+
+
 __all__ = [
     "CHOICES",
     "DEFAULT_POLICY",
+    "MINUTES_KEY",
     "POLICIES",
     "POLICY_KEY",
     "Placement",
@@ -104,6 +130,8 @@ __all__ = [
     "collisions",
     "day_off",
     "is_working_day",
+    "minutes_delay",
+    "minutes_problem",
     "next_working_day",
     "place",
     "policy_of",

@@ -14,6 +14,7 @@ The format (see examples/README.md for the full story):
       meetings: [{name: Samverkansmöte, rule: "first tuesday monthly 13:00-15:00"}]
       meeting_holidays: move                     # skip | move | ask (default): a meeting
                                                  # on a holiday (core/meeting_holidays.py)
+      minutes_after_hours: 2                     # the minutes card, after the meeting ends
       digest: {cadence: "monthly first monday 08:00", channel: false}
       pulse: {cadence: monthly, window_working_days: 5}
       escalation: {team: {resolve_days: 14, ack_days: 3, repeat: 2}, ...}
@@ -51,7 +52,7 @@ from typing import Any
 
 import yaml
 
-from core.meeting_holidays import POLICY_KEY, policy_problem
+from core.meeting_holidays import MINUTES_KEY, POLICY_KEY, minutes_problem, policy_problem
 from core.personnummer import contains_identity_number
 
 LEVELS = ("macro", "topic", "cluster", "team")
@@ -340,6 +341,8 @@ class _Parser:
         self.escalation(value.get("escalation"), f"{path}.escalation")
         if POLICY_KEY in value and (why := policy_problem(value[POLICY_KEY])) is not None:
             self.problem(f"{path}.{POLICY_KEY}", why)
+        if MINUTES_KEY in value and (why := minutes_problem(value[MINUTES_KEY])) is not None:
+            self.problem(f"{path}.{MINUTES_KEY}", why)
         return dict(value)
 
     def day_counts(self, value: Any, path: str) -> None:

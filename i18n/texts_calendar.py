@@ -80,3 +80,30 @@ CALENDAR_TEXTS.update(
         },
     }
 )
+CALENDAR_TEXTS.update(
+    {
+        # Who is coming
+        "att.yes": {"sv": "Jag kommer", "en": "I'm coming"},
+        "att.no": {"sv": "Kan inte", "en": "Can't come"},
+        "att.counts": {
+            "sv": "Kommer: {coming} · Kan inte: {away}",
+            "en": "Coming: {coming} · Can't: {away}",
+        },
+        "att.mine_yes": {"sv": "Du har svarat att du kommer.", "en": "You said you're coming."},
+        "att.mine_no": {"sv": "Du har svarat att du inte kan.", "en": "You said you can't come."},
+        "att.who_coming": {"sv": "Kommer: {names}", "en": "Coming: {names}"},
+        "att.who_away": {"sv": "Kan inte: {names}", "en": "Can't: {names}"},
+        "att.more": {"sv": " och {count} till", "en": " and {count} more"},
+        "att.minutes": {"sv": "Närvaro", "en": "Attendance"},
+        "att.minutes_line": {
+            "sv": "Anmälda: {coming}. Kunde inte: {away}.",
+            "en": "Said they would come: {coming}. Could not: {away}.",
+        },
+        "att.nobody": {"sv": "inga", "en": "none"},
+    }
+)
+CALENDAR_TEXTS.update(
+    {
+        "ind.off_named": {"sv": " (utanför målet: {names})", "en": " (off target: {names})"},
+    }
+)

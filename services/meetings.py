@@ -13,7 +13,7 @@ Everything runs in the caller's transaction and only writes rows.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -29,12 +29,13 @@ from cards.meetings import (
     default_standing,
     minutes_card,
 )
+from core.agenda import with_indicator_status
 from core.dates import HOME_ZONE
 from core.recurrence import Recurrence, gives
 from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
-from services import actions, meeting_holidays
+from services import actions, meeting_attendance, meeting_holidays, meeting_indicators
 from services.context import JobContext
 from storage import channels_repo, meetings_repo, outbox_repo
 from storage.db import Database
@@ -72,16 +73,23 @@ async def agenda_for(
     notice: str | None = None,
     confirmation: str | None = None,
     page: int = 1,
+    indicators: bool = False,
 ) -> tuple[Card, meetings_repo.AgendaView]:
+    """The agenda card; with `indicators` (the reminder card) the indicators standing
+    point shows the unit's current indicator status."""
     view = await meetings_repo.prepare_agenda(
         session, occ, now, standing_default=default_standing(lang)
     )
     meeting = await meeting_view(session, occ, view.series)
     today = now.astimezone(ZoneInfo(view.series.timezone)).date()
+    agenda = view.agenda
+    if indicators and occ.ends_at > now:
+        status = await meeting_indicators.status_line(session, occ.unit_id, today, lang)
+        agenda = replace(agenda, standing=with_indicator_status(agenda.standing, status))
     card = agenda_card(
         lang,
         meeting,
-        view.agenda,
+        agenda,
         headline=headline,
         notice=notice,
         confirmation=confirmation,
@@ -122,7 +130,8 @@ async def send_reminder(
     series = await session.get(MeetingSeries, occ.series_id)
     zone = series.timezone if series is not None else HOME_ZONE
     headline = reminder_headline(lang, days_until(now, occ.starts_at, zone))
-    card, view = await agenda_for(session, occ, now, lang, headline=headline)
+    card, view = await agenda_for(session, occ, now, lang, headline=headline, indicators=True)
+    card = await meeting_attendance.shared(session, occ, card, now, lang)
     binding = await channels_repo.active_binding_for_unit(session, occ.unit_id)
     if binding is None:
         log.info("meeting reminder for unit %s: no channel (agenda carried anyway)", occ.unit_id)
@@ -161,7 +170,8 @@ async def refresh_posted_agenda(
             )
         )
     ).scalar_one()
-    card, view = await agenda_for(session, occ, now, lang)
+    card, view = await agenda_for(session, occ, now, lang, indicators=True)
+    card = await meeting_attendance.shared(session, occ, card, now, lang)
     meeting = await meeting_view(session, occ, view.series)
     key = f"agenda:{occ.id}:rev{count}"
     summary = t(lang, "mtg.agenda_title", name=meeting.name)
@@ -176,6 +186,31 @@ async def refresh_posted_agenda(
     await meetings_repo.remember_reminder(session, occ.id, 0, key, first.outbox_key)
 
 
+async def reader_card(
+    db: Database,
+    occurrence_id: int,
+    now: datetime,
+    lang: str,
+    person: str | None,
+    *,
+    show_names: bool,
+) -> Card:
+    """The reminder card as one person sees it (Action.Execute refresh or their answer):
+    the agenda with the real distance, their own answer, and who, for a coordinator."""
+    async with db.session() as s:
+        occ = await s.get(MeetingOccurrence, occurrence_id)
+        assert occ is not None
+        series = await s.get(MeetingSeries, occ.series_id)
+        zone = series.timezone if series is not None else HOME_ZONE
+        headline = None
+        if occ.status != "cancelled" and occ.ends_at > now:
+            headline = reminder_headline(lang, days_until(now, occ.starts_at, zone))
+        card, _ = await agenda_for(s, occ, now, lang, headline=headline, indicators=True)
+        return await meeting_attendance.personal(
+            s, occ, card, now, lang, person, show_names=show_names
+        )
+
+
 async def minutes_view(session: AsyncSession, occ: MeetingOccurrence) -> MinutesView:
     minutes = await meetings_repo.minutes_of(session, occ)
     meeting = await meeting_view(session, occ, minutes.series)
@@ -185,6 +220,7 @@ async def minutes_view(session: AsyncSession, occ: MeetingOccurrence) -> Minutes
         actions=[actions.entry(a) for a in minutes.actions],
         lifted=minutes.lifted,
         items=[(i.text, i.status) for i in minutes.items],
+        attendance=await meeting_attendance.tally_of(session, occ.id) if occ.id else None,
     )
 
 

@@ -153,5 +153,6 @@ class Attendance(SQLModel, table=True):
     unit_id: int = Field(foreign_key="units.id")
     person_key: str = Field(max_length=200)  # the Entra object id, else the channel id
     name: str = Field(max_length=200)
+    mri: str | None = Field(default=None, max_length=200)  # the Teams user id ("29:…")
     coming: bool
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

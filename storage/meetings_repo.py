@@ -158,10 +158,19 @@ async def save_series(
                 )
             )
         ).scalar_one()
+    revived = not existing.active
     if any(getattr(existing, k) != v for k, v in desired.items()):
         for k, v in desired.items():
             setattr(existing, k, v)
         existing.updated_at = now
+        await session.flush()
+    if revived:
+        # A series made again under an ended one's name starts afresh: the meetings its
+        # end withdrew come back where the rule (and the holiday policy) gives them.
+        for occ in await upcoming(session, existing, now, include_cancelled=True):
+            if occ.status == "cancelled" and occ.holiday_action != "skip":
+                occ.status = "moved" if occ.starts_at != occ.slot_at else "scheduled"
+                occ.updated_at = now
         await session.flush()
     await plan_series(session, existing, now, lang=lang)
     await plan_holidays(session, existing, now, lang=lang)
@@ -361,12 +370,14 @@ async def schedule_occurrence(
             12 * 3600,
             timezone=series.timezone,
         )
+    unit = await session.get(Unit, occ.unit_id)
+    after = holidays.minutes_delay(unit.defaults if unit is not None else None)
     await schedules_repo.upsert_schedule(
         session,
         minutes_key(occ.id),
         MINUTES_KIND,
         occ.unit_id,
-        _one_shot(occ.ends_at + MINUTES_AFTER, series.timezone),
+        _one_shot(occ.ends_at + after, series.timezone),
         {"occurrence_id": occ.id, "lang": lang},
         24 * 3600,
         timezone=series.timezone,

@@ -1,10 +1,18 @@
 """The unit's holiday policy and the placement of reminders, as pure rules."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from core.meeting_holidays import answer, place, policy_of, policy_problem, reminder_day
+from core.meeting_holidays import (
+    answer,
+    minutes_delay,
+    place,
+    policy_of,
+    policy_problem,
+    reminder_day,
+)
+from core.org import parse_org
 
 
 @pytest.mark.parametrize(
@@ -53,3 +61,24 @@ def test_the_org_file_value() -> None:
     assert policy_of({}) == policy_of(None) == "ask"
     assert policy_problem("flytta") == "must be one of skip, move, ask"
     assert policy_problem("skip") is None
+
+
+def test_the_minutes_delay_from_the_org_file() -> None:
+    assert minutes_delay({"minutes_after_hours": 2}) == timedelta(hours=2)
+    assert minutes_delay({"minutes_after_hours": 0.5}) == timedelta(minutes=30)
+    assert minutes_delay({}) == minutes_delay({"minutes_after_hours": "2h"}) == timedelta(hours=1)
+
+
+def test_the_org_file_names_a_wrong_policy_or_delay() -> None:
+    problems = parse_org(
+        {
+            "county": "Region Kalmar",
+            "defaults": {"meeting_holidays": "flytta", "minutes_after_hours": 500},
+            "units": [{"name": "Kalmar", "level": "macro"}],
+        }
+    )
+    assert isinstance(problems, list)
+    assert {(p.path, p.message) for p in problems} == {
+        ("defaults.meeting_holidays", "must be one of skip, move, ask"),
+        ("defaults.minutes_after_hours", "must be a number of hours from 0 to 168"),
+    }

@@ -122,6 +122,14 @@ async def test_ending_a_series_withdraws_every_future_meeting(db: Database) -> N
         await meetings_repo.occurrence_for_day(s, unit.id, datetime(2031, 2, 4).date(), T0)
     assert series.id is not None
     await service.end_series(db, series.id, T0)
-    await run_clock([db], T0, datetime(2031, 2, 10, tzinfo=UTC), timedelta(hours=12))
+    await run_clock([db], T0, datetime(2030, 12, 10, tzinfo=UTC), timedelta(hours=12))
     assert await outbox(db, "reminder:") == []
     assert {o.status for o in await _occurrences(db)} == {"cancelled"}
+    # Made again under the same name: its meetings and reminders come back.
+    later = datetime(2030, 12, 10, tzinfo=UTC)
+    await _plan(db, OLD, unit, later)
+    await run_clock([db], later, datetime(2031, 1, 8, tzinfo=UTC), timedelta(hours=12))
+    async with db.session() as s:
+        cards = (await s.execute(select(ReminderCard))).scalars().all()
+    by_id = {o.id: o for o in await _occurrences(db)}
+    assert {_local(by_id[c.occurrence_id]).date().isoformat() for c in cards} == {"2031-01-07"}

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("person_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("mri", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("coming", sa.Boolean(), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["occurrence_id"], ["meeting_occurrences.id"]),
