@@ -37,6 +37,7 @@ def with_attendance(
     show_names: bool = False,
     refresh_users: list[str] | None = None,
     open_: bool = True,
+    join_url: str | None = None,
 ) -> Card:
     """The card with the attendance section, buttons (while the meeting is ahead) and the
     refresh action; `mine` and `show_names` make it one reader's view."""
@@ -59,6 +60,10 @@ def with_attendance(
             execute(t(lang, "att.yes"), ATTEND_VERB, {**data, "coming": True}, style="positive"),
             execute(t(lang, "att.no"), ATTEND_VERB, {**data, "coming": False}),
         ]
+        if join_url:  # the series' Teams meeting in the group calendar
+            buttons.append(
+                {"type": "Action.OpenUrl", "title": t(lang, "att.join"), "url": join_url}
+            )
         out["actions"] = [*content.get("actions", []), *buttons]
     refresh: dict[str, Any] = {
         "action": {"type": "Action.Execute", "verb": ATTEND_VIEW_VERB, "data": data}

@@ -18,8 +18,9 @@ is not the same meetings); UNTIL carries over as the range's endDate.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.recurrence import Recurrence
 
@@ -76,4 +77,76 @@ def patterns(rule: Recurrence, zone: str) -> list[dict[str, Any]] | Unsupported:
         else:
             relative.update(type="relativeYearly", month=month)
         out.append({"pattern": relative, "range": _range(rule, start, zone)})
+    return out
+
+
+def event_body(
+    *,
+    subject: str,
+    description: str,
+    start: datetime,
+    end: datetime,
+    zone: str,
+    place: str | None,
+    recurrence: dict[str, Any],
+) -> dict[str, Any]:
+    """A Graph event (a series master) for the group calendar, as a Teams meeting: the
+    first meeting's local start and end in the series' zone, and its recurrence."""
+    tz = ZoneInfo(zone)
+
+    def local(at: datetime) -> dict[str, str]:
+        return {"dateTime": at.astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": zone}
+
+    body: dict[str, Any] = {
+        "subject": subject,
+        "body": {"contentType": "text", "content": description},
+        "start": local(start),
+        "end": local(end),
+        "recurrence": recurrence,
+        "isOnlineMeeting": True,
+        "onlineMeetingProvider": "teamsForBusiness",
+    }
+    if place:
+        body["location"] = {"displayName": place}
+    return body
+
+
+def _instant(value: Any) -> datetime | None:
+    """A Graph dateTimeTimeZone ({dateTime, timeZone}) or DateTimeOffset, as UTC."""
+    if isinstance(value, dict):
+        text, zone = str(value.get("dateTime", "")), str(value.get("timeZone") or "UTC")
+        try:
+            naive = datetime.fromisoformat(text[:19])
+            tz = UTC if zone.upper() == "UTC" else ZoneInfo(zone)
+        except (ValueError, KeyError):
+            return None
+        return naive.replace(tzinfo=tz).astimezone(UTC)
+    if isinstance(value, str):
+        try:
+            found = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return found.astimezone(UTC) if found.tzinfo else found.replace(tzinfo=UTC)
+    return None
+
+
+@dataclass(frozen=True)
+class Moved:
+    slot: datetime  # where the series put it (Graph's originalStart), UTC
+    start: datetime
+    end: datetime
+
+
+def moved_instances(instances: list[dict[str, Any]]) -> list[Moved]:
+    """The meetings someone moved in Outlook: Graph's exceptions whose start differs from
+    where the series put them."""
+    out: list[Moved] = []
+    for item in instances:
+        if item.get("type") != "exception":
+            continue
+        slot = _instant(item.get("originalStart"))
+        start, end = _instant(item.get("start")), _instant(item.get("end"))
+        if slot is None or start is None or end is None or start == slot:
+            continue
+        out.append(Moved(slot, start, end))
     return out

@@ -15,6 +15,7 @@ The format (see examples/README.md for the full story):
       meeting_holidays: move                     # skip | move | ask (default): a meeting
                                                  # on a holiday (core/meeting_holidays.py)
       minutes_after_hours: 2                     # the minutes card, after the meeting ends
+      calendar_group: <Entra group id>           # the team's group calendar (unit defaults)
       digest: {cadence: "monthly first monday 08:00", channel: false}
       pulse: {cadence: monthly, window_working_days: 5}
       escalation: {team: {resolve_days: 14, ack_days: 3, repeat: 2}, ...}

@@ -107,3 +107,6 @@ CALENDAR_TEXTS.update(
         "ind.off_named": {"sv": " (utanför målet: {names})", "en": " (off target: {names})"},
     }
 )
+CALENDAR_TEXTS.update(
+    {"att.join": {"sv": "Anslut till Teams-mötet", "en": "Join the Teams meeting"}}
+)

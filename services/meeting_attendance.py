@@ -13,8 +13,9 @@ from sqlmodel import col, select
 from cards.base import Card
 from cards.meeting_attendance import with_attendance
 from core.attendance import Answer, Tally, own_answer, tally
+from services.meeting_graph import join_url
 from storage.db import Database
-from storage.meeting_models import Attendance, MeetingOccurrence
+from storage.meeting_models import Attendance, MeetingOccurrence, MeetingSeries
 from storage.types import utcnow
 from storage.upsert import insert_missing
 
@@ -62,6 +63,11 @@ async def record(
             row.coming, row.name, row.mri, row.updated_at = coming, name[:200], mri, now
 
 
+async def _join(session: AsyncSession, occ: MeetingOccurrence) -> str | None:
+    series = await session.get(MeetingSeries, occ.series_id)
+    return join_url(series) if series is not None else None
+
+
 async def shared(
     session: AsyncSession, occ: MeetingOccurrence, card: Card, now: datetime, lang: str
 ) -> Card:
@@ -72,6 +78,7 @@ async def shared(
     return with_attendance(
         lang, card, occ.id, tally(_answers(found)), refresh_users=users,
         open_=occ.status != "cancelled" and occ.ends_at > now,
+        join_url=await _join(session, occ),
     )  # fmt: skip
 
 
@@ -93,4 +100,5 @@ async def personal(
         lang, card, occ.id, tally(answers), mine=own_answer(answers, person),
         show_names=show_names, refresh_users=[r.mri for r in found if r.mri],
         open_=occ.status != "cancelled" and occ.ends_at > now,
+        join_url=await _join(session, occ),
     )  # fmt: skip

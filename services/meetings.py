@@ -29,13 +29,20 @@ from cards.meetings import (
     default_standing,
     minutes_card,
 )
+from clients.graph_calendar import GraphCalendar
 from core.agenda import with_indicator_status
 from core.dates import HOME_ZONE
 from core.recurrence import Recurrence, gives
 from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
-from services import actions, meeting_attendance, meeting_holidays, meeting_indicators
+from services import (
+    actions,
+    meeting_attendance,
+    meeting_graph,
+    meeting_holidays,
+    meeting_indicators,
+)
 from services.context import JobContext
 from storage import channels_repo, meetings_repo, outbox_repo
 from storage.db import Database
@@ -457,4 +464,7 @@ async def meeting_sync(
     count = await meetings_repo.sync_all(session, occurrence_at)
     # The holiday questions come with the daily sync, ASK_AHEAD before each meeting.
     await meeting_holidays.ask_pending(session, occurrence_at)
+    if context.graph is not None:  # the team's group calendar, both ways
+        calendar = GraphCalendar(context.graph)
+        await meeting_graph.sync_calendars(session, calendar, occurrence_at, context.language)
     log.info("meeting sync: %d series planned", count)

@@ -35,6 +35,9 @@ class MeetingSeries(SQLModel, table=True):
     timezone: str = Field(default=HOME_ZONE, max_length=60)
     source: str = Field(default="command", max_length=20)  # org | command
     active: bool = Field(default=True)
+    # In the team's Microsoft 365 group calendar (services/meeting_graph.py):
+    # {"group": id, "events": [{"id", "join_url"}], "rule": the rrule they were made from}.
+    graph: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_by: str | None = Field(default=None, max_length=320)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

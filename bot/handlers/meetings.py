@@ -32,6 +32,7 @@ from core.refusal import Refused
 from core.series_words import split_name
 from i18n import format as fmt
 from i18n.texts import t
+from services import meeting_graph
 from services import meetings as service
 from storage import meetings_repo
 from storage.meeting_models import MeetingSeries
@@ -138,6 +139,9 @@ async def _save(turn: Turn, unit: Unit, plan: service.SeriesPlan) -> None:
         leads=leads_text(turn.lang, list(series.lead_days)),
     )
     assert series.id is not None
+    await meeting_graph.publish_quietly(
+        turn.services.db, series.id, turn.services.graph, utcnow(), turn.lang
+    )
     note = await service.holiday_note(turn.services.db, series.id, utcnow(), turn.lang)
     await turn.send_text(f"{said}\n\n{note}" if note else said)
 
@@ -235,5 +239,8 @@ async def _end_series(turn: Turn, unit: Unit, rest: str) -> None:
     series, _ = await _pick_series(turn, unit, rest)
     assert series.id is not None
     await service.end_series(turn.services.db, series.id, utcnow(), turn.lang)
+    await meeting_graph.publish_quietly(
+        turn.services.db, series.id, turn.services.graph, utcnow(), turn.lang
+    )
     turn.services.notify_changes()
     await turn.send_text(turn.text("mtg.ended", name=series.name))

@@ -1,5 +1,6 @@
 """Meetings in the calendar: the day off an occurrence fell on and what was done about it
-(meeting_occurrences.holiday, holiday_action), and who is coming (meeting_attendance)
+(meeting_occurrences.holiday, holiday_action), who is coming (meeting_attendance), and
+the series' events in the team's group calendar (meeting_series.graph)
 
 Revision ID: 0007_meetings
 Revises: 0006_anon
@@ -21,6 +22,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("meeting_series", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("graph", sa.JSON(), nullable=True))
     with op.batch_alter_table("meeting_occurrences", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("holiday", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True)
@@ -56,3 +59,5 @@ def downgrade() -> None:
     with op.batch_alter_table("meeting_occurrences", schema=None) as batch_op:
         batch_op.drop_column("holiday_action")
         batch_op.drop_column("holiday")
+    with op.batch_alter_table("meeting_series", schema=None) as batch_op:
+        batch_op.drop_column("graph")
