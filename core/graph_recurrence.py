@@ -111,7 +111,7 @@ def event_body(
     return body
 
 
-def _instant(value: Any) -> datetime | None:
+def instant(value: Any) -> datetime | None:
     """A Graph dateTimeTimeZone ({dateTime, timeZone}) or DateTimeOffset, as UTC."""
     if isinstance(value, dict):
         text, zone = str(value.get("dateTime", "")), str(value.get("timeZone") or "UTC")
@@ -144,8 +144,8 @@ def moved_instances(instances: list[dict[str, Any]]) -> list[Moved]:
     for item in instances:
         if item.get("type") != "exception":
             continue
-        slot = _instant(item.get("originalStart"))
-        start, end = _instant(item.get("start")), _instant(item.get("end"))
+        slot = instant(item.get("originalStart"))
+        start, end = instant(item.get("start")), instant(item.get("end"))
         if slot is None or start is None or end is None or start == slot:
             continue
         out.append(Moved(slot, start, end))

@@ -9,8 +9,9 @@ PATCHed (or, when the number of Graph series changes, the old events are deleted
 ones made); an ended series is deleted. A meeting moved in Outlook (a Graph exception)
 moves in Samverkan when the daily sync (or `pull_moves`) reads the series' instances.
 
-Not yet: one meeting cancelled or moved in Samverkan is not sent to Graph as an
-exception (only the series is), and a meeting deleted in Outlook is not cancelled here.
+A meeting cancelled or moved in Samverkan (by a coordinator or the holiday policy) is
+deleted or moved in the calendar (`push_exceptions`: the command that did it, and the
+daily sync). Not yet: a meeting deleted in Outlook is not cancelled here.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlmodel import col, select
 from clients.graph import GraphDirectory, GraphError
 from clients.graph_calendar import GraphCalendar
 from core import graph_recurrence as mapping
-from core.recurrence import Recurrence, meeting_instants
+from core.recurrence import Recurrence, gives, meeting_instants
 from i18n import format as fmt
 from i18n.texts import t
 from storage import meetings_repo
@@ -37,7 +38,7 @@ from storage.models import Unit
 log = logging.getLogger(__name__)
 
 GROUP_KEY = "calendar_group"
-PULL_AHEAD = timedelta(days=62)
+PULL_AHEAD = timedelta(days=100)  # what the sync compares with the calendar
 
 
 def calendar_group(defaults: Any) -> str | None:
@@ -171,6 +172,70 @@ async def pull_moves_in(
     return moved
 
 
+async def push_exceptions_in(
+    s: AsyncSession, series_id: int, calendar: GraphCalendar, now: datetime
+) -> int:
+    """Meetings cancelled or moved in Samverkan (by a coordinator or the holiday policy)
+    become the same in the group calendar: an instance Graph still has as a plain
+    occurrence is deleted or moved (one Outlook changed is left: `pull_moves` reads it).
+    Returns how many instances were changed."""
+    series = await s.get(MeetingSeries, series_id)
+    graph = (series.graph or {}) if series is not None else {}
+    if series is None or not series.active or not graph.get("events"):
+        return 0
+    rows = await s.execute(
+        select(MeetingOccurrence).where(
+            col(MeetingOccurrence.series_id) == series.id,
+            col(MeetingOccurrence.status) != "scheduled",
+            col(MeetingOccurrence.slot_at) > now,
+            col(MeetingOccurrence.slot_at) < now + PULL_AHEAD,
+        )
+    )
+    changed = {o.slot_at: o for o in rows.scalars().all()}
+    if not changed:
+        return 0
+    rule = Recurrence.from_dict(series.rule)
+    zone = ZoneInfo(series.timezone)
+    done = 0
+    for event in graph["events"]:
+        found = await calendar.instances(
+            str(graph["group"]), str(event["id"]), now, now + PULL_AHEAD + timedelta(days=7)
+        )
+        for item in found:
+            slot = mapping.instant(item.get("originalStart"))
+            occ = changed.get(slot) if slot is not None else None
+            if occ is None or item.get("type") != "occurrence":
+                continue
+            if not gives(rule, series.timezone, occ.slot_at):
+                continue  # an older rule's meeting: not in this series' calendar
+            if occ.status == "cancelled":
+                await calendar.delete_event(str(graph["group"]), str(item["id"]))
+            else:
+                local = {"timeZone": series.timezone}
+                patch = {
+                    "start": {
+                        **local,
+                        "dateTime": f"{occ.starts_at.astimezone(zone):%Y-%m-%dT%H:%M:%S}",
+                    },
+                    "end": {
+                        **local,
+                        "dateTime": f"{occ.ends_at.astimezone(zone):%Y-%m-%dT%H:%M:%S}",
+                    },
+                }
+                if mapping.instant(patch["start"]) == mapping.instant(item.get("start")):
+                    continue
+                await calendar.update_event(str(graph["group"]), str(item["id"]), patch)
+            done += 1
+    return done
+
+
+async def push_exceptions(
+    db: Database, series_id: int, calendar: GraphCalendar, now: datetime
+) -> int:
+    async with db.session() as s:
+        return await push_exceptions_in(s, series_id, calendar, now)
+
+
 async def sync_calendars(
     session: AsyncSession, calendar: GraphCalendar, now: datetime, lang: str = "sv"
 ) -> None:
@@ -182,6 +247,7 @@ async def sync_calendars(
         try:
             await publish_in(session, series_id, calendar, now, lang)
             await pull_moves_in(session, series_id, calendar, now, lang)
+            await push_exceptions_in(session, series_id, calendar, now)
         except (GraphError, OSError) as exc:
             log.warning("group calendar sync of series %s failed: %s", series_id, exc)
 
@@ -194,6 +260,8 @@ async def publish_quietly(
     if directory is None:
         return
     try:
-        await publish(db, series_id, GraphCalendar(directory), now, lang)
+        calendar = GraphCalendar(directory)
+        await publish(db, series_id, calendar, now, lang)
+        await push_exceptions(db, series_id, calendar, now)
     except (GraphError, OSError) as exc:
         log.warning("group calendar publish of series %s failed: %s", series_id, exc)

@@ -13,6 +13,7 @@ from bot.router import Router
 from bot.turn import Turn
 from cards.meeting_holidays import HOLIDAY_VERB
 from core.refusal import Refused
+from services import meeting_graph
 from services import meeting_holidays as service
 from storage.meeting_models import MeetingOccurrence
 from storage.models import Unit
@@ -35,6 +36,9 @@ async def holiday_action(turn: Turn, data: dict[str, Any]) -> None:
         turn.services.db, occ.id, choice, actor(turn) or "", utcnow(), turn.lang
     )
     turn.services.notify_changes()
+    await meeting_graph.publish_quietly(
+        turn.services.db, occ.series_id, turn.services.graph, utcnow(), turn.lang
+    )
     if turn.is_invoke:
         turn.set_invoke_card(card)
     else:

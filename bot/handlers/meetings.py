@@ -215,6 +215,9 @@ async def _cancel_meeting(turn: Turn, unit: Unit, rest: str) -> None:
     assert occ.id is not None
     when = await service.cancel_meeting(turn.services.db, occ.id, utcnow(), turn.lang)
     turn.services.notify_changes()
+    await meeting_graph.publish_quietly(
+        turn.services.db, occ.series_id, turn.services.graph, utcnow(), turn.lang
+    )
     await turn.send_text(turn.text("mtg.cancelled_done", when=when))
 
 
@@ -232,6 +235,9 @@ async def _move_meeting(turn: Turn, unit: Unit, rest: str) -> None:
         turn.services.db, occ.id, day, start, end, utcnow(), turn.lang
     )
     turn.services.notify_changes()
+    await meeting_graph.publish_quietly(
+        turn.services.db, occ.series_id, turn.services.graph, utcnow(), turn.lang
+    )
     await turn.send_text(turn.text("mtg.moved_done", when=when))
 
 

@@ -3,8 +3,8 @@ tests/fakes/graph.py, in Graph's wire format (resources/event, patternedRecurren
 onlineMeeting; responses in UTC as Graph sends without a Prefer: outlook.timezone):
 
     POST   /v1.0/groups/{g}/events               201 + the event (id, iCalUId, onlineMeeting)
-    PATCH  /v1.0/groups/{g}/events/{id}          200 + the event
-    DELETE /v1.0/groups/{g}/events/{id}          204
+    PATCH  /v1.0/groups/{g}/events/{id}          200 + the event (an instance id: moved)
+    DELETE /v1.0/groups/{g}/events/{id}          204 (an instance id: that meeting only)
     GET    /v1.0/groups/{g}/events/{id}/instances?startDateTime=…&endDateTime=…
            the series' meetings in the window: type occurrence | exception, originalStart
 
@@ -63,6 +63,7 @@ class FakeGraphCalendar(FakeEntraGraph):
         super().__init__(directory, client_id=client_id, client_secret=client_secret)
         self.events: dict[str, dict[str, Any]] = {}  # id -> event (with "_group")
         self.moved: dict[str, dict[datetime, tuple[datetime, datetime]]] = {}
+        self.cancelled: dict[str, set[datetime]] = {}  # master id -> slots deleted
         self.requests: list[tuple[str, str]] = []
         r = self.app.router
         r.add_post("/v1.0/groups/{group}/events", self._create)
@@ -130,9 +131,30 @@ class FakeGraphCalendar(FakeEntraGraph):
             return "not a Teams meeting"
         return None
 
+    def _instance(self, request: web.Request) -> tuple[dict[str, Any], datetime] | None:
+        """An instance id (`{master}_{yyyymmddHHMM}`, as _instances gives them)."""
+        master, _, stamp = request.match_info["event"].rpartition("_")
+        event = self.events.get(master)
+        if event is None or event["_group"] != request.match_info["group"] or not stamp:
+            return None
+        return event, datetime.strptime(stamp, "%Y%m%d%H%M").replace(tzinfo=UTC)
+
     async def _update(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return web.json_response({"error": {"code": "InvalidAuthenticationToken"}}, status=401)
+        one = self._instance(request)
+        if one is not None:  # one meeting of the series: it becomes an exception
+            master, slot = one
+            body = await request.json()
+            start = datetime.fromisoformat(body["start"]["dateTime"]).replace(
+                tzinfo=ZoneInfo(body["start"]["timeZone"])
+            )
+            end = datetime.fromisoformat(body["end"]["dateTime"]).replace(
+                tzinfo=ZoneInfo(body["end"]["timeZone"])
+            )
+            self.move_instance(master["id"], slot, start, end)
+            self.requests.append(("PATCH", request.match_info["event"]))
+            return web.json_response({"id": request.match_info["event"], "type": "exception"})
         event = self._find(request)
         if event is None:
             return web.json_response({"error": {"code": "ErrorItemNotFound"}}, status=404)
@@ -143,6 +165,12 @@ class FakeGraphCalendar(FakeEntraGraph):
     async def _delete(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return web.json_response({"error": {"code": "InvalidAuthenticationToken"}}, status=401)
+        one = self._instance(request)
+        if one is not None:  # one meeting of the series: gone from its instances
+            master, slot = one
+            self.cancelled.setdefault(master["id"], set()).add(slot)
+            self.requests.append(("DELETE", request.match_info["event"]))
+            return web.Response(status=204)
         event = self._find(request)
         if event is None:
             return web.json_response({"error": {"code": "ErrorItemNotFound"}}, status=404)
@@ -176,11 +204,13 @@ class FakeGraphCalendar(FakeEntraGraph):
             slot = local.replace(tzinfo=zone).astimezone(UTC)
             if slot > high + timedelta(days=31):  # a moved meeting may come from later
                 break
+            if slot in self.cancelled.get(event["id"], set()):
+                continue
             begins, ends = moved.get(slot, (slot, slot + length))
             if not (low <= begins < high):
                 continue
             out.append({
-                "id": f"{event['id']}_{slot:%Y%m%d}",
+                "id": f"{event['id']}_{slot:%Y%m%d%H%M}",
                 "type": "exception" if slot in moved else "occurrence",
                 "seriesMasterId": event["id"],
                 "originalStart": slot.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -1,14 +1,15 @@
 """The series in the team's Microsoft 365 group calendar (issue 17, "In the calendar"),
 against a local HTTPS fake of Graph in its wire format: created as a recurring Teams
-meeting with the join link on the reminder card; a change PATCHes or, when Graph needs
-another number of series, re-creates; a meeting moved in Outlook moves in Samverkan;
-an ended series is deleted. Both backends."""
+meeting with the join link on the reminder card; a meeting moved in Outlook moves in
+Samverkan, one cancelled or moved in Samverkan is deleted or moved in the calendar; a
+change PATCHes or, when Graph needs another number of series, re-creates; an ended
+series is deleted. Both backends."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -115,6 +116,21 @@ async def test_the_series_lives_in_the_group_calendar(
             reminder is not None and reminder.trigger["day"] == 3 and reminder.trigger["hour"] == 10
         )
     assert await meeting_graph.pull_moves(db, series_id, calendar, T0) == 0  # once
+
+    # Cancelled and moved in Samverkan: the same in the group calendar.
+    async with db.session() as s:
+        january = await meetings_repo.occurrence_for_day(s, unit_id, date(2031, 1, 7), T0)
+        february = await meetings_repo.occurrence_for_day(s, unit_id, date(2031, 2, 4), T0)
+        assert january is not None and february is not None and january.id and february.id
+    await service.cancel_meeting(db, january.id, T0, "sv")
+    await service.move_meeting(db, february.id, date(2031, 2, 5), time(9), None, T0, "sv")
+    assert await meeting_graph.push_exceptions(db, series_id, calendar, T0) == 2
+    found = await calendar.instances(GROUP, event["id"], T0, T0 + timedelta(days=75))
+    starts = {i["originalStart"]: (i["type"], i["start"]["dateTime"][:16]) for i in found}
+    assert "2031-01-07T12:00:00Z" not in starts  # deleted
+    assert starts["2031-02-04T12:00:00Z"] == ("exception", "2031-02-05T08:00")  # 09:00 CET
+    assert starts["2030-12-03T12:00:00Z"] == ("exception", "2030-12-04T09:00")  # Outlook's
+    assert await meeting_graph.push_exceptions(db, series_id, calendar, T0) == 0  # once
 
     # A change Graph says in one series: PATCHed in place.
     await _save(db, unit_id, "första tisdagen varje månad 14-16")
