@@ -23,6 +23,7 @@ from cards.base import (
     title,
 )
 from core.agenda import ActionEntry, Agenda
+from core.attendance import Tally
 from core.dates import HOME_ZONE
 from i18n import format as fmt
 from i18n.texts import t
@@ -239,6 +240,7 @@ class MinutesView:
     actions: list[ActionEntry] = field(default_factory=list)
     lifted: list[tuple[int, str]] = field(default_factory=list)
     items: list[tuple[str, str]] = field(default_factory=list)  # (text, status)
+    attendance: Tally | None = None  # who said they would come (core/attendance.py)
 
 
 def _minutes_list(lang: str, lines: list[str], chars: int, empty_key: str) -> Element:
@@ -290,6 +292,19 @@ def minutes_card(lang: str, view: MinutesView) -> Card:
             )
             lines.append(f"{plain(item_text)} _({state})_")
         body.append(bullets(capped(lang, lines, MINUTES_CAP, _MORE_MIN, MINUTES_CHARS)))
+    if view.attendance is not None and any(view.attendance.counts):
+        none = t(lang, "att.nobody")
+        body.append(heading(t(lang, "att.minutes")))
+        body.append(
+            text(
+                t(
+                    lang,
+                    "att.minutes_line",
+                    coming=", ".join(plain(n) for n in view.attendance.coming[:60]) or none,
+                    away=", ".join(plain(n) for n in view.attendance.not_coming[:60]) or none,
+                )
+            )
+        )
     return card(body)
 
 

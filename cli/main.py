@@ -9,7 +9,19 @@ from typing import Any
 
 import typer
 
-from cli import db, export, indicators, manifest, org, outbox, privacy, pulse, schedules, serve
+from cli import (
+    db,
+    export,
+    indicators,
+    manifest,
+    meetings,
+    org,
+    outbox,
+    privacy,
+    pulse,
+    schedules,
+    serve,
+)
 from cli.common import new_root
 
 # (sub-app, name): each module's own Typer group.
@@ -22,6 +34,7 @@ GROUPS: list[tuple[typer.Typer, str]] = [
     (outbox.outbox_app, "outbox"),
     (privacy.privacy_app, "privacy"),
     (pulse.pulse_app, "pulse"),
+    (meetings.meetings_app, "meetings"),
 ]
 # Top-level commands.
 COMMANDS: list[tuple[str, Callable[..., Any]]] = [

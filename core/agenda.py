@@ -163,3 +163,18 @@ def move(order: Sequence[int], from_number: int, to_number: int) -> list[int]:
     item = out.pop(from_number - 1)
     out.insert(to_number - 1, item)
     return out
+
+
+INDICATOR_WORDS = ("indikator", "indicator")
+
+
+def with_indicator_status(standing: Sequence[str], status: str | None) -> tuple[str, ...]:
+    """The standing points, the one about indicators followed by the unit's current
+    indicator status (the first point naming them; unchanged without a status)."""
+    out = list(standing)
+    if status:
+        for i, point in enumerate(out):
+            if any(w in point.casefold() for w in INDICATOR_WORDS):
+                out[i] = f"{point}: {status}"
+                break
+    return tuple(out)

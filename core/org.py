@@ -12,6 +12,10 @@ The format (see examples/README.md for the full story):
     topics: [Barn och unga, Psykisk hälsa, Äldre]
     defaults:                                    # plain data read by later features
       meetings: [{name: Samverkansmöte, rule: "first tuesday monthly 13:00-15:00"}]
+      meeting_holidays: move                     # skip | move | ask (default): a meeting
+                                                 # on a holiday (core/meeting_holidays.py)
+      minutes_after_hours: 2                     # the minutes card, after the meeting ends
+      calendar_group: <Entra group id>           # the team's group calendar (unit defaults)
       digest: {cadence: "monthly first monday 08:00", channel: false}
       pulse: {cadence: monthly, window_working_days: 5}   # templates: core/pulse_templates.py
       escalation: {team: {resolve_days: 14, ack_days: 3, repeat: 2}, ...}
@@ -49,6 +53,7 @@ from typing import Any
 
 import yaml
 
+from core.meeting_holidays import MINUTES_KEY, POLICY_KEY, minutes_problem, policy_problem
 from core.personnummer import contains_identity_number
 from core.pulse_cadence import cadence_problems
 from core.pulse_templates import template_problems
@@ -340,6 +345,10 @@ class _Parser:
         pulse = value.get("pulse")
         for sub, message in [*cadence_problems(pulse), *template_problems(pulse)]:
             self.problem(f"{path}.pulse.{sub}", message)
+        if POLICY_KEY in value and (why := policy_problem(value[POLICY_KEY])) is not None:
+            self.problem(f"{path}.{POLICY_KEY}", why)
+        if MINUTES_KEY in value and (why := minutes_problem(value[MINUTES_KEY])) is not None:
+            self.problem(f"{path}.{MINUTES_KEY}", why)
         return dict(value)
 
     def day_counts(self, value: Any, path: str) -> None:

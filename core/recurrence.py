@@ -629,19 +629,43 @@ def occurrences_after(
     computed from the rule's RRULE in local wall-clock time."""
     if rule.start is None:
         raise RuleError("no_time")
-    end_time = rule.end or _plus_minutes(rule.start, DEFAULT_MINUTES)
     local_day = after.astimezone(ZoneInfo(zone)).date() - timedelta(days=1)
     out: list[tuple[datetime, datetime]] = []
     for local in _local_starts(rule, datetime.combine(local_day, rule.start)):
-        begins = local_instant(local.date(), rule.start, zone)
+        begins, ends = meeting_instants(rule, zone, local.date())
         if begins <= after:
             continue
-        ends = local_instant(local.date(), end_time, zone)
-        if ends <= begins:  # the start fell in the hour the clocks skip: it keeps its length
-            ends = begins + (
-                datetime.combine(local, end_time) - datetime.combine(local, rule.start)
-            )
         out.append((begins, ends))
         if len(out) >= count:
             break
     return out
+
+
+def meeting_instants(rule: Recurrence, zone: str, day: date) -> tuple[datetime, datetime]:
+    """A meeting of the rule on local `day`: (start, end) in UTC."""
+    if rule.start is None:
+        raise RuleError("no_time")
+    end_time = rule.end or _plus_minutes(rule.start, DEFAULT_MINUTES)
+    begins = local_instant(day, rule.start, zone)
+    ends = local_instant(day, end_time, zone)
+    if ends <= begins:  # the start fell in the hour the clocks skip: it keeps its length
+        ends = begins + (datetime.combine(day, end_time) - datetime.combine(day, rule.start))
+    return begins, ends
+
+
+def days_between(rule: Recurrence, first: date, last: date) -> list[date]:
+    """The local days the rule meets on, from `first` to `last` inclusive (cheap: no
+    instants computed)."""
+    out: list[date] = []
+    for local in _local_starts(rule, datetime.combine(first, time(0))):
+        if local.date() > last:
+            break
+        out.append(local.date())
+    return out
+
+
+def gives(rule: Recurrence, zone: str, slot: datetime) -> bool:
+    """Whether the rule puts a meeting at exactly `slot` (UTC): an occurrence planned
+    under an older rule that the current one no longer gives is withdrawn."""
+    found = occurrences_after(rule, zone, slot - timedelta(seconds=1), 1)
+    return bool(found) and found[0][0] == slot

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Literal
 
 from i18n.texts_bounds import BOUNDS_TEXTS
+from i18n.texts_calendar import CALENDAR_TEXTS
 from i18n.texts_digest import DIGEST_TEXTS
 from i18n.texts_edges import EDGE_TEXTS
 from i18n.texts_files import FILE_TEXTS
@@ -292,6 +293,7 @@ TEXTS = _merge(
     TENANCY_TEXTS,
     FILE_TEXTS,
     PEOPLE_TEXTS,
+    CALENDAR_TEXTS,
 )
 
 

@@ -147,8 +147,20 @@ MEETING_TEXTS: dict[str, dict[str, str]] = {
     },
     # Meeting command.
     "mtg.usage": {
-        "sv": "Skriv `möte ny ‹när› | ‹plats› | ‹namn›`, `möte ändra [nr] ‹när› | ‹plats›`, `möte ställ in ‹datum›`, `möte flytta ‹datum› till ‹datum› [tid]` eller `möte avsluta [nr]`.",
-        "en": "Type `meeting new ‹when› | ‹place› | ‹name›`, `meeting change [no] ‹when› | ‹place›`, `meeting cancel ‹date›`, `meeting move ‹date› to ‹date› [time]` or `meeting end [no]`.",
+        "sv": "Skriv `möte ny ‹namn› ‹när› | ‹plats›`, `möte ändra [nr] ‹när› | ‹plats›`, `möte ställ in ‹datum›`, `möte flytta ‹datum› till ‹datum› [tid]` eller `möte avsluta [nr]`.",
+        "en": "Type `meeting new ‹name› ‹when› | ‹place›`, `meeting change [no] ‹when› | ‹place›`, `meeting cancel ‹date›`, `meeting move ‹date› to ‹date› [time]` or `meeting end [no]`.",
+    },
+    "mtg.new_usage": {
+        "sv": "Skriv `möte ny ‹namn› ‹när› | ‹plats›`, till exempel `möte ny Ledningsgrupp första tisdagen varje månad 13–15 | Rum 2`.",
+        "en": "Type `meeting new ‹name› ‹when› | ‹place›`, for example `meeting new Steering group first tuesday monthly 13-15 | Room 2`.",
+    },
+    "mtg.new_needs_name": {
+        "sv": "Enheten har redan {names}. En ny serie behöver ett eget namn: `möte ny ‹namn› {rule}`, till exempel `möte ny Ledningsgrupp {rule}`. Vill du ändra en befintlig serie skriver du `möte ändra [nr] {rule}`.",
+        "en": "The unit already has {names}. A new series needs a name of its own: `meeting new ‹name› {rule}`, for example `meeting new Steering group {rule}`. To change an existing series, type `meeting change [no] {rule}`.",
+    },
+    "mtg.series_exists": {
+        "sv": "Det finns redan en serie som heter **{name}**. Välj ett annat namn, eller ändra den med `möte ändra`.",
+        "en": "There is already a series called **{name}**. Pick another name, or change it with `meeting change`.",
     },
     "mtg.created": {
         "sv": "Klart: **{name}** {rule}. Nästa möte: {next}. Påminnelse med dagordning kommer hit {leads}.",

@@ -13,7 +13,7 @@ Everything runs in the caller's transaction and only writes rows.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -29,12 +29,20 @@ from cards.meetings import (
     default_standing,
     minutes_card,
 )
+from clients.graph_calendar import GraphCalendar
+from core.agenda import with_indicator_status
 from core.dates import HOME_ZONE
-from core.recurrence import Recurrence
+from core.recurrence import Recurrence, gives
 from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
-from services import actions
+from services import (
+    actions,
+    meeting_attendance,
+    meeting_graph,
+    meeting_holidays,
+    meeting_indicators,
+)
 from services.context import JobContext
 from storage import channels_repo, meetings_repo, outbox_repo
 from storage.db import Database
@@ -72,16 +80,23 @@ async def agenda_for(
     notice: str | None = None,
     confirmation: str | None = None,
     page: int = 1,
+    indicators: bool = False,
 ) -> tuple[Card, meetings_repo.AgendaView]:
+    """The agenda card; with `indicators` (the reminder card) the indicators standing
+    point shows the unit's current indicator status."""
     view = await meetings_repo.prepare_agenda(
         session, occ, now, standing_default=default_standing(lang)
     )
     meeting = await meeting_view(session, occ, view.series)
     today = now.astimezone(ZoneInfo(view.series.timezone)).date()
+    agenda = view.agenda
+    if indicators and occ.ends_at > now:
+        status = await meeting_indicators.status_line(session, occ.unit_id, today, lang)
+        agenda = replace(agenda, standing=with_indicator_status(agenda.standing, status))
     card = agenda_card(
         lang,
         meeting,
-        view.agenda,
+        agenda,
         headline=headline,
         notice=notice,
         confirmation=confirmation,
@@ -122,7 +137,8 @@ async def send_reminder(
     series = await session.get(MeetingSeries, occ.series_id)
     zone = series.timezone if series is not None else HOME_ZONE
     headline = reminder_headline(lang, days_until(now, occ.starts_at, zone))
-    card, view = await agenda_for(session, occ, now, lang, headline=headline)
+    card, view = await agenda_for(session, occ, now, lang, headline=headline, indicators=True)
+    card = await meeting_attendance.shared(session, occ, card, now, lang)
     binding = await channels_repo.active_binding_for_unit(session, occ.unit_id)
     if binding is None:
         log.info("meeting reminder for unit %s: no channel (agenda carried anyway)", occ.unit_id)
@@ -161,7 +177,8 @@ async def refresh_posted_agenda(
             )
         )
     ).scalar_one()
-    card, view = await agenda_for(session, occ, now, lang)
+    card, view = await agenda_for(session, occ, now, lang, indicators=True)
+    card = await meeting_attendance.shared(session, occ, card, now, lang)
     meeting = await meeting_view(session, occ, view.series)
     key = f"agenda:{occ.id}:rev{count}"
     summary = t(lang, "mtg.agenda_title", name=meeting.name)
@@ -176,6 +193,31 @@ async def refresh_posted_agenda(
     await meetings_repo.remember_reminder(session, occ.id, 0, key, first.outbox_key)
 
 
+async def reader_card(
+    db: Database,
+    occurrence_id: int,
+    now: datetime,
+    lang: str,
+    person: str | None,
+    *,
+    show_names: bool,
+) -> Card:
+    """The reminder card as one person sees it (Action.Execute refresh or their answer):
+    the agenda with the real distance, their own answer, and who, for a coordinator."""
+    async with db.session() as s:
+        occ = await s.get(MeetingOccurrence, occurrence_id)
+        assert occ is not None
+        series = await s.get(MeetingSeries, occ.series_id)
+        zone = series.timezone if series is not None else HOME_ZONE
+        headline = None
+        if occ.status != "cancelled" and occ.ends_at > now:
+            headline = reminder_headline(lang, days_until(now, occ.starts_at, zone))
+        card, _ = await agenda_for(s, occ, now, lang, headline=headline, indicators=True)
+        return await meeting_attendance.personal(
+            s, occ, card, now, lang, person, show_names=show_names
+        )
+
+
 async def minutes_view(session: AsyncSession, occ: MeetingOccurrence) -> MinutesView:
     minutes = await meetings_repo.minutes_of(session, occ)
     meeting = await meeting_view(session, occ, minutes.series)
@@ -185,6 +227,7 @@ async def minutes_view(session: AsyncSession, occ: MeetingOccurrence) -> Minutes
         actions=[actions.entry(a) for a in minutes.actions],
         lifted=minutes.lifted,
         items=[(i.text, i.status) for i in minutes.items],
+        attendance=await meeting_attendance.tally_of(session, occ.id) if occ.id else None,
     )
 
 
@@ -229,12 +272,18 @@ async def series_views(db: Database, unit_id: int, now: datetime, lang: str) -> 
     views: list[SeriesView] = []
     async with db.session() as s:
         for n, series in enumerate(await meetings_repo.series_of(s, unit_id), start=1):
-            upcoming = await meetings_repo.upcoming(s, series, now, include_cancelled=True)
+            rule = Recurrence.from_dict(series.rule)
+            upcoming = [
+                o
+                for o in await meetings_repo.upcoming(s, series, now, include_cancelled=True)
+                # a meeting cancelled on its own shows as such; an older rule's does not
+                if o.status != "cancelled" or gives(rule, series.timezone, o.slot_at)
+            ]
             views.append(
                 SeriesView(
                     number=n,
                     name=series.name,
-                    rule_text=fmt.recurrence(lang, Recurrence.from_dict(series.rule)),
+                    rule_text=fmt.recurrence(lang, rule),
                     place=series.place,
                     lead_days=list(series.lead_days),
                     upcoming=[await meeting_view(s, o, series) for o in upcoming[:3]],
@@ -268,6 +317,7 @@ async def save_series(
     assert unit.id is not None
     existing = plan.existing
     async with db.session() as s:
+        before = await meetings_repo.upcoming(s, existing, now) if existing is not None else []
         series = await meetings_repo.save_series(
             s,
             unit.id,
@@ -286,7 +336,25 @@ async def save_series(
         )
         upcoming = await meetings_repo.upcoming(s, series, now)
         first = await meeting_view(s, upcoming[0], series) if upcoming else None
+        await _refresh_withdrawn(s, before, now, lang)
     return series, first
+
+
+async def holiday_note(db: Database, series_id: int, now: datetime, lang: str) -> str | None:
+    """What the unit's holiday policy does with the series' meetings in the coming year."""
+    async with db.session() as s:
+        series = await s.get(MeetingSeries, series_id)
+        return await meeting_holidays.year_note(s, series, now, lang) if series else None
+
+
+async def _refresh_withdrawn(
+    session: AsyncSession, before: list[MeetingOccurrence], now: datetime, lang: str
+) -> None:
+    """A reminder already posted for a meeting the old rule gave now says it is cancelled."""
+    for occ in before:
+        await session.refresh(occ)
+        if occ.status == "cancelled":
+            await refresh_posted_agenda(session, occ, now, lang)
 
 
 async def next_meeting(db: Database, unit_id: int, now: datetime) -> MeetingOccurrence | None:
@@ -342,11 +410,14 @@ async def move_meeting(
     return when
 
 
-async def end_series(db: Database, series_id: int, now: datetime) -> None:
+async def end_series(db: Database, series_id: int, now: datetime, lang: str = "sv") -> None:
+    """End the series: every future meeting and reminder of it is withdrawn."""
     async with db.session() as s:
         fresh = await s.get(MeetingSeries, series_id)
         assert fresh is not None
+        before = await meetings_repo.upcoming(s, fresh, now)
         await meetings_repo.end_series(s, fresh, now)
+        await _refresh_withdrawn(s, before, now, lang)
 
 
 # -- jobs ----------------------------------------------------------------------------------
@@ -391,4 +462,9 @@ async def meeting_sync(
     session: AsyncSession, schedule: Schedule, occurrence_at: datetime, context: JobContext
 ) -> None:
     count = await meetings_repo.sync_all(session, occurrence_at)
+    # The holiday questions come with the daily sync, ASK_AHEAD before each meeting.
+    await meeting_holidays.ask_pending(session, occurrence_at)
+    if context.graph is not None:  # the team's group calendar, both ways
+        calendar = GraphCalendar(context.graph)
+        await meeting_graph.sync_calendars(session, calendar, occurrence_at, context.language)
     log.info("meeting sync: %d series planned", count)

@@ -35,6 +35,9 @@ class MeetingSeries(SQLModel, table=True):
     timezone: str = Field(default=HOME_ZONE, max_length=60)
     source: str = Field(default="command", max_length=20)  # org | command
     active: bool = Field(default=True)
+    # In the team's Microsoft 365 group calendar (services/meeting_graph.py):
+    # {"group": id, "events": [{"id", "join_url"}], "rule": the rrule they were made from}.
+    graph: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_by: str | None = Field(default=None, max_length=320)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -58,6 +61,10 @@ class MeetingOccurrence(SQLModel, table=True):
     ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     place: str | None = Field(default=None, max_length=500)
     status: str = Field(default="scheduled", max_length=12)  # scheduled | moved | cancelled
+    # The day off the rule put it on (core.meeting_holidays) and what was done about it:
+    # skip | move | ask (waiting for the coordinator) | keep; None on a working day.
+    holiday: str | None = Field(default=None, max_length=60)
+    holiday_action: str | None = Field(default=None, max_length=8)
     minutes_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
@@ -133,3 +140,22 @@ class ReminderCard(SQLModel, table=True):
     outbox_key: str = Field(max_length=300)
     updates_key: str | None = Field(default=None, max_length=300)  # the card it replaced
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Attendance(SQLModel, table=True):
+    """Whether a person is coming to one meeting ("Jag kommer" / "Kan inte"): one row per
+    person and meeting, the latest answer."""
+
+    __tablename__ = "meeting_attendance"
+    __table_args__ = (
+        UniqueConstraint("occurrence_id", "person_key", name="uq_meeting_attendance_person"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_id: int = Field(foreign_key="meeting_occurrences.id", index=True)
+    unit_id: int = Field(foreign_key="units.id")
+    person_key: str = Field(max_length=200)  # the Entra object id, else the channel id
+    name: str = Field(max_length=200)
+    mri: str | None = Field(default=None, max_length=200)  # the Teams user id ("29:…")
+    coming: bool
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -24,8 +24,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from core import agenda as core_agenda
+from core import meeting_holidays as holidays
 from core.personnummer import IdentityNumberRefused, contains_identity_number
-from core.recurrence import Recurrence, RuleError, occurrences_after, parse_rule
+from core.recurrence import (
+    Recurrence,
+    RuleError,
+    days_between,
+    gives,
+    meeting_instants,
+    occurrences_after,
+    parse_rule,
+)
 from core.refusal import Refused
 from storage import schedules_repo
 from storage.meeting_models import (
@@ -49,6 +58,7 @@ UPCOMING = 2  # occurrences kept materialized ahead, per series
 MAX_TEXT = 500
 DEFAULT_LEADS = (7, 1)
 MINUTES_AFTER = timedelta(hours=1)
+HOLIDAY_HORIZON = timedelta(days=366)  # how far ahead a new series' holidays are caught
 
 
 class MeetingError(Refused, ValueError):
@@ -148,12 +158,22 @@ async def save_series(
                 )
             )
         ).scalar_one()
+    revived = not existing.active
     if any(getattr(existing, k) != v for k, v in desired.items()):
         for k, v in desired.items():
             setattr(existing, k, v)
         existing.updated_at = now
         await session.flush()
+    if revived:
+        # A series made again under an ended one's name starts afresh: the meetings its
+        # end withdrew come back where the rule (and the holiday policy) gives them.
+        for occ in await upcoming(session, existing, now, include_cancelled=True):
+            if occ.status == "cancelled" and occ.holiday_action != "skip":
+                occ.status = "moved" if occ.starts_at != occ.slot_at else "scheduled"
+                occ.updated_at = now
+        await session.flush()
     await plan_series(session, existing, now, lang=lang)
+    await plan_holidays(session, existing, now, lang=lang)
     return existing
 
 
@@ -238,6 +258,7 @@ async def sync_all(session: AsyncSession, now: datetime, lang: str = "sv") -> in
     )
     for series in rows:
         await plan_series(session, series, now, lang=lang)
+        await plan_holidays(session, series, now, lang=lang)
     return len(rows)
 
 
@@ -260,20 +281,20 @@ async def plan_series(
     slots = occurrences_after(rule, series.timezone, now, UPCOMING)
     existing = {o.slot_at: o for o in await upcoming(session, series, now, include_cancelled=True)}
     out: list[MeetingOccurrence] = []
+    policy = await holiday_policy(session, series)
     for start, end in slots:
         occ = existing.pop(start, None)
         if occ is None:
-            occ = await _materialize(session, series, start, end)
+            occ = await _materialize(session, series, start, end, policy)
         elif occ.status == "scheduled" and (occ.ends_at != end or occ.place != series.place):
             occ.ends_at, occ.place, occ.updated_at = end, series.place, now
         if occ.status != "cancelled":
             await schedule_occurrence(session, series, occ, now, lang=lang)
         out.append(occ)
-    last_slot = slots[-1][0] if slots else now
     for occ in existing.values():
-        # Beyond the planning window a slot is simply not materialized yet; within it,
-        # a scheduled slot the rule no longer gives was changed away.
-        if occ.status == "scheduled" and occ.slot_at <= last_slot:
+        # A meeting of an older rule (the series was changed) is withdrawn with its
+        # reminders, however far ahead it lies (moved ones too: their slot is the old rule's).
+        if occ.status != "cancelled" and not gives(rule, series.timezone, occ.slot_at):
             await cancel_occurrence(session, occ, now)
     await session.flush()
     return out
@@ -307,11 +328,12 @@ def _one_shot(instant: datetime, zone: str) -> dict[str, Any]:
 
 
 def reminder_at(occ: MeetingOccurrence, lead: int, zone: str) -> datetime:
-    """The meeting's local wall-clock time, `lead` days earlier (DST-safe)."""
+    """The meeting's local wall-clock time, `lead` days earlier (DST-safe), and earlier
+    still while that day is a holiday or a day off (core.meeting_holidays.reminder_day)."""
     from core.recurrence import local_instant
 
     local = occ.starts_at.astimezone(ZoneInfo(zone))
-    return local_instant(local.date() - timedelta(days=lead), local.time(), zone)
+    return local_instant(holidays.reminder_day(local.date(), lead), local.time(), zone)
 
 
 def reminder_key(occurrence_id: int, lead: int) -> str:
@@ -348,12 +370,14 @@ async def schedule_occurrence(
             12 * 3600,
             timezone=series.timezone,
         )
+    unit = await session.get(Unit, occ.unit_id)
+    after = holidays.minutes_delay(unit.defaults if unit is not None else None)
     await schedules_repo.upsert_schedule(
         session,
         minutes_key(occ.id),
         MINUTES_KIND,
         occ.unit_id,
-        _one_shot(occ.ends_at + MINUTES_AFTER, series.timezone),
+        _one_shot(occ.ends_at + after, series.timezone),
         {"occurrence_id": occ.id, "lang": lang},
         24 * 3600,
         timezone=series.timezone,
@@ -515,13 +539,103 @@ async def occurrence_for_day(
             if local_day > day:
                 break
             if local_day == day:
-                occ = await _materialize(session, series, start, end)
+                policy = await holiday_policy(session, series)
+                occ = await _materialize(session, series, start, end, policy)
                 await schedule_occurrence(session, series, occ, now, lang=lang)
                 return occ
     return None
 
 
 async def _materialize(
+    session: AsyncSession, series: MeetingSeries, start: datetime, end: datetime, policy: str
+) -> MeetingOccurrence:
+    """The series' occurrence in slot `start`, inserted unless it exists, with the unit's
+    holiday policy applied the first time (a slot on a day off is skipped, moved, or held
+    for the coordinator to answer)."""
+    occ = await _insert_slot(session, series, start, end)
+    if occ.holiday_action is None and occ.status == "scheduled" and occ.starts_at == start:
+        zone = ZoneInfo(series.timezone)
+        placed = holidays.place(start.astimezone(zone).date(), policy)
+        if placed.holiday is not None:
+            _place(occ, series, placed)
+            await session.flush()
+    return occ
+
+
+def _place(occ: MeetingOccurrence, series: MeetingSeries, placed: holidays.Placement) -> None:
+    """Apply a holiday placement to an occurrence still where its rule put it."""
+    from core.recurrence import local_instant
+
+    occ.holiday, occ.holiday_action = placed.holiday, placed.action
+    occ.updated_at = utcnow()
+    if placed.held_on is None:
+        occ.status = "cancelled"
+    elif placed.held_on != placed.day:
+        zone = ZoneInfo(series.timezone)
+        start, end = occ.slot_at.astimezone(zone), occ.ends_at.astimezone(zone)
+        occ.starts_at = local_instant(placed.held_on, start.time(), series.timezone)
+        occ.ends_at = local_instant(placed.held_on, end.time(), series.timezone)
+        occ.status = "moved"
+
+
+async def holiday_policy(session: AsyncSession, series: MeetingSeries) -> str:
+    unit = await session.get(Unit, series.unit_id)
+    return holidays.policy_of(unit.defaults if unit is not None else None)
+
+
+async def plan_holidays(
+    session: AsyncSession, series: MeetingSeries, now: datetime, *, lang: str = "sv"
+) -> list[MeetingOccurrence]:
+    """The series' meetings within HOLIDAY_HORIZON that fall on a day off and are not
+    planned yet, planned now with the unit's policy (caught when the series is made or
+    the org file loaded, not when the planning window gets there)."""
+    rule = Recurrence.from_dict(series.rule)
+    zone = ZoneInfo(series.timezone)
+    policy = await holiday_policy(session, series)
+    out: list[MeetingOccurrence] = []
+    today = now.astimezone(zone).date()
+    days = days_between(rule, today, (now + HOLIDAY_HORIZON).astimezone(zone).date())
+    planned: set[datetime] | None = None
+    for day in days:
+        if holidays.day_off(day) is None:
+            continue
+        start, end = meeting_instants(rule, series.timezone, day)
+        if start <= now:
+            continue
+        if planned is None:  # one look-up: the daily sync passes over what it planned before
+            rows = await session.execute(
+                select(col(MeetingOccurrence.slot_at)).where(
+                    col(MeetingOccurrence.series_id) == series.id,
+                    col(MeetingOccurrence.slot_at) > now,
+                )
+            )
+            planned = set(rows.scalars().all())
+        if start in planned:
+            continue
+        occ = await _materialize(session, series, start, end, policy)
+        if occ.status != "cancelled":
+            await schedule_occurrence(session, series, occ, now, lang=lang)
+        out.append(occ)
+    return out
+
+
+async def answer_holiday(
+    session: AsyncSession, occ: MeetingOccurrence, choice: str, now: datetime, lang: str = "sv"
+) -> None:
+    """The coordinator's answer (skip, move, keep) for a meeting on a day off."""
+    series = await session.get(MeetingSeries, occ.series_id)
+    assert series is not None and occ.id is not None
+    zone = ZoneInfo(series.timezone)
+    placed = holidays.answer(occ.slot_at.astimezone(zone).date(), choice)
+    _place(occ, series, placed)
+    if occ.status == "cancelled":
+        await cancel_occurrence(session, occ, now)
+    else:
+        await session.flush()
+        await schedule_occurrence(session, series, occ, now, lang=lang)
+
+
+async def _insert_slot(
     session: AsyncSession, series: MeetingSeries, start: datetime, end: datetime
 ) -> MeetingOccurrence:
     """The series' occurrence in slot `start`, inserted unless it exists. Insert first:

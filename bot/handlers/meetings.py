@@ -1,7 +1,7 @@
 """`meeting` / `möte`: the unit's meeting series and their meetings, in the unit's channel.
 
     möte                                   the series and their next meetings
-    möte ny <rule> [| place [| name]]      a series (coordinator); also change, place
+    möte ny <name> <rule> [| place]        a new series (coordinator); also change, place
     möte ställ in [date|nästa]             cancel one meeting (coordinator)
     möte flytta <date> till <date time>    move one meeting (coordinator)
     möte avsluta [nr]                      end a series (coordinator)
@@ -29,8 +29,10 @@ from bot.turn import Turn
 from cards.meetings import leads_text, series_card
 from core.recurrence import Recurrence, RuleError, parse_rule, take_times
 from core.refusal import Refused
+from core.series_words import split_name
 from i18n import format as fmt
 from i18n.texts import t
+from services import meeting_graph
 from services import meetings as service
 from storage import meetings_repo
 from storage.meeting_models import MeetingSeries
@@ -129,15 +131,19 @@ async def _save(turn: Turn, unit: Unit, plan: service.SeriesPlan) -> None:
     )
     turn.services.notify_changes()
     key = "mtg.changed" if plan.existing else "mtg.created"
-    await turn.send_text(
-        turn.text(
-            key,
-            name=series.name,
-            rule=fmt.recurrence(turn.lang, plan.rule),
-            next=first.when(turn.lang) if first else turn.text("mtg.none"),
-            leads=leads_text(turn.lang, list(series.lead_days)),
-        )
+    said = turn.text(
+        key,
+        name=series.name,
+        rule=fmt.recurrence(turn.lang, plan.rule),
+        next=first.when(turn.lang) if first else turn.text("mtg.none"),
+        leads=leads_text(turn.lang, list(series.lead_days)),
     )
+    assert series.id is not None
+    await meeting_graph.publish_quietly(
+        turn.services.db, series.id, turn.services.graph, utcnow(), turn.lang
+    )
+    note = await service.holiday_note(turn.services.db, series.id, utcnow(), turn.lang)
+    await turn.send_text(f"{said}\n\n{note}" if note else said)
 
 
 def _parse_rule(turn: Turn, text: str) -> Recurrence:
@@ -148,23 +154,41 @@ def _parse_rule(turn: Turn, text: str) -> Recurrence:
 
 
 async def _create_series(turn: Turn, unit: Unit, rest: str) -> None:
+    """`ny <namn> <regel> [| plats]` (also the older `ny <regel> | plats | namn`): always a
+    new series. Without a name it is the unit's first series, or a name is asked for."""
     parts = _split_pipes(rest)
-    rule_text = parts[0]
+    said = parts[0]
     place = parts[1] if len(parts) > 1 and parts[1] else None
-    # The unit's shared series is named in the deployment's language, not the typist's.
-    default_name = t(turn.services.settings.language, "mtg.default_name")
-    name = parts[2] if len(parts) > 2 and parts[2] else default_name
-    if not rule_text:
-        raise Refused("mtg.usage")
-    for value, limit in ((rule_text, MAX_RULE), (place or "", MAX_PLACE), (name, MAX_NAME)):
+    if not said:
+        raise Refused("mtg.new_usage")
+    for value, limit in ((said, MAX_RULE + MAX_NAME), (place or "", MAX_PLACE)):
         if value:
             meetings_repo.guard(value, limit)
-    rule = _parse_rule(turn, rule_text)
     assert unit.id is not None
-    existing = next(
-        (x for x in await service.series_of(turn.services.db, unit.id) if x.name == name), None
-    )
-    await _save(turn, unit, service.SeriesPlan(name, rule, rule_text, place, existing))
+    current = await service.series_of(turn.services.db, unit.id)
+    if len(parts) > 2 and parts[2]:
+        name: str | None = parts[2]
+        rule_text = said
+        rule = _parse_rule(turn, said)
+    else:
+        named = split_name(said, today(turn, utcnow()))
+        if named.rule.start is None:
+            raise RuleError("no_time")
+        name, rule, rule_text = named.name, named.rule, named.rule_text
+    if name is None:
+        if current:
+            raise Refused(
+                "mtg.new_needs_name",
+                names=", ".join(f"**{x.name}**" for x in current),
+                rule=rule_text[:80],
+            )
+        # The unit's shared series is named in the deployment's language, not the typist's.
+        name = t(turn.services.settings.language, "mtg.default_name")
+    meetings_repo.guard(name, MAX_NAME)
+    meetings_repo.guard(rule_text, MAX_RULE)
+    if any(x.name.casefold() == name.casefold() for x in current):
+        raise Refused("mtg.series_exists", name=name)
+    await _save(turn, unit, service.SeriesPlan(name, rule, rule_text, place, None))
 
 
 async def _change_series(turn: Turn, unit: Unit, rest: str) -> None:
@@ -191,6 +215,9 @@ async def _cancel_meeting(turn: Turn, unit: Unit, rest: str) -> None:
     assert occ.id is not None
     when = await service.cancel_meeting(turn.services.db, occ.id, utcnow(), turn.lang)
     turn.services.notify_changes()
+    await meeting_graph.publish_quietly(
+        turn.services.db, occ.series_id, turn.services.graph, utcnow(), turn.lang
+    )
     await turn.send_text(turn.text("mtg.cancelled_done", when=when))
 
 
@@ -208,12 +235,18 @@ async def _move_meeting(turn: Turn, unit: Unit, rest: str) -> None:
         turn.services.db, occ.id, day, start, end, utcnow(), turn.lang
     )
     turn.services.notify_changes()
+    await meeting_graph.publish_quietly(
+        turn.services.db, occ.series_id, turn.services.graph, utcnow(), turn.lang
+    )
     await turn.send_text(turn.text("mtg.moved_done", when=when))
 
 
 async def _end_series(turn: Turn, unit: Unit, rest: str) -> None:
     series, _ = await _pick_series(turn, unit, rest)
     assert series.id is not None
-    await service.end_series(turn.services.db, series.id, utcnow())
+    await service.end_series(turn.services.db, series.id, utcnow(), turn.lang)
+    await meeting_graph.publish_quietly(
+        turn.services.db, series.id, turn.services.graph, utcnow(), turn.lang
+    )
     turn.services.notify_changes()
     await turn.send_text(turn.text("mtg.ended", name=series.name))

@@ -1,0 +1,267 @@
+"""A unit's meeting series in its team's Microsoft 365 group calendar, as Teams meetings.
+
+With Graph configured (the bot's app registration, clients/graph_calendar.py) and the
+unit's group named in the org file (`defaults.calendar_group`: the Entra object id of
+the team's Microsoft 365 group), a series is created there as a recurring Teams meeting
+(one Graph series per part where Graph needs several: core/graph_recurrence.py); its
+`onlineMeeting.joinUrl` goes on the reminder card. A change of rule, place or name is
+PATCHed (or, when the number of Graph series changes, the old events are deleted and new
+ones made); an ended series is deleted. A meeting moved in Outlook (a Graph exception)
+moves in Samverkan when the daily sync (or `pull_moves`) reads the series' instances.
+
+A meeting cancelled or moved in Samverkan (by a coordinator or the holiday policy) is
+deleted or moved in the calendar (`push_exceptions`: the command that did it, and the
+daily sync). Not yet: a meeting deleted in Outlook is not cancelled here.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from clients.graph import GraphDirectory, GraphError
+from clients.graph_calendar import GraphCalendar
+from core import graph_recurrence as mapping
+from core.recurrence import Recurrence, gives, meeting_instants
+from i18n import format as fmt
+from i18n.texts import t
+from storage import meetings_repo
+from storage.db import Database
+from storage.meeting_models import MeetingOccurrence, MeetingSeries
+from storage.models import Unit
+
+log = logging.getLogger(__name__)
+
+GROUP_KEY = "calendar_group"
+PULL_AHEAD = timedelta(days=100)  # what the sync compares with the calendar
+
+
+def calendar_group(defaults: Any) -> str | None:
+    value = defaults.get(GROUP_KEY) if isinstance(defaults, dict) else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def join_url(series: MeetingSeries) -> str | None:
+    """The Teams join link of the series' (first) group-calendar event."""
+    events = (series.graph or {}).get("events") or []
+    url = events[0].get("join_url") if events else None
+    return url if isinstance(url, str) and url.startswith("https://") else None
+
+
+async def publish(
+    db: Database, series_id: int, calendar: GraphCalendar, now: datetime, lang: str = "sv"
+) -> str:
+    """Bring the series' group-calendar events in line with it; returns what was done
+    (created | updated | deleted | unchanged | unsupported:<reason> | no_group)."""
+    async with db.session() as s:
+        return await publish_in(s, series_id, calendar, now, lang)
+
+
+async def publish_in(
+    s: AsyncSession, series_id: int, calendar: GraphCalendar, now: datetime, lang: str = "sv"
+) -> str:
+    """`publish` in the caller's transaction (the daily sync job)."""
+    series = await s.get(MeetingSeries, series_id)
+    unit = await s.get(Unit, series.unit_id) if series is not None else None
+    if series is None or unit is None:
+        return "no_group"
+    group = calendar_group(unit.defaults)
+    current: dict[str, Any] = dict(series.graph or {})
+    old = list(current.get("events") or [])
+    old_group = current.get("group")
+    if not series.active or group is None:
+        for event in old:
+            await calendar.delete_event(str(old_group), str(event["id"]))
+        series.graph = None
+        return "deleted" if old else "no_group"
+    rule = Recurrence.from_dict(series.rule).anchored(
+        now.astimezone(ZoneInfo(series.timezone)).date()
+    )
+    parts = mapping.patterns(rule, series.timezone)
+    if isinstance(parts, mapping.Unsupported):
+        for event in old:
+            await calendar.delete_event(str(old_group), str(event["id"]))
+        series.graph = {"group": group, "events": [], "unsupported": parts.reason}
+        return f"unsupported:{parts.reason}"
+    assert rule.anchor is not None
+    start, end = meeting_instants(rule, series.timezone, rule.anchor)
+    description = t(lang, "ics.description", unit=unit.name,
+                    rule=fmt.recurrence(lang, rule))  # fmt: skip
+    bodies = [
+        mapping.event_body(
+            subject=series.name,
+            description=description,
+            start=start,
+            end=end,
+            zone=series.timezone,
+            place=series.place,
+            recurrence=part,
+        )
+        for part in parts
+    ]
+    said = {"rrule": series.rrule, "place": series.place, "name": series.name}
+    if old_group == group and len(old) == len(bodies):
+        if all(current.get(k) == v for k, v in said.items()):
+            return "unchanged"
+        for event, body in zip(old, bodies, strict=True):
+            await calendar.update_event(group, str(event["id"]), body)
+        series.graph = {**current, **said}
+        return "updated"
+    for event in old:
+        await calendar.delete_event(str(old_group), str(event["id"]))
+    made = []
+    for body in bodies:
+        found = await calendar.create_event(group, body)
+        made.append(
+            {"id": found["id"], "join_url": (found.get("onlineMeeting") or {}).get("joinUrl")}
+        )
+    series.graph = {"group": group, "events": made, **said}
+    return "created"
+
+
+async def pull_moves(
+    db: Database, series_id: int, calendar: GraphCalendar, now: datetime, lang: str = "sv"
+) -> int:
+    """Meetings moved in Outlook move here too; returns how many moved."""
+    async with db.session() as s:
+        return await pull_moves_in(s, series_id, calendar, now, lang)
+
+
+async def pull_moves_in(
+    s: AsyncSession, series_id: int, calendar: GraphCalendar, now: datetime, lang: str = "sv"
+) -> int:
+    """`pull_moves` in the caller's transaction (the daily sync job)."""
+    series = await s.get(MeetingSeries, series_id)
+    graph = (series.graph or {}) if series is not None else {}
+    if series is None or not series.active or not graph.get("events"):
+        return 0
+    moved = 0
+    zone = ZoneInfo(series.timezone)
+    for event in graph["events"]:
+        found = await calendar.instances(
+            str(graph["group"]), str(event["id"]), now, now + PULL_AHEAD
+        )
+        for change in mapping.moved_instances(found):
+            occ = (
+                await s.execute(
+                    select(MeetingOccurrence).where(
+                        col(MeetingOccurrence.series_id) == series.id,
+                        col(MeetingOccurrence.slot_at) == change.slot,
+                    )
+                )
+            ).scalar_one_or_none()
+            if occ is None:
+                day = change.slot.astimezone(zone).date()
+                occ = await meetings_repo.occurrence_for_day(s, series.unit_id, day, now)
+            if occ is None or occ.status == "cancelled" or occ.starts_at == change.start:
+                continue
+            local_start, local_end = change.start.astimezone(zone), change.end.astimezone(zone)
+            try:
+                await meetings_repo.move_occurrence(
+                    s, series, occ, local_start.date(), local_start.time(),
+                    local_end.time(), now, lang,
+                )  # fmt: skip
+            except meetings_repo.MeetingError:
+                continue  # moved into the past, or ends before it starts: left as it is
+            moved += 1
+    return moved
+
+
+async def push_exceptions_in(
+    s: AsyncSession, series_id: int, calendar: GraphCalendar, now: datetime
+) -> int:
+    """Meetings cancelled or moved in Samverkan (by a coordinator or the holiday policy)
+    become the same in the group calendar: an instance Graph still has as a plain
+    occurrence is deleted or moved (one Outlook changed is left: `pull_moves` reads it).
+    Returns how many instances were changed."""
+    series = await s.get(MeetingSeries, series_id)
+    graph = (series.graph or {}) if series is not None else {}
+    if series is None or not series.active or not graph.get("events"):
+        return 0
+    rows = await s.execute(
+        select(MeetingOccurrence).where(
+            col(MeetingOccurrence.series_id) == series.id,
+            col(MeetingOccurrence.status) != "scheduled",
+            col(MeetingOccurrence.slot_at) > now,
+            col(MeetingOccurrence.slot_at) < now + PULL_AHEAD,
+        )
+    )
+    changed = {o.slot_at: o for o in rows.scalars().all()}
+    if not changed:
+        return 0
+    rule = Recurrence.from_dict(series.rule)
+    zone = ZoneInfo(series.timezone)
+    done = 0
+    for event in graph["events"]:
+        found = await calendar.instances(
+            str(graph["group"]), str(event["id"]), now, now + PULL_AHEAD + timedelta(days=7)
+        )
+        for item in found:
+            slot = mapping.instant(item.get("originalStart"))
+            occ = changed.get(slot) if slot is not None else None
+            if occ is None or item.get("type") != "occurrence":
+                continue
+            if not gives(rule, series.timezone, occ.slot_at):
+                continue  # an older rule's meeting: not in this series' calendar
+            if occ.status == "cancelled":
+                await calendar.delete_event(str(graph["group"]), str(item["id"]))
+            else:
+                local = {"timeZone": series.timezone}
+                patch = {
+                    "start": {
+                        **local,
+                        "dateTime": f"{occ.starts_at.astimezone(zone):%Y-%m-%dT%H:%M:%S}",
+                    },
+                    "end": {
+                        **local,
+                        "dateTime": f"{occ.ends_at.astimezone(zone):%Y-%m-%dT%H:%M:%S}",
+                    },
+                }
+                if mapping.instant(patch["start"]) == mapping.instant(item.get("start")):
+                    continue
+                await calendar.update_event(str(graph["group"]), str(item["id"]), patch)
+            done += 1
+    return done
+
+
+async def push_exceptions(
+    db: Database, series_id: int, calendar: GraphCalendar, now: datetime
+) -> int:
+    async with db.session() as s:
+        return await push_exceptions_in(s, series_id, calendar, now)
+
+
+async def sync_calendars(
+    session: AsyncSession, calendar: GraphCalendar, now: datetime, lang: str = "sv"
+) -> None:
+    """Every series that is live or still has events: publish, then read back moves.
+    A Graph failure is logged, never raised (the rest of the sync goes on)."""
+    rows = await session.execute(select(MeetingSeries))
+    ids = [x.id for x in rows.scalars().all() if x.id is not None and (x.active or x.graph)]
+    for series_id in ids:
+        try:
+            await publish_in(session, series_id, calendar, now, lang)
+            await pull_moves_in(session, series_id, calendar, now, lang)
+            await push_exceptions_in(session, series_id, calendar, now)
+        except (GraphError, OSError) as exc:
+            log.warning("group calendar sync of series %s failed: %s", series_id, exc)
+
+
+async def publish_quietly(
+    db: Database, series_id: int, directory: GraphDirectory | None, now: datetime, lang: str
+) -> None:
+    """After a command changed a series: publish it where Graph is configured; a Graph
+    failure is logged (the daily sync tries again), never shown as the command failing."""
+    if directory is None:
+        return
+    try:
+        calendar = GraphCalendar(directory)
+        await publish(db, series_id, calendar, now, lang)
+        await push_exceptions(db, series_id, calendar, now)
+    except (GraphError, OSError) as exc:
+        log.warning("group calendar publish of series %s failed: %s", series_id, exc)

@@ -1,0 +1,132 @@
+"""Meetings on Swedish days off, as use cases: ask the coordinator (policy `ask`), take
+the answer, and say what the policy did with a new series' holidays.
+
+The rules are core/meeting_holidays.py; the placement of occurrences and reminders is
+storage/meetings_repo.py (`_materialize`, `plan_holidays`, `reminder_at`). The question is
+a card in the unit's channel (outbox key `holiday_ask:{occurrence_id}`, once per meeting,
+ASK_AHEAD before it), answered with its buttons by a coordinator; the card is then
+replaced by the answer. The reply that creates a series lists the year's collisions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from cards.base import Card, card_message
+from cards.meeting_holidays import HolidayQuestion, holiday_card, holiday_name
+from core import meeting_holidays as rules
+from core.refusal import Refused
+from i18n import format as fmt
+from i18n.texts import t
+from storage import meetings_repo, outbox_repo
+from storage.db import Database
+from storage.meeting_models import MeetingOccurrence, MeetingSeries
+
+# The question comes this long before the meeting (the daily sync asks as they come
+# near): a coordinator answers about next month, not about next year's midsommar.
+ASK_AHEAD = timedelta(days=28)
+
+
+def ask_key(occurrence_id: int) -> str:
+    return f"holiday_ask:{occurrence_id}"
+
+
+async def _question(
+    session: AsyncSession, occ: MeetingOccurrence, lang: str
+) -> tuple[HolidayQuestion, MeetingSeries]:
+    series = await session.get(MeetingSeries, occ.series_id)
+    assert series is not None and occ.id is not None and occ.holiday is not None
+    zone = ZoneInfo(series.timezone)
+    slot_day = occ.slot_at.astimezone(zone).date()
+    question = HolidayQuestion(
+        occurrence_id=occ.id,
+        name=series.name,
+        when=fmt.when(
+            lang, occ.slot_at, series.timezone, occ.slot_at + (occ.ends_at - occ.starts_at)
+        ),
+        holiday=occ.holiday,
+        next_day=rules.next_working_day(slot_day),
+    )
+    return question, series
+
+
+async def ask_pending(
+    session: AsyncSession, now: datetime, lang: str = "sv", *, unit_id: int | None = None
+) -> int:
+    """Post the question for every meeting within ASK_AHEAD waiting for its coordinator's
+    answer (idempotent: one card per meeting). Returns how many were queued now."""
+    query = select(MeetingOccurrence).where(
+        col(MeetingOccurrence.holiday_action) == "ask",
+        col(MeetingOccurrence.status) != "cancelled",
+        col(MeetingOccurrence.starts_at) > now,
+        col(MeetingOccurrence.starts_at) <= now + ASK_AHEAD,
+    )
+    if unit_id is not None:
+        query = query.where(col(MeetingOccurrence.unit_id) == unit_id)
+    queued = 0
+    for occ in (await session.execute(query)).scalars().all():
+        assert occ.id is not None
+        question, _ = await _question(session, occ, lang)
+        card = holiday_card(lang, question)
+        summary = t(lang, "hol.ask_title", name=question.name, when=question.when,
+                    holiday=holiday_name(lang, question.holiday))  # fmt: skip
+        if await outbox_repo.enqueue_to_unit(
+            session, occ.unit_id, ask_key(occ.id), card_message(card, summary)
+        ):
+            queued += 1
+    return queued
+
+
+async def answer(
+    db: Database, occurrence_id: int, choice: str, who: str, now: datetime, lang: str
+) -> Card:
+    """A coordinator's answer; returns the card that replaces the question."""
+    if choice not in rules.CHOICES:
+        raise Refused("error.bad_action")
+    async with db.session() as s:
+        occ = await s.get(MeetingOccurrence, occurrence_id)
+        if occ is None or occ.holiday is None:
+            raise Refused("error.bad_action")
+        question, series = await _question(s, occ, lang)
+        if occ.holiday_action != "ask" or occ.ends_at <= now:
+            when = fmt.when(lang, occ.starts_at, series.timezone, occ.ends_at)
+            return holiday_card(lang, question, done=t(lang, "hol.already", when=when))
+        await meetings_repo.answer_holiday(s, occ, choice, now, lang)
+        when = fmt.when(lang, occ.starts_at, series.timezone, occ.ends_at)
+        done = t(lang, f"hol.done_{choice}", who=who, when=when,
+                 holiday=holiday_name(lang, occ.holiday))  # fmt: skip
+        return holiday_card(lang, question, done=done)
+
+
+async def year_note(
+    session: AsyncSession, series: MeetingSeries, now: datetime, lang: str
+) -> str | None:
+    """What the policy did with the series' meetings on days off in the coming year."""
+    zone = ZoneInfo(series.timezone)
+    rows = await session.execute(
+        select(MeetingOccurrence)
+        .where(
+            col(MeetingOccurrence.series_id) == series.id,
+            col(MeetingOccurrence.holiday).is_not(None),
+            col(MeetingOccurrence.slot_at) > now,
+            col(MeetingOccurrence.slot_at) <= now + meetings_repo.HOLIDAY_HORIZON,
+        )
+        .order_by(col(MeetingOccurrence.slot_at))
+    )
+    lines = []
+    for occ in rows.scalars().all():
+        assert occ.holiday is not None and occ.holiday_action is not None
+        lines.append(
+            t(
+                lang,
+                f"hol.line_{occ.holiday_action}",
+                day=fmt.weekday_date(lang, occ.slot_at.astimezone(zone).date()),
+                holiday=holiday_name(lang, occ.holiday),
+                moved=fmt.weekday_date(lang, occ.starts_at.astimezone(zone).date()),
+            )
+        )
+    return t(lang, "hol.note", list="; ".join(lines)) if lines else None
