@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ORG    ?= examples/jamtland.yaml
-# The Jämtland org's indicators and fictitious example values, so the first digest shows some.
-INDICATORS ?= $(if $(filter examples/jamtland.yaml,$(ORG)),examples/indicators.yaml)
+# The shared indicators for every example county (a per-unit target for a unit the org lacks
+# is a warning); fictitious example values for Jämtland, so the first digest shows some.
+INDICATORS ?= examples/indicators.yaml
 VALUES     ?= $(if $(filter examples/jamtland.yaml,$(ORG)),examples/jamtland_values.csv)
 # Local mode for the Agents Playground (.m365agentsplayground.yml): its own user, Åsa Lind,
 # is the administrator; its other example people have the roles $(ORG) gives them
@@ -27,7 +28,7 @@ UV_VERSION := 0.13.9
 LOCK_FLAGS := --quiet --generate-hashes --python-version 3.11 --python-platform linux \
 	--custom-compile-command "make lock"
 
-.PHONY: run playground test lint typecheck unit e2e bench node clean lock screenshots
+.PHONY: run playground test lint typecheck unit e2e bench node nginx clean lock screenshots
 
 # Only what the locks name, each file checked against its hash: first the locked pip (it
 # installs the rest with half the CPU of Python 3.11's bundled one), then the dev set, then the
@@ -86,8 +87,18 @@ playground: $(STAMP) tests/e2e/node_modules/.stamp
 	M365_AGENTS_PLAYGROUND_CONFIG_PATH=$(if $(WHO),var/playground.yml,.m365agentsplayground.yml) \
 		$(PLAYGROUND)
 
+## nginx for tests/cluster (three instances behind it): Debian's package, installed when
+## missing and we are root with apt-get; otherwise a notice (with CI=true the test fails).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || \
+	{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q --no-install-recommends nginx >/dev/null || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends nginx >/dev/null; }; \
+	  else echo "notice: tests/cluster needs nginx (apt-get install nginx)" >&2; fi; }
+
 ## make test: lint, types, and every test on SQLite and PostgreSQL, end to end included
-test: $(STAMP) node
+test: $(STAMP) node nginx
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	# The PostgreSQL restart test runs alone, first: it restarts the shared server.

@@ -19,12 +19,14 @@ from typing import Any
 from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext
 
+from bot import files as bot_files
 from bot import scope
 from bot.handlers import lifecycle
 from bot.router import Router
 from bot.turn import Services, Turn
 from core.command_limit import CommandLimiter, Verdict
 from core.commands import clean_text
+from core.files import FILE_CONSENT_INVOKE
 from core.inbound import bad_numbers, contains_nul
 from core.personnummer import IdentityNumberRefused
 from core.refusal import Refused
@@ -93,6 +95,11 @@ class SamverkanAgent:
                     await turn.send_text(turn.text("error.nul"))
                 await turn.flush_invoke()
                 return
+            if kind in ("message", "invoke") and not await turn.resolve_tenant():
+                # A shared channel's member of a tenant not on the allow-list (or one the
+                # roster would not name): nothing is stored, nothing answered.
+                await turn.flush_invoke()
+                return
             if kind in ("message", "invoke"):
                 await scope.note_presence(turn)
             if kind == "message":
@@ -153,6 +160,12 @@ class SamverkanAgent:
         if isinstance(value, dict) and ACTION_KEY in value:
             await self._action(turn, str(value.get(ACTION_KEY)), value)
             return
+        files = bot_files.files_of(turn) if turn.kind == "personal" else []
+        if files:
+            if await self._admit(turn):
+                await turn.person_keys()
+                await bot_files.inbound(turn, files, self.router)
+            return
         text = clean_text(turn.ctx.activity.text, bot_names=self._bot_names(turn))
         parsed = self.table.parse(text)
         if parsed is None:
@@ -170,6 +183,10 @@ class SamverkanAgent:
 
     async def _invoke(self, turn: Turn) -> None:
         act = turn.ctx.activity
+        if act.name == FILE_CONSENT_INVOKE:
+            if await self._admit(turn):
+                await bot_files.consent(turn)
+            return
         if act.name != "adaptiveCard/action":
             return
         value: dict[str, Any] = act.value if isinstance(act.value, dict) else {}
@@ -226,6 +243,8 @@ class SamverkanAgent:
 def _inbound_parts(activity: Activity) -> list[Any]:
     """What of an activity may reach the database: text, card data, names, channel data."""
     parts: list[Any] = [activity.text, activity.value, activity.channel_data, activity.name]
+    # File attachments' names and URLs (bot/files.py keeps a file's name).
+    parts.extend(a.model_dump(by_alias=True) for a in activity.attachments or [])
     for account in (activity.from_property, activity.conversation, activity.recipient):
         if account is not None:
             parts.extend((account.id, account.name))

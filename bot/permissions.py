@@ -6,6 +6,7 @@ from bot.turn import Turn
 from clients.graph import GraphDirectory
 from core.org import GROUP_PREFIX
 from core.roles import allows, effective_roles, holders
+from core.tenancy import reach
 from i18n.texts import role_name
 from storage.models import Unit
 
@@ -22,7 +23,11 @@ async def _assignments(turn: Turn) -> dict[int, set[str]]:
     graph: GraphDirectory | None = turn.services.graph
     facts = await turn.services.org.get()
     out = facts.assignments_for(keys)
-    groups = facts.groups if graph is not None and keys else []
+    # Graph answers only for people of the bot's own tenant (core/tenancy.py): a shared
+    # channel's member of another organisation is never looked up there.
+    settings = turn.services.settings
+    ours = reach(turn.person_tenant, settings.tenant_id, local=settings.anonymous).graph
+    groups = facts.groups if graph is not None and keys and ours else []
     for unit_id, role, group_id in groups:
         if graph is not None and await graph.is_member(group_id, keys):
             out.setdefault(unit_id, set()).add(role)

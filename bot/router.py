@@ -23,6 +23,8 @@ from core.commands import CommandSpec, CommandTable
 
 CommandHandler = Callable[[Turn, str], Awaitable[None]]
 ActionHandler = Callable[[Turn, dict[str, Any]], Awaitable[None]]
+# A file a person sent in the personal chat (core/files.py InboundFile), by file type.
+FileHandler = Callable[[Turn, Any], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Router:
         # Actions that never need to know who the person is (pulse answers: anonymous,
         # and the hot path), so the agent does not look them up first.
         self.anonymous_actions: set[str] = set()
+        # File type ("csv", "xlsx") -> what reads such a file sent in the personal chat.
+        self.files: dict[str, FileHandler] = {}
 
     def command(
         self,
@@ -75,6 +79,18 @@ class Router:
 
         return register
 
+    def file(self, *file_types: str) -> Callable[[FileHandler], FileHandler]:
+        """Register the reader of files of these types sent in the personal chat."""
+
+        def register(fn: FileHandler) -> FileHandler:
+            for kind in file_types:
+                if kind in self.files:
+                    raise ValueError(f"file type {kind!r} registered twice")
+                self.files[kind] = fn
+            return fn
+
+        return register
+
     def include(self, other: Router) -> None:
         """Take every command and action of `other`; a name taken twice is an error."""
         for name, entry in other.commands.items():
@@ -86,6 +102,10 @@ class Router:
                 raise ValueError(f"action {name!r} registered twice")
             self.actions[name] = handler
         self.anonymous_actions |= other.anonymous_actions
+        for kind, file_handler in other.files.items():
+            if kind in self.files:
+                raise ValueError(f"file type {kind!r} registered twice")
+            self.files[kind] = file_handler
 
     def table(self) -> CommandTable:
         return CommandTable([entry.spec for entry in self.commands.values()])

@@ -11,11 +11,13 @@ from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from bot.languages import LanguageChoices
+from bot.member_tenants import MemberTenants
 from bot.members_seen import MembersSeen
 from bot.org_cache import Known, OrgCache, PeopleCache
 from bot.pulse_facts import PulseFactsCache
 from cards.base import CARD_CONTENT_TYPE, Card
 from cards.bounds import outgoing_card, outgoing_text
+from core import tenancy
 from i18n.texts import t
 from services import pulse as pulse_service
 from storage.answer_writer import AnswerWriter
@@ -69,8 +71,12 @@ class Services:
     leader: Leadership | None = None
     scheduler: ScheduleChanges | None = None
     dispatcher: OutboxWorker | None = None
+    # Set on SIGTERM (runtime/serving.py): readiness answers 503 while turns finish.
+    draining: bool = False
     languages: LanguageChoices = field(default_factory=LanguageChoices)
     members_seen: MembersSeen = field(default_factory=MembersSeen)
+    # Shared channels: each person's own tenant, as the roster said (bot/member_tenants.py).
+    member_tenants: MemberTenants = field(default_factory=MemberTenants)
     # Who people are, and the org (units, roles, bindings): read once, not per turn.
     people: PeopleCache = field(init=False)
     org: OrgCache = field(init=False)
@@ -124,9 +130,22 @@ class Turn:
         self._sent_name: str | None = act.from_property.name if act.from_property else None
         self._roster_name: str | None = None
         tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else None
-        self.tenant_id: str | None = (tenant or {}).get("id") or (
+        # The tenant hosting the conversation (a shared channel: the host team's).
+        self.host_tenant: str | None = (tenant or {}).get("id") or (
             act.conversation.tenant_id if act.conversation else None
         )
+        # The person's own tenant: where the activity names it, else the host's until
+        # `resolve_tenant` has asked the roster (shared channels only; core/tenancy.py).
+        hint = act.from_property.tenant_id if act.from_property else None
+        membership = data.get("membershipSource")
+        if not hint and isinstance(membership, dict):
+            hint = membership.get("tenantId")
+        self._tenant_named = isinstance(hint, str) and bool(hint)
+        self.tenant_id: str | None = hint if self._tenant_named else self.host_tenant
+        self.shared_channel: bool = tenancy.channel_type(data) == tenancy.SHARED
+        self._roster: tenancy.RosterFacts | None = None
+        self._roster_name_seen: str | None = None
+        self._roster_asked = False
         team = data.get("team") if isinstance(data.get("team"), dict) else {}
         channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
         self.team_id: str | None = (team or {}).get("id")
@@ -205,13 +224,39 @@ class Turn:
         services = self.ctx.services
         return services.get(ConnectorClientBase) if services else None  # type: ignore[type-abstract]
 
-    async def _roster_member(self) -> tuple[str, str | None] | None:
-        """(UPN, name) from the Bot Connector's roster: Microsoft's word on who this is.
+    async def resolve_tenant(self) -> bool:
+        """In a shared channel: learn the person's own tenant from the roster (the
+        activity names only the host's). False: the turn must stop here, before anything
+        is stored: their tenant is not allowed, or the roster could not say (logged).
+        Elsewhere, and where the activity named the tenant, always True."""
+        if not self.shared_channel or self._tenant_named or not self.user_id:
+            return True
+        settings = self.services.settings
+        known = self.services.member_tenants.get(self.user_id)
+        if known is None:
+            facts = await self._roster_facts()
+            known = facts.tenant if facts is not None else None
+            if known is None:
+                log.warning("shared channel: the roster did not say whose tenant a writer is")
+                return False
+            self.services.member_tenants.put(self.user_id, known)
+        self.tenant_id = known
+        if not settings.anonymous and known not in settings.tenants:
+            self.services.metrics.inc("samverkan_tenant_refused_total")
+            log.warning("shared channel: a member of a tenant not on the allow-list wrote")
+            return False
+        return True
+
+    async def _roster_facts(self) -> tenancy.RosterFacts | None:
+        """The Bot Connector's roster entry for the person who wrote, asked once per turn.
 
         The connector is the activity's serviceUrl, which bot/web.py bound to the Bot
         Framework token's `serviceurl` claim and to the allow-listed Teams hosts, so
         the answer comes from Teams. The member must be the person who wrote (same
         object id), or nothing is learned."""
+        if self._roster_asked:
+            return self._roster
+        self._roster_asked = True
         client = self.connector()
         if client is None or not self.user_channel_id or not self.ctx.activity.conversation:
             return None
@@ -227,10 +272,17 @@ class Turn:
         if not isinstance(object_id, str) or object_id.lower() != (self.user_id or "").lower():
             log.warning("roster member is not the person who wrote; UPN not learned")
             return None
-        value = extra.get("userPrincipalName") or extra.get("email")
-        if not value:
+        self._roster = tenancy.roster_facts({**extra, "tenantId": member.tenant_id})
+        self._roster_name_seen = member.name or None
+        return self._roster
+
+    async def _roster_member(self) -> tuple[str, str | None] | None:
+        """(address, name) from the Bot Connector's roster: Microsoft's word on who this
+        is. The address is the UPN, or a B2B guest's e-mail (core/tenancy.py)."""
+        facts = await self._roster_facts()
+        if facts is None or not facts.address:
             return None
-        return str(value), member.name or None
+        return facts.address, self._roster_name_seen
 
     async def is_global_admin(self) -> bool:
         if self.is_local_admin:

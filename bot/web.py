@@ -43,7 +43,7 @@ from bot.handlers import build_router
 from bot.router import Router
 from bot.token_cache import ValidatedTokens
 from bot.turn import Services
-from core import service_url
+from core import request_id, service_url, tenancy
 from core.inbound import too_deep
 from infra.metrics import Metrics
 from infra.settings import BOT_FRAMEWORK_ISSUER, Settings
@@ -69,6 +69,7 @@ METRIC_HELP = {
     "samverkan_ratelimited_total": "Commands and card actions refused by the per-person limit",
     "samverkan_pulse_answers_total": "Pulse answers stored (changes included)",
     "samverkan_pulse_refused_total": "Pulse answers refused, by reason",
+    "samverkan_tenant_refused_total": "Shared-channel turns refused: the writer's tenant is not allowed",
     "samverkan_database_up": "Whether the database answered this scrape (1) or not (0)",
     "samverkan_gauge_errors": "Gauge sources that could not be read for this scrape",
 }
@@ -159,6 +160,21 @@ def _reject(app: web.Application, status: int, message: str) -> web.Response:
 
 
 async def messages(request: web.Request) -> web.StreamResponse:
+    """One turn, under its request id (core/request_id.py): the proxy's X-Request-Id
+    when plausible, else a new one; answered in X-Request-Id, on every log line of the
+    turn and on each outbox row it queues."""
+    rid = request_id.accept(request.headers.get("X-Request-Id"))
+    token = request_id.bind(rid)
+    try:
+        response = await _messages(request)
+    finally:
+        request_id.reset(token)
+    if not response.prepared:
+        response.headers["X-Request-Id"] = rid
+    return response
+
+
+async def _messages(request: web.Request) -> web.StreamResponse:
     app = request.app
     services = app[SERVICES_KEY]
     settings = services.settings
@@ -193,8 +209,9 @@ async def messages(request: web.Request) -> web.StreamResponse:
     if problem:
         return _reject(app, 403 if settings.anonymous else 401, problem)
 
-    if not _tenant_allowed(settings, body):
-        return _reject(app, 403, "tenant not allowed")
+    problem = _tenant_problem(settings, body)
+    if problem:
+        return _reject(app, 403, problem)
 
     if caller.token is not None and not caller.remembered:
         # Only now: a token is remembered only once a request with it passed every check.
@@ -299,25 +316,25 @@ def _activity_problem(body: Any) -> str | None:
     return None
 
 
-def _tenant_allowed(settings: Settings, body: dict[str, Any]) -> bool:
+def _tenant_problem(settings: Settings, body: dict[str, Any]) -> str | None:
+    """The hosting tenant, and the writer's own where the activity names it, must be the
+    bot's own or on SAMVERKAN_ALLOWED_TENANTS (core/tenancy.py)."""
     if settings.anonymous:
-        return True
-    allowed = {t.lower() for t in (settings.allowed_tenants or [settings.tenant_id or ""]) if t}
-    channel_data = body.get("channelData") if isinstance(body.get("channelData"), dict) else {}
-    tenant = (channel_data or {}).get("tenant")
-    tenant_id = tenant.get("id") if isinstance(tenant, dict) else None
-    if not tenant_id:
-        conv = body.get("conversation") if isinstance(body.get("conversation"), dict) else {}
-        tenant_id = (conv or {}).get("tenantId")
-    return isinstance(tenant_id, str) and tenant_id.lower() in allowed
+        return None
+    return tenancy.refused_tenant(body, settings.tenants)
 
 
-# -- operations: /healthz, /healthz/live, /metrics ----------------------------------------
+# -- operations: /readyz (/healthz), /livez (/healthz/live), /metrics ---------------------
 
 
 def add_ops_routes(app: web.Application) -> None:
+    """Liveness (/livez, and /healthz/live as before) says the process answers: restart
+    it if not. Readiness (/readyz, and /healthz as before) says send requests here: the
+    database takes writes and the process is not draining (runtime/serving.py)."""
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", healthz)
     app.router.add_get("/healthz/live", live)
+    app.router.add_get("/livez", live)
     app.router.add_get("/metrics", metrics)
 
 
@@ -359,18 +376,23 @@ async def live(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """Readiness: the database answers a read and takes a write (its heartbeat row)."""
+    """Readiness: not draining, and the database answers a read and takes a write (its
+    heartbeat row)."""
     refused = _ops_refusal(request)
     if refused is not None:
         return refused
     services = request.app[SERVICES_KEY]
     instance = services.instance_id
-    database = await services.db.health(_HOST, instance)
     leader = services.leader
+    if services.draining:  # stopping: no database work, and no new requests please
+        body: dict[str, Any] = {"status": "draining", "draining": True, "instance": instance}
+        return web.json_response(body, status=503)
+    database = await services.db.health(_HOST, instance)
     body = {
         "status": "ok" if database == "ok" else "degraded",
         "database": database,  # ok | unreachable | outdated | unwritable
         "leader": bool(leader.is_leader) if leader is not None else False,
+        "draining": False,
         "instance": instance,
     }
     return web.json_response(body, status=200 if database == "ok" else 503)

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from cards.base import Card, Element, card, execute, plain, text, title
-from cards.chart import data_uri, line_chart
+from cards.charts import share_gauge, trend_chart, units_chart
+from core.comparison import Comparison
+from core.indicator_checks import is_share
 from core.indicators import (
     CHART_PERIODS,
     CountyRow,
@@ -27,12 +29,17 @@ from core.indicators import (
     parse_period,
 )
 from core.indicators import status as status_of
+from core.pagination import Page, page_of
 from i18n import format as fmt
 from i18n.texts import t
 
 COMPACT_ROWS = 10
 COMPACT_CHARTS = 2
-EXPANDED_CHARTS = 6
+# "Visa alla" pages the rows so every card stays under Teams' ~28 KB card limit (a row is
+# ~0,8 KB of card JSON, a trend chart with its fallback table ~4,3 KB).
+EXPANDED_ROWS = 10
+EXPANDED_CHARTS = 3
+COUNTY_ROWS = 15
 COUNTY_OFF_INDICATORS = 8  # indicators listed with their off-target units
 COUNTY_OFF_UNITS = 6  # units named per indicator before "… and N more"
 UNITS_PAGE = 25
@@ -73,6 +80,9 @@ class UnitDigest:
     items: ItemCounts = field(default_factory=ItemCounts)
     next_meeting: datetime | None = None
     sources: Sequence[str] = ()
+    # Kolada comparisons by indicator key (core/comparison.py), and the peer group's name.
+    comparisons: Mapping[str, Comparison] = field(default_factory=dict)
+    peer_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -155,22 +165,17 @@ def _row_cells(row: Row, lang: str, *, with_period: bool) -> list[Element]:
 
 
 def chart_block(row: Row, lang: str) -> list[Element]:
+    """A caption, and Teams' own charts (cards/charts.py): the trend as a line with the
+    target; for a share, first a gauge against the target. Each has a table fallback."""
     d = row.defn
     first = row.reference.shift(-(CHART_PERIODS - 1))
     by_period = dict(row.history)
     span = [first.shift(i) for i in range(row.reference.ordinal - first.ordinal + 1)]
-    values = [by_period.get(p) for p in span]
-    png = line_chart(
-        values,
-        row.target,
-        higher_is_better=d.direction is Direction.HIGHER,
-        on_target=row.status is Status.ON,
-    )
     value = fmt.measure(lang, row.value, d.decimals, d.unit) + (
         f" {d.unit}" if d.unit not in ("%", "") else ""
     )
     target = fmt.measure(lang, row.target, d.decimals, d.unit)
-    return [
+    out: list[Element] = [
         text(
             t(
                 lang,
@@ -181,14 +186,55 @@ def chart_block(row: Row, lang: str) -> list[Element]:
                 periods=len(span),
             ),
             spacing="Small",
-        ),
-        {
-            "type": "Image",
-            "url": data_uri(png),
-            "altText": t(lang, "digest.chart_alt", name=d.name(lang), value=value, target=target),
-            "size": "Stretch",
-            "spacing": "None",
-        },
+        )
+    ]
+    if is_share(d) and row.value is not None and row.target is not None:
+        out.append(
+            share_gauge(
+                lang,
+                name=d.name(lang),
+                decimals=d.decimals,
+                value=row.value,
+                target=row.target,
+                direction=d.direction,
+            )
+        )
+    out.append(
+        trend_chart(
+            lang,
+            name=d.name(lang),
+            unit=d.unit,
+            decimals=d.decimals,
+            points=[(p, by_period.get(p)) for p in span],
+            target=row.target,
+        )
+    )
+    return out
+
+
+def comparison_block(d: UnitDigest, rows: Sequence[Row], lang: str) -> list[Element]:
+    """Riket, the county and the peer group beside the unit's own figure (Kolada)."""
+    facts: list[dict[str, str]] = []
+    for row in rows:
+        found = d.comparisons.get(row.defn.key)
+        if found is None:
+            continue
+        dd = row.defn
+        parts = [
+            t(lang, key, value=fmt.measure(lang, value, dd.decimals, dd.unit), name=plain(name))
+            for key, value, name in (
+                ("digest.cmp.riket", found.riket, ""),
+                ("digest.cmp.county", found.county, ""),
+                ("digest.cmp.peers", found.peers, d.peer_name or t(lang, "digest.cmp.peer_group")),
+            )
+            if value is not None
+        ]
+        facts.append({"title": dd.name(lang), "value": " · ".join(parts)})
+    if not facts:
+        return []
+    return [
+        text(t(lang, "digest.cmp.title"), weight="Bolder", spacing="Medium"),
+        {"type": "FactSet", "facts": facts, "spacing": "Small"},
     ]
 
 
@@ -256,7 +302,21 @@ def _heading(d: UnitDigest | CountyDigest, lang: str, title_key: str) -> list[El
     ]
 
 
-def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False) -> Card:
+def _nav(lang: str, page: Page, data: dict[str, object]) -> list[Element]:
+    """Previous/next page buttons (Action.Execute, replacing the card in place)."""
+    out: list[Element] = []
+    if page.has_previous:
+        out.append(
+            execute(t(lang, "digest.previous_page"), EXPAND_VERB, {**data, "page": page.number - 1})
+        )
+    if page.has_next:
+        out.append(
+            execute(t(lang, "digest.next_page"), EXPAND_VERB, {**data, "page": page.number + 1})
+        )
+    return out
+
+
+def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False, page: int = 1) -> Card:
     body = _heading(d, lang, "digest.title")
     if not d.rows:
         body.append(text(t(lang, "digest.no_indicators")))
@@ -285,7 +345,18 @@ def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False) -> Car
                 spacing="None",
             )
         )
-    shown = list(d.rows) if expanded else list(d.rows)[:COMPACT_ROWS]
+    rows_page = page_of(len(d.rows), EXPANDED_ROWS if expanded else COMPACT_ROWS, page)
+    shown = (
+        list(d.rows)[rows_page.start : rows_page.end] if expanded else list(d.rows)[:COMPACT_ROWS]
+    )
+    if expanded and rows_page.pages > 1:
+        body.append(
+            text(
+                t(lang, "digest.page", page=rows_page.number, pages=rows_page.pages),
+                subtle=True,
+                spacing="Small",
+            )
+        )
     header = [
         t(lang, f"digest.col.{c}") for c in ("indicator", "latest", "target", "trend", "status")
     ]
@@ -294,7 +365,7 @@ def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False) -> Car
         header.insert(2, t(lang, "digest.col.period"))
         widths.insert(2, 2)
     body.append(_table(widths, header, [_row_cells(r, lang, with_period=expanded) for r in shown]))
-    if len(d.rows) > len(shown):
+    if not expanded and len(d.rows) > len(shown):
         body.append(
             text(
                 fmt.plural(lang, "digest.more_rows", len(d.rows) - len(shown)),
@@ -302,7 +373,8 @@ def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False) -> Car
                 spacing="Small",
             )
         )
-    off = [r for r in d.rows if r.status is Status.OFF and r.history]
+    body.extend(comparison_block(d, shown, lang))
+    off = [r for r in (shown if expanded else d.rows) if r.status is Status.OFF and r.history]
     if off:
         body.append(text(t(lang, "digest.charts"), weight="Bolder", spacing="Medium"))
         for r in off[: EXPANDED_CHARTS if expanded else COMPACT_CHARTS]:
@@ -323,7 +395,11 @@ def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False) -> Car
         )
     data = {"unit_id": d.unit_id, "period": d.period_arg, "expanded": not expanded}
     label = t(lang, "digest.show_less" if expanded else "digest.show_all")
-    return card(body, [execute(label, EXPAND_VERB, {"action": EXPAND_VERB, **data})])
+    actions = [execute(label, EXPAND_VERB, {"action": EXPAND_VERB, **data})]
+    if expanded:
+        base = {"action": EXPAND_VERB, "unit_id": d.unit_id, "period": d.period_arg}
+        actions += _nav(lang, rows_page, {**base, "expanded": True})
+    return card(body, actions)
 
 
 def headline_text(d: UnitDigest, lang: str) -> str:
@@ -337,7 +413,7 @@ def headline_text(d: UnitDigest, lang: str) -> str:
 # County digest
 
 
-def county_digest_card(d: CountyDigest, lang: str) -> Card:
+def county_digest_card(d: CountyDigest, lang: str, page: int = 1) -> Card:
     measured = [r for r in d.rows if r.status in (Status.ON, Status.OFF)]
     on = sum(1 for r in measured if r.status is Status.ON)
     body = _heading(d, lang, "digest.county_title")
@@ -355,7 +431,16 @@ def county_digest_card(d: CountyDigest, lang: str) -> Card:
         t(lang, f"digest.col.{c}") for c in ("indicator", "county", "target", "trend", "units_on")
     ]
     rows = []
-    for r in d.rows:
+    table_page = page_of(len(d.rows), COUNTY_ROWS, page)
+    if table_page.pages > 1:
+        body.append(
+            text(
+                t(lang, "digest.page", page=table_page.number, pages=table_page.pages),
+                subtle=True,
+                spacing="Small",
+            )
+        )
+    for r in d.rows[table_page.start : table_page.end]:
         dd = r.defn
         arrow, colour = trend_arrow(r.trend, dd.direction, lang)
         value = fmt.measure(lang, r.rollup.value, dd.decimals, dd.unit)
@@ -417,7 +502,9 @@ def county_digest_card(d: CountyDigest, lang: str) -> Card:
         }
     )
     data = {"action": COUNTY_UNITS_VERB, "unit_id": d.unit_id, "period": d.period_arg, "page": 1}
-    return card(body, [execute(t(lang, "digest.show_units"), COUNTY_UNITS_VERB, data)])
+    actions = [execute(t(lang, "digest.show_units"), COUNTY_UNITS_VERB, data)]
+    base = {"action": EXPAND_VERB, "unit_id": d.unit_id, "period": d.period_arg}
+    return card(body, actions + _nav(lang, table_page, base))
 
 
 def county_units_card(
@@ -434,25 +521,13 @@ def county_units_card(
     pages = max(1, -(-len(ordered) // UNITS_PAGE))
     page = min(max(1, page), pages)
     chunk = ordered[(page - 1) * UNITS_PAGE : page * UNITS_PAGE]
-    rows = []
+    bars: list[tuple[str, float | None, float | None, bool | None]] = []
     for uid in chunk:
         value = row.unit_values.get(uid)
         tgt = targets.get(uid, dd.target)
         st = status_of(value, tgt, dd.direction)
-        colour = {Status.ON: "Good", Status.OFF: "Attention"}.get(st)
-        rows.append(
-            [
-                _cell(
-                    d.unit_names.get(uid, "?"),
-                    weight="Bolder" if st is Status.OFF else None,
-                    color=colour if st is Status.OFF else None,
-                ),
-                _cell(fmt.measure(lang, value, dd.decimals, dd.unit), color=colour),
-                _cell(fmt.measure(lang, tgt, dd.decimals, dd.unit)),
-                _cell(t(lang, f"digest.status.{st.value}"), color=colour),
-            ]
-        )
-    header = [t(lang, f"digest.col.{c}") for c in ("unit", "value", "target", "status")]
+        on = True if st is Status.ON else (False if st is Status.OFF else None)
+        bars.append((d.unit_names.get(uid, "?"), value, tgt, on))
     body: list[Element] = [
         title(
             t(
@@ -463,7 +538,7 @@ def county_units_card(
             )
         ),
         text(t(lang, "digest.page", page=page, pages=pages), subtle=True, spacing="None"),
-        _table([4, 2, 2, 3], header, rows),
+        units_chart(lang, name=dd.name(lang), unit=dd.unit, decimals=dd.decimals, bars=bars),
     ]
     base = {"unit_id": d.unit_id, "period": d.period_arg, "indicator": dd.key}
     actions: list[Element] = []

@@ -2,29 +2,26 @@
 
 samverkan indicators define FILE [--if-empty]      definitions + per-unit targets (YAML)
 samverkan indicators import FILE [--skip-bad-rows] [--if-empty]
-samverkan indicators kolada --kpi ID --years 2022-2025 [--base-url URL]
+samverkan indicators kolada [--kpi ID ...] --years 2022-2025 [--code 2380 ...] [--base-url URL]
+samverkan indicators search WORDS                 Kolada's KPI catalogue (`indikator sök` in Teams)
 samverkan indicators schedule                    a digest schedule per unit
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import typer
 import yaml
 
-from cli.common import run_with_db
-from clients.kolada import (
-    DEFAULT_BASE_URL,
-    KoladaClient,
-    KoladaError,
-    KoladaReport,
-    import_kpi,
-    parse_years,
-)
+from cli.common import run_with_db, settings_or_exit
+from clients.kolada import KoladaClient, KoladaError, parse_years
 from core.indicators import parse_definitions
 from infra.settings import Settings
+from services import alerts as alerts_service
 from services import digest as digest_service
+from services import kolada as kolada_service
 from services.indicator_import import ImportFileError, ImportReport, import_file
 from storage import indicators_repo
 from storage.db import Database
@@ -72,6 +69,8 @@ def define(
             typer.echo(f"{file}: {p}", err=True)
         typer.echo("Nothing was changed.", err=True)
         raise typer.Exit(1)
+    for warning in result.warnings:
+        typer.echo(f"{file}: warning: {warning}", err=True)
     typer.echo(
         f"{len(defs)} indicators: {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged; {result.targets} unit targets."
@@ -134,41 +133,92 @@ def import_(
 
 @indicators_app.command("kolada")
 def kolada(
-    kpi: str = typer.Option(
-        ..., "--kpi", help="Kolada KPI id, e.g. N00945 (an indicator must name it as kolada_kpi)."
+    kpi: list[str] = typer.Option(
+        [],
+        "--kpi",
+        help="Kolada KPI id, e.g. U21468 (default: every kolada_kpi the indicators name).",
     ),
     years: str = typer.Option(..., "--years", help="Years: 2022-2025 or 2023,2024."),
-    base_url: str = typer.Option(DEFAULT_BASE_URL, "--base-url", help="Kolada API v3 base URL."),
+    code: list[str] = typer.Option(
+        [],
+        "--code",
+        help="Only the unit(s) with this kolada_id: a municipality (2380) or a region (0023).",
+    ),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="Kolada API v3 base URL (default SAMVERKAN_KOLADA_URL)."
+    ),
 ) -> None:
-    """Import a KPI from Kolada for every unit with a `kolada_id` (Källa: Kolada)."""
+    """Import Kolada KPIs for every unit with a `kolada_id`, and riket, the county and the
+    peer group for comparison (Källa: Kolada)."""
     try:
         year_list = parse_years(years)
     except ValueError as exc:
         typer.echo(f"--years: {exc}", err=True)
         raise typer.Exit(2) from None
 
-    async def run(db: Database, _settings: Settings) -> KoladaReport:
+    async def run(db: Database, settings: Settings) -> list[kolada_service.KpiImport]:
+        client = KoladaClient(base_url or settings.kolada_base_url)
         async with db.session() as session:
-            return await import_kpi(session, KoladaClient(base_url), kpi, year_list)
+            return await kolada_service.import_kpis(
+                session, client, year_list, kpis=kpi or None, codes=code or None
+            )
 
     try:
-        report = run_with_db(run)
+        reports = run_with_db(run)
     except KoladaError as exc:
         typer.echo(f"Kolada: {exc}", err=True)
         raise typer.Exit(1) from None
-    r = report.result
-    typer.echo(
-        f"Kolada {kpi} -> {', '.join(report.indicators)}: {report.fetched} figures fetched; "
-        f"{r.inserted} new, {r.updated} changed, {r.unchanged} unchanged. Källa: Kolada."
-    )
+    if not reports:
+        typer.echo("No indicator names a kolada_kpi.", err=True)
+        raise typer.Exit(1)
+    failed = False
+    for report in reports:
+        if report.problem:
+            failed = True
+            typer.echo(f"Kolada {report.kpi}: {report.problem}", err=True)
+            continue
+        r = report.values
+        typer.echo(
+            f"Kolada {report.kpi} -> {', '.join(report.indicators)}: {report.fetched} figures "
+            f"fetched; {r.inserted} new, {r.updated} changed, {r.unchanged} unchanged; "
+            f"{report.comparisons} comparison figures. Källa: Kolada."
+        )
+    if failed:
+        raise typer.Exit(1)
+
+
+@indicators_app.command("search")
+def search(
+    words: list[str] = typer.Argument(..., help="Words of the KPI's title, e.g. läkemedel."),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="Kolada API v3 base URL (default SAMVERKAN_KOLADA_URL)."
+    ),
+) -> None:
+    """Search Kolada's KPI catalogue by title: the id to put as `kolada_kpi`."""
+    client = KoladaClient(base_url or settings_or_exit().kolada_base_url)
+    try:
+        found = asyncio.run(kolada_service.search(client, " ".join(words), limit=25))
+    except KoladaError as exc:
+        typer.echo(f"Kolada: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if not found:
+        typer.echo("No KPI found.")
+        return
+    for k in found:
+        area = f"  ({k.operating_area})" if k.operating_area else ""
+        typer.echo(f"{k.id}  {k.title}{area}")
 
 
 @indicators_app.command("schedule")
 def schedule() -> None:
     """Create or update the digest schedule of every unit (from `defaults.digest.cadence`)."""
 
-    async def run(db: Database, _settings: Settings) -> int:
+    async def run(db: Database, _settings: Settings) -> tuple[int, bool]:
         async with db.session() as session:
-            return await digest_service.ensure_schedules(session)
+            digests = await digest_service.ensure_schedules(session)
+            await alerts_service.ensure_schedule(session)
+            return digests, await kolada_service.ensure_schedule(session)
 
-    typer.echo(f"{run_with_db(run)} digest schedules active.")
+    digests, kolada_on = run_with_db(run)
+    typer.echo(f"{digests} digest schedules active.")
+    typer.echo(f"Kolada refresh: {'on' if kolada_on else 'off'}. Indicator alerts: daily.")

@@ -6,9 +6,9 @@ import asyncio
 import logging
 
 import typer
-from aiohttp import web
 
 from cli.common import settings_or_exit
+from infra.logs import configure as configure_logs
 from infra.settings import ConfigError
 from storage.db import Database
 
@@ -33,7 +33,7 @@ def serve(
     host: str | None = typer.Option(None, help="Address to listen on (default SAMVERKAN_HOST)."),
     port: int | None = typer.Option(None, help="Port (default SAMVERKAN_PORT)."),
 ) -> None:
-    """Start the bot: /api/messages, /healthz and /metrics."""
+    """Start the bot: /api/messages, /readyz, /livez (/healthz) and /metrics."""
     settings = settings_or_exit()
     if host is not None:
         settings.host = host
@@ -47,13 +47,22 @@ def serve(
     # A database that is missing, unmigrated or unreachable stops start-up with one line
     # (cli.common), rather than a server whose every request fails.
     asyncio.run(_check_database(settings.database_url))
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logs(settings.log_format)  # text, or JSON lines with the request id
     # APScheduler logs every job it adds at INFO; our scheduler logs one summary line.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from runtime.process import create_app
+    from runtime.serving import serve as run_until_stopped
 
     if settings.anonymous:
         typer.echo(PLAYGROUND_HINT.format(host=settings.host, port=settings.port))
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    # Until SIGTERM/SIGINT, then drain (not ready), stop listening, finish in-flight
+    # turns, stop the background parts (runtime/serving.py).
+    asyncio.run(
+        run_until_stopped(
+            create_app(settings),
+            settings.host,
+            settings.port,
+            drain_seconds=settings.drain_seconds,
+            shutdown_timeout=settings.shutdown_timeout,
+        )
+    )

@@ -52,6 +52,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.bounds import fit_activity
+from core import request_id
 from core.delivery import Action, Backoff, classify, error_code
 from core.ratelimit import Limiter
 from core.service_url import problem as service_url_refusal
@@ -79,6 +80,7 @@ class Job:
     reference: dict[str, Any]
     payload: dict[str, Any]
     target_activity_id: str | None = None
+    request_id: str | None = None  # of the turn that queued the row (core/request_id.py)
 
 
 class Sender(Protocol):
@@ -463,8 +465,13 @@ class Dispatcher:
         job: Job | None = first
         try:
             while job is not None:
-                sent = await self._deliver(job)
-                job = await self._record(job, sent)
+                # Log lines about this row carry the request id of the turn that queued it.
+                token = request_id.bind(job.request_id)
+                try:
+                    sent = await self._deliver(job)
+                    job = await self._record(job, sent)
+                finally:
+                    request_id.reset(token)
         except Exception:
             log.exception("outbox worker for conversation %s failed", conversation_pk)
         finally:
@@ -497,6 +504,13 @@ class Dispatcher:
                 await self._failed(s, job, sent)
             elif await outbox_repo.mark_sent(s, job.row_id, sent, claim=job.attempts):
                 self.metrics.inc("samverkan_outbox_sent_total")
+                log.info(
+                    "outbox row %s sent (%s, attempt %d, request %s)",
+                    job.row_id,
+                    job.operation,
+                    job.attempts,
+                    job.request_id or "-",
+                )
             else:
                 # Our lease ended before we could record this: the row was claimed and
                 # sent again, and that card's id (which updates target) stays recorded.
@@ -546,6 +560,7 @@ class Dispatcher:
             # Teams (413) and dead.
             payload=fit_activity(claim.payload),
             target_activity_id=activity_id,
+            request_id=claim.request_id,
         )
 
     async def _check(

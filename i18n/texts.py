@@ -13,9 +13,11 @@ from typing import Literal
 from i18n.texts_bounds import BOUNDS_TEXTS
 from i18n.texts_digest import DIGEST_TEXTS
 from i18n.texts_edges import EDGE_TEXTS
+from i18n.texts_files import FILE_TEXTS
 from i18n.texts_items import ITEM_TEXTS
 from i18n.texts_meetings import MEETING_TEXTS
 from i18n.texts_pulse import PULSE_TEXTS
+from i18n.texts_tenancy import TENANCY_TEXTS
 
 Lang = Literal["sv", "en"]
 
@@ -279,7 +281,15 @@ def _merge(*tables: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
 
 
 TEXTS = _merge(
-    BASE_TEXTS, BOUNDS_TEXTS, DIGEST_TEXTS, EDGE_TEXTS, ITEM_TEXTS, MEETING_TEXTS, PULSE_TEXTS
+    BASE_TEXTS,
+    BOUNDS_TEXTS,
+    DIGEST_TEXTS,
+    EDGE_TEXTS,
+    ITEM_TEXTS,
+    MEETING_TEXTS,
+    PULSE_TEXTS,
+    TENANCY_TEXTS,
+    FILE_TEXTS,
 )
 
 

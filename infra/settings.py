@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.dates import HOME_ZONE
 from core.service_url import TEAMS_SERVICE_URL_HOSTS, is_loopback_host, normalise_host_entry
+from core.tenancy import allowed_tenants
 from storage.db import DEFAULT_DATABASE_URL, normalise_url
 
 _SDK = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
@@ -100,6 +101,33 @@ class Settings(BaseSettings):
         default_factory=lambda: list(TEAMS_SERVICE_URL_HOSTS),
         validation_alias=AliasChoices("SAMVERKAN_SERVICE_URL_HOSTS"),
     )
+    # A row being sent is leased this long: if its sender dies, another instance sends it
+    # once the lease ends (a repeat at most). Sends time out at a third of it (max 20 s).
+    send_lease_seconds: float = Field(
+        default=60.0, ge=6, le=3600, validation_alias=AliasChoices("SAMVERKAN_SEND_LEASE")
+    )
+    # `json`: one JSON object per log line, with the turn's request id (infra/logs.py).
+    log_format: Literal["text", "json"] = Field(
+        default="text", validation_alias=AliasChoices("SAMVERKAN_LOG_FORMAT")
+    )
+    # Graceful stop (runtime/serving.py): seconds of not-ready before the listener
+    # closes, then at most this long for in-flight turns to finish.
+    drain_seconds: float = Field(
+        default=5.0, ge=0, le=300, validation_alias=AliasChoices("SAMVERKAN_DRAIN_SECONDS")
+    )
+    shutdown_timeout: float = Field(
+        default=30.0, gt=0, le=600, validation_alias=AliasChoices("SAMVERKAN_SHUTDOWN_TIMEOUT")
+    )
+    # Kolada API v3 (the refresh job and `samverkan indicators kolada|search`).
+    kolada_base_url: str = Field(
+        default="https://api.kolada.se/v3",
+        validation_alias=AliasChoices("SAMVERKAN_KOLADA_URL"),
+    )
+    # Extra hosts (`host` or `host:port`) file downloads and uploads in the personal chat
+    # may use besides SharePoint's (core/files.py); for tests and on-premises proxies.
+    file_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("SAMVERKAN_FILE_HOSTS")
+    )
     # /healthz and /metrics: behind a bearer token, and/or on a port of their own.
     ops_token: str | None = Field(
         default=None, min_length=16, validation_alias=AliasChoices("SAMVERKAN_OPS_TOKEN")
@@ -108,7 +136,7 @@ class Settings(BaseSettings):
         default=None, ge=1, le=65535, validation_alias=AliasChoices("SAMVERKAN_OPS_PORT")
     )
 
-    @field_validator("allowed_tenants", "admins", "local_admins", mode="before")
+    @field_validator("allowed_tenants", "admins", "local_admins", "file_hosts", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _split(value)
@@ -158,6 +186,12 @@ class Settings(BaseSettings):
         """Local mode: no bot credentials, no JWT; the administrators are
         `local_admins`, or everyone at this computer when it is empty."""
         return not self.client_id
+
+    @property
+    def tenants(self) -> frozenset[str]:
+        """Tenants that may talk to the bot: its own always, plus SAMVERKAN_ALLOWED_TENANTS
+        (lower case; core/tenancy.py)."""
+        return allowed_tenants(self.tenant_id, self.allowed_tenants)
 
     @property
     def allowed_service_hosts(self) -> frozenset[str]:

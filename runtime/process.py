@@ -48,7 +48,12 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(leader.context)
     # The dispatcher's context comes after the leader's, so it stops first.
     dispatcher = build_dispatcher(
-        settings, db, services.metrics, should_run=lambda: leader.is_leader
+        settings,
+        db,
+        services.metrics,
+        should_run=lambda: leader.is_leader,
+        lease_seconds=settings.send_lease_seconds,
+        send_timeout=min(20.0, settings.send_lease_seconds / 3),
     )
     services.dispatcher = dispatcher
     app.cleanup_ctx.append(dispatcher.context)
@@ -80,6 +85,8 @@ def job_context(
         admins=frozenset(a.lower() for a in settings.admins),
         graph=graph,
         install_hook=install_hook,
+        own_tenant=None if settings.anonymous else (settings.tenant_id or "").lower(),
+        kolada_base_url=settings.kolada_base_url,
     )
 
 

@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import digest, escalation, housekeeping, meetings, pulse
+from services import alerts, digest, escalation, housekeeping, kolada, meetings, pulse
 from services.context import JobContext
 from storage import meetings_repo
 from storage.models import Schedule
@@ -33,6 +33,8 @@ JOB_KINDS: Mapping[str, JobHandler] = MappingProxyType(
         meetings_repo.REMINDER_KIND: meetings.meeting_reminder,
         meetings_repo.MINUTES_KIND: meetings.meeting_minutes,
         meetings_repo.SYNC_KIND: meetings.meeting_sync,
+        kolada.KIND: kolada.refresh_job,
+        alerts.KIND: alerts.alerts_job,
     }
 )
 

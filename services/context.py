@@ -33,3 +33,8 @@ class JobContext:
     graph: GraphDirectory | None = None
     # Where the tenant grants it: the digest installs the app for unreachable managers.
     install_hook: InstallHook | None = None
+    # The bot's own tenant (None: anonymous local mode): only its people are reached
+    # personally or through Graph (core/tenancy.py `reach`).
+    own_tenant: str | None = None
+    # Kolada API v3 (services/kolada.py refresh job); tests point it at a fake.
+    kolada_base_url: str = "https://api.kolada.se/v3"

@@ -12,6 +12,7 @@ Entra groups) and how to install the app come in its JobContext.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -35,12 +36,22 @@ from cards.digest import (
     unit_digest_card,
 )
 from core import indicators as ind
+from core.comparison import Areas, Comparison, compare
 from core.dates import HOME_ZONE
 from core.indicators import CHART_PERIODS, Definition, Period
 from core.roles import descendants
+from core.tenancy import Unreachable, reach
 from i18n.texts import t
 from services.context import InstallHook, JobContext
-from storage import indicators_repo, items_repo, outbox_repo, roles_repo, schedules_repo
+from services.kolada import comparison_areas as kolada_areas
+from storage import (
+    comparisons_repo,
+    indicators_repo,
+    items_repo,
+    outbox_repo,
+    roles_repo,
+    schedules_repo,
+)
 from storage.db import Database
 from storage.indicators_repo import Series
 from storage.models import Schedule, Unit
@@ -77,6 +88,10 @@ class DigestData:
     # Memoised while composing many digests from one load.
     below: dict[int, list[int]] = field(default_factory=dict)
     agreements: set[str] | None = None
+    # Kolada comparison figures: indicator id -> period label -> area code -> value,
+    # and the county's comparison areas (riket, region, peers).
+    comparisons: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict)
+    areas: Areas = field(default_factory=Areas)
 
 
 async def load(
@@ -115,6 +130,9 @@ async def load(
         parents=parents,
     )
     data.value_sources = await indicators_repo.value_sources(session, references, wanted)
+    data.comparisons = await comparisons_repo.load(session, [i for i, d in defs if d.kolada_kpi])
+    if data.comparisons:
+        data.areas = await kolada_areas(session)
     await _load_items(session, data)
     await _load_pulses(session, data, list(wanted) if wanted is not None else list(units))
     data.meetings = await next_meetings(
@@ -288,6 +306,8 @@ def unit_digest(data: DigestData, unit_id: int, period_arg: str | None = None) -
     rows = ind.sort_rows(rows)
     unit = data.units[unit_id]
     return UnitDigest(
+        comparisons=_comparisons(data, unit, rows),
+        peer_name=data.areas.peer_name,
         unit_id=unit_id,
         unit_name=unit.name,
         rows=rows,
@@ -299,6 +319,23 @@ def unit_digest(data: DigestData, unit_id: int, period_arg: str | None = None) -
         next_meeting=data.meetings.get(unit_id),
         sources=_sources(data, unit_id),
     )
+
+
+def _comparisons(data: DigestData, unit: Unit, rows: Sequence[ind.Row]) -> dict[str, Comparison]:
+    """Riket, the county and the peer group for each row's period (Kolada indicators)."""
+    if not data.comparisons:
+        return {}
+    ids = {d.key: i for i, d in data.defs}
+    out: dict[str, Comparison] = {}
+    for row in rows:
+        if row.period is None or not row.defn.kolada_kpi:
+            continue
+        by_area = data.comparisons.get(ids[row.defn.key], {}).get(row.period.label)
+        if by_area:
+            found = compare(by_area, data.areas, own_code=unit.kolada_id)
+            if not found.empty:
+                out[row.defn.key] = found
+    return out
 
 
 def county_units(data: DigestData, macro_id: int) -> list[int]:
@@ -343,15 +380,17 @@ def digest_card(
     *,
     period_arg: str | None = None,
     expanded: bool = False,
+    page: int = 1,
 ) -> tuple[Card, str]:
-    """The card for a unit (the county view for a macro unit) and its one-line summary."""
+    """The card for a unit (the county view for a macro unit) and its one-line summary;
+    `page` pages the expanded rows (the county's indicator table)."""
     unit = data.units[unit_id]
     if is_county(unit):
         c = county_digest(data, unit_id, period_arg)
-        return county_digest_card(c, lang), t(lang, "digest.county_title", unit=unit.name)
+        return county_digest_card(c, lang, page), t(lang, "digest.county_title", unit=unit.name)
     d = unit_digest(data, unit_id, period_arg)
     summary = t(lang, "digest.summary", unit=unit.name, headline=headline_text(d, lang))
-    return unit_digest_card(d, lang, expanded=expanded), summary
+    return unit_digest_card(d, lang, expanded=expanded, page=page), summary
 
 
 def today_local(now: datetime | None = None) -> date:
@@ -411,6 +450,9 @@ class Delivery:
     sent_to: list[str] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
     installed: list[str] = field(default_factory=list)  # app installed for them just now
+    # Of another organisation (a shared channel's other tenant): reached only in the
+    # channel, never through Graph against our tenant (core/tenancy.py `reach`).
+    elsewhere: list[str] = field(default_factory=list)
     reported_to: list[str] = field(default_factory=list)
     channel: bool = False
 
@@ -462,6 +504,9 @@ async def deliver_unit(
             card_message(c, summary),
         )
         out.channel = True
+    elsewhere = [p for p in unreachable if _other_organisation(p, context)]
+    unreachable = [p for p in unreachable if p not in elsewhere]
+    out.elsewhere = [p.display for p in elsewhere]
     installed = await _try_install(unreachable, context.install_hook)
     for person in unreachable:
         if person.aad_object_id is not None and person.aad_object_id in installed:
@@ -472,7 +517,18 @@ async def deliver_unit(
             out.unreachable.append(person.display)
     if out.unreachable:
         await _report_unreachable(session, unit, people, out, stamp, default_lang)
+    if out.elsewhere:
+        await _report_unreachable(
+            session, unit, people, out, stamp, default_lang, other_organisation=True
+        )
     return out
+
+
+def _other_organisation(person: indicators_repo.Recipient, context: JobContext) -> bool:
+    """A manager of another tenant: the bot cannot write to them personally."""
+    if context.own_tenant is None or person.tenant is None:
+        return False
+    return reach(person.tenant, context.own_tenant).why_not is Unreachable.OTHER_TENANT
 
 
 async def _try_install(
@@ -497,9 +553,12 @@ async def _report_unreachable(
     out: Delivery,
     stamp: str,
     lang: str,
+    *,
+    other_organisation: bool = False,
 ) -> None:
     """Tell the unit's coordinators (their personal chats, else the unit's channel),
-    once per occurrence, who could not be reached and how to fix it."""
+    once per occurrence, who could not be reached and how to fix it (or, for people of
+    another organisation, that they are reached only in the channel)."""
     coordinators = list(people.coordinators)
     if not coordinators:
         parents = await roles_repo.parents_map(session)
@@ -514,13 +573,19 @@ async def _report_unreachable(
                 if above[cid].coordinators:
                     coordinators = list(above[cid].coordinators)
                     break
-    names = ", ".join(out.unreachable)
+    names = ", ".join(out.elsewhere if other_organisation else out.unreachable)
+    text_key = "tenancy.digest_elsewhere" if other_organisation else "digest.unreachable"
+    tag = "digest-elsewhere" if other_organisation else "digest-unreachable"
+    if other_organisation:
+        # Told once: that these people belong to another organisation does not change with
+        # each digest, so the key names the people, not the occurrence (a new name: again).
+        stamp = hashlib.sha256("\n".join(sorted(out.elsewhere)).encode()).hexdigest()[:16]
     reached = False
     for c in coordinators:
         if c.conversation_pk is None:
             continue
-        text = t(c.lang or lang, "digest.unreachable", unit=unit.name, people=names)
-        key = f"digest-unreachable:{unit.id}:{stamp}:{c.aad_object_id or c.person}"
+        text = t(c.lang or lang, text_key, unit=unit.name, people=names)
+        key = f"{tag}:{unit.id}:{stamp}:{c.aad_object_id or c.person}"
         await outbox_repo.enqueue(
             session,
             key,
@@ -530,10 +595,10 @@ async def _report_unreachable(
         out.reported_to.append(c.display)
         reached = True
     if not reached and people.channel_pk is not None:
-        text = t(lang, "digest.unreachable", unit=unit.name, people=names)
+        text = t(lang, text_key, unit=unit.name, people=names)
         await outbox_repo.enqueue(
             session,
-            f"digest-unreachable:{unit.id}:{stamp}:channel",
+            f"{tag}:{unit.id}:{stamp}:channel",
             people.channel_pk,
             {"type": "message", "text": text, "textFormat": "markdown"},
         )

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.context import JobContext
-from storage import outbox_repo, retention_repo
+from storage import files_repo, outbox_repo, retention_repo
 from storage.models import Schedule
 
 log = logging.getLogger(__name__)
@@ -39,9 +39,14 @@ async def ping(
 async def retention_purge(
     session: AsyncSession, schedule: Schedule, occurrence_at: datetime, context: JobContext
 ) -> None:
-    """Blank free text and audit details older than `payload.months` (default 24)."""
+    """Blank free text and audit details older than `payload.months` (default 24), and
+    drop held files past their day."""
     months = int(schedule.payload.get("months") or retention_repo.DEFAULT_MONTHS)
     counts = await retention_repo.purge(
         session, retention_repo.months_before(occurrence_at, months)
     )
     log.info("retention purge: %d values blanked", sum(counts.values()))
+    # Files held for a person (offered exports, uploads awaiting confirm) live a day.
+    dropped = await files_repo.purge_expired(session, occurrence_at)
+    if dropped:
+        log.info("retention purge: %d held files dropped", dropped)

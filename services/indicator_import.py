@@ -78,6 +78,18 @@ def read_table(path: Path) -> Iterator[tuple[int, list[object]]]:
         raise ImportFileError(f"{path.name}: use a .csv or .xlsx file")
 
 
+def read_bytes(name: str, data: bytes) -> Iterator[tuple[int, list[object]]]:
+    """The same as `read_table`, for a file's bytes (a file sent in Teams); `name` gives
+    the format by its ending."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".xlsx":
+        yield from _read_xlsx_from(io.BytesIO(data), name)
+    elif suffix in (".csv", ".txt"):
+        yield from _read_csv(data)
+    else:
+        raise ImportFileError(f"{Path(name).name}: use a .csv or .xlsx file")
+
+
 def _read_csv(data: bytes) -> Iterator[tuple[int, list[object]]]:
     try:
         text = data.decode("utf-8-sig")
@@ -93,16 +105,18 @@ def _read_csv(data: bytes) -> Iterator[tuple[int, list[object]]]:
 
 
 def _read_xlsx(path: Path) -> Iterator[tuple[int, list[object]]]:
+    yield from _read_xlsx_from(path, path.name)
+
+
+def _read_xlsx_from(source: Path | io.BytesIO, name: str) -> Iterator[tuple[int, list[object]]]:
     try:
         from openpyxl import load_workbook
     except ImportError as exc:  # pragma: no cover - dependency note
         raise ImportFileError("reading .xlsx needs the openpyxl package") from exc
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:
-        raise ImportFileError(
-            f"{path.name}: not a readable .xlsx file ({type(exc).__name__})"
-        ) from exc
+        raise ImportFileError(f"{name}: not a readable .xlsx file ({type(exc).__name__})") from exc
     try:
         sheet = book.worksheets[0]
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -158,9 +172,14 @@ def _holds_identity_number(cells: Sequence[object]) -> bool:
 
 
 def check_rows(
-    rows: Iterator[tuple[int, list[object]]], lookup: Lookup, default_source: str
+    rows: Iterator[tuple[int, list[object]]],
+    lookup: Lookup,
+    default_source: str,
+    numbers: list[int] | None = None,
 ) -> tuple[list[ValueIn], list[BadRow], int]:
-    """Good values, bad rows (every one, with its reason), and the number of data rows."""
+    """Good values, bad rows (every one, with its reason), and the number of data rows.
+
+    `numbers`, if given, gets the row number of each good value (in the same order)."""
     header = next(rows, None)
     if header is None:
         raise ImportFileError("the file is empty")
@@ -235,6 +254,8 @@ def check_rows(
         seen.setdefault(key, (number, value))
         source = str(_cell(cells, cols.get("source")) or default_source)[:200]
         good.append(ValueIn(found[0], unit_id, period.label, value, denominator, source))
+        if numbers is not None:
+            numbers.append(number)
     return good, bad, count
 
 

@@ -72,6 +72,9 @@ class DefinitionResult:
     unchanged: int = 0
     targets: int = 0
     problems: list[str] = field(default_factory=list)
+    # Said, not refused: a per-unit target for a unit this org does not have (the shared
+    # indicator file names units of one county; another county loads it all the same).
+    warnings: list[str] = field(default_factory=list)
 
 
 async def save_definitions(
@@ -81,17 +84,21 @@ async def save_definitions(
 ) -> DefinitionResult:
     """Create or update definitions by key (idempotent) and replace per-unit targets.
 
-    Unit names in `overrides` are matched case-insensitively; an unknown name is a
-    problem and nothing is written (the caller rolls back).
+    Unit names in `overrides` are matched case-insensitively; a name no unit has is a
+    warning and its target is left out (targets per unit are optional).
     """
     result = DefinitionResult()
     units = {fold(u.name): u.id for u in (await session.execute(select(Unit))).scalars().all()}
+    known: dict[str, dict[str, float]] = {}
     for key, by_unit in (overrides or {}).items():
-        for name in by_unit:
+        for name, target in by_unit.items():
             if fold(name) not in units:
-                result.problems.append(f"{key}.targets: no unit named {name!r}")
-    if result.problems:
-        return result
+                result.warnings.append(
+                    f"{key}.targets: no unit named {name!r} in this org; target left out"
+                )
+            else:
+                known.setdefault(key, {})[name] = target
+    overrides = known
     existing = {
         r.key: r for r in (await session.execute(select(IndicatorDefinition))).scalars().all()
     }
@@ -448,6 +455,7 @@ class Recipient:
     conversation_pk: int | None  # their personal chat with the bot, if installed
     display: str  # what to call them in a report
     lang: str | None = None  # their chosen language, if any
+    tenant: str | None = None  # their own tenant, once seen (core/tenancy.py `reach`)
 
 
 @dataclass(frozen=True)
@@ -531,10 +539,13 @@ async def recipients(
     aad_of: dict[str, str] = {}
     name_of: dict[str, str] = {}
     lang_of: dict[str, str] = {}
+    tenant_of: dict[str, str] = {}
     for p in people:
         for k in (p.aad_object_id.lower(), (p.upn or "").lower()):
             if k:
                 aad_of[k] = p.aad_object_id.lower()
+                if p.tenant_id:
+                    tenant_of[k] = p.tenant_id.lower()
                 if p.display_name:
                     name_of[k] = p.display_name
                 if p.language:
@@ -558,7 +569,7 @@ async def recipients(
         aad = aad_of.get(person) or (person if "@" not in person else None)
         display = name_of.get(person) or person
         conv = conv_of.get(aad) if aad else None
-        return Recipient(person, aad, conv, display, lang_of.get(person))
+        return Recipient(person, aad, conv, display, lang_of.get(person), tenant_of.get(person))
 
     out: dict[int, UnitRecipients] = {}
     for uid in ids:

@@ -115,6 +115,8 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     dead_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    # The request id of the turn that queued it (core/request_id.py); None from jobs.
+    request_id: str | None = Field(default=None, max_length=64)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -215,6 +217,8 @@ class ScheduleRun(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+from storage import comparison_models as comparison_models  # noqa: E402
+from storage import file_models as file_models  # noqa: E402
 from storage import health_models as health_models  # noqa: E402
 from storage import indicator_models as indicator_models  # noqa: E402
 from storage import item_models as item_models  # noqa: E402

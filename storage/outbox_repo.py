@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
+from core import request_id
 from storage import channels_repo
 from storage.models import Conversation, OutboxMessage
 from storage.types import utcnow
@@ -60,6 +61,8 @@ async def enqueue(
         "attempts": 0,
         "next_attempt_at": not_before or now,
         "created_at": now,
+        # The turn that queued it, if any: its log lines and the send line match.
+        "request_id": request_id.current(),
     }
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = (
@@ -99,6 +102,7 @@ class Claim:
     updates_key: str | None
     payload: dict[str, Any]
     attempts: int  # including the one about to be made
+    request_id: str | None = None  # of the turn that queued it (core/request_id.py)
 
 
 _CLAIM_COLUMNS = (
@@ -109,6 +113,7 @@ _CLAIM_COLUMNS = (
     col(OutboxMessage.updates_key),
     col(OutboxMessage.payload),
     col(OutboxMessage.attempts),
+    col(OutboxMessage.request_id),
 )
 
 

@@ -29,6 +29,7 @@ class Channel:
     channel_id: str
     team_name: str = "Östersund samverkan"
     channel_name: str | None = None
+    kind: str = "standard"  # or "shared", "private" (channelData.channel.type)
 
     @property
     def conversation_id(self) -> str:
@@ -77,6 +78,7 @@ class ActivityFactory:
             "channel": {
                 "id": channel.channel_id,
                 **({"name": channel.channel_name} if channel.channel_name else {}),
+                **({"type": channel.kind} if channel.kind != "standard" else {}),
             },
         }
         return conversation, channel_data

@@ -11,10 +11,14 @@ from __future__ import annotations
 from bot.handlers import (
     actions,
     agenda,
+    alerts,
     decisions,
     digest,
+    exports,
     help,
+    indicator_files,
     items,
+    kolada_search,
     meetings,
     minutes,
     pulse,
@@ -39,6 +43,10 @@ HANDLER_MODULES = (
     pulse_followups,
     setup,
     units,
+    indicator_files,
+    exports,
+    kolada_search,
+    alerts,
 )
 
 

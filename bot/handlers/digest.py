@@ -246,6 +246,7 @@ async def expand(turn: Turn, data: dict[str, Any]) -> None:
         turn.lang,
         period_arg=asked.period_arg,
         expanded=bool(data.get("expanded")),
+        page=data["page"] if isinstance(data.get("page"), int) else 1,
     )
     await _replace_card(turn, card)
 

@@ -31,9 +31,9 @@ def test_example_definitions_load_against_the_jamtland_org(db_file: Path, tmp_pa
     assert invoke("org", "load", str(EXAMPLES / "jamtland.yaml"))[0] == 0
     code, out, err = invoke("indicators", "define", str(EXAMPLES / "indicators.yaml"))
     assert code == 0, err
-    assert "7 indicators: 7 created" in out and "1 unit targets" in out
+    assert "8 indicators: 8 created" in out and "1 unit targets" in out
     code, out, _ = invoke("indicators", "define", str(EXAMPLES / "indicators.yaml"))
-    assert "0 created, 0 updated, 7 unchanged" in out
+    assert "0 created, 0 updated, 8 unchanged" in out
 
     csv = tmp_path / "v.csv"
     csv.write_text(
@@ -49,6 +49,17 @@ def test_example_definitions_load_against_the_jamtland_org(db_file: Path, tmp_pa
 
     code, out, _ = invoke("indicators", "schedule")
     assert code == 0 and "digest schedules active" in out
+
+
+@pytest.mark.parametrize("county", ["jonkoping", "kalmar", "skane"])
+def test_example_definitions_load_for_every_example_county(db_file: Path, county: str) -> None:
+    """The shared indicator file names Härjedalen (Jämtland) for a local target: another
+    county loads every indicator, with a warning that the target is left out."""
+    assert invoke("org", "load", str(EXAMPLES / f"{county}.yaml"))[0] == 0
+    code, out, err = invoke("indicators", "define", str(EXAMPLES / "indicators.yaml"))
+    assert code == 0, err
+    assert "8 indicators: 8 created" in out and "0 unit targets" in out
+    assert "warning: utskrivningsklara_dagar.targets: no unit named 'Härjedalen'" in err
 
 
 def test_bad_definitions_are_listed_with_their_path(db_file: Path, tmp_path: Path) -> None:
@@ -70,7 +81,7 @@ def test_make_run_loads_the_example_values_only_into_an_empty_database(
     define = ("indicators", "define", str(EXAMPLES / "indicators.yaml"), "--if-empty")
     values = ("indicators", "import", str(EXAMPLES / "jamtland_values.csv"), "--if-empty")
     code, out, err = invoke(*define)
-    assert code == 0 and "7 created" in out, err
+    assert code == 0 and "8 created" in out, err
     code, out, err = invoke(*values)
     assert code == 0 and " 0 changed" in out and not err, err
 

@@ -102,13 +102,28 @@ class FakeConnector:
 
     # -- test controls ----------------------------------------------------------------
 
-    def add_member(self, user_id: str, *, aad_object_id: str, name: str, upn: str) -> None:
+    def add_member(
+        self,
+        user_id: str,
+        *,
+        aad_object_id: str,
+        name: str,
+        upn: str,
+        tenant_id: str | None = None,
+        email: str | None = None,
+        user_role: str | None = None,
+    ) -> None:
+        """A roster entry as the Bot Connector answers it (a TeamsChannelAccount): in a
+        shared channel each member carries their own `tenantId`; a B2B guest has
+        `userRole: guest` and the host tenant's `#EXT#` UPN, with their own `email`."""
         self.members[user_id] = {
             "id": user_id,
             "name": name,
             "aadObjectId": aad_object_id,
             "userPrincipalName": upn,
-            "email": upn,
+            "email": email or upn,
+            **({"tenantId": tenant_id} if tenant_id else {}),
+            **({"userRole": user_role} if user_role else {}),
         }
 
     def inject(self, status: int, count: int = 1, **kwargs: Any) -> None:

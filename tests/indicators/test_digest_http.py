@@ -57,7 +57,11 @@ async def test_digest_in_a_channel_shows_headline_table_chart_and_expands_in_pla
     assert "0 av 2 indikatorer når målet" in body
     assert "3,1" in body and "52,5\u00a0%" in body  # Swedish decimals
     assert '"type": "Table"' in body and "↑" in body  # days rising = worsening
-    assert "data:image/png;base64," in body
+    # Teams' own charts, no image: the trend line with its target, and a gauge for the
+    # share (physician contact 52,5 % against 60 %); each with a table as fallback.
+    assert "data:image" not in body
+    assert '"type": "Chart.Line"' in body and '"type": "Chart.Gauge"' in body
+    assert '"xAxisTitle": "Period"' in body and '"legend": "Mål"' in body
     assert "Ärenden" in body and "Nästa möte" in body
     assert (
         card["actions"][0]["type"] == "Action.Execute" and card["actions"][0]["verb"] == EXPAND_VERB

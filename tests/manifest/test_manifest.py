@@ -63,7 +63,7 @@ def test_package_contains_filled_valid_manifest(tmp_path: Path, schemas: Path) -
 def test_bot_scopes_and_command_lists(tmp_path: Path) -> None:
     bot = json.loads(_build(tmp_path, str(uuid.uuid4()))["manifest.json"])["bots"][0]
     assert set(bot["scopes"]) == {"team", "groupChat", "personal"}
-    assert bot["supportsFiles"] is False
+    assert bot["supportsFiles"] is True  # indicator files in, exports out (personal chat)
     lists = {
         tuple(cl["scopes"]): [c["title"] for c in cl["commands"]] for cl in bot["commandLists"]
     }

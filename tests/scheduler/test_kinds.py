@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from scheduler.kinds import JOB_KINDS
-from services import digest, escalation
+from services import alerts, digest, escalation, kolada
 from storage import meetings_repo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +25,8 @@ WRITTEN = {
     meetings_repo.REMINDER_KIND,
     meetings_repo.MINUTES_KIND,
     meetings_repo.SYNC_KIND,
+    kolada.KIND,
+    alerts.KIND,
 }
 
 

@@ -1,0 +1,93 @@
+"""The alert card's button: raise an item carrying the figures (cards/alerts.py).
+
+The card's data names an indicator, a unit and a period; the unit must be within reach
+here (bot/scope.py: in a channel, the unit it is bound to), and the figures are read
+again from the database, never taken from the card. Anyone in the unit's channel may
+raise an item, as with `ärende`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import guard
+from bot.handlers.lifecycle import remember_conversation
+from bot.router import Router
+from bot.scope import find
+from bot.turn import Turn
+from cards import items as item_cards
+from cards.alerts import RAISE_VERB
+from core.alerts import alert_for
+from core.indicators import Period, parse_period
+from core.refusal import Refused
+from i18n import format as fmt
+from services import items as item_service
+from storage import indicators_repo
+from storage.items_repo import MAX_TITLE
+from storage.models import Unit
+from storage.types import utcnow
+
+HANDLERS = Router()
+
+
+@HANDLERS.action(RAISE_VERB)
+async def raise_from_alert(turn: Turn, data: dict[str, Any]) -> None:
+    unit = await find(turn, Unit, data.get("unit_id"))
+    if unit is None or unit.id is None:  # another unit's id answers like a missing value
+        raise Refused("alert.gone")
+    indicator_id = data.get("indicator_id")
+    try:
+        period = parse_period(str(data.get("period") or ""))
+    except ValueError:
+        raise Refused("alert.gone") from None
+    db = turn.services.db
+    async with db.read() as s:
+        defs = dict(await indicators_repo.load_definitions(s))
+        defn = defs.get(indicator_id) if isinstance(indicator_id, int) else None
+        if defn is None or period.kind != defn.period_kind:
+            raise Refused("alert.gone")
+        assert isinstance(indicator_id, int)
+        window = {indicator_id: (period.shift(-12), period)}
+        stored = await indicators_repo.load_values(s, window, [unit.id])
+        target = (await indicators_repo.unit_targets(s)).get((indicator_id, unit.id), defn.target)
+    series: dict[Period, float] = {
+        p: v for p, (v, _) in stored.get(indicator_id, {}).get(unit.id, {}).items()
+    }
+    if period not in series:
+        raise Refused("alert.gone")
+    lang = turn.lang
+    alert = alert_for(defn, series, period, target)
+    shown = alert.values if alert is not None else tuple(sorted(series.items())[-4:])
+    measure = lambda v: fmt.measure(lang, v, defn.decimals, defn.unit)  # noqa: E731
+    title = turn.text(
+        "alert.item_title",
+        indicator=defn.name(lang),
+        value=measure(series[period]),
+        period=fmt.period(lang, period),
+        target=measure(target),
+    )[:MAX_TITLE]
+    kind = turn.text(f"alert.kind.{alert.kind.value}") if alert else "–"
+    values = ", ".join(f"{fmt.period(lang, p)} {measure(v)}" for p, v in shown)
+    description = turn.text("alert.item_text", kind=kind, values=values)
+    guard.check(title, description, None)
+    created = await item_service.create(
+        db,
+        unit,
+        title=title,
+        kind="barrier",
+        description=description,
+        owner=None,
+        due=None,
+        topic=None,
+        actor=turn.user_id,
+        now=utcnow(),
+    )
+    card = item_cards.item_card(
+        lang,
+        created.view,
+        headline=[turn.text("item.created", id=created.item.id, unit=unit.name)],
+        suggested_due=created.suggested_due,
+    )
+    activity_id = await turn.send_card(card, summary=turn.text("item.head.created"))
+    conversation = await remember_conversation(turn)
+    await item_service.remember_card(db, created.item, unit.id, conversation.id, activity_id)
