@@ -60,29 +60,41 @@ function frame(c, p, body, height, legend) {
 
 function legendRow(p, entries, y) {
   let x = 0, out = "";
-  for (const [label, colour] of entries) {
+  for (let [label, colour] of entries) {
+    label = String(label);
+    if (label.length > 45) label = label.slice(0, 44) + "…";
     out += `<rect x="${x}" y="${y - 9}" width="10" height="10" rx="2" fill="${colour}"/>` +
       `<text x="${x + 14}" y="${y}" font-size="12" fill="${p.fg}">${esc(label)}</text>`;
-    x += 24 + 7 * String(label).length;
+    x += 28 + 7.5 * label.length;
   }
   return out;
 }
 
 // Axes with a y grid, for line and bar charts: returns the plot box and the y scale.
-function axes(c, p, values, height, xLabels) {
+// Bars keep every label (slanted when they do not fit); lines show as many as fit.
+function axes(c, p, values, height, xLabels, { slant = false } = {}) {
   const { lo, hi, step } = niceRange(values);
-  const left = 52, top = c.title ? 30 : 8, right = W - 8, bottom = height - (c.xAxisTitle ? 44 : 26);
+  const widest = Math.max(...xLabels.map((l) => String(l).length)) * 6.5 + 10;
+  const left = 52, top = c.title ? 30 : 8, right = W - 8;
+  const slanted = slant && widest > (right - left) / xLabels.length;
+  const bottom = height - (c.xAxisTitle ? 44 : 26) - (slanted ? Math.min(70, widest * 0.5) : 0);
   const y = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top);
   let out = "";
   for (let v = lo; v <= hi + step / 2; v += step) {
     out += `<line x1="${left}" x2="${right}" y1="${y(v)}" y2="${y(v)}" stroke="${p.grid}" stroke-width="1"/>` +
       `<text x="${left - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end" fill="${p.subtle}">${num(Math.round(v * 100) / 100)}</text>`;
   }
-  const every = Math.max(1, Math.ceil(xLabels.length / 6));
   const slot = (right - left) / xLabels.length;
+  const every = slanted ? 1 : Math.max(1, Math.ceil(widest / slot));
   xLabels.forEach((label, i) => {
-    if (i % every && i !== xLabels.length - 1) return;
-    out += `<text x="${left + slot * (i + 0.5)}" y="${bottom + 16}" font-size="11" text-anchor="middle" fill="${p.subtle}">${esc(label)}</text>`;
+    if (i % every) return;
+    const x = left + slot * (i + 0.5);
+    if (slanted) {
+      out += `<text transform="translate(${x + 4} ${bottom + 12}) rotate(-35)" font-size="11" text-anchor="end" fill="${p.subtle}">${esc(label)}</text>`;
+      return;
+    }
+    const anchor = x + widest / 2 > W ? "end" : "middle";
+    out += `<text x="${anchor === "end" ? W - 2 : x}" y="${bottom + 16}" font-size="11" text-anchor="${anchor}" fill="${p.subtle}">${esc(label)}</text>`;
   });
   if (c.xAxisTitle) out += `<text x="${(left + right) / 2}" y="${height - 6}" font-size="12" text-anchor="middle" fill="${p.fg}">${esc(c.xAxisTitle)}</text>`;
   if (c.yAxisTitle) out += `<text transform="translate(12 ${(top + bottom) / 2}) rotate(-90)" font-size="12" text-anchor="middle" fill="${p.fg}">${esc(c.yAxisTitle)}</text>`;
@@ -116,8 +128,8 @@ function bars(c, p) {
   const xs = [];
   for (const s of series) for (const v of s.values) if (!xs.includes(String(v.x))) xs.push(String(v.x));
   const values = series.flatMap((s) => s.values.map((v) => Number(v.y))).concat([0]);
-  const height = 250;
-  const a = axes(c, p, values, grouped ? height - 22 : height, xs);
+  const height = 290;
+  const a = axes(c, p, values, grouped ? height - 22 : height, xs, { slant: true });
   let body = a.out;
   const bw = Math.min(40, (a.slot * 0.7) / series.length);
   series.forEach((s, si) => {
@@ -161,7 +173,13 @@ function gauge(c, p) {
     const [x1, y1] = pt(angle(from), r), [x2, y2] = pt(angle(to), r);
     return `<path d="M ${x1} ${y1} A ${r} ${r} 0 0 1 ${x2} ${y2}" fill="none" stroke="${colour}" stroke-width="18"/>`;
   };
-  const segments = c.segments?.length ? c.segments : [{ from: min, to: max, color: "neutral" }];
+  // Teams' segments are {size, color, legend}, laid end to end from min; {from, to} is taken too.
+  let at = min;
+  const segments = (c.segments?.length ? c.segments : [{ size: max - min, color: "neutral" }]).map((s) => {
+    const from = s.from ?? at, to = s.to ?? from + Number(s.size ?? 0);
+    at = to;
+    return { ...s, from, to };
+  });
   let body = segments.map((s, i) => arc(Number(s.from), Number(s.to), p.colour(s.color, i))).join("");
   const [nx, ny] = pt(angle(value), r - 26);
   body += `<line x1="${cx}" y1="${cy}" x2="${nx}" y2="${ny}" stroke="${p.fg}" stroke-width="3"/><circle cx="${cx}" cy="${cy}" r="5" fill="${p.fg}"/>`;

@@ -32,6 +32,7 @@ from sqlmodel import SQLModel  # noqa: E402
 import storage.models  # noqa: E402, F401
 from bot.handlers import build_router  # noqa: E402
 from cards.base import Card  # noqa: E402
+from cards.digest import county_units_card  # noqa: E402
 from cards.help import help_card  # noqa: E402
 from cards.items import EventView, ItemView, item_card  # noqa: E402
 from cards.meetings import MeetingView, agenda_card, default_standing  # noqa: E402
@@ -79,7 +80,8 @@ async def _example_database(db: Database) -> None:
 
 
 async def digest_cards() -> dict[str, Card]:
-    """The unit digest (compact and "Visa alla") for Östersund and the county digest."""
+    """The unit digest (compact and "Visa alla") for Östersund, the county digest and its
+    units for one indicator."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'gallery.db'}")
         try:
@@ -93,7 +95,23 @@ async def digest_cards() -> dict[str, Card]:
     compact, _ = composer.digest_card(data, unit, LANG)
     expanded, _ = composer.digest_card(data, unit, LANG, expanded=True)
     county_card, _ = composer.digest_card(data, county, LANG)
-    return {"digest-unit": compact, "digest-unit-all": expanded, "digest-county": county_card}
+    return {
+        "digest-unit": compact,
+        "digest-unit-all": expanded,
+        "digest-county": county_card,
+        "digest-county-units": _county_units(data, county),
+    }
+
+
+def _county_units(data: composer.DigestData, county: int) -> Card:
+    """The county's units side by side for its first indicator ("Visa enheterna"), built
+    as bot/handlers/digest.py `county_units` builds it."""
+    digest = composer.county_digest(data, county)
+    row = digest.rows[0]
+    ind_id = next(i for i, d in data.defs if d.key == row.defn.key)
+    unit_ids = composer.county_units(data, county)
+    targets = {u: data.targets.get((ind_id, u), row.defn.target) for u in unit_ids}
+    return county_units_card(digest, row, unit_ids, targets, 1, LANG)
 
 
 def pulse_results() -> Card:
@@ -236,6 +254,8 @@ CAPTIONS = {
     "digest-unit-all": "The same digest after “Visa alla”: every indicator and more charts.",
     "digest-county": "The county digest (Regionens samverkansråd): the county's figures, and "
     "per indicator the units off target.",
+    "digest-county-units": "“Visa enheterna” on the county digest: one indicator, the "
+    "county's units side by side against their targets.",
     "pulse-results": "Samverkanspuls results for a unit: distribution, mean, the county beside "
     "it, free texts, and the trend over the pulses (a Teams Chart.Line).",
     "item": "An item (a barrier raised in Krokom, escalated to Östersund) with its trail "

@@ -99,7 +99,7 @@ try {
     const png = await page.screenshot({ type: "png", fullPage: true, clip: { x: 0, y: 0, width: WIDTH, height: Math.ceil(box.y + box.height + 16) } });
     writeFileSync(join(outDir, shot.file), png);
     const notes = [...new Set(found)].map((t) => `${t} ${shot.drawCharts ? "drawn" : "left to its fallback"}`);
-    for (const e of events) notes.push(`renderer: ${e}`);
+    for (const e of new Set(events)) notes.push(`renderer: ${e}`);
     if (events.length) problems += 1;
     console.log(`${join(outDir, shot.file)}${notes.length ? "  (" + notes.join("; ") + ")" : ""}`);
     await page.close();

@@ -51,6 +51,7 @@ async def test_every_card_in_the_screenshots_is_valid_with_its_chart_fallbacks()
         "digest-unit",
         "digest-unit-all",
         "digest-county",
+        "digest-county-units",
         "pulse-results",
         "item",
         "agenda-reminder",
