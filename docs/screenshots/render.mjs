@@ -77,12 +77,17 @@ try {
                border: 1px solid ${shot.theme === "high-contrast" ? "#fff" : shot.theme === "dark" ? "#3d3d3d" : "#e0e0e0"}; }
       .ac-adaptiveCard { font-family: 'Segoe UI', 'DejaVu Sans', sans-serif; }
       .ac-textBlock p { margin: 0; }
-      .ac-textBlock ul, .ac-textBlock ol { margin: 0; padding-left: 20px; }
+      /* The renderer gives lists width:100% plus the browser's padding, so long items ran
+         past the card's edge; Teams' own stylesheet sizes boxes border-box. */
+      .ac-textBlock ul, .ac-textBlock ol { margin: 0; padding-left: 20px; box-sizing: border-box; }
     </style></head><body><div id="frame"></div></body></html>`);
     await page.addScriptTag({ path: require.resolve("markdown-it/dist/markdown-it.min.js") });
     await page.addScriptTag({ path: require.resolve("adaptivecards/dist/adaptivecards.min.js") });
     const events = await page.evaluate(({ card, config }) => {
-      const md = window.markdownit({ breaks: true });
+      // The Markdown Teams documents for TextBlocks ("Format cards in Teams"): bold, italic,
+      // lists, links. Headings, tables, images, preformatted text (`code`) and quotes are
+      // not supported there, so they stay as written here too.
+      const md = window.markdownit("zero", { breaks: true }).enable(["list", "emphasis", "link", "newline", "escape"]);
       AdaptiveCards.AdaptiveCard.onProcessMarkdown = (text, result) => {
         result.outputHtml = md.render(text);
         result.didProcess = true;
