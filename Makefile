@@ -126,7 +126,7 @@ $(SHOTS)/node_modules/.stamp: $(SHOTS)/package-lock.json
 
 screenshots: $(STAMP) $(SHOTS)/node_modules/.stamp
 	@test -x $(CHROMIUM) || { test "$$(id -u)" = 0 || { echo "chromium missing: run as root, or apt-get install chromium"; exit 1; }; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation; }
 	rm -rf var/screenshots
 	$(BIN)/python $(SHOTS)/gallery.py var/screenshots
 	CHROMIUM=$(CHROMIUM) node $(SHOTS)/render.mjs var/screenshots $(SHOTS)

@@ -55,7 +55,7 @@ function niceRange(values) {
 
 function frame(c, p, body, height, legend) {
   const title = c.title ? `<text x="0" y="16" font-size="14" font-weight="600" fill="${p.fg}">${esc(c.title)}</text>` : "";
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="'Segoe UI', 'DejaVu Sans', sans-serif">${title}${body}${legend ?? ""}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="'Segoe UI', 'Liberation Sans', Arial, sans-serif">${title}${body}${legend ?? ""}</svg>`;
 }
 
 function legendRow(p, entries, y) {

@@ -24,7 +24,14 @@ if (!inDir || !outDir) {
 }
 
 const WIDTH = 600; // the PNG's width: a Teams chat column on a laptop is about this wide
-const hostConfig = (theme) => JSON.parse(readFileSync(join(here, "hostconfigs", `microsoft-teams-${theme}.json`), "utf8"));
+// Segoe UI, first in Teams' font list, is not on Linux: Liberation Sans (Arial's widths,
+// close to Segoe UI's) stands in, ahead of the config's Tahoma/Verdana stand-ins.
+const FONT = "'Segoe UI', 'Liberation Sans', Arial, sans-serif";
+const hostConfig = (theme) => {
+  const config = JSON.parse(readFileSync(join(here, "hostconfigs", `microsoft-teams-${theme}.json`), "utf8"));
+  config.fontTypes.default.fontFamily = FONT;
+  return config;
+};
 const css = (theme) => readFileSync(join(here, "hostconfigs", `teams-container-${theme === "light" ? "light" : "dark"}.css`), "utf8");
 // Around the card: Teams' chat background per theme (light #F5F5F5, dark #1F1F1F, high contrast black).
 const PAGE = { light: "#f5f5f5", dark: "#1f1f1f", "high-contrast": "#000000" };
@@ -73,9 +80,9 @@ try {
       ${css(shot.theme)}
       ${shot.theme === "high-contrast" ? HC_CSS : ""}
       html, body { margin: 0; background: ${PAGE[shot.theme]}; }
+      .ac-pushButton, .ac-input, .ac-input * { font-family: ${FONT} !important; }
       #frame { width: ${WIDTH - 32}px; margin: 16px; box-sizing: border-box; border-radius: 4px; overflow: hidden;
                border: 1px solid ${shot.theme === "high-contrast" ? "#fff" : shot.theme === "dark" ? "#3d3d3d" : "#e0e0e0"}; }
-      .ac-adaptiveCard { font-family: 'Segoe UI', 'DejaVu Sans', sans-serif; }
       .ac-textBlock p { margin: 0; }
       /* The renderer gives lists width:100% plus the browser's padding, so long items ran
          past the card's edge; Teams' own stylesheet sizes boxes border-box. */
