@@ -31,6 +31,7 @@ from sqlmodel import SQLModel  # noqa: E402
 
 import storage.models  # noqa: E402, F401
 from bot.handlers import build_router  # noqa: E402
+from cards.alerts import alert_card  # noqa: E402
 from cards.base import Card  # noqa: E402
 from cards.digest import county_units_card  # noqa: E402
 from cards.help import help_card  # noqa: E402
@@ -39,7 +40,8 @@ from cards.meetings import MeetingView, agenda_card, default_standing  # noqa: E
 from cards.pulse import results_card  # noqa: E402
 from cards.pulse_trend import trend_chart  # noqa: E402
 from core.agenda import ActionEntry, Agenda, AgendaEntry  # noqa: E402
-from core.indicators import parse_definitions  # noqa: E402
+from core.alerts import Alert, AlertKind  # noqa: E402
+from core.indicators import Period, parse_definitions  # noqa: E402
 from core.org import OrgSpec, parse_org_text  # noqa: E402
 from core.pulse import SAMVERKANSPULS, summarize  # noqa: E402
 from core.roles import allows  # noqa: E402
@@ -81,7 +83,7 @@ async def _example_database(db: Database) -> None:
 
 async def digest_cards() -> dict[str, Card]:
     """The unit digest (compact and "Visa alla") for Östersund, the county digest and its
-    units for one indicator."""
+    units for one indicator, and an alert on one of Östersund's figures."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'gallery.db'}")
         try:
@@ -100,7 +102,32 @@ async def digest_cards() -> dict[str, Card]:
         "digest-unit-all": expanded,
         "digest-county": county_card,
         "digest-county-units": _county_units(data, county),
+        "alert": _alert(data, unit),
     }
+
+
+def _alert(data: composer.DigestData, unit: int) -> Card:
+    """The alert when Östersund's days waiting for discharge crossed the target (the
+    example values: 1,5 in July, 1,8 in August; target 1,5)."""
+    ind_id, defn = next((i, d) for i, d in data.defs if d.key == "utskrivningsklara_dagar")
+    values = ((Period("month", 2026, 6), 1.5), (Period("month", 2026, 7), 1.5))
+    alert = Alert(
+        kind=AlertKind.CROSSED,
+        period=Period("month", 2026, 8),
+        value=1.8,
+        target=1.5,
+        previous=1.5,
+        values=(*values, (Period("month", 2026, 8), 1.8)),
+    )
+    return alert_card(
+        LANG,
+        alert,
+        defn,
+        indicator_id=ind_id,
+        unit_id=unit,
+        unit_name=UNIT,
+        recipients=["Maja Berg", "Per Lund"],
+    )
 
 
 def _county_units(data: composer.DigestData, county: int) -> Card:
@@ -256,6 +283,8 @@ CAPTIONS = {
     "per indicator the units off target.",
     "digest-county-units": "“Visa enheterna” on the county digest: one indicator, the "
     "county's units side by side against their targets.",
+    "alert": "An indicator alert in the unit's channel: the figure crossed its target; the "
+    "button raises an item carrying the figures.",
     "pulse-results": "Samverkanspuls results for a unit: distribution, mean, the county beside "
     "it, free texts, and the trend over the pulses (a Teams Chart.Line).",
     "item": "An item (a barrier raised in Krokom, escalated to Östersund) with its trail "

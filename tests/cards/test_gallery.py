@@ -42,6 +42,7 @@ async def test_every_card_in_the_screenshots_is_valid_as_teams_takes_it() -> Non
         "digest-unit-all",
         "digest-county",
         "digest-county-units",
+        "alert",
         "pulse-results",
         "item",
         "agenda-reminder",
