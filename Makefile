@@ -28,7 +28,7 @@ UV_VERSION := 0.13.9
 LOCK_FLAGS := --quiet --generate-hashes --python-version 3.11 --python-platform linux \
 	--custom-compile-command "make lock"
 
-.PHONY: run playground test lint typecheck unit e2e bench node nginx clean lock
+.PHONY: run playground test lint typecheck unit e2e bench node nginx clean lock screenshots
 
 # Only what the locks name, each file checked against its hash: first the locked pip (it
 # installs the rest with half the CPU of Python 3.11's bundled one), then the dev set, then the
@@ -115,5 +115,21 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+## make screenshots: the cards as Teams draws them (its light, dark and high-contrast host
+## configs, Microsoft's Adaptive Cards renderer, headless Chromium) into docs/screenshots/.
+## Not part of `make test`. Installs Debian's chromium first if missing (as root).
+SHOTS    := docs/screenshots
+CHROMIUM ?= /usr/bin/chromium
+$(SHOTS)/node_modules/.stamp: $(SHOTS)/package-lock.json
+	$(NPM) ci --prefix $(SHOTS)
+	touch $@
+
+screenshots: $(STAMP) $(SHOTS)/node_modules/.stamp
+	@test -x $(CHROMIUM) || { test "$$(id -u)" = 0 || { echo "chromium missing: run as root, or apt-get install chromium"; exit 1; }; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation; }
+	rm -rf var/screenshots
+	$(BIN)/python $(SHOTS)/gallery.py var/screenshots
+	CHROMIUM=$(CHROMIUM) node $(SHOTS)/render.mjs var/screenshots $(SHOTS)
+
 clean:
-	rm -rf $(VENV) $(TOOLS) var manifest/node_modules tests/e2e/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) var manifest/node_modules tests/e2e/node_modules $(SHOTS)/node_modules .pytest_cache .mypy_cache .ruff_cache
