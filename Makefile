@@ -103,7 +103,8 @@ test: $(STAMP) node nginx
 	$(BIN)/mypy
 	# The PostgreSQL restart test runs alone, first: it restarts the shared server.
 	$(BIN)/pytest -q -m pg_restart tests/resilience/test_pg_restart.py
-	$(BIN)/pytest -q -m "not pg_restart"
+	# Two workers: most tests wait on sockets and subprocesses, so this halves the wall time.
+	$(BIN)/pytest -q -n 2 -m "not pg_restart"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
