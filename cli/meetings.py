@@ -12,66 +12,43 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import typer
 
 from cli.common import run_with_db
-from core.dates import parse_date
+from core.refusal import Refused
+from i18n.texts import t
 from infra.settings import Settings
 from services import meeting_calendar
-from storage import meetings_repo, org_repo
+from storage import org_repo
 from storage.db import Database
 from storage.types import utcnow
 
 meetings_app = typer.Typer(help="Meetings: calendar files.", no_args_is_help=True)
 
 
-class Problem(Exception):
-    pass
-
-
 async def _pick(
     db: Database, settings: Settings, unit_name: str, number: int | None, day: str | None,
     upcoming: bool, now: datetime,
-) -> tuple[str, bytes]:  # fmt: skip
-    deployment = settings.client_id or "local"
-    async with db.session() as s:
+) -> tuple[str, bytes] | str:  # fmt: skip
+    """The file, or what to say instead (in English, like the rest of the CLI)."""
+    async with db.read() as s:
         unit = await org_repo.find_unit_by_name(s, unit_name)
-        if unit is None or unit.id is None:
-            raise Problem(f"No unit called {unit_name!r}. `samverkan org show` lists the units.")
-        series = await meetings_repo.series_of(s, unit.id)
-        if not series:
-            raise Problem(f"{unit.name} has no meeting series.")
-        if number is None and len(series) > 1:
-            raise Problem(f"{unit.name} has {len(series)} series: pick one with --series N.")
-        if number is not None and not 1 <= number <= len(series):
-            raise Problem(f"No series {number}: {unit.name} has {len(series)}.")
-        chosen = series[(number or 1) - 1]
-        assert chosen.id is not None
-        occurrence_id = None
-        if upcoming:
-            occ = next(iter(await meetings_repo.upcoming(s, chosen, now)), None)
-            if occ is None:
-                raise Problem(f"{chosen.name} has no meeting ahead.")
-            occurrence_id = occ.id
-        elif day is not None:
-            today = now.astimezone(ZoneInfo(chosen.timezone)).date()
-            wanted = parse_date(day, today)
-            if wanted is None:
-                raise Problem(f"Not a date: {day!r} (try 2026-12-03).")
-            occ = await meetings_repo.occurrence_for_day(s, unit.id, wanted, now)
-            if occ is None or occ.series_id != chosen.id:
-                raise Problem(f"{chosen.name} has no meeting on {wanted.isoformat()}.")
-            occurrence_id = occ.id
-    if occurrence_id is not None:
-        found = await meeting_calendar.occurrence_ics(
-            db, occurrence_id, now, settings.language, deployment
+    if unit is None or unit.id is None:
+        return f"No unit called {unit_name!r}. `samverkan org show` lists the units."
+    try:
+        return await meeting_calendar.calendar_file(
+            db,
+            unit,
+            now,
+            number=number,
+            day=day,
+            upcoming=upcoming,
+            lang="en",
+            deployment=settings.client_id or "local",
         )
-    else:
-        found = await meeting_calendar.series_ics(db, chosen.id, now, settings.language, deployment)
-    assert found is not None
-    return found
+    except Refused as refused:
+        return t("en", refused.key, **refused.values)
 
 
 @meetings_app.command("ics")
@@ -85,10 +62,7 @@ def ics_command(
     """A series or one meeting as an iCalendar (.ics) file to import into a calendar."""
 
     async def run(db: Database, settings: Settings) -> tuple[str, bytes] | str:
-        try:
-            return await _pick(db, settings, unit, series, day, upcoming, utcnow())
-        except Problem as exc:
-            return str(exc)
+        return await _pick(db, settings, unit, series, day, upcoming, utcnow())
 
     result = run_with_db(run)
     if isinstance(result, str):

@@ -110,3 +110,38 @@ CALENDAR_TEXTS.update(
 CALENDAR_TEXTS.update(
     {"att.join": {"sv": "Anslut till Teams-mötet", "en": "Join the Teams meeting"}}
 )
+
+# `kalender` / `calendar` and `samverkan meetings ics`: what to ask for instead.
+CALENDAR_TEXTS.update(
+    {
+        "cmd.calendar": {
+            "sv": "Mötena som kalenderfil i chatten med mig: `kalender ‹enhet› [nästa|datum]`",
+            "en": "Meetings as a calendar file in your chat with me: "
+            "`calendar ‹unit› [next|date]`",
+        },
+        "calendar.no_series": {
+            "sv": "{unit} har ingen mötesserie än. En samordnare skapar en med `möte ny`.",
+            "en": "{unit} has no meeting series yet. A coordinator makes one with `meeting new`.",
+        },
+        "calendar.no_such_series": {
+            "sv": "Det finns ingen serie {number}: enheten har {count}.",
+            "en": "There is no series {number}: the unit has {count}.",
+        },
+        "calendar.none_ahead": {
+            "sv": "{series} har inget möte framför sig.",
+            "en": "{series} has no meeting ahead.",
+        },
+        "calendar.bad_date": {
+            "sv": "Jag förstår inte datumet {text}. Skriv till exempel 2026-12-03 eller 3 dec.",
+            "en": "I don't understand the date {text}. Write for example 2026-12-03 or 3 Dec.",
+        },
+        "calendar.no_meeting_that_day": {
+            "sv": "{series} har inget möte {day}.",
+            "en": "{series} has no meeting on {day}.",
+        },
+        "calendar.description": {
+            "sv": "Kalenderfil för {unit}: öppna den för att lägga in mötet i din kalender.",
+            "en": "Calendar file for {unit}: open it to add the meeting to your calendar.",
+        },
+    }
+)

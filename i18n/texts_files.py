@@ -45,9 +45,9 @@ FILE_TEXTS: dict[str, dict[str, str]] = {
     # bot/handlers/exports.py
     "cmd.export": {
         "sv": "Få data som fil i chatten med mig: `exportera värden|sammanställning|ärenden|"
-        "protokoll ‹enhet›`",
-        "en": "Get data as a file in your chat with me: `export values|digest|items|minutes "
-        "‹unit›`",
+        "protokoll|puls ‹enhet›`",
+        "en": "Get data as a file in your chat with me: `export values|digest|items|minutes|"
+        "pulse ‹unit›`",
     },
     "export.usage": {
         "sv": "Skriv `exportera värden ‹enhet›`, `exportera sammanställning ‹enhet›`, "

@@ -18,9 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from core import invitations
+from core.dates import parse_date
 from core.recurrence import Recurrence, gives, meeting_instants
+from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
+from storage import meetings_repo
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence, MeetingSeries
 from storage.models import Unit
@@ -124,3 +127,59 @@ async def occurrence_ics(
         )
     name = filename(series.name, occ.starts_at, series.timezone)
     return name, invitations.calendar(meeting, now)
+
+
+async def calendar_file(
+    db: Database,
+    unit: Unit,
+    now: datetime,
+    *,
+    number: int | None = None,
+    day: str | None = None,
+    upcoming: bool = False,
+    lang: str = "sv",
+    deployment: str = "local",
+) -> tuple[str, bytes]:
+    """The .ics file a person asks for: the unit's series (`number` as `möte` lists them;
+    without one, the only series, or with several the one whose next meeting comes first),
+    or one meeting of it (`day`, or the next with `upcoming`). What the CLI and the
+    `kalender` command both call; refusals name what to ask instead."""
+    assert unit.id is not None
+    async with db.session() as s:
+        series = await meetings_repo.series_of(s, unit.id)
+        if not series:
+            raise Refused("calendar.no_series", unit=unit.name)
+        if number is not None and not 1 <= number <= len(series):
+            raise Refused("calendar.no_such_series", number=number, count=len(series))
+        nexts = {x.id: next(iter(await meetings_repo.upcoming(s, x, now)), None) for x in series}
+        if number is not None:
+            chosen = series[number - 1]
+        else:  # the series meeting soonest (one without meetings ahead last)
+            far = datetime.max.replace(tzinfo=now.tzinfo)
+            chosen = min(series, key=lambda x: o.starts_at if (o := nexts[x.id]) else far)
+        assert chosen.id is not None
+        occurrence_id: int | None = None
+        if upcoming:
+            occ = nexts[chosen.id]
+            if occ is None:
+                raise Refused("calendar.none_ahead", series=chosen.name)
+            occurrence_id = occ.id
+        elif day is not None:
+            today = now.astimezone(ZoneInfo(chosen.timezone)).date()
+            wanted = parse_date(day, today)
+            if wanted is None:
+                raise Refused("calendar.bad_date", text=day[:40])
+            occ = await meetings_repo.occurrence_for_day(s, unit.id, wanted, now)
+            if occ is None or occ.series_id != chosen.id:
+                raise Refused(
+                    "calendar.no_meeting_that_day",
+                    series=chosen.name,
+                    day=fmt.weekday_date(lang, wanted),
+                )
+            occurrence_id = occ.id
+    if occurrence_id is not None:
+        found = await occurrence_ics(db, occurrence_id, now, lang, deployment)
+    else:
+        found = await series_ics(db, chosen.id, now, lang, deployment)
+    assert found is not None
+    return found

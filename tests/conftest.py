@@ -23,6 +23,7 @@ import storage.models  # noqa: F401
 from storage.db import Database
 
 # The bot harness fixtures (real app over HTTP, fake connector), for every test folder.
+from tests.support.files import bot, drive  # noqa: F401
 from tests.support.harness import connector, harness, secured  # noqa: F401
 
 PG_ADMIN_URL = os.environ.get("SAMVERKAN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

@@ -12,6 +12,7 @@ from bot.handlers import (
     actions,
     agenda,
     alerts,
+    calendar,
     decisions,
     digest,
     exports,
@@ -53,6 +54,7 @@ HANDLER_MODULES = (
     kolada_search,
     alerts,
     people,
+    calendar,
 )
 
 

@@ -136,11 +136,17 @@ class FakeConnector:
     def in_conversation(self, conversation_id: str) -> list[Posted]:
         return [p for p in self.posted if p.conversation_id == conversation_id]
 
-    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> Posted:  # noqa: ASYNC109
-        """The first posted activity matching `predicate`, waiting for it if needed."""
+    async def wait_for(
+        self,
+        predicate: Any,
+        timeout: float = 5.0,  # noqa: ASYNC109
+        after: int = 0,
+    ) -> Posted:
+        """The first posted activity (from index `after` on) matching `predicate`, waiting
+        for it if needed."""
         deadline = time.monotonic() + timeout
         while True:
-            for p in self.posted:
+            for p in self.posted[after:]:
                 if predicate(p):
                     return p
             remaining = deadline - time.monotonic()

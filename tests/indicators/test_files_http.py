@@ -8,80 +8,31 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession
-from aiohttp.test_utils import TestServer
 from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
-from bot.web import SERVICES_KEY, build_app
 from cards.indicator_upload import CANCEL_VERB, CONFIRM_VERB
 from core.files import FILE_CONSENT_CARD, FILE_DOWNLOAD_INFO, FILE_INFO_CARD
 from storage import indicators_repo
-from storage.db import Database
 from storage.file_models import HeldFile
 from storage.models import Unit
 from tests.cardschema import assert_valid_card
-from tests.fakes.connector import FakeConnector
 from tests.fakes.onedrive import FakeOneDrive
-from tests.support.harness import BotHarness, connector_host, local_settings
+from tests.support.files import accept_offer, personal_invoke
+from tests.support.harness import BotHarness
 from tests.support.indicators import last_month, seed_county, seed_values
 from tests.support.pulses import closed_pulse
 from tests.support.scheduler import bind_channel
-from tests.teams import ActivityFactory, TeamsUser
+from tests.teams import TeamsUser
 
 ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 SARA = TeamsUser(name="Sara Samordnare", upn="sara@example.se")  # coordinator of Krokom
 NILS = TeamsUser(name="Nils Sjuksköterska", upn="nils@example.se")  # no role
-ADMIN = TeamsUser(name="Åsa Admin", upn="asa@example.se")
-
-
-@pytest.fixture
-async def drive() -> AsyncIterator[FakeOneDrive]:
-    fake = FakeOneDrive()
-    server = TestServer(fake.app, host="127.0.0.1")
-    await server.start_server()
-    fake.base = str(server.make_url("")).rstrip("/")
-    yield fake
-    await server.close()
-
-
-@pytest.fixture
-async def bot(
-    db: Database,
-    connector: tuple[FakeConnector, str],
-    drive: FakeOneDrive,
-    tmp_path: Path,
-) -> AsyncIterator[BotHarness]:
-    """Local mode with one named administrator, so everyone else has only the roles the
-    org gives them; the fake OneDrive's loopback port is the allowed file host."""
-    fake, connector_url = connector
-    settings = local_settings(
-        db.url,
-        tmp_path,
-        local_admins=[ADMIN.aad_object_id],
-        file_hosts=[connector_host(drive.base)],
-    )
-    app = build_app(settings, db)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    async with ClientSession() as http:
-        yield BotHarness(
-            str(server.make_url("")).rstrip("/"),
-            http,
-            fake,
-            ActivityFactory(connector_url),
-            db,
-            settings=settings,
-            services=app[SERVICES_KEY],
-        )
-    await server.close()
 
 
 def file_message(h: BotHarness, user: TeamsUser, name: str, url: str) -> dict[str, Any]:
@@ -100,17 +51,6 @@ def file_message(h: BotHarness, user: TeamsUser, name: str, url: str) -> dict[st
             },
         }
     ]
-    return act
-
-
-def personal_invoke(
-    h: BotHarness, user: TeamsUser, name: str, value: dict[str, Any]
-) -> dict[str, Any]:
-    act = h.teams.personal_message(user, "")
-    act.pop("text")
-    act["type"] = "invoke"
-    act["name"] = name
-    act["value"] = value
     return act
 
 
@@ -355,33 +295,8 @@ async def test_pulse_results_come_as_an_excel_file_with_aggregates_only(
         await bind_channel(s, krokom)
     await closed_pulse(h.db, krokom, datetime(2026, 9, 7, 8, tzinfo=UTC), [3, 4, 4, 5, 5])
     await h.say(h.teams.personal_message(SARA, "exportera puls Krokom"))
-    posted = await h.connector.wait_for(
-        lambda p: any(
-            a.get("contentType") == FILE_CONSENT_CARD for a in p.activity.get("attachments") or []
-        )
-    )
-    consent = posted.activity["attachments"][0]
-    assert consent["name"].endswith(".xlsx")
-    accept = {
-        "type": "fileUpload",
-        "action": "accept",
-        "context": consent["content"]["acceptContext"],
-        "uploadInfo": {
-            "contentUrl": f"https://contoso.sharepoint.com/personal/sara/{consent['name']}",
-            "name": consent["name"],
-            "uploadUrl": drive.upload_url(consent["name"]),
-            "uniqueId": "2250D938-8870-4044-9F2C-5BBDEBA70C9D",
-            "fileType": "xlsx",
-        },
-    }
-    status, _ = await h.post(personal_invoke(h, SARA, "fileConsent/invoke", accept))
-    assert status == 200
-    await h.connector.wait_for(
-        lambda p: any(
-            a.get("contentType") == FILE_INFO_CARD for a in p.activity.get("attachments") or []
-        )
-    )
-    [upload] = drive.uploads
+    name, upload = await accept_offer(h, drive, SARA)
+    assert name.endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(upload.data)).active
     assert sheet is not None
     rows = [[c for c in r] for r in sheet.iter_rows(values_only=True)]
