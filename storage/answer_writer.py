@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.answer_key import new_answer_id
 from core.pulse import may_write_remainder, mix
 from storage.db import Database
+from storage.held_connection import HeldConnection
 from storage.pulse_models import Pulse, PulseAnswer, PulseRespondent
 from storage.types import utcnow
 
@@ -123,6 +124,9 @@ class AnswerWriter:
         self._task: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
         self._stopped = False
+        # Kept while answers keep coming (storage/held_connection.py): no pool checkout,
+        # and so no pre-ping, per batch.
+        self._held = HeldConnection(db)
         postgres = db.dialect == "postgresql"
         insert = postgresql.insert if postgres else sqlite.insert
         self._mark = (
@@ -200,6 +204,7 @@ class AnswerWriter:
         if self._task is not None and not self._task.done():
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._task)
+        await self._held.release()
         for pulse_id in sorted(self._pools):
             try:
                 await self._flush(pulse_id, stopping=True)
@@ -235,6 +240,7 @@ class AnswerWriter:
             # Normally settled by now; if cancelled mid-write (shutdown), tell them.
             for item in batch:
                 _settle(item.done, RuntimeError("the answer writer stopped"))
+            self._held.release_later()  # back to the pool unless more answers come soon
             self._start_poller()
 
     def _drained(self, task: asyncio.Task[None]) -> None:
@@ -294,7 +300,7 @@ class AnswerWriter:
             else:
                 first[(item.pulse_id, item.person)] = i
         changes: dict[int, tuple[_Pool, list[dict[str, Any]], set[str], int]] = {}
-        async with self.db.writing(), self.db.engine.begin() as conn:
+        async with self._held.transaction() as conn:
             open_ids = await self._open_pulses(conn, {p for p, _ in first}, now or utcnow())
             wanted = sorted(k for k in first if k[0] in open_ids)
             marked: set[tuple[int, str]] = set()
