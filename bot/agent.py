@@ -10,6 +10,7 @@ this is the one place that turns it into the friendly text in the person's langu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -87,6 +88,7 @@ class SamverkanAgent:
         turn = Turn(context, self.services)
         kind = context.activity.type or "unknown"
         self.services.metrics.inc("samverkan_activities_total", type=kind)
+        presence: asyncio.Future[None] | None = None
         try:
             await self._language(turn)
             if contains_nul(_inbound_parts(context.activity)):
@@ -100,7 +102,11 @@ class SamverkanAgent:
                 # roster would not name): nothing is stored, nothing answered.
                 await turn.flush_invoke()
                 return
-            if kind in ("message", "invoke"):
+            if kind == "invoke" and self._anonymous_invoke(turn):
+                # Presence runs beside the answer (both are committed before the reply):
+                # two batched writes at once, not one after the other.
+                presence = asyncio.ensure_future(scope.note_presence(turn))
+            elif kind in ("message", "invoke"):
                 await scope.note_presence(turn)
             if kind == "message":
                 await self._message(turn)
@@ -119,6 +125,11 @@ class SamverkanAgent:
                 await turn.send_text(turn.text("error.generic"))
             except Exception:
                 log.warning("could not tell the user about the failure")
+        if presence is not None:
+            try:
+                await presence
+            except Exception as exc:  # not what the person asked for; noted next time
+                log.warning("noting a channel member failed (%s)", type(exc).__name__)
         await turn.flush_invoke()
 
     async def _tell_refused(self, turn: Turn, refusal: Refused) -> None:
@@ -187,15 +198,14 @@ class SamverkanAgent:
             if await self._admit(turn):
                 await bot_files.consent(turn)
             return
-        if act.name != "adaptiveCard/action":
-            return
-        value: dict[str, Any] = act.value if isinstance(act.value, dict) else {}
-        raw_action = value.get("action")
-        action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
-        raw_data = action.get("data")
-        data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
-        verb = action.get("verb") or data.get(ACTION_KEY)
-        await self._action(turn, str(verb or ""), data)
+        found = _card_action(act)
+        if found is not None:
+            await self._action(turn, *found)
+
+    def _anonymous_invoke(self, turn: Turn) -> bool:
+        """A card action that never needs to know who the person is (a pulse answer)."""
+        found = _card_action(turn.ctx.activity)
+        return found is not None and found[0] in self.router.anonymous_actions
 
     async def _admit(self, turn: Turn) -> bool:
         """Per-person rate limit on commands and card actions; a refusal changes nothing."""
@@ -238,6 +248,19 @@ class SamverkanAgent:
         if recipient and recipient.name and recipient.name not in names:
             names.append(recipient.name)
         return tuple(names)
+
+
+def _card_action(act: Activity) -> tuple[str, dict[str, Any]] | None:
+    """An `adaptiveCard/action` invoke's verb and data (None for any other invoke)."""
+    if act.name != "adaptiveCard/action":
+        return None
+    value: dict[str, Any] = act.value if isinstance(act.value, dict) else {}
+    raw_action = value.get("action")
+    action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
+    raw_data = action.get("data")
+    data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
+    verb = action.get("verb") or data.get(ACTION_KEY)
+    return str(verb or ""), data
 
 
 def _inbound_parts(activity: Activity) -> list[Any]:

@@ -116,8 +116,7 @@ CALENDAR_TEXTS.update(
     {
         "cmd.calendar": {
             "sv": "Mötena som kalenderfil i chatten med mig: `kalender ‹enhet› [nästa|datum]`",
-            "en": "Meetings as a calendar file in your chat with me: "
-            "`calendar ‹unit› [next|date]`",
+            "en": "Meetings as a calendar file in your chat with me: `calendar ‹unit› [next|date]`",
         },
         "calendar.no_series": {
             "sv": "{unit} har ingen mötesserie än. En samordnare skapar en med `möte ny`.",

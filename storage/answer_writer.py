@@ -23,6 +23,9 @@ process started to hide them, forgets who they were so they can answer again).
 Group commit as before: answers that arrive while a write is in progress wait for
 the next one, and each write handles everything waiting in one transaction. Nobody
 is answered before their row has been committed; an idle writer writes at once.
+The writer keeps its connection while answers keep coming (storage/held_connection.py),
+and on PostgreSQL locks the open pulses and marks who answered in one statement, so a
+write is BEGIN, that statement, the pool mix's INSERT and COMMIT: four round trips.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, delete, func, select, update
+from sqlalchemy import Integer, String, Table, bindparam, case, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -46,6 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.answer_key import new_answer_id
 from core.pulse import may_write_remainder, mix
 from storage.db import Database
+from storage.held_connection import HeldConnection
 from storage.pulse_models import Pulse, PulseAnswer, PulseRespondent
 from storage.types import utcnow
 
@@ -123,6 +127,9 @@ class AnswerWriter:
         self._task: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
         self._stopped = False
+        # Kept while answers keep coming (storage/held_connection.py): no pool checkout,
+        # and so no pre-ping, per batch.
+        self._held = HeldConnection(db)
         postgres = db.dialect == "postgresql"
         insert = postgresql.insert if postgres else sqlite.insert
         self._mark = (
@@ -139,6 +146,10 @@ class AnswerWriter:
         )
         if postgres:
             self._open = self._open.with_for_update()
+        # On PostgreSQL both in one statement (one round trip, one prepared statement
+        # whatever the batch size): the pulse rows are locked before any respondent of
+        # theirs is inserted, exactly as the two statements above do one after the other.
+        self._open_and_mark = _OPEN_AND_MARK if postgres else None
         self._insert_answers = _ANSWERS.insert()
 
     # -- answering -------------------------------------------------------------------------
@@ -200,6 +211,7 @@ class AnswerWriter:
         if self._task is not None and not self._task.done():
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._task)
+        await self._held.release()
         for pulse_id in sorted(self._pools):
             try:
                 await self._flush(pulse_id, stopping=True)
@@ -235,6 +247,7 @@ class AnswerWriter:
             # Normally settled by now; if cancelled mid-write (shutdown), tell them.
             for item in batch:
                 _settle(item.done, RuntimeError("the answer writer stopped"))
+            self._held.release_later()  # back to the pool unless more answers come soon
             self._start_poller()
 
     def _drained(self, task: asyncio.Task[None]) -> None:
@@ -294,15 +307,21 @@ class AnswerWriter:
             else:
                 first[(item.pulse_id, item.person)] = i
         changes: dict[int, tuple[_Pool, list[dict[str, Any]], set[str], int]] = {}
-        async with self.db.writing(), self.db.engine.begin() as conn:
-            open_ids = await self._open_pulses(conn, {p for p, _ in first}, now or utcnow())
-            wanted = sorted(k for k in first if k[0] in open_ids)
-            marked: set[tuple[int, str]] = set()
-            if wanted:
-                result = await conn.execute(
-                    self._mark, [{"pulse_id": p, "person": who} for p, who in wanted]
+        async with self._held.transaction() as conn:
+            if self._open_and_mark is not None:
+                open_ids, marked = await self._open_and_mark_people(
+                    conn, sorted(first), now or utcnow()
                 )
-                marked = {(int(p), str(who)) for p, who in result.all()}
+                wanted = sorted(k for k in first if k[0] in open_ids)
+            else:
+                open_ids = await self._open_pulses(conn, {p for p, _ in first}, now or utcnow())
+                wanted = sorted(k for k in first if k[0] in open_ids)
+                marked = set()
+                if wanted:
+                    result = await conn.execute(
+                        self._mark, [{"pulse_id": p, "person": who} for p, who in wanted]
+                    )
+                    marked = {(int(p), str(who)) for p, who in result.all()}
             for pulse_id in sorted(open_ids):
                 new = [k for k in wanted if k[0] == pulse_id and k in marked]
                 if not new:
@@ -368,6 +387,30 @@ class AnswerWriter:
         result = await conn.execute(self._open, {"ids": sorted(ids), "now": now})
         return {int(pulse_id) for (pulse_id,) in result.all()}
 
+    async def _open_and_mark_people(
+        self, conn: AsyncConnection, people: list[tuple[int, str]], now: datetime
+    ) -> tuple[set[int], set[tuple[int, str]]]:
+        """PostgreSQL: which of these pulses are open (locked until commit), and which of
+        these people were marked as having answered an open one now (in key order)."""
+        assert self._open_and_mark is not None
+        result = await conn.execute(
+            self._open_and_mark,
+            {
+                "ids": sorted({p for p, _ in people}),
+                "now": now,
+                "pulse_ids": [p for p, _ in people],
+                "persons": [who for _, who in people],
+            },
+        )
+        open_ids: set[int] = set()
+        marked: set[tuple[int, str]] = set()
+        for pulse_id, who in result.all():
+            if who is None:
+                open_ids.add(int(pulse_id))
+            else:
+                marked.add((int(pulse_id), str(who)))
+        return open_ids, marked
+
     async def _people(self, conn: AsyncConnection, pulse_id: int) -> int:
         query = select(func.count()).select_from(_PEOPLE).where(_PEOPLE.c.pulse_id == pulse_id)
         return int((await conn.execute(query)).scalar_one())
@@ -391,6 +434,37 @@ class AnswerWriter:
                 # has held 0, and a late write of a slow one must not go under it.
                 .values(held=case((_PULSES.c.held + change < 0, 0), else_=_PULSES.c.held + change))
             )
+
+
+# core.pulse.takes_answers and the respondent marks, as one PostgreSQL statement. The
+# `open` rows are locked (FOR UPDATE, re-checked against a close committed meanwhile)
+# before the join lets any of their respondents into the INSERT.
+_OPEN_AND_MARK = text(
+    """
+    WITH open AS (
+        SELECT id FROM pulses
+        WHERE id = ANY(:ids) AND closed_at IS NULL AND closes_at > :now
+        FOR UPDATE
+    ), marked AS (
+        INSERT INTO pulse_respondents (pulse_id, person)
+        SELECT w.pulse_id, w.person
+        FROM unnest(CAST(:pulse_ids AS integer[]), CAST(:persons AS varchar[]))
+            AS w(pulse_id, person)
+        JOIN open ON open.id = w.pulse_id
+        ORDER BY w.pulse_id, w.person
+        ON CONFLICT (pulse_id, person) DO NOTHING
+        RETURNING pulse_id, person
+    )
+    SELECT id AS pulse_id, NULL AS person FROM open
+    UNION ALL
+    SELECT pulse_id, person FROM marked
+    """
+).bindparams(
+    bindparam("ids", type_=postgresql.ARRAY(Integer)),
+    bindparam("now", type_=_PULSES.c.closes_at.type),
+    bindparam("pulse_ids", type_=postgresql.ARRAY(Integer)),
+    bindparam("persons", type_=postgresql.ARRAY(String)),
+)
 
 
 def _row_error(exc: Exception) -> bool:

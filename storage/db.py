@@ -8,7 +8,7 @@ import errno
 import socket
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +183,8 @@ class Database:
             weakref.WeakKeyDictionary()
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Connections kept out of the pool by writers (storage/held_connection.py).
+        self._on_dispose: list[weakref.WeakMethod[Callable[[], Awaitable[None]]]] = []
         # Same pool and event listeners; its connections carry READ_ONLY_OPTION.
         self.read_sessionmaker = async_sessionmaker(
             self.engine.execution_options(**{READ_ONLY_OPTION: True}),
@@ -281,5 +283,15 @@ class Database:
         except Exception:
             return False
 
+    def on_dispose(self, release: Callable[[], Awaitable[None]]) -> None:
+        """Call `release` (a bound method, held weakly) when the database is disposed."""
+        self._on_dispose.append(weakref.WeakMethod(release))  # type: ignore[arg-type]
+
     async def dispose(self) -> None:
+        for ref in self._on_dispose:
+            release = ref()
+            if release is not None:
+                with contextlib.suppress(Exception):
+                    await release()
+        self._on_dispose = []
         await self.engine.dispose()

@@ -19,10 +19,11 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import changes
 from storage.db import Database
+from storage.held_connection import HeldConnection
 from storage.models import ChannelMember, Person
 from storage.types import utcnow
 
@@ -48,6 +49,9 @@ class Sightings:
         self.max_batch = max_batch
         self._pending: list[_Pending] = []
         self._task: asyncio.Task[None] | None = None
+        # Kept while sightings keep coming (storage/held_connection.py): no pool checkout,
+        # and so no pre-ping, per batch.
+        self._held = HeldConnection(db)
         # Built once: a statement built per row cost more than running it.
         insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
         members = insert(ChannelMember)
@@ -111,6 +115,7 @@ class Sightings:
         finally:
             for item in batch:  # normally settled; cancelled mid-write (shutdown): tell them
                 _settle(item, RuntimeError("the writer stopped"))
+            self._held.release_later()  # back to the pool unless more come soon
 
     def _drained(self, task: asyncio.Task[None]) -> None:
         if task.cancelled():
@@ -120,8 +125,8 @@ class Sightings:
 
     async def _write_or_split(self, batch: list[_Pending]) -> None:
         try:
-            async with self.db.session() as s:
-                await self._write(s, batch)
+            async with self._held.transaction() as conn:
+                await self._write(conn, batch)
         except Exception as exc:
             if len(batch) > 1:
                 log.warning(
@@ -137,8 +142,8 @@ class Sightings:
         for item in batch:
             _settle(item, None)
 
-    async def _write(self, s: AsyncSession, batch: list[_Pending]) -> None:
-        await s.connection(execution_options={changes.UNWATCHED: ("people",)})
+    async def _write(self, conn: AsyncConnection, batch: list[_Pending]) -> None:
+        quiet = {changes.UNWATCHED: ("people",)}
         # One row per key (a multi-row upsert must not touch a row twice), the last
         # wins, in key order so that two instances lock rows in the same order.
         members = {
@@ -150,9 +155,13 @@ class Sightings:
             for r in (p.row for p in batch if p.kind == PEOPLE)
         }
         if members:
-            await s.execute(self._members, [members[k] for k in sorted(members)])
+            await conn.execute(
+                self._members, [members[k] for k in sorted(members)], execution_options=quiet
+            )
         if people:
-            await s.execute(self._people, [people[k] for k in sorted(people)])
+            await conn.execute(
+                self._people, [people[k] for k in sorted(people)], execution_options=quiet
+            )
 
 
 def _settle(item: _Pending, outcome: BaseException | None) -> None:
