@@ -29,6 +29,7 @@ from core.refusal import Refused
 from core.scope import CHANNEL
 from i18n import format as fmt
 from services import pulse as service
+from services import pulse_personal
 from storage import pulse_repo
 from storage.answer_writer import Outcome
 from storage.models import Unit
@@ -40,6 +41,7 @@ HANDLERS = Router()
 log = logging.getLogger(__name__)
 
 MAX_REF = 40
+PERSONAL = "personal"  # turn.kind of a 1:1 chat with the bot
 MEMBER_PAGE = 500
 MAX_MEMBER_PAGES = 40
 
@@ -169,7 +171,11 @@ async def _count_members(turn: Turn, pulse_id: int | None, conversation_id: str 
 async def _start(turn: Turn, unit: Unit, template_name: str) -> None:
     await remember_conversation(turn)
     zone = turn.services.settings.zone
-    started = await service.start(turn.services.db, unit, template_name, zone=zone, lang=turn.lang)
+    settings = turn.services.settings
+    own_tenant = None if settings.anonymous else (settings.tenant_id or "").lower()
+    started = await service.start(
+        turn.services.db, unit, template_name, zone=zone, lang=turn.lang, own_tenant=own_tenant
+    )
     turn.services.notify_changes()
     await _count_members(turn, started.pulse.id, started.conversation_id)
     name = service.name_of(started.template, turn.lang)
@@ -231,10 +237,25 @@ async def _pulse_from(turn: Turn, data: dict[str, Any]) -> Pulse:
     if ref is None:
         raise Refused("pulse.refused.tampered")
     pulse, conversation_id = await service.in_conversation(turn.services.db, ref)
-    if pulse is None or conversation_id != turn.conversation_id:
+    if pulse is None or not await _may_answer_here(turn, conversation_id):
         # Another channel's pulse: answered exactly as a pulse that does not exist.
         raise Refused("pulse.refused.unknown")
     return pulse
+
+
+async def _may_answer_here(turn: Turn, channel_id: str | None) -> bool:
+    """The pulse's card may be answered here: in the pulse's own channel, or in a
+    personal chat by a member of that channel (the card sent 1:1, org file `pulse.
+    delivery: personal`; services/pulse_personal.py). A card forwarded anywhere else,
+    or pressed by someone outside the channel, is a pulse that does not exist."""
+    if channel_id is None:
+        return False
+    if channel_id == turn.conversation_id:
+        return True
+    if turn.kind != PERSONAL or not turn.user_id:
+        return False
+    async with turn.services.db.read() as s:
+        return await pulse_personal.is_member(s, channel_id, turn.person_tenant, turn.user_id)
 
 
 def _ref_of(turn: Turn, data: dict[str, Any]) -> str | None:
@@ -262,7 +283,7 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
         raise Refused("pulse.refused.tampered")
     assert turn.user_id is not None
     facts = await turn.services.pulse_facts.get(ref)
-    if facts is None or facts.conversation_id != turn.conversation_id:
+    if facts is None or not await _may_answer_here(turn, facts.conversation_id):
         # Another channel's pulse: answered exactly as a pulse that does not exist.
         raise Refused("pulse.refused.unknown")
     template = facts.template
