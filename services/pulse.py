@@ -186,6 +186,7 @@ class Started:
     pulse: Pulse
     template: Template
     conversation_id: str | None  # the channel's Teams id (to count its members)
+    personal: pulse_personal.PersonalDelivery | None = None  # sent 1:1 too (org file)
 
 
 async def open_status(db: Database, unit_id: int) -> tuple[Pulse | None, int]:
@@ -232,10 +233,12 @@ async def start(
             when = fmt.when(lang, exc.next_at, zone)
             raise Refused("pulse.cooling_down", unit=unit.name, when=when) from None
         await deliver(s, [card_post(pulse, zone, lang)])
-        await pulse_personal.send_pulse(s, unit, pulse, zone=zone, lang=lang, own_tenant=own_tenant)
+        personal = await pulse_personal.send_pulse(
+            s, unit, pulse, zone=zone, lang=lang, own_tenant=own_tenant
+        )
         await ensure_schedules(s, unit)
         channel = await s.get(Conversation, binding.conversation_pk)
-    return Started(pulse, template, channel.conversation_id if channel else None)
+    return Started(pulse, template, channel.conversation_id if channel else None, personal)
 
 
 async def set_member_count(db: Database, pulse_id: int, members: int) -> None:

@@ -182,6 +182,12 @@ async def _start(turn: Turn, unit: Unit, template_name: str) -> None:
     await turn.send_text(
         turn.text("pulse.started", name=name, unit=unit.name, when=_when(turn, started.pulse))
     )
+    if started.personal is not None:  # org file `pulse.delivery: personal`
+        await turn.send_text(turn.text("pulse.sent_personally", count=started.personal.queued))
+        if started.personal.in_channel:
+            await turn.send_text(
+                turn.text("pulse.sent_in_channel_only", count=started.personal.in_channel)
+            )
 
 
 async def _close(turn: Turn, unit: Unit) -> None:

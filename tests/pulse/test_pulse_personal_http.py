@@ -102,6 +102,9 @@ async def test_personal_delivery_reaches_members_and_counts_once(harness: BotHar
         [card] = _pulse_cards(h, chats[person.aad_object_id])
         assert card["actions"][0]["data"]["pulse"] == ref
     assert EVE.aad_object_id not in chats
+    sent = len([oid for oid, cid in chats.items() if _pulse_cards(h, cid)])
+    told = await h.connector.wait_for(lambda p: "personligen till" in p.text)
+    assert f"personligen till {sent} av kanalens medlemmar" in told.text
     assert len(_pulse_cards(h, channel.conversation_id)) == 1  # the channel keeps its card
 
     # Anna answers in her personal chat: counted for the unit, once.
