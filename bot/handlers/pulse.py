@@ -25,12 +25,14 @@ from cards import pulse as pulse_cards
 from cards.pulse_followups import followups
 from core import pulse as core_pulse
 from core.pulse import Refusal
+from core.pulse_delivery import PERSONAL as PERSONAL_DELIVERY
+from core.pulse_delivery import delivery_of
 from core.refusal import Refused
 from core.scope import CHANNEL
 from i18n import format as fmt
 from services import pulse as service
 from services import pulse_personal
-from storage import pulse_repo
+from storage import members_repo, pulse_repo
 from storage.answer_writer import Outcome
 from storage.models import Unit
 from storage.pulse_models import Pulse
@@ -94,6 +96,44 @@ async def member_count(turn: Turn, conversation_id: str) -> int | None:
         log.info("member count failed: %s", type(exc).__name__)
         return None
     return total
+
+
+async def record_roster(turn: Turn) -> int | None:
+    """The channel's members from the connector's paged roster, stored as its members
+    (storage/members_repo.py), so that a pulse sent 1:1 reaches those who never wrote
+    here too (Teams announces no one who was there before the bot). Each member's own
+    tenant where the roster names it (shared channels), else the channel's. Returns how
+    many, or None if the roster was not available (the stored members are used)."""
+    client = turn.connector()
+    if client is None or not turn.conversation_id:
+        return None
+    found: dict[str, set[str]] = {}
+    token = None
+    try:
+        for _ in range(MAX_MEMBER_PAGES):
+            page = await client.conversations.get_conversation_paged_members(
+                turn.conversation_id, page_size=MEMBER_PAGE, continuation_token=token
+            )
+            for member in page.members or []:
+                tenant = getattr(member, "tenant_id", None) or turn.tenant_id or ""
+                if member.aad_object_id:
+                    found.setdefault(tenant, set()).add(member.aad_object_id)
+            token = page.continuation_token
+            if not token:
+                break
+    except Exception as exc:  # delivery still goes to the members already stored
+        log.info("roster for a personal pulse failed: %s", type(exc).__name__)
+        return None
+    async with turn.services.db.session() as s:
+        for tenant, ids in found.items():
+            await members_repo.record(
+                s,
+                conversation_id=turn.conversation_id,
+                team_id=turn.team_id,
+                tenant_id=tenant,
+                aad_object_ids=sorted(ids),
+            )
+    return sum(len(ids) for ids in found.values())
 
 
 # -- the command -------------------------------------------------------------------------
@@ -170,6 +210,8 @@ async def _count_members(turn: Turn, pulse_id: int | None, conversation_id: str 
 
 async def _start(turn: Turn, unit: Unit, template_name: str) -> None:
     await remember_conversation(turn)
+    if delivery_of((unit.defaults or {}).get("pulse")) == PERSONAL_DELIVERY:
+        await record_roster(turn)  # everyone in the channel, not only those seen
     zone = turn.services.settings.zone
     settings = turn.services.settings
     own_tenant = None if settings.anonymous else (settings.tenant_id or "").lower()

@@ -30,6 +30,7 @@ from tests.teams import BOT_ID, Channel, TeamsUser
 ANNA = TeamsUser(name="Anna", upn="anna@example.se")
 BO = TeamsUser(name="Bo", upn="bo@example.se")
 EVE = TeamsUser(name="Eve Utanför", upn="eve@example.se")  # not in the channel
+CID = TeamsUser(name="Cid", upn="cid@example.se")  # on the roster only: never wrote, never added
 
 
 def _members_added(h: BotHarness, channel: Channel, people: list[TeamsUser]) -> dict[str, Any]:
@@ -94,11 +95,14 @@ async def test_personal_delivery_reaches_members_and_counts_once(harness: BotHar
         )
     channel = await _setup_channel(h, "Östersund")
     await h.post(_members_added(h, channel, [ANNA, BO]))
+    h.connector.add_member(
+        CID.channel_id, aad_object_id=CID.aad_object_id, name=CID.name, upn=CID.upn
+    )
     ref, _ = await _start(h, channel)
     await deliver(h)
 
     chats = await _personal_chats(h)
-    for person in (ANNA, BO):  # each member has the card once, in their own chat
+    for person in (ANNA, BO, CID):  # each member has the card once, in their own chat
         [card] = _pulse_cards(h, chats[person.aad_object_id])
         assert card["actions"][0]["data"]["pulse"] == ref
     assert EVE.aad_object_id not in chats
