@@ -18,6 +18,9 @@ The format (see examples/README.md for the full story):
       calendar_group: <Entra group id>           # the team's group calendar (unit defaults)
       digest: {cadence: "monthly first monday 08:00", channel: false}
       pulse: {cadence: monthly, window_working_days: 5}   # templates: core/pulse_templates.py
+                                                 # delivery: channel (default) | personal:
+                                                 # 1:1 to the channel's members too
+                                                 # (core/pulse_delivery.py)
       escalation: {team: {resolve_days: 14, ack_days: 3, repeat: 2}, ...}
     units:
       - name: Regionens samverkansråd            # unique, case-insensitively
@@ -56,6 +59,7 @@ import yaml
 from core.meeting_holidays import MINUTES_KEY, POLICY_KEY, minutes_problem, policy_problem
 from core.personnummer import contains_identity_number
 from core.pulse_cadence import cadence_problems
+from core.pulse_delivery import delivery_problems
 from core.pulse_templates import template_problems
 
 LEVELS = ("macro", "topic", "cluster", "team")
@@ -343,7 +347,11 @@ class _Parser:
         self.day_counts(value, path)
         self.escalation(value.get("escalation"), f"{path}.escalation")
         pulse = value.get("pulse")
-        for sub, message in [*cadence_problems(pulse), *template_problems(pulse)]:
+        for sub, message in [
+            *cadence_problems(pulse),
+            *template_problems(pulse),
+            *delivery_problems(pulse),
+        ]:
             self.problem(f"{path}.pulse.{sub}", message)
         if POLICY_KEY in value and (why := policy_problem(value[POLICY_KEY])) is not None:
             self.problem(f"{path}.{POLICY_KEY}", why)

@@ -19,6 +19,7 @@ from i18n.texts_items import ITEM_TEXTS
 from i18n.texts_meetings import MEETING_TEXTS
 from i18n.texts_people import PEOPLE_TEXTS
 from i18n.texts_pulse import PULSE_TEXTS
+from i18n.texts_pulse_delivery import PULSE_DELIVERY_TEXTS
 from i18n.texts_tenancy import TENANCY_TEXTS
 
 Lang = Literal["sv", "en"]
@@ -290,6 +291,7 @@ TEXTS = _merge(
     ITEM_TEXTS,
     MEETING_TEXTS,
     PULSE_TEXTS,
+    PULSE_DELIVERY_TEXTS,
     TENANCY_TEXTS,
     FILE_TEXTS,
     PEOPLE_TEXTS,

@@ -34,7 +34,7 @@ from core.pulse_templates import available_keys
 from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
-from services import pulse_results
+from services import pulse_personal, pulse_results
 from services.context import JobContext
 from storage import channels_repo, outbox_repo, pulse_repo, schedules_repo
 from storage.answer_writer import AnswerWriter
@@ -186,6 +186,7 @@ class Started:
     pulse: Pulse
     template: Template
     conversation_id: str | None  # the channel's Teams id (to count its members)
+    personal: pulse_personal.PersonalDelivery | None = None  # sent 1:1 too (org file)
 
 
 async def open_status(db: Database, unit_id: int) -> tuple[Pulse | None, int]:
@@ -197,9 +198,17 @@ async def open_status(db: Database, unit_id: int) -> tuple[Pulse | None, int]:
 
 
 async def start(
-    db: Database, unit: Unit, template_name: str, *, zone: ZoneInfo, lang: str
+    db: Database,
+    unit: Unit,
+    template_name: str,
+    *,
+    zone: ZoneInfo,
+    lang: str,
+    own_tenant: str | None = None,
 ) -> Started:
-    """Open a pulse in the unit's channel and queue its card."""
+    """Open a pulse in the unit's channel and queue its card (and, where the org file
+    says `delivery: personal`, the card 1:1 to the channel's members; services/
+    pulse_personal.py). `own_tenant`: the bot's tenant, None in anonymous local mode."""
     assert unit.id is not None
     conf = pulse_repo.UnitPulseSettings.of(unit)
     async with db.session() as s:
@@ -224,9 +233,12 @@ async def start(
             when = fmt.when(lang, exc.next_at, zone)
             raise Refused("pulse.cooling_down", unit=unit.name, when=when) from None
         await deliver(s, [card_post(pulse, zone, lang)])
+        personal = await pulse_personal.send_pulse(
+            s, unit, pulse, zone=zone, lang=lang, own_tenant=own_tenant
+        )
         await ensure_schedules(s, unit)
         channel = await s.get(Conversation, binding.conversation_pk)
-    return Started(pulse, template, channel.conversation_id if channel else None)
+    return Started(pulse, template, channel.conversation_id if channel else None, personal)
 
 
 async def set_member_count(db: Database, pulse_id: int, members: int) -> None:
@@ -352,6 +364,14 @@ async def open_scheduled(
         log.info("unit %s: pulse not opened, its cool-down has not passed", unit_id)
         return None
     await deliver(session, [card_post(pulse, context.zone, context.language)])
+    await pulse_personal.send_pulse(
+        session,
+        unit,
+        pulse,
+        zone=context.zone,
+        lang=context.language,
+        own_tenant=context.own_tenant,
+    )
     return pulse
 
 

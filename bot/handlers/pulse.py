@@ -25,11 +25,14 @@ from cards import pulse as pulse_cards
 from cards.pulse_followups import followups
 from core import pulse as core_pulse
 from core.pulse import Refusal
+from core.pulse_delivery import PERSONAL as PERSONAL_DELIVERY
+from core.pulse_delivery import delivery_of
 from core.refusal import Refused
 from core.scope import CHANNEL
 from i18n import format as fmt
 from services import pulse as service
-from storage import pulse_repo
+from services import pulse_personal
+from storage import members_repo, pulse_repo
 from storage.answer_writer import Outcome
 from storage.models import Unit
 from storage.pulse_models import Pulse
@@ -40,6 +43,7 @@ HANDLERS = Router()
 log = logging.getLogger(__name__)
 
 MAX_REF = 40
+PERSONAL = "personal"  # turn.kind of a 1:1 chat with the bot
 MEMBER_PAGE = 500
 MAX_MEMBER_PAGES = 40
 
@@ -92,6 +96,44 @@ async def member_count(turn: Turn, conversation_id: str) -> int | None:
         log.info("member count failed: %s", type(exc).__name__)
         return None
     return total
+
+
+async def record_roster(turn: Turn) -> int | None:
+    """The channel's members from the connector's paged roster, stored as its members
+    (storage/members_repo.py), so that a pulse sent 1:1 reaches those who never wrote
+    here too (Teams announces no one who was there before the bot). Each member's own
+    tenant where the roster names it (shared channels), else the channel's. Returns how
+    many, or None if the roster was not available (the stored members are used)."""
+    client = turn.connector()
+    if client is None or not turn.conversation_id:
+        return None
+    found: dict[str, set[str]] = {}
+    token = None
+    try:
+        for _ in range(MAX_MEMBER_PAGES):
+            page = await client.conversations.get_conversation_paged_members(
+                turn.conversation_id, page_size=MEMBER_PAGE, continuation_token=token
+            )
+            for member in page.members or []:
+                tenant = getattr(member, "tenant_id", None) or turn.tenant_id or ""
+                if member.aad_object_id:
+                    found.setdefault(tenant, set()).add(member.aad_object_id)
+            token = page.continuation_token
+            if not token:
+                break
+    except Exception as exc:  # delivery still goes to the members already stored
+        log.info("roster for a personal pulse failed: %s", type(exc).__name__)
+        return None
+    async with turn.services.db.session() as s:
+        for tenant, ids in found.items():
+            await members_repo.record(
+                s,
+                conversation_id=turn.conversation_id,
+                team_id=turn.team_id,
+                tenant_id=tenant,
+                aad_object_ids=sorted(ids),
+            )
+    return sum(len(ids) for ids in found.values())
 
 
 # -- the command -------------------------------------------------------------------------
@@ -168,14 +210,26 @@ async def _count_members(turn: Turn, pulse_id: int | None, conversation_id: str 
 
 async def _start(turn: Turn, unit: Unit, template_name: str) -> None:
     await remember_conversation(turn)
+    if delivery_of((unit.defaults or {}).get("pulse")) == PERSONAL_DELIVERY:
+        await record_roster(turn)  # everyone in the channel, not only those seen
     zone = turn.services.settings.zone
-    started = await service.start(turn.services.db, unit, template_name, zone=zone, lang=turn.lang)
+    settings = turn.services.settings
+    own_tenant = None if settings.anonymous else (settings.tenant_id or "").lower()
+    started = await service.start(
+        turn.services.db, unit, template_name, zone=zone, lang=turn.lang, own_tenant=own_tenant
+    )
     turn.services.notify_changes()
     await _count_members(turn, started.pulse.id, started.conversation_id)
     name = service.name_of(started.template, turn.lang)
     await turn.send_text(
         turn.text("pulse.started", name=name, unit=unit.name, when=_when(turn, started.pulse))
     )
+    if started.personal is not None:  # org file `pulse.delivery: personal`
+        await turn.send_text(turn.text("pulse.sent_personally", count=started.personal.queued))
+        if started.personal.in_channel:
+            await turn.send_text(
+                turn.text("pulse.sent_in_channel_only", count=started.personal.in_channel)
+            )
 
 
 async def _close(turn: Turn, unit: Unit) -> None:
@@ -231,10 +285,25 @@ async def _pulse_from(turn: Turn, data: dict[str, Any]) -> Pulse:
     if ref is None:
         raise Refused("pulse.refused.tampered")
     pulse, conversation_id = await service.in_conversation(turn.services.db, ref)
-    if pulse is None or conversation_id != turn.conversation_id:
+    if pulse is None or not await _may_answer_here(turn, conversation_id):
         # Another channel's pulse: answered exactly as a pulse that does not exist.
         raise Refused("pulse.refused.unknown")
     return pulse
+
+
+async def _may_answer_here(turn: Turn, channel_id: str | None) -> bool:
+    """The pulse's card may be answered here: in the pulse's own channel, or in a
+    personal chat by a member of that channel (the card sent 1:1, org file `pulse.
+    delivery: personal`; services/pulse_personal.py). A card forwarded anywhere else,
+    or pressed by someone outside the channel, is a pulse that does not exist."""
+    if channel_id is None:
+        return False
+    if channel_id == turn.conversation_id:
+        return True
+    if turn.kind != PERSONAL or not turn.user_id:
+        return False
+    async with turn.services.db.read() as s:
+        return await pulse_personal.is_member(s, channel_id, turn.person_tenant, turn.user_id)
 
 
 def _ref_of(turn: Turn, data: dict[str, Any]) -> str | None:
@@ -262,7 +331,7 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
         raise Refused("pulse.refused.tampered")
     assert turn.user_id is not None
     facts = await turn.services.pulse_facts.get(ref)
-    if facts is None or facts.conversation_id != turn.conversation_id:
+    if facts is None or not await _may_answer_here(turn, facts.conversation_id):
         # Another channel's pulse: answered exactly as a pulse that does not exist.
         raise Refused("pulse.refused.unknown")
     template = facts.template
