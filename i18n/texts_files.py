@@ -178,6 +178,7 @@ FILE_TEXTS: dict[str, dict[str, str]] = {
     "alert.kind.crossed": {"sv": "utanför målet", "en": "off target"},
     "alert.kind.worsening": {"sv": "sämre tre perioder i rad", "en": "worse three periods running"},
     "alert.for": {"sv": "Till: {people}", "en": "For: {people}"},
+    "alert.for_mention": {"sv": "Till:", "en": "For:"},
     "alert.raise": {"sv": "Lyft som ärende", "en": "Raise as an item"},
     "alert.item_title": {
         "sv": "{indicator}: {value} för {period} (mål {target})",

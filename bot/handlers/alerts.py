@@ -1,9 +1,11 @@
 """The alert card's button: raise an item carrying the figures (cards/alerts.py).
 
 The card's data names an indicator, a unit and a period; the unit must be within reach
-here (bot/scope.py: in a channel, the unit it is bound to), and the figures are read
-again from the database, never taken from the card. Anyone in the unit's channel may
-raise an item, as with `ärende`.
+here (bot/scope.py: in a channel, the unit it is bound to; in a personal chat, where the
+button comes on the nudge row, a unit the person holds a role in or above), and the
+figures are read again from the database, never taken from the card. Anyone in the
+unit's channel may raise an item, as with `ärende`; raised from a personal chat, the
+item's card goes to the unit's channel too.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from cards.alerts import RAISE_VERB
 from core.alerts import alert_for
 from core.indicators import Period, parse_period
 from core.refusal import Refused
+from core.scope import CHANNEL
 from i18n import format as fmt
+from services import escalation
 from services import items as item_service
 from storage import indicators_repo
 from storage.items_repo import MAX_TITLE
@@ -91,3 +95,10 @@ async def raise_from_alert(turn: Turn, data: dict[str, Any]) -> None:
     activity_id = await turn.send_card(card, summary=turn.text("item.head.created"))
     conversation = await remember_conversation(turn)
     await item_service.remember_card(db, created.item, unit.id, conversation.id, activity_id)
+    if turn.kind != CHANNEL:
+        # Raised from a personal chat (the alert's nudge row): the unit's channel, where
+        # the item is worked, gets its card too.
+        async with db.session() as s:
+            await escalation.post_to_unit(
+                s, created.item, unit.id, "item", card, turn.text("item.head.created")
+            )
