@@ -188,6 +188,10 @@ FILE_TEXTS: dict[str, dict[str, str]] = {
         "sv": "Från indikatorlarmet ({kind}). Värden: {values}.",
         "en": "From the indicator alert ({kind}). Values: {values}.",
     },
+    "alert.already": {
+        "sv": "Larmet är redan lyft som ärende #{id}.",
+        "en": "The alert was already raised as item #{id}.",
+    },
     "alert.gone": {
         "sv": "Det finns inget värde för den indikatorn och perioden här längre.",
         "en": "There is no value for that indicator and period here any more.",

@@ -136,6 +136,10 @@ async def test_an_alert_reaches_the_manager_in_the_nudge_and_others_in_the_chann
     await deliver(h)
     assert any(f"#{item.id}" in json.dumps(c, ensure_ascii=False) for c in cards_in(h, channel))
 
+    # A second press (here, or on another copy) shows that item, raises no other.
+    again = await _press(h, MAJA, RAISE_VERB, raise_button["data"])
+    assert f"redan lyft som ärende #{item.id}" in again
+
     # Another unit's id from the personal chat answers like a missing value.
     forged = {**raise_button["data"], "unit_id": units["Östersund"]}
     assert "inget värde för den indikatorn" in await _press(h, MAJA, RAISE_VERB, forged)
