@@ -389,6 +389,10 @@ async def send_nudges(
             )
         ]
         nudge = rules.gather(rows, today, person.nudges, snoozes.get(key, []), unit_policy.urgent)
+        if alert_nudges.KIND in unit_policy.urgent:  # told apart, once: not in the card too
+            nudge = rules.Nudge(
+                [w for w in nudge.rows if w.kind != alert_nudges.KIND], nudge.urgent
+            )
         if nudge.empty:
             continue
         report.people += 1

@@ -21,6 +21,7 @@ from services import alerts, nudges
 from storage import channels_repo, indicators_repo, schedules_repo
 from storage.indicators_repo import ValueIn
 from storage.item_models import Item
+from storage.models import Unit
 from tests.cardschema import assert_valid_card
 from tests.fakes.issuer import LocalIssuer
 from tests.people.test_personal_chat_http import _press
@@ -145,3 +146,51 @@ async def test_an_alert_reaches_the_manager_in_the_nudge_and_others_in_the_chann
     assert "inget värde för den indikatorn" in await _press(h, MAJA, RAISE_VERB, forged)
     async with h.db.read() as s:
         assert len((await s.execute(select(Item))).scalars().all()) == 1
+
+
+async def test_an_alert_the_org_marks_urgent_goes_at_once_and_once(harness: BotHarness) -> None:
+    h = harness
+    units, ids = await seed_county(h.db, [("Krokom", MAJA.upn, "manager")])
+    await h.say(h.teams.personal_install(MAJA))
+    async with h.db.session() as s:
+        await channels_repo.remember_person(
+            s, TENANT, MAJA.aad_object_id, upn=MAJA.upn, display_name=MAJA.name
+        )
+        krokom = await s.get(Unit, units["Krokom"])
+        assert krokom is not None
+        krokom.defaults = {**(krokom.defaults or {}), "nudges": {"urgent": ["indicator_alert"]}}
+        ref = last_month()
+        await indicators_repo.upsert_values(
+            s,
+            [
+                ValueIn(
+                    ids["utskrivningsklara_dagar"],
+                    units["Krokom"],
+                    ref.shift(k).label,
+                    v,
+                    100.0,
+                    "test",
+                )
+                for k, v in ((-1, 1.4), (0, 1.9))
+            ],
+        )
+    now = datetime.now(esc.TZ)
+    day = now if is_working_day(now.date()) else _next_working_day(now)
+    for hour in (9, 10):  # the same day's next run: nothing new
+        async with h.db.session() as s:
+            report = await nudges.send_nudges(
+                s, datetime.combine(day.date(), time(hour, 5), esc.TZ), job_context()
+            )
+        assert report.urgent == (1 if hour == 9 else 0)
+    async with h.db.session() as s:  # the next working day: neither again nor in the card
+        next_day = datetime.combine(_next_working_day(day).date(), time(9, 5), esc.TZ)
+        report = await nudges.send_nudges(s, next_day, job_context())
+    assert report.queued == 0 and report.urgent == 0
+    await deliver(h)
+    [card] = [
+        c
+        for p in h.connector.in_conversation(f"a:{MAJA.aad_object_id}")
+        for c in p.cards
+        if "Indikatorlarm i Krokom" in json.dumps(c, ensure_ascii=False)
+    ]
+    assert RAISE_VERB in json.dumps(card)
