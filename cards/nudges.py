@@ -3,7 +3,8 @@
 Rows come from core/nudges.py (`Waiting`). Buttons: `action.done` (the existing action,
 checked again by its handler), `nudge.snooze` (hide this row for some days, within the
 org file's maximum), and "open" as an `imBack` of `visa <n>` (the item command, with its
-scope checks). A pulse is answered on its card in the unit's channel: the row says so
+scope checks); an indicator alert's "Lyft som ärende" (`alert.raise`, as on the alert
+card). A pulse is answered on its card in the unit's channel: the row says so
 and never shows an answer.
 """
 
@@ -13,6 +14,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from cards.alerts import RAISE_VERB
 from cards.base import Card, Element, card, execute, plain, text, title
 from cards.meetings import ACTION_DONE_VERB
 from core.nudges import Waiting
@@ -51,6 +53,17 @@ def _buttons(lang: str, w: Waiting) -> list[Element]:
         out.append(execute(t(lang, "nudge.done"), ACTION_DONE_VERB, {"action_id": w.ref}))
     if w.kind in ("item_waiting", "item_assigned", "item_answered"):
         out.append(_open(t(lang, "nudge.open"), f"visa {w.ref}"))
+    if w.kind == "indicator_alert":
+        # subject `alert:{indicator}:{unit}:{period}` (services/alert_nudges.py); the
+        # handler reads the figures again and checks the unit is in reach.
+        _, ind, unit, period = w.subject.split(":", 3)
+        data = {
+            "action": RAISE_VERB,
+            "indicator_id": int(ind),
+            "unit_id": int(unit),
+            "period": period,
+        }
+        out.append(execute(t(lang, "alert.raise"), RAISE_VERB, data, style="positive"))
     out.append(
         execute(
             t(lang, "nudge.snooze", days=SNOOZE_DAYS),

@@ -44,6 +44,7 @@ KINDS = (
     "action_today",
     "item_assigned",  # an item assigned to me (acknowledged with me as owner)
     "item_answered",  # an item I raised or was assigned got an answer (or came back)
+    "indicator_alert",  # a figure of a unit I manage or coordinate went off (core/alerts.py)
     "pulse_closing",  # a pulse in my unit closes soon and I have not answered
     "action_soon",
     "action_later",  # an open action not yet due soon (only on the `mitt` card)
@@ -184,6 +185,34 @@ def pulse_reminder_day(opened_on: date, closes_on: date, today: date) -> bool:
     while last > opened_on and not is_working_day(last):
         last -= timedelta(days=1)
     return today == (last if last > opened_on else closes_on)
+
+
+def previous_nudge_day(today: date, pref: str | None) -> date | None:
+    """The person's last nudge day before `today` (None within a year: never)."""
+    day = today
+    for _ in range(370):
+        day -= timedelta(days=1)
+        if is_nudge_day(day, pref):
+            return day
+    return None
+
+
+def alert_due(imported_on: date, today: date, pref: str | None, urgent: bool) -> bool:
+    """Whether an indicator alert (a value imported on `imported_on`) is in today's nudge.
+
+    Gathered (the default), it is told exactly once: in the person's first nudge after
+    the day it was imported (daily: the next working day; weekly: the next week's first
+    working day; `urgent` preference: never). Marked urgent in the org file, it goes on
+    the first working day from its import day on (its outbox key is once per person).
+    """
+    if imported_on > today:
+        return False
+    if urgent:
+        return True
+    if not is_nudge_day(today, pref) or imported_on >= today:
+        return False
+    previous = previous_nudge_day(today, pref)
+    return previous is None or imported_on >= previous
 
 
 @dataclass(frozen=True)

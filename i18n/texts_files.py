@@ -178,6 +178,7 @@ FILE_TEXTS: dict[str, dict[str, str]] = {
     "alert.kind.crossed": {"sv": "utanför målet", "en": "off target"},
     "alert.kind.worsening": {"sv": "sämre tre perioder i rad", "en": "worse three periods running"},
     "alert.for": {"sv": "Till: {people}", "en": "For: {people}"},
+    "alert.for_mention": {"sv": "Till:", "en": "For:"},
     "alert.raise": {"sv": "Lyft som ärende", "en": "Raise as an item"},
     "alert.item_title": {
         "sv": "{indicator}: {value} för {period} (mål {target})",
@@ -186,6 +187,10 @@ FILE_TEXTS: dict[str, dict[str, str]] = {
     "alert.item_text": {
         "sv": "Från indikatorlarmet ({kind}). Värden: {values}.",
         "en": "From the indicator alert ({kind}). Values: {values}.",
+    },
+    "alert.already": {
+        "sv": "Larmet är redan lyft som ärende #{id}.",
+        "en": "The alert was already raised as item #{id}.",
     },
     "alert.gone": {
         "sv": "Det finns inget värde för den indikatorn och perioden här längre.",

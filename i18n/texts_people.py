@@ -81,6 +81,10 @@ PEOPLE_TEXTS: dict[str, dict[str, str]] = {
         "en": "**The pulse in {unit}** closes {due} and you have not answered. Answer on "
         "the card in the unit's channel.",
     },
+    "nudge.row.indicator_alert": {
+        "sv": "**Indikatorlarm i {unit}:** {title}",
+        "en": "**Indicator alert in {unit}:** {title}",
+    },
     "nudge.row.action_later": {
         "sv": "**Åtgärd {id}** ska vara klar {due} ({unit}): {title}",
         "en": "**Action {id}** is due {due} ({unit}): {title}",

@@ -1,12 +1,14 @@
 """Indicator alerts: check newly imported values and tell the unit (core/alerts.py rules).
 
 `check(session, keys, lang)` evaluates the given (indicator id, unit id, period) values
-and queues an alert card to the unit's channel for each that crosses its target or
-worsens three periods running; the outbox key (`alert:{indicator}:{unit}:{period}:{kind}`)
-makes a second check of the same value a no-op. Who is named comes from
-`core.alerts.alert_recipients`; where it is posted is this module's choice (the unit's
-channel; a unit without one is logged), so it can be rerouted to personal messages
-without touching the rule.
+and, for each that crosses its target or worsens three periods running, tells its
+recipients (`core.alerts.alert_recipients`: the unit's managers and coordinators).
+Those the bot reaches personally (core/tenancy.py `reach`) hear of it in their daily
+nudge, or at once where the org file marks `indicator_alert` urgent
+(services/alert_nudges.py); for the others (another organisation, never seen, left)
+an alert card goes to the unit's channel, mentioning those it knows. The outbox key
+(`alert:{indicator}:{unit}:{period}:{kind}`) makes a second check of the same value a
+no-op; a unit without a channel is logged.
 
 `alerts_job` (kind `indicator_alerts`, daily) checks every value imported in the last
 `payload.lookback_days` (default 8) days, so values from any path (a file in Teams, the
@@ -19,19 +21,21 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import col, select
 
 from cards.alerts import alert_card
 from cards.base import card_message
 from core.alerts import RUNNING, Alert, alert_for, alert_recipients
 from core.indicators import Definition, Period, parse_period
 from i18n.texts import t
+from services import alert_nudges, mentions
 from services.context import JobContext
 from storage import indicators_repo, org_facts, outbox_repo, schedules_repo
 from storage.indicator_models import IndicatorValue
-from storage.models import Schedule
+from storage.models import Person, Schedule
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +79,56 @@ async def evaluate(
     return out
 
 
-async def check(session: AsyncSession, keys: Iterable[Key], lang: str) -> int:
-    """Queue an alert card for each value that raises one; returns how many were new."""
+async def _in_channel(
+    session: AsyncSession, recipients: list[str], own_tenant: str | None
+) -> tuple[list[str], list[mentions.Mentioned], int]:
+    """Of the recipients, those told in the channel: (named as written, mentioned), and
+    how many are told personally instead (services/alert_nudges.py)."""
+    known = await people_by_ident(session, recipients)
+    named: list[str] = []
+    mentioned: list[mentions.Mentioned] = []
+    personal = 0
+    for ident in recipients:
+        person = known.get(ident) or known.get(ident.lower())
+        if alert_nudges.personally_reachable(person, own_tenant):
+            personal += 1
+        elif person is not None:
+            shown = person.display_name or person.upn or person.aad_object_id
+            mentioned.append(mentions.Mentioned(person.aad_object_id, shown))
+        else:
+            named.append(ident)
+    return named, mentioned, personal
+
+
+async def people_by_ident(session: AsyncSession, idents: list[str]) -> dict[str, Person]:
+    """People known to the bot by UPN (lower case) or object id."""
+    wanted = [i for i in idents if i]
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Person).where(
+            or_(
+                col(Person.upn).in_([i.lower() for i in wanted]),
+                col(Person.aad_object_id).in_(wanted),
+            )
+        )
+    )
+    out: dict[str, Person] = {}
+    for p in rows.scalars().all():
+        out.setdefault(p.aad_object_id, p)
+        if p.upn:
+            out.setdefault(p.upn.lower(), p)
+    return out
+
+
+async def check(
+    session: AsyncSession, keys: Iterable[Key], lang: str, *, own_tenant: str | None = None
+) -> int:
+    """Queue an alert card in the unit's channel for each value that raises one, naming
+    (mentioning where known) the recipients who cannot be reached personally; those who
+    can are told in their daily nudge (services/alert_nudges.py) and the channel gets no
+    card when that is everyone. `own_tenant` None: anonymous local mode. Returns how
+    many cards were new."""
     found = await evaluate(session, keys)
     if not found:
         return 0
@@ -87,6 +139,9 @@ async def check(session: AsyncSession, keys: Iterable[Key], lang: str) -> int:
         if unit_id not in names:
             continue
         recipients = alert_recipients(unit_id, facts.parents, facts.people)
+        named, mentioned, personal = await _in_channel(session, recipients, own_tenant)
+        if recipients and personal == len(recipients):
+            continue  # everyone hears of it personally
         content = alert_card(
             lang,
             alert,
@@ -94,8 +149,9 @@ async def check(session: AsyncSession, keys: Iterable[Key], lang: str) -> int:
             indicator_id=ind,
             unit_id=unit_id,
             unit_name=names[unit_id],
-            recipients=recipients,
+            recipients=named,
         )
+        content = mentions.add_line(content, t(lang, "alert.for_mention"), mentioned)
         summary = t(lang, "alert.title", indicator=defn.name(lang), unit=names[unit_id])
         key = f"alert:{ind}:{unit_id}:{label}:{alert.kind.value}"
         queued = await outbox_repo.enqueue_to_unit(
@@ -124,7 +180,7 @@ async def alerts_job(
 ) -> None:
     days = int(schedule.payload.get("lookback_days") or LOOKBACK_DAYS)
     keys = await recent_keys(session, occurrence_at - timedelta(days=days))
-    posted = await check(session, keys, context.language)
+    posted = await check(session, keys, context.language, own_tenant=context.own_tenant)
     log.info("indicator alerts: %d values checked, %d alerts posted", len(keys), posted)
 
 

@@ -4,15 +4,20 @@ the answer, and say what the policy did with a new series' holidays.
 The rules are core/meeting_holidays.py; the placement of occurrences and reminders is
 storage/meetings_repo.py (`_materialize`, `plan_holidays`, `reminder_at`). The question is
 a card in the unit's channel (outbox key `holiday_ask:{occurrence_id}`, once per meeting,
-ASK_AHEAD before it), answered with its buttons by a coordinator; the card is then
-replaced by the answer. The reply that creates a series lists the year's collisions.
+ASK_AHEAD before it, mentioning the coordinators: the record), and the same card in the
+personal chat of each coordinator the bot reaches personally (services/personal.py,
+subject `holiday_ask:{occurrence_id}`, once per person). A coordinator answers with its
+buttons in either place; every copy is then replaced by the answer. The reply that
+creates a series lists the year's collisions.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -22,9 +27,12 @@ from core import meeting_holidays as rules
 from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
+from services import alert_nudges, alerts, escalation, mentions, personal
+from services.context import InstallHook
 from storage import meetings_repo, outbox_repo
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence, MeetingSeries
+from storage.models import OutboxMessage
 
 # The question comes this long before the meeting (the daily sync asks as they come
 # near): a coordinator answers about next month, not about next year's midsommar.
@@ -55,10 +63,18 @@ async def _question(
 
 
 async def ask_pending(
-    session: AsyncSession, now: datetime, lang: str = "sv", *, unit_id: int | None = None
+    session: AsyncSession,
+    now: datetime,
+    lang: str = "sv",
+    *,
+    unit_id: int | None = None,
+    own_tenant: str | None = None,
+    install: InstallHook | None = None,
 ) -> int:
     """Post the question for every meeting within ASK_AHEAD waiting for its coordinator's
-    answer (idempotent: one card per meeting). Returns how many were queued now."""
+    answer (idempotent: one card per meeting in the channel, one per coordinator in their
+    personal chat). `own_tenant` None: anonymous local mode. Returns how many channel
+    cards were queued now."""
     query = select(MeetingOccurrence).where(
         col(MeetingOccurrence.holiday_action) == "ask",
         col(MeetingOccurrence.status) != "cancelled",
@@ -74,11 +90,61 @@ async def ask_pending(
         card = holiday_card(lang, question)
         summary = t(lang, "hol.ask_title", name=question.name, when=question.when,
                     holiday=holiday_name(lang, question.holiday))  # fmt: skip
+        coordinators = await mentions.coordinators(session, occ.unit_id)
+        posted = mentions.add_line(card, t(lang, "mention.coordinators"), coordinators)
         if await outbox_repo.enqueue_to_unit(
-            session, occ.unit_id, ask_key(occ.id), card_message(card, summary)
+            session, occ.unit_id, ask_key(occ.id), card_message(posted, summary)
         ):
             queued += 1
+        await _ask_personally(session, occ, card_message(card, summary), lang, own_tenant, install)
     return queued
+
+
+async def _ask_personally(
+    session: AsyncSession,
+    occ: MeetingOccurrence,
+    activity: dict[str, Any],
+    lang: str,
+    own_tenant: str | None,
+    install: InstallHook | None,
+) -> None:
+    """The question in the personal chat of each coordinator reached personally."""
+    idents = await escalation.coordinators_of(session, occ.unit_id)
+    known = await alerts.people_by_ident(session, idents)
+    assert occ.id is not None
+    messages: dict[tuple[str, str], personal.Message] = {}
+    for ident in idents:
+        p = known.get(ident) or known.get(ident.lower())
+        if p is not None and alert_nudges.personally_reachable(p, own_tenant):
+            messages[(p.tenant_id, p.aad_object_id)] = personal.Message(
+                p.tenant_id, p.aad_object_id, ask_key(occ.id), None, activity, occ.unit_id, lang
+            )
+    if messages:
+        await personal.send_many(session, list(messages.values()), install=install)
+
+
+async def _replace_copies(session: AsyncSession, occurrence_id: int, done: Card) -> None:
+    """Every copy of the question (channel, personal chats) replaced by the answer."""
+    key = ask_key(occurrence_id)
+    rows = await session.execute(
+        select(OutboxMessage).where(
+            col(OutboxMessage.operation) == "send",
+            or_(
+                col(OutboxMessage.idempotency_key) == key,
+                col(OutboxMessage.idempotency_key).like(f"personal:%:once:{key}"),
+            ),
+        )
+    )
+    activity = card_message(done, t("sv", "hol.keep"))
+    for row in rows.scalars().all():
+        await outbox_repo.enqueue(
+            session,
+            f"{row.idempotency_key}:answered"[:300],
+            row.conversation_pk,
+            activity,
+            operation="update",
+            updates_key=row.idempotency_key,
+        )
 
 
 async def answer(
@@ -99,7 +165,9 @@ async def answer(
         when = fmt.when(lang, occ.starts_at, series.timezone, occ.ends_at)
         done = t(lang, f"hol.done_{choice}", who=who, when=when,
                  holiday=holiday_name(lang, occ.holiday))  # fmt: skip
-        return holiday_card(lang, question, done=done)
+        answered = holiday_card(lang, question, done=done)
+        await _replace_copies(s, occurrence_id, answered)
+        return answered
 
 
 async def year_note(

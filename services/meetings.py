@@ -463,7 +463,13 @@ async def meeting_sync(
 ) -> None:
     count = await meetings_repo.sync_all(session, occurrence_at)
     # The holiday questions come with the daily sync, ASK_AHEAD before each meeting.
-    await meeting_holidays.ask_pending(session, occurrence_at)
+    await meeting_holidays.ask_pending(
+        session,
+        occurrence_at,
+        context.language,
+        own_tenant=context.own_tenant,
+        install=context.install_hook,
+    )
     if context.graph is not None:  # the team's group calendar, both ways
         calendar = GraphCalendar(context.graph)
         await meeting_graph.sync_calendars(session, calendar, occurrence_at, context.language)

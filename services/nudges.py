@@ -40,6 +40,7 @@ from core.holidays import is_working_day
 from core.org import GROUP_PREFIX
 from core.roles import ancestors
 from i18n.texts import t
+from services import alert_nudges
 from services.context import JobContext
 from services.personal import Message, Outcome, send_many
 from storage import channels_repo, meetings_repo, pulse_repo, roles_repo
@@ -178,10 +179,14 @@ async def waiting_for_everyone(
     people: Directory | None = None,
     structure: Org | None = None,
     everything: bool = False,
+    own_tenant: str | None = None,
+    lang: str = "sv",
 ) -> dict[PersonKey, list[rules.Waiting]]:
     """What waits for each known person on `today` (local), read in bulk. With
     `everything` (the `mitt` card), every open action and every open pulse not yet
-    answered, not only those due for a nudge today."""
+    answered, not only those due for a nudge today. Indicator alerts of the last days
+    (services/alert_nudges.py) come with the day of their import as `due`; `send_nudges`
+    keeps those due today (core/nudges.py `alert_due`)."""
     people = people or await directory(session)
     structure = structure or await org(session, people)
     out: dict[PersonKey, list[rules.Waiting]] = defaultdict(list)
@@ -267,6 +272,11 @@ async def waiting_for_everyone(
             )  # fmt: skip
 
     await _pulses(session, today, now, secret, people, out, everything=everything)
+    alerts = await alert_nudges.waiting_alerts(
+        session, now, people.people, people.by_ident.items(), own_tenant=own_tenant, lang=lang
+    )
+    for key, found in alerts.items():
+        out[key].extend(found)
     return dict(out)
 
 
@@ -347,7 +357,14 @@ async def send_nudges(
     people = await directory(session)
     structure = await org(session, people)
     waiting = await waiting_for_everyone(
-        session, today, now, context.secret, people=people, structure=structure
+        session,
+        today,
+        now,
+        context.secret,
+        people=people,
+        structure=structure,
+        own_tenant=context.own_tenant,
+        lang=context.language,
     )
     snoozes = await snoozes_of_everyone(session, today)
     names = {uid: u.name for uid, u in structure.units.items()}
@@ -360,7 +377,22 @@ async def send_nudges(
         unit_policy = structure.policies.get(rows[0].unit_id, rules.DEFAULT_POLICY)
         if not rules.in_window(local_now, unit_policy):
             continue
+        rows = [
+            w
+            for w in rows
+            if w.kind != alert_nudges.KIND
+            or (
+                w.due is not None
+                and rules.alert_due(
+                    w.due, today, person.nudges, alert_nudges.KIND in unit_policy.urgent
+                )
+            )
+        ]
         nudge = rules.gather(rows, today, person.nudges, snoozes.get(key, []), unit_policy.urgent)
+        if alert_nudges.KIND in unit_policy.urgent:  # told apart, once: not in the card too
+            nudge = rules.Nudge(
+                [w for w in nudge.rows if w.kind != alert_nudges.KIND], nudge.urgent
+            )
         if nudge.empty:
             continue
         report.people += 1
@@ -376,8 +408,9 @@ async def send_nudges(
         for w in nudge.urgent:
             content = nudge_card(lang, [w], names, today, urgent=True)
             summary = t(lang, "nudge.urgent_summary")
+            once = w.kind == alert_nudges.KIND  # an alert is told once, not every day
             batch.append(
-                Message(key[0], key[1], f"urgent:{w.subject}", today,
+                Message(key[0], key[1], f"urgent:{w.subject}", None if once else today,
                         card_message(content, summary), w.unit_id, lang)
             )  # fmt: skip
             kinds.append("urgent")

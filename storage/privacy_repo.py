@@ -4,7 +4,8 @@ A person appears as an Entra object id or a UPN (either case) in the columns
 listed in AUTHOR_COLUMNS. Export reads every row naming them; erase replaces those
 values with one stable pseudonym (`erased-<hmac>`), blanks the display names next
 to them, and deletes the rows that exist only for the person (their `people` row,
-role assignments, digest choices and channel memberships). The forum's records (decisions, actions,
+role assignments, digest choices, channel memberships and their meeting attendance
+answers, which carry their name). The forum's records (decisions, actions,
 items, the trail) stay, so minutes and follow-up remain whole.
 
 Pulse answers are keyed by HMAC(pulse key, user id) with a key that is thrown
@@ -23,7 +24,7 @@ from sqlmodel import SQLModel, col
 
 from storage.indicator_models import DigestSubscription
 from storage.item_models import Item, ItemEvent
-from storage.meeting_models import ActionItem, AgendaItem, Decision, MeetingSeries
+from storage.meeting_models import ActionItem, AgendaItem, Attendance, Decision, MeetingSeries
 from storage.models import AuditEvent, ChannelBinding, ChannelMember, Person, RoleAssignment
 
 PULSE_NOTE = (
@@ -52,6 +53,7 @@ OWN_ROWS: tuple[tuple[type[SQLModel], str], ...] = (
     (RoleAssignment, "person"),
     (DigestSubscription, "person"),
     (ChannelMember, "aad_object_id"),
+    (Attendance, "person_key"),  # "Jag kommer" / "Kan inte", with the roster's name
 )
 
 

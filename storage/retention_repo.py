@@ -3,7 +3,9 @@
 The rows stay (counts, dates, statuses, who decided: the forum's record), only
 their free text goes: agenda items, decisions, action items, items (title,
 description, answer; by last change), the items' trail, the free-text answers of
-closed pulses, and audit details. A second run finds nothing more to do.
+closed pulses, and audit details. Answers to "are you coming" (meeting_attendance,
+which name the person) are deleted once older than the cutoff: they serve only the
+meeting they were for. A second run finds nothing more to do.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
 from storage.item_models import Item, ItemEvent
-from storage.meeting_models import ActionItem, AgendaItem, Decision
+from storage.meeting_models import ActionItem, AgendaItem, Attendance, Decision
 from storage.models import AuditEvent
 from storage.pulse_models import Pulse, PulseAnswer
 
@@ -122,6 +124,15 @@ async def plan(session: AsyncSession, cutoff: datetime) -> dict[str, int]:
         out[f"{target.model.__tablename__}.{target.text}"] = int(count)
     out["pulse_answers.text"] = len(await _text_answers(session, cutoff))
     out["audit_log.details"] = len(await _audit_ids(session, cutoff))
+    out["meeting_attendance.rows"] = int(
+        (
+            await session.execute(
+                select(func.count())
+                .select_from(Attendance)
+                .where(col(Attendance.updated_at) < cutoff)
+            )
+        ).scalar_one()
+    )
     return out
 
 
@@ -143,4 +154,5 @@ async def purge(session: AsyncSession, cutoff: datetime) -> dict[str, int]:
         await session.execute(
             update(AuditEvent).where(col(AuditEvent.id).in_(ids)).values(details={})
         )
+    await session.execute(delete(Attendance).where(col(Attendance.updated_at) < cutoff))
     return counts

@@ -1,14 +1,19 @@
 """The alert card's button: raise an item carrying the figures (cards/alerts.py).
 
 The card's data names an indicator, a unit and a period; the unit must be within reach
-here (bot/scope.py: in a channel, the unit it is bound to), and the figures are read
-again from the database, never taken from the card. Anyone in the unit's channel may
-raise an item, as with `ärende`.
+here (bot/scope.py: in a channel, the unit it is bound to; in a personal chat, where the
+button comes on the nudge row, a unit the person holds a role in or above), and the
+figures are read again from the database, never taken from the card. Anyone in the
+unit's channel may raise an item, as with `ärende`; raised from a personal chat, the
+item's card goes to the unit's channel too. One alert raises one item: a second press
+(the same figures, the item still open) shows the item already raised.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from sqlmodel import col, select
 
 from bot import guard
 from bot.handlers.lifecycle import remember_conversation
@@ -17,12 +22,16 @@ from bot.scope import find
 from bot.turn import Turn
 from cards import items as item_cards
 from cards.alerts import RAISE_VERB
+from core import escalation as esc
 from core.alerts import alert_for
 from core.indicators import Period, parse_period
 from core.refusal import Refused
+from core.scope import CHANNEL
 from i18n import format as fmt
+from services import escalation
 from services import items as item_service
 from storage import indicators_repo
+from storage.item_models import Item
 from storage.items_repo import MAX_TITLE
 from storage.models import Unit
 from storage.types import utcnow
@@ -70,6 +79,30 @@ async def raise_from_alert(turn: Turn, data: dict[str, Any]) -> None:
     values = ", ".join(f"{fmt.period(lang, p)} {measure(v)}" for p, v in shown)
     description = turn.text("alert.item_text", kind=kind, values=values)
     guard.check(title, description, None)
+    # The alert reaches several people (channel, personal chats): a second press, by
+    # anyone, shows the item the first raised instead of raising it again.
+    async with db.read() as s:
+        raised = (
+            await s.execute(
+                select(col(Item.id))
+                .where(
+                    col(Item.origin_unit_id) == unit.id,
+                    col(Item.title) == title,
+                    col(Item.status).in_(esc.ACTIVE),
+                )
+                .order_by(col(Item.id))
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+    if raised is not None:
+        found = await item_service.show(db, raised, utcnow())
+        if found is not None:
+            headline = [turn.text("alert.already", id=raised)]
+            existing = item_cards.item_card(
+                lang, found.view, headline=headline, suggested_due=found.suggested_due
+            )
+            await turn.send_card(existing, summary=headline[0])
+            return
     created = await item_service.create(
         db,
         unit,
@@ -91,3 +124,10 @@ async def raise_from_alert(turn: Turn, data: dict[str, Any]) -> None:
     activity_id = await turn.send_card(card, summary=turn.text("item.head.created"))
     conversation = await remember_conversation(turn)
     await item_service.remember_card(db, created.item, unit.id, conversation.id, activity_id)
+    if turn.kind != CHANNEL:
+        # Raised from a personal chat (the alert's nudge row): the unit's channel, where
+        # the item is worked, gets its card too.
+        async with db.session() as s:
+            await escalation.post_to_unit(
+                s, created.item, unit.id, "item", card, turn.text("item.head.created")
+            )

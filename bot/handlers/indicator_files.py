@@ -98,8 +98,12 @@ async def confirm(turn: Turn, data: dict[str, Any]) -> None:
         result = await indicator_upload.commit(s, checked)
         await files_repo.drop(s, token)
         # New figures that cross a target or worsen three periods running: told at once.
+        settings = turn.services.settings
         await alerts.check(
-            s, indicator_upload.changed_keys(checked), turn.services.settings.language
+            s,
+            indicator_upload.changed_keys(checked),
+            settings.language,
+            own_tenant=None if settings.anonymous else (settings.tenant_id or "").lower(),
         )
     turn.services.notify_changes()
     message = turn.text(

@@ -18,6 +18,7 @@ from core.nudges import (
     SnoozeTooLong,
     Waiting,
     action_stage,
+    alert_due,
     coordinator_hears,
     gather,
     in_window,
@@ -145,3 +146,24 @@ def test_policy_from_the_org_file_with_bad_values_falling_back() -> None:
 def test_never_a_gathered_nudge_on_a_day_off(day: date, pref: str | None) -> None:
     if not is_working_day(day):
         assert gather([w("action_overdue", "a:1", 1)], day, pref).empty
+
+
+def test_an_indicator_alert_is_in_exactly_one_nudge_per_person() -> None:
+    # 2026-12-04 is a Friday; Monday 12-07; 12-24..26 julafton, juldagen, annandag jul.
+    fri, sat, mon, tue = date(2026, 12, 4), date(2026, 12, 5), date(2026, 12, 7), date(2026, 12, 8)
+    days = [date(2026, 12, 1) + timedelta(days=i) for i in range(40)]
+
+    def told(imported: date, pref: str, urgent: bool = False) -> list[date]:
+        return [d for d in days if alert_due(imported, d, pref, urgent)]
+
+    # Daily: the next working day after the import day (a weekend's imports on Monday).
+    assert told(fri, "daily") == [mon]
+    assert told(sat, "daily") == [mon]
+    assert told(mon, "daily") == [tue]
+    assert told(date(2026, 12, 23), "daily") == [date(2026, 12, 28)]
+    # Weekly: the next week's first working day, whatever the day of the import.
+    assert told(tue, "weekly") == [date(2026, 12, 14)]
+    # "Only urgent": never gathered; urgent in the org file: from the import day on (the
+    # outbox key sends it once).
+    assert told(tue, "urgent") == []
+    assert told(tue, "urgent", urgent=True)[0] == tue

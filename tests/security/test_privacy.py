@@ -14,7 +14,7 @@ from cli.main import app
 from storage import channels_repo, privacy_repo
 from storage.db import Database
 from storage.item_models import Item, ItemEvent
-from storage.meeting_models import AgendaItem, Decision
+from storage.meeting_models import AgendaItem, Attendance, Decision, MeetingOccurrence
 from storage.models import ChannelBinding, Person, RoleAssignment
 from tests.support.harness import BotHarness, add_units, connector, harness  # noqa: F401
 from tests.teams import TENANT, TeamsUser, new_channel
@@ -41,6 +41,19 @@ async def _seed(harness: BotHarness) -> None:  # noqa: F811
         (ANNA, "språk en"),
     ):
         assert await harness.say(harness.teams.channel_message(channel, who, text)) in (200, 202)
+    async with harness.db.session() as s:  # both answered "Jag kommer" to the first meeting
+        occ = (await s.execute(select(MeetingOccurrence))).scalars().first()
+        assert occ is not None and occ.id is not None
+        for who in (ANNA, BO):
+            s.add(
+                Attendance(
+                    occurrence_id=occ.id,
+                    unit_id=occ.unit_id,
+                    person_key=who.aad_object_id,
+                    name=who.name,
+                    coming=True,
+                )
+            )
 
 
 async def _count(db: Database, model: type, column: str, value: str) -> int:
@@ -75,11 +88,13 @@ async def test_export_then_erase_keeps_the_forums_records(harness: BotHarness) -
     # Seen in the channel (scope: what her personal chat may show), erased with her.
     assert [r["aad_object_id"] for r in data["channel_members"]] == [ANNA.aad_object_id.lower()]
     assert "not linked to any person" in data["pulse_answers"]
+    assert [r["name"] for r in data["meeting_attendance"]] == [ANNA.name]
     assert "Bos punkt" not in json.dumps(data, ensure_ascii=False)
 
     async with db.session() as s:
         counts = await privacy_repo.erase_person(s, ANNA.aad_object_id, SECRET)
     assert counts["people"] == 1 and counts["role_assignments"] == 1
+    assert counts["meeting_attendance"] == 1
     alias = privacy_repo.pseudonym(SECRET, sorted({ANNA.aad_object_id.lower(), ANNA.upn}))
     # The records are all still there, under the pseudonym.
     assert await _count(db, Decision, "decided_by", alias) == 1
@@ -97,12 +112,15 @@ async def test_export_then_erase_keeps_the_forums_records(harness: BotHarness) -
         "role_assignments",
         "digest_subscriptions",
         "channel_members",
+        "meeting_attendance",
     ]
     assert not after["people"] and not after["role_assignments"] and not after["channel_members"]
+    assert not after["meeting_attendance"]
     # Bo's row is untouched.
     async with db.session() as s:
         bo = await privacy_repo.export_person(s, BO.aad_object_id)
     assert [r["text"] for r in bo["agenda_items.proposed_by"]] == ["Bos punkt"]
+    assert [r["name"] for r in bo["meeting_attendance"]] == [BO.name]
 
 
 @pytest.fixture

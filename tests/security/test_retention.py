@@ -16,7 +16,7 @@ from scheduler.kinds import handler_for
 from storage import retention_repo
 from storage.db import Database
 from storage.item_models import Item, ItemEvent
-from storage.meeting_models import AgendaItem, Decision
+from storage.meeting_models import AgendaItem, Attendance, Decision, MeetingOccurrence
 from storage.models import AuditEvent, Conversation, Schedule
 from storage.pulse_models import Pulse, PulseAnswer
 from storage.types import utcnow
@@ -64,6 +64,19 @@ async def _seed(harness: BotHarness) -> None:  # noqa: F811
         await s.execute(update(AuditEvent).values(at=OLD))
         conv = (await s.execute(select(Conversation))).scalars().first()
         assert conv is not None and conv.id is not None
+        occ = (await s.execute(select(MeetingOccurrence))).scalars().first()
+        assert occ is not None and occ.id is not None
+        for key, at in (("old", OLD), ("new", utcnow())):  # "Jag kommer", with a name
+            s.add(
+                Attendance(
+                    occurrence_id=occ.id,
+                    unit_id=occ.unit_id,
+                    person_key=f"oid-{key}",
+                    name=f"Namn {key}",
+                    coming=True,
+                    updated_at=at,
+                )
+            )
         for ref, closed in (("old", OLD), ("new", utcnow())):
             pulse = Pulse(
                 ref=ref,
@@ -95,6 +108,7 @@ async def _texts(db: Database) -> dict[str, list[object]]:
             "answers": sorted(
                 (a.id, a.values["q2"]) for a in (await s.execute(select(PulseAnswer))).scalars()
             ),
+            "attendance": sorted(a.name for a in (await s.execute(select(Attendance))).scalars()),
             "audit": [
                 bool(a.details)
                 for a in (
@@ -120,6 +134,7 @@ async def test_dry_run_lists_then_the_job_blanks_only_old_text(harness: BotHarne
     assert planned["item_events.text"] >= 1
     assert planned["pulse_answers.text"] == 1
     assert planned["audit_log.details"] == sum(before["audit"])
+    assert planned["meeting_attendance.rows"] == 1
     assert await _texts(db) == before  # a dry run changes nothing
 
     async with db.session() as s:
@@ -139,6 +154,7 @@ async def test_dry_run_lists_then_the_job_blanks_only_old_text(harness: BotHarne
     assert after["events"] == [None]
     assert after["answers"] == [("knew", "fritext"), ("kold", gone)]
     assert not any(after["audit"])
+    assert after["attendance"] == ["Namn new"]  # an old answer naming someone is gone
     async with db.session() as s:  # nothing more to do
         assert sum((await retention_repo.plan(s, cutoff)).values()) == 0
         answers = (await s.execute(select(PulseAnswer))).scalars().all()

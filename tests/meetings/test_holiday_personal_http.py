@@ -1,0 +1,79 @@
+"""The holiday question also goes to the unit's coordinator personally (services/personal.py),
+the channel card staying as the record and mentioning them; answered in the personal
+chat, the channel's copy is replaced by the answer too. Over HTTP (fake connector)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from cards.mentions import mentioned_ids
+from core.holidays import days_off
+from services.meetings import meeting_sync
+from storage import channels_repo
+from storage.meeting_models import MeetingOccurrence
+from storage.models import Schedule
+from tests.cardschema import assert_valid_card
+from tests.meetings.test_holiday_ask_http import _next_weekday_holiday
+from tests.meetings.test_rules_http import COUNTY, SARA, _say
+from tests.people.test_personal_chat_http import _personal_invoke
+from tests.support.harness import BotHarness, add_units
+from tests.support.items import cards_in, deliver
+from tests.support.jobs import job_context
+from tests.teams import TENANT, new_channel
+
+
+async def test_the_coordinator_is_asked_personally_and_answers_there(harness: BotHarness) -> None:
+    h = harness
+    await add_units(h.db, COUNTY, [("Östersund", SARA.upn, "coordinator")])
+    await h.say(h.teams.personal_install(SARA))
+    async with h.db.session() as s:
+        await channels_repo.remember_person(
+            s, TENANT, SARA.aad_object_id, upn=SARA.upn, display_name=SARA.name
+        )
+    channel = new_channel()
+    await _say(h, channel, SARA, "setup Östersund", "Klart")
+    holiday = _next_weekday_holiday()
+    rule = f"varje {('måndag', 'tisdag', 'onsdag', 'torsdag', 'fredag')[holiday.weekday()]} 13-15"
+    await _say(h, channel, SARA, f"möte ny {rule}", "Klart")
+    async with h.db.session() as s:
+        [occ] = (
+            (
+                await s.execute(
+                    select(MeetingOccurrence).where(
+                        col(MeetingOccurrence.holiday) == days_off(holiday.year)[holiday]
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    for days in (27, 26):  # the daily sync, twice: still one card each
+        async with h.db.session() as s:
+            await meeting_sync(s, Schedule(key="x", kind="meeting_sync", trigger={}),
+                               occ.starts_at - timedelta(days=days), job_context())  # fmt: skip
+    await deliver(h)
+
+    def asked(cards: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [c for c in cards if "infaller på" in json.dumps(c, ensure_ascii=False)]
+
+    [in_channel] = asked(cards_in(h, channel))
+    assert mentioned_ids(in_channel) == [SARA.aad_object_id]
+    personal = [c for p in h.connector.in_conversation(f"a:{SARA.aad_object_id}") for c in p.cards]
+    [mine] = asked(personal)
+    assert_valid_card(mine)
+    move = next(a for a in mine["actions"] if a["data"]["choice"] == "move")  # type: ignore[index, union-attr]
+
+    status, body = await h.post(_personal_invoke(h, SARA, move["verb"], move["data"]))
+    assert status == 200 and "flyttade mötet" in json.dumps(body, ensure_ascii=False)
+    async with h.db.session() as s:
+        moved = await s.get(MeetingOccurrence, occ.id)
+        assert moved is not None and moved.holiday_action == "move"
+    await deliver(h)
+    [now_in_channel] = [
+        c for c in cards_in(h, channel) if "flyttade mötet" in json.dumps(c, ensure_ascii=False)
+    ]
+    assert "actions" not in now_in_channel  # the record shows the answer, no buttons left
+    assert all("actions" not in c for c in asked(cards_in(h, channel)))
