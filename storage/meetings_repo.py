@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -46,6 +46,7 @@ from storage.meeting_models import (
     ReminderCard,
 )
 from storage.models import Unit
+from storage.rows import added, all_of, first_of
 from storage.types import utcnow
 from storage.upsert import insert_missing
 
@@ -448,34 +449,44 @@ async def next_meeting(
     session: AsyncSession, unit_id: int, now: datetime
 ) -> MeetingOccurrence | None:
     """The meeting not yet over (the one going on, else the next), cancelled ones skipped."""
-    rows = await session.execute(
-        select(MeetingOccurrence)
-        .where(
-            col(MeetingOccurrence.unit_id) == unit_id,
-            col(MeetingOccurrence.status) != "cancelled",
-            col(MeetingOccurrence.ends_at) > now,
-        )
-        .order_by(col(MeetingOccurrence.starts_at))
-        .limit(1)
+    return await _first_held(
+        session,
+        unit_id,
+        col(MeetingOccurrence.ends_at) > now,
+        col(MeetingOccurrence.starts_at),
     )
-    return rows.scalars().first()
 
 
 async def current_or_latest(
     session: AsyncSession, unit_id: int, now: datetime
 ) -> MeetingOccurrence | None:
     """Where a decision goes: the meeting going on (or about to start), else the latest held."""
-    rows = await session.execute(
+    return await _first_held(
+        session,
+        unit_id,
+        col(MeetingOccurrence.starts_at) <= now + timedelta(minutes=30),
+        col(MeetingOccurrence.starts_at).desc(),
+    )
+
+
+async def _first_held(
+    session: AsyncSession,
+    unit_id: int,
+    when: ColumnElement[bool],
+    order: Any,
+) -> MeetingOccurrence | None:
+    """The unit's first meeting not cancelled that matches `when`, in `order`."""
+    return await first_of(
+        session,
         select(MeetingOccurrence)
         .where(
             col(MeetingOccurrence.unit_id) == unit_id,
             col(MeetingOccurrence.status) != "cancelled",
-            col(MeetingOccurrence.starts_at) <= now + timedelta(minutes=30),
+            when,
         )
-        .order_by(col(MeetingOccurrence.starts_at).desc())
-        .limit(1)
+        .order_by(order)
+        .limit(1),
     )
-    return rows.scalars().first()
 
 
 async def minutes_default(
@@ -868,9 +879,7 @@ async def add_item(
         proposed_by=by,
         proposed_by_name=by_name,
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def renumber(session: AsyncSession, order: Iterable[int]) -> None:
@@ -915,9 +924,7 @@ async def add_decision(
         decided_by=by,
         lifted_item_id=lifted_item_id,
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def add_action(
@@ -949,9 +956,7 @@ async def add_action(
         due=due,
         created_by=by,
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def close_action(
@@ -980,27 +985,15 @@ class Minutes:
 async def minutes_of(session: AsyncSession, occ: MeetingOccurrence) -> Minutes:
     series = await session.get(MeetingSeries, occ.series_id)
     assert series is not None and occ.id is not None
-    decisions = list(
-        (
-            await session.execute(
-                select(Decision)
-                .where(col(Decision.occurrence_id) == occ.id)
-                .order_by(col(Decision.id))
-            )
-        )
-        .scalars()
-        .all()
+    decisions = await all_of(
+        session,
+        select(Decision).where(col(Decision.occurrence_id) == occ.id).order_by(col(Decision.id)),
     )
-    actions = list(
-        (
-            await session.execute(
-                select(ActionItem)
-                .where(col(ActionItem.recorded_at_occurrence_id) == occ.id)
-                .order_by(col(ActionItem.id))
-            )
-        )
-        .scalars()
-        .all()
+    actions = await all_of(
+        session,
+        select(ActionItem)
+        .where(col(ActionItem.recorded_at_occurrence_id) == occ.id)
+        .order_by(col(ActionItem.id)),
     )
     items = [i for i in await items_of(session, occ.id) if i.status != "removed"]
     return Minutes(occ, series, items, decisions, actions, await _lifted(session, occ, decisions))
