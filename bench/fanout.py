@@ -47,9 +47,10 @@ from sqlalchemy import func  # noqa: E402
 from sqlmodel import SQLModel, col, select  # noqa: E402
 
 import storage.models  # noqa: E402,F401
+from bench.launch import connector  # noqa: E402
+from bench.launch.connector import connector_stats  # noqa: E402
 from bench.launch.references import channel_reference  # noqa: E402
 from bench.launch.scratch_db import drop_postgres, scratch_postgres  # noqa: E402
-from bench.launch.sites import serve_to_port_file  # noqa: E402
 from core.ratelimit import TEAMS_CONVERSATION_WINDOWS, earliest_schedule  # noqa: E402
 from delivery.dispatcher import build_dispatcher  # noqa: E402
 from infra.metrics import Metrics  # noqa: E402
@@ -62,51 +63,19 @@ from tests.support.outbox import channel_conversations, message  # noqa: E402
 
 
 def serve_connector(port_file: str, rate: float) -> None:
-    from aiohttp import web
-
-    from tests.fakes.connector import FakeConnector
-
-    fake = FakeConnector(global_rate=rate)
-
-    async def stats(_request: web.Request) -> web.Response:
-        return web.json_response(
-            {
-                "throttled": fake.throttled,
-                "texts": [p.text for p in fake.posted],
-                "requests": len(fake.requests),
-            }
-        )
-
-    fake.app.router.add_get("/_stats", stats)
-
-    async def run() -> None:
-        await serve_to_port_file(fake.app, port_file)
-        await asyncio.Event().wait()
-
-    asyncio.run(run())
+    connector.serve_connector(
+        port_file,
+        rate,
+        lambda fake: {
+            "throttled": fake.throttled,
+            "texts": [p.text for p in fake.posted],
+            "requests": len(fake.requests),
+        },
+    )
 
 
 def start_connector(rate: float, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port_file = workdir / "port"
-    proc = subprocess.Popen(
-        [sys.executable, __file__, "--serve-connector", str(port_file), "--rate", str(rate)],
-        cwd=ROOT,
-    )
-    deadline = time.monotonic() + 20
-    while not port_file.exists() or not port_file.read_text():
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise SystemExit("the fake connector did not start")
-        time.sleep(0.05)
-    return proc, f"http://127.0.0.1:{port_file.read_text()}/"
-
-
-async def connector_stats(url: str) -> dict[str, object]:
-    import aiohttp
-
-    async with aiohttp.ClientSession() as http, http.get(url + "_stats") as resp:
-        data: dict[str, object] = await resp.json()
-        return data
+    return connector.start_connector(__file__, rate, workdir)
 
 
 # -- the database ----------------------------------------------------------------------------
