@@ -8,9 +8,10 @@ includes them.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, PrimaryKeyConstraint, String, text
+from sqlalchemy import JSON, Column, PrimaryKeyConstraint, String
 from sqlmodel import Field, SQLModel
 
+from storage.indexes import unique_where
 from storage.types import UTCDateTime, utcnow
 
 
@@ -34,15 +35,7 @@ class Pulse(SQLModel, table=True):
     """One run of a template in a unit's channel. At most one open pulse per unit."""
 
     __tablename__ = "pulses"
-    __table_args__ = (
-        Index(
-            "uq_open_pulse_per_unit",
-            "unit_id",
-            unique=True,
-            sqlite_where=text("closed_at IS NULL"),
-            postgresql_where=text("closed_at IS NULL"),
-        ),
-    )
+    __table_args__ = (unique_where("uq_open_pulse_per_unit", "unit_id", where="closed_at IS NULL"),)
 
     id: int | None = Field(default=None, primary_key=True)
     # Random public reference used in card data (never a guessable sequence).
