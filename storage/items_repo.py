@@ -27,6 +27,7 @@ from core.personnummer import refuse_identity_numbers
 from storage.item_models import Item, ItemCard, ItemEvent
 from storage.lookup import by_ids
 from storage.models import Unit
+from storage.rows import added, all_of
 from storage.types import utcnow
 
 MAX_TITLE = 200
@@ -163,12 +164,12 @@ async def get_item(session: AsyncSession, item_id: int) -> Item | None:
 
 
 async def trail(session: AsyncSession, item_id: int) -> list[ItemEvent]:
-    rows = await session.execute(
+    return await all_of(
+        session,
         select(ItemEvent)
         .where(col(ItemEvent.item_id) == item_id)
-        .order_by(col(ItemEvent.at), col(ItemEvent.id))
+        .order_by(col(ItemEvent.at), col(ItemEvent.id)),
     )
-    return list(rows.scalars().all())
 
 
 async def owner_at(session: AsyncSession, item_id: int, unit_id: int) -> str | None:
@@ -225,10 +226,10 @@ async def items_for_export(session: AsyncSession, unit_ids: Sequence[int]) -> li
 
 
 async def active_items(session: AsyncSession) -> list[Item]:
-    rows = await session.execute(
-        select(Item).where(col(Item.status).in_(esc.ACTIVE)).order_by(col(Item.id))
+    return await all_of(
+        session,
+        select(Item).where(col(Item.status).in_(esc.ACTIVE)).order_by(col(Item.id)),
     )
-    return list(rows.scalars().all())
 
 
 async def flagged_at_top(session: AsyncSession, unit_id: int | None = None) -> list[Item]:
@@ -241,15 +242,15 @@ async def flagged_at_top(session: AsyncSession, unit_id: int | None = None) -> l
 
 async def agenda_items(session: AsyncSession, origin_unit_id: int) -> list[Item]:
     """Answers that came back to the origin and belong on its next meeting agenda."""
-    rows = await session.execute(
+    return await all_of(
+        session,
         select(Item)
         .where(
             col(Item.origin_unit_id) == origin_unit_id,
             col(Item.on_agenda_pending).is_(True),
         )
-        .order_by(col(Item.id))
+        .order_by(col(Item.id)),
     )
-    return list(rows.scalars().all())
 
 
 async def mark_on_agenda(session: AsyncSession, item_ids: Sequence[int]) -> None:
@@ -531,9 +532,7 @@ async def _note(
         text=clean[:MAX_TEXT] if clean else None,
         details=details or {},
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def mark_delivered(session: AsyncSession, item: Item, now: datetime) -> Outcome:
@@ -588,7 +587,7 @@ async def remember_card(
 
 
 async def cards_of(session: AsyncSession, item_id: int) -> list[ItemCard]:
-    rows = await session.execute(
-        select(ItemCard).where(col(ItemCard.item_id) == item_id).order_by(col(ItemCard.id))
+    return await all_of(
+        session,
+        select(ItemCard).where(col(ItemCard.item_id) == item_id).order_by(col(ItemCard.id)),
     )
-    return list(rows.scalars().all())

@@ -14,9 +14,9 @@ applies what core decided and keeps the schedule rows in step:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, update
@@ -49,6 +49,11 @@ from storage.models import Unit
 from storage.rows import added, all_of, first_of
 from storage.types import utcnow
 from storage.upsert import insert_missing
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_C = TypeVar("_C", bound="DataclassInstance")
 
 REMINDER_KIND = "meeting_reminder"
 MINUTES_KIND = "meeting_minutes"
@@ -85,12 +90,12 @@ def guard(text: str, limit: int = MAX_TEXT) -> str:
 
 
 async def series_of(session: AsyncSession, unit_id: int) -> list[MeetingSeries]:
-    rows = await session.execute(
+    return await all_of(
+        session,
         select(MeetingSeries)
         .where(col(MeetingSeries.unit_id) == unit_id, col(MeetingSeries.active).is_(True))
-        .order_by(col(MeetingSeries.id))
+        .order_by(col(MeetingSeries.id)),
     )
-    return list(rows.scalars().all())
 
 
 async def save_series(
@@ -684,61 +689,50 @@ async def series_by_id(session: AsyncSession, series_id: int) -> MeetingSeries |
 
 
 def _entry(row: AgendaItem) -> core_agenda.AgendaEntry:
-    assert row.id is not None
-    return core_agenda.AgendaEntry(
-        id=row.id,
-        occurrence_id=row.occurrence_id,
-        position=row.position,
-        text=row.text,
-        status=row.status,
-        carried_from=row.carried_from,
-        source=row.source,
-        proposed_by=row.proposed_by_name,
-    )
+    return _core(core_agenda.AgendaEntry, row, proposed_by=row.proposed_by_name)
 
 
 def _action_entry(row: ActionItem) -> core_agenda.ActionEntry:
-    assert row.id is not None
-    return core_agenda.ActionEntry(
-        id=row.id,
-        text=row.text,
-        owner_name=row.owner_name,
-        due=row.due,
-        status=row.status,
-        occurrence_id=row.occurrence_id,
-    )
+    return _core(core_agenda.ActionEntry, row)
 
 
 def _ref(occ: MeetingOccurrence) -> core_agenda.OccurrenceRef:
-    assert occ.id is not None
-    return core_agenda.OccurrenceRef(occ.id, occ.starts_at, occ.ends_at, occ.status)
+    return _core(core_agenda.OccurrenceRef, occ)
+
+
+def _core(cls: type[_C], row: AgendaItem | ActionItem | MeetingOccurrence, **given: Any) -> _C:
+    """The core.agenda value `cls` of a saved row: each of its fields from the row's
+    column of the same name, unless `given`."""
+    assert row.id is not None
+    names = [f.name for f in fields(cls) if f.name not in given]
+    return cls(**{n: getattr(row, n) for n in names}, **given)
 
 
 async def _series_items(session: AsyncSession, series_id: int) -> list[AgendaItem]:
-    rows = await session.execute(
+    return await all_of(
+        session,
         select(AgendaItem)
         .join(MeetingOccurrence, col(MeetingOccurrence.id) == col(AgendaItem.occurrence_id))
-        .where(col(MeetingOccurrence.series_id) == series_id)
+        .where(col(MeetingOccurrence.series_id) == series_id),
     )
-    return list(rows.scalars().all())
 
 
 async def items_of(session: AsyncSession, occurrence_id: int) -> list[AgendaItem]:
-    rows = await session.execute(
+    return await all_of(
+        session,
         select(AgendaItem)
         .where(col(AgendaItem.occurrence_id) == occurrence_id)
-        .order_by(col(AgendaItem.position), col(AgendaItem.id))
+        .order_by(col(AgendaItem.position), col(AgendaItem.id)),
     )
-    return list(rows.scalars().all())
 
 
 async def open_actions(session: AsyncSession, unit_id: int) -> list[ActionItem]:
-    rows = await session.execute(
+    return await all_of(
+        session,
         select(ActionItem)
         .where(col(ActionItem.unit_id) == unit_id, col(ActionItem.status) == "open")
-        .order_by(col(ActionItem.due), col(ActionItem.id))
+        .order_by(col(ActionItem.due), col(ActionItem.id)),
     )
-    return list(rows.scalars().all())
 
 
 @dataclass
@@ -1051,16 +1045,16 @@ async def remember_reminder(
 
 async def first_reminder(session: AsyncSession, occurrence_id: int) -> ReminderCard | None:
     """The reminder card that was posted (not an update) for the occurrence, if any."""
-    rows = await session.execute(
+    return await first_of(
+        session,
         select(ReminderCard)
         .where(
             col(ReminderCard.occurrence_id) == occurrence_id,
             col(ReminderCard.updates_key).is_(None),
         )
         .order_by(col(ReminderCard.id))
-        .limit(1)
+        .limit(1),
     )
-    return rows.scalars().first()
 
 
 async def for_export(
