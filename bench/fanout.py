@@ -29,12 +29,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import datetime
@@ -215,19 +212,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--conversations", type=int, default=2000)
     parser.add_argument("--single", type=int, default=120)
-    parser.add_argument("--rate", type=float, default=50.0)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--sdk-sessions", action="store_true")
-    parser.add_argument("--max-seconds", type=float, default=300.0)
-    parser.add_argument("--serve-connector", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    # The SDK warns per proactive turn in local mode ("App ID is not provided").
-    logging.getLogger("microsoft_agents").setLevel(logging.ERROR)
-    if args.serve_connector:
-        serve_connector(args.serve_connector, args.rate)
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        return asyncio.run(bench(args, Path(tmp)))
+    return connector.bench_main(parser, serve_connector, bench)
 
 
 if __name__ == "__main__":

@@ -25,12 +25,10 @@ import argparse
 import asyncio
 import cProfile
 import logging
-import os
 import pstats
 import random
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -269,19 +267,9 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=2000)
     parser.add_argument("--units", type=int, default=300)
     parser.add_argument("--open", type=int, default=10000)
-    parser.add_argument("--rate", type=float, default=50.0)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
-    parser.add_argument("--max-seconds", type=float, default=300.0)
     parser.add_argument("--profile", action="store_true", help="cProfile the compute step")
-    parser.add_argument("--serve-connector", help=argparse.SUPPRESS)
-    args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("microsoft_agents").setLevel(logging.ERROR)
-    if args.serve_connector:
-        serve_connector(args.serve_connector, args.rate)
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        return asyncio.run(bench(args, Path(tmp)))
+    return connector.bench_main(parser, serve_connector, bench)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,15 @@ the parent reads the stats over HTTP when its run is done."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import logging
+import os
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,3 +71,26 @@ async def connector_stats(url: str) -> dict[str, object]:
     async with aiohttp.ClientSession() as http, http.get(url + "_stats") as resp:
         data: dict[str, object] = await resp.json()
         return data
+
+
+def bench_main(
+    parser: argparse.ArgumentParser,
+    serve: Callable[[str, float], None],
+    bench: Callable[[argparse.Namespace, Path], Coroutine[Any, Any, int]],
+) -> int:
+    """A benchmark script's main: `parser` (the script's own options) gets the shared
+    ones (--rate, --database-url, --max-seconds, the child's --serve-connector); then
+    either this process is the connector child (`serve`) or it runs `bench` in a
+    temporary directory."""
+    parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--max-seconds", type=float, default=300.0)
+    parser.add_argument("--serve-connector", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    # The SDK warns per proactive turn in local mode ("App ID is not provided").
+    logging.getLogger("microsoft_agents").setLevel(logging.ERROR)
+    if args.serve_connector:
+        serve(args.serve_connector, args.rate)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        return asyncio.run(bench(args, Path(tmp)))
