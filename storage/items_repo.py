@@ -65,6 +65,14 @@ def guard_text(value: str | None) -> str | None:
     return value or None
 
 
+def _needed(value: str | None, what: str) -> str:
+    """`value` guarded (guard_text); ValueError("<what> is needed") when nothing is left."""
+    clean = guard_text(value)
+    if not clean:
+        raise ValueError(f"{what} is needed")
+    return clean
+
+
 def state_of(item: Item) -> esc.ItemState:
     return esc.ItemState(
         status=item.status,
@@ -415,9 +423,7 @@ async def resolve(
     expected_version: int | None = None,
 ) -> Outcome:
     item = await _load(session, item_id, expected_version)
-    clean = guard_text(answer)
-    if not clean:
-        raise ValueError("an answer is needed")
+    clean = _needed(answer, "an answer")
     after = esc.resolve(state_of(item))
     assert item.id is not None
     return await _transition(
@@ -446,9 +452,7 @@ async def send_back(
     expected_version: int | None = None,
 ) -> Outcome:
     item = await _load(session, item_id, expected_version)
-    clean = guard_text(comment)
-    if not clean:
-        raise ValueError("a comment is needed")
+    clean = _needed(comment, "a comment")
     after = esc.send_back(state_of(item), now)
     return await _transition(
         session,
@@ -487,9 +491,7 @@ async def assign(
     now: datetime,
 ) -> ItemEvent:
     """Name an owner; like a comment, it does not make other cards stale."""
-    clean = guard_text(owner)
-    if not clean:
-        raise ValueError("an owner is needed")
+    clean = _needed(owner, "an owner")
     event = await _note(
         session,
         item_id,
