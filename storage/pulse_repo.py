@@ -45,6 +45,7 @@ from core.pulse_templates import configured_for, library_template
 from storage import pulse_models as _pulse_models  # noqa: F401  (tables in the metadata)
 from storage.models import AuditEvent, Unit
 from storage.pulse_models import Pulse, PulseAnswer, PulseRespondent, PulseTemplate
+from storage.rows import count_of
 from storage.types import utcnow
 
 # How long a closed pulse waits for answers still held by another process (storage/
@@ -441,15 +442,7 @@ async def save_answers(
 
 async def respondent_count(session: AsyncSession, pulse_id: int) -> int:
     """How many people have answered a pulse whose results are not final yet."""
-    return int(
-        (
-            await session.execute(
-                select(func.count())
-                .select_from(PulseRespondent)
-                .where(col(PulseRespondent.pulse_id) == pulse_id)
-            )
-        ).scalar_one()
-    )
+    return await count_of(session, PulseRespondent, col(PulseRespondent.pulse_id) == pulse_id)
 
 
 async def answer_count(session: AsyncSession, pulse: Pulse) -> int:
@@ -462,15 +455,7 @@ async def answer_count(session: AsyncSession, pulse: Pulse) -> int:
 
 async def stored_count(session: AsyncSession, pulse_id: int) -> int:
     """How many answers' contents are stored."""
-    return int(
-        (
-            await session.execute(
-                select(func.count())
-                .select_from(PulseAnswer)
-                .where(col(PulseAnswer.pulse_id) == pulse_id)
-            )
-        ).scalar_one()
-    )
+    return await count_of(session, PulseAnswer, col(PulseAnswer.pulse_id) == pulse_id)
 
 
 async def answers(session: AsyncSession, pulse_id: int) -> list[dict[str, Any]]:
