@@ -41,18 +41,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func  # noqa: E402
-from sqlmodel import SQLModel, col, select  # noqa: E402
+from sqlmodel import col, select  # noqa: E402
 
 import storage.models  # noqa: E402,F401
 from bench.launch import connector  # noqa: E402
 from bench.launch.connector import connector_stats  # noqa: E402
 from bench.launch.references import channel_reference  # noqa: E402
-from bench.launch.scratch_db import drop_postgres, scratch_postgres  # noqa: E402
 from core.ratelimit import TEAMS_CONVERSATION_WINDOWS, earliest_schedule  # noqa: E402
 from delivery.dispatcher import build_dispatcher  # noqa: E402
 from infra.metrics import Metrics  # noqa: E402
-from infra.settings import Settings  # noqa: E402
-from storage.db import Database, is_sqlite  # noqa: E402
+from storage.db import Database  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
 from tests.support.outbox import channel_conversations, message  # noqa: E402
 
@@ -124,20 +122,11 @@ def allowed_seconds(total: int, single: int, rate: float) -> tuple[float, float]
 
 
 async def bench(args: argparse.Namespace, workdir: Path) -> int:
-    scratch: str | None = None
-    admin_url = url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    if not is_sqlite(url):
-        url, scratch = await scratch_postgres(admin_url)
-    connector, service_url = start_connector(args.rate, workdir)
-    db = Database(url)
-    try:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(SQLModel.metadata.create_all)
+    async with connector.bench_run(args, workdir, __file__) as run:
+        db, service_url = run.db, run.service_url
         await fill(db, service_url, args.conversations, args.single)
         total = args.conversations + args.single
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, client_id=None, database_url=url, global_rate_per_second=args.rate
-        )
+        settings = run.settings(args.rate)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         dispatcher = build_dispatcher(settings, db, Metrics(), reuse_sessions=not args.sdk_sessions)
         started = datetime.now().astimezone()
@@ -151,12 +140,6 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
         await dispatcher.stop()
         rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         stats = await connector_stats(service_url)
-    finally:
-        await db.dispose()
-        connector.terminate()
-        connector.wait()
-        if scratch:
-            await drop_postgres(admin_url, scratch)
 
     texts = Counter(str(t) for t in stats["texts"])  # type: ignore[attr-defined]
     expected = {f"single:{n}" for n in range(args.single)} | {
@@ -177,7 +160,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
     single_ratio = single_min / took["single"] if args.single and took.get("single") else 1.0
     all_ratio = allowed_all / makespan
 
-    backend = "postgresql" if scratch else "sqlite"
+    backend = run.backend
     sessions = "SDK session per turn" if args.sdk_sessions else "shared session"
     print(f"backend: {backend}; {sessions}; global rate {args.rate:g}/s")
     print(

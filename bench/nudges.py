@@ -27,7 +27,6 @@ import cProfile
 import logging
 import pstats
 import random
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -39,19 +38,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func  # noqa: E402
-from sqlmodel import SQLModel, col, select  # noqa: E402
+from sqlmodel import col, select  # noqa: E402
 
 import storage.models  # noqa: E402,F401
 from bench.launch import connector  # noqa: E402
 from bench.launch.connector import connector_stats  # noqa: E402
-from bench.launch.scratch_db import drop_postgres, scratch_postgres  # noqa: E402
 from core.holidays import is_working_day  # noqa: E402
 from delivery.dispatcher import build_dispatcher  # noqa: E402
 from infra.metrics import Metrics  # noqa: E402
-from infra.settings import Settings  # noqa: E402
 from services.context import JobContext  # noqa: E402
 from services.nudges import send_nudges  # noqa: E402
-from storage.db import Database, is_sqlite  # noqa: E402
+from storage.db import Database  # noqa: E402
 from storage.item_models import Item  # noqa: E402
 from storage.meeting_models import ActionItem  # noqa: E402
 from storage.models import Conversation, OutboxMessage, Person, RoleAssignment, Unit  # noqa: E402
@@ -72,10 +69,6 @@ def serve_connector(port_file: str, rate: float) -> None:
             "conversations": [p.conversation_id for p in fake.posted],
         },
     )
-
-
-def start_connector(rate: float, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    return connector.start_connector(__file__, rate, workdir)
 
 
 # -- the county ------------------------------------------------------------------------------
@@ -182,18 +175,11 @@ async def open_rows(db: Database) -> int:
 
 
 async def bench(args: argparse.Namespace, workdir: Path) -> int:
-    scratch: str | None = None
-    admin_url = url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    if not is_sqlite(url):
-        url, scratch = await scratch_postgres(admin_url)
-    connector, service_url = start_connector(args.rate, workdir)
-    db = Database(url)
     today = working_day_after(date.today() + timedelta(days=1))
     local_now = datetime(today.year, today.month, today.day, 8, 5, tzinfo=SE)
     context = JobContext(secret="b" * 40)
-    try:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(SQLModel.metadata.create_all)
+    async with connector.bench_run(args, workdir, __file__) as run:
+        db, service_url = run.db, run.service_url
         await fill(db, service_url, args, today)
 
         profile = cProfile.Profile() if args.profile else None
@@ -213,10 +199,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
         recompute = time.monotonic() - began
         queued_again = await outbox_count(db) - queued
 
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, client_id=None, database_url=url, global_rate_per_second=args.rate
-        )
-        dispatcher = build_dispatcher(settings, db, Metrics())
+        dispatcher = build_dispatcher(run.settings(args.rate), db, Metrics())
         began = time.monotonic()
         await dispatcher.start()
         while True:
@@ -227,19 +210,13 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
         unsettled = await open_rows(db)
         await dispatcher.stop()
         stats = await connector_stats(service_url)
-    finally:
-        await db.dispose()
-        connector.terminate()
-        connector.wait()
-        if scratch:
-            await drop_postgres(admin_url, scratch)
 
     posted = Counter(str(c) for c in stats["conversations"])  # type: ignore[attr-defined]
     lost = queued - sum(1 for _ in posted)
     duplicated = sum(n - 1 for n in posted.values())
     allowed = queued / args.rate
     ratio = allowed / delivery if delivery else 0.0
-    backend = "postgresql" if scratch else "sqlite"
+    backend = run.backend
     print(
         f"backend: {backend}; {args.people} people, {args.units} units, {args.open} open actions/items"
     )

@@ -13,11 +13,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlmodel import SQLModel
+
+from bench.launch.scratch_db import drop_postgres, scratch_postgres
 from bench.launch.sites import serve_to_port_file
+from infra.settings import Settings
+from storage.db import Database, is_sqlite
 
 if TYPE_CHECKING:
     from tests.fakes.connector import FakeConnector
@@ -94,3 +101,44 @@ def bench_main(
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         return asyncio.run(bench(args, Path(tmp)))
+
+
+@dataclass(frozen=True)
+class BenchRun:
+    """A benchmark's database (tables created) and its fake connector's service URL."""
+
+    db: Database
+    url: str
+    service_url: str
+    backend: str  # sqlite | postgresql
+
+    def settings(self, rate: float) -> Settings:
+        """The bot's settings for a dispatcher on this database at `rate` a second."""
+        return Settings(  # type: ignore[call-arg]
+            _env_file=None, client_id=None, database_url=self.url, global_rate_per_second=rate
+        )
+
+
+@asynccontextmanager
+async def bench_run(
+    args: argparse.Namespace, workdir: Path, script: str
+) -> AsyncIterator[BenchRun]:
+    """The database (--database-url: a scratch database on that PostgreSQL server, else
+    SQLite in `workdir`) and `script`'s connector child, for the time of the block;
+    afterwards the connector is stopped and a scratch database dropped."""
+    scratch: str | None = None
+    admin_url = url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    if not is_sqlite(url):
+        url, scratch = await scratch_postgres(admin_url)
+    child, service_url = start_connector(script, args.rate, workdir)
+    db = Database(url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all)
+        yield BenchRun(db, url, service_url, "postgresql" if scratch else "sqlite")
+    finally:
+        await db.dispose()
+        child.terminate()
+        child.wait()
+        if scratch:
+            await drop_postgres(admin_url, scratch)
