@@ -1,8 +1,10 @@
-"""Index shapes the tables share."""
+"""Index and key shapes the tables share."""
 
 from __future__ import annotations
 
-from sqlalchemy import Index, text
+from typing import Any
+
+from sqlalchemy import Index, PrimaryKeyConstraint, text
 
 
 def unique_where(name: str, *columns: str, where: str) -> Index:
@@ -15,3 +17,9 @@ def unique_where(name: str, *columns: str, where: str) -> Index:
         sqlite_where=text(where),
         postgresql_where=text(where),
     )
+
+
+def keyed_without_rowid(name: str, *columns: str) -> tuple[Any, ...]:
+    """`__table_args__` of a table whose primary key is `columns` and that has no SQLite
+    rowid (so it is stored in key order, not in the order rows were written)."""
+    return (PrimaryKeyConstraint(*columns, name=name), {"sqlite_with_rowid": False})

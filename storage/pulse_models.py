@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, PrimaryKeyConstraint, String
 from sqlmodel import Field, SQLModel
 
-from storage.indexes import unique_where
+from storage.indexes import keyed_without_rowid, unique_where
 from storage.types import UTCDateTime, utcnow
 
 
@@ -72,10 +72,7 @@ class PulseRespondent(SQLModel, table=True):
     """
 
     __tablename__ = "pulse_respondents"
-    __table_args__ = (
-        PrimaryKeyConstraint("pulse_id", "person", name="pk_pulse_respondents"),
-        {"sqlite_with_rowid": False},
-    )
+    __table_args__ = keyed_without_rowid("pk_pulse_respondents", "pulse_id", "person")
 
     pulse_id: int = Field(foreign_key="pulses.id")
     person: str = Field(sa_column=Column(String(64), nullable=False))
@@ -90,10 +87,7 @@ class PulseAnswer(SQLModel, table=True):
     """
 
     __tablename__ = "pulse_answers"
-    __table_args__ = (
-        PrimaryKeyConstraint("pulse_id", "id", name="pk_pulse_answers"),
-        {"sqlite_with_rowid": False},
-    )
+    __table_args__ = keyed_without_rowid("pk_pulse_answers", "pulse_id", "id")
 
     pulse_id: int = Field(foreign_key="pulses.id")
     id: str = Field(sa_column=Column(String(32), nullable=False))
