@@ -187,8 +187,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
     )
     ok = min(all_ratio, fan_ratio, single_ratio) >= 0.9 and not lost and not duplicated
     ok = ok and stats["throttled"] == 0 and open_rows == 0
-    print("goal met" if ok else "GOAL NOT MET")
-    return 0 if ok else 1
+    return connector.verdict(ok)
 
 
 def main() -> int:

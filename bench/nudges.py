@@ -235,8 +235,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
         f"429 received: {stats['throttled']}  lost: {lost}  duplicated: {duplicated}  unsettled: {unsettled}"
     )
     ok = compute < 5 and ratio >= 0.9 and lost == 0 and duplicated == 0 and queued_again == 0
-    print("goal met" if ok else "GOAL NOT MET")
-    return 0 if ok else 1
+    return connector.verdict(ok)
 
 
 def main() -> int:

@@ -142,3 +142,9 @@ async def bench_run(
         child.wait()
         if scratch:
             await drop_postgres(admin_url, scratch)
+
+
+def verdict(ok: bool) -> int:
+    """Say whether the benchmark met its goal; the script's exit status."""
+    print("goal met" if ok else "GOAL NOT MET")
+    return 0 if ok else 1
