@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import ColumnElement, delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -279,6 +279,21 @@ def is_open(pulse: Pulse, now: datetime | None = None) -> bool:
     return takes_answers(pulse.closed_at, pulse.closes_at, now or utcnow())
 
 
+async def _update_if(
+    session: AsyncSession, pulse_id: int, *conditions: ColumnElement[bool], **values: Any
+) -> bool:
+    """Set `values` on the pulse if every condition holds, in one UPDATE (so of two
+    concurrent callers exactly one gets True and does the side effects)."""
+    result = await session.execute(
+        update(Pulse)
+        .where(col(Pulse.id) == pulse_id, *conditions)
+        .values(**values)
+        .returning(col(Pulse.id))
+        .execution_options(synchronize_session=False)
+    )
+    return result.first() is not None
+
+
 async def close_pulse(
     session: AsyncSession, pulse_id: int, now: datetime | None = None
 ) -> Pulse | None:
@@ -289,14 +304,7 @@ async def close_pulse(
     when = now or utcnow()
     # On PostgreSQL the update waits for answer writes that hold the pulse row, and
     # later ones see it closed.
-    result = await session.execute(
-        update(Pulse)
-        .where(col(Pulse.id) == pulse_id, col(Pulse.closed_at).is_(None))
-        .values(closed_at=when)
-        .returning(col(Pulse.id))
-        .execution_options(synchronize_session=False)
-    )
-    if result.first() is None:
+    if not await _update_if(session, pulse_id, col(Pulse.closed_at).is_(None), closed_at=when):
         return None
     pulse = await session.get(Pulse, pulse_id, populate_existing=True)
     assert pulse is not None
@@ -312,19 +320,16 @@ async def finalize(
     this call did it (None: not closed, not settled, or already final)."""
     when = now or utcnow()
     people = await respondent_count(session, pulse_id)
-    result = await session.execute(
-        update(Pulse)
-        .where(
-            col(Pulse.id) == pulse_id,
-            col(Pulse.closed_at).is_not(None),
-            col(Pulse.answer_count).is_(None),
-            (col(Pulse.held) == 0) | (col(Pulse.closed_at) <= when - SETTLE_GRACE),
-        )
-        .values(answer_count=people, held=0)
-        .returning(col(Pulse.id))
-        .execution_options(synchronize_session=False)
+    settled = await _update_if(
+        session,
+        pulse_id,
+        col(Pulse.closed_at).is_not(None),
+        col(Pulse.answer_count).is_(None),
+        (col(Pulse.held) == 0) | (col(Pulse.closed_at) <= when - SETTLE_GRACE),
+        answer_count=people,
+        held=0,
     )
-    if result.first() is None:
+    if not settled:
         return None
     await session.execute(delete(PulseRespondent).where(col(PulseRespondent.pulse_id) == pulse_id))
     stored = await stored_count(session, pulse_id)
@@ -370,14 +375,7 @@ async def due_reminders(session: AsyncSession, now: datetime) -> list[Pulse]:
 
 
 async def mark_reminded(session: AsyncSession, pulse_id: int, now: datetime) -> bool:
-    result = await session.execute(
-        update(Pulse)
-        .where(col(Pulse.id) == pulse_id, col(Pulse.reminded_at).is_(None))
-        .values(reminded_at=now)
-        .returning(col(Pulse.id))
-        .execution_options(synchronize_session=False)
-    )
-    return result.first() is not None
+    return await _update_if(session, pulse_id, col(Pulse.reminded_at).is_(None), reminded_at=now)
 
 
 async def set_member_count(session: AsyncSession, pulse_id: int, members: int) -> None:
