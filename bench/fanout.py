@@ -52,21 +52,19 @@ from delivery.dispatcher import build_dispatcher  # noqa: E402
 from infra.metrics import Metrics  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
+from tests.fakes.connector import FakeConnector  # noqa: E402
 from tests.support.outbox import channel_conversations, message  # noqa: E402
 
 # -- the connector, in a child process -----------------------------------------------------
 
 
-def serve_connector(port_file: str, rate: float) -> None:
-    connector.serve_connector(
-        port_file,
-        rate,
-        lambda fake: {
-            "throttled": fake.throttled,
-            "texts": [p.text for p in fake.posted],
-            "requests": len(fake.requests),
-        },
-    )
+def connector_stats_of(fake: FakeConnector) -> dict[str, object]:
+    """What the connector child reports at `/_stats`."""
+    return {
+        "throttled": fake.throttled,
+        "texts": [p.text for p in fake.posted],
+        "requests": len(fake.requests),
+    }
 
 
 def start_connector(rate: float, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -195,7 +193,7 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=2000)
     parser.add_argument("--single", type=int, default=120)
     parser.add_argument("--sdk-sessions", action="store_true")
-    return connector.bench_main(parser, serve_connector, bench)
+    return connector.bench_main(parser, connector_stats_of, bench)
 
 
 if __name__ == "__main__":

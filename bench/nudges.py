@@ -52,6 +52,7 @@ from storage.db import Database  # noqa: E402
 from storage.item_models import Item  # noqa: E402
 from storage.meeting_models import ActionItem  # noqa: E402
 from storage.models import Conversation, OutboxMessage, Person, RoleAssignment, Unit  # noqa: E402
+from tests.fakes.connector import FakeConnector  # noqa: E402
 
 SE = ZoneInfo("Europe/Stockholm")
 TENANT = "bench-tenant"
@@ -60,15 +61,12 @@ TENANT = "bench-tenant"
 # -- the connector, in a child process -----------------------------------------------------
 
 
-def serve_connector(port_file: str, rate: float) -> None:
-    connector.serve_connector(
-        port_file,
-        rate,
-        lambda fake: {
-            "throttled": fake.throttled,
-            "conversations": [p.conversation_id for p in fake.posted],
-        },
-    )
+def connector_stats_of(fake: FakeConnector) -> dict[str, object]:
+    """What the connector child reports at `/_stats`."""
+    return {
+        "throttled": fake.throttled,
+        "conversations": [p.conversation_id for p in fake.posted],
+    }
 
 
 # -- the county ------------------------------------------------------------------------------
@@ -245,7 +243,7 @@ def main() -> int:
     parser.add_argument("--open", type=int, default=10000)
     parser.add_argument("--profile", action="store_true", help="cProfile the compute step")
     logging.basicConfig(level=logging.WARNING)
-    return connector.bench_main(parser, serve_connector, bench)
+    return connector.bench_main(parser, connector_stats_of, bench)
 
 
 if __name__ == "__main__":

@@ -82,13 +82,13 @@ async def connector_stats(url: str) -> dict[str, object]:
 
 def bench_main(
     parser: argparse.ArgumentParser,
-    serve: Callable[[str, float], None],
+    stats: Callable[[FakeConnector], dict[str, Any]],
     bench: Callable[[argparse.Namespace, Path], Coroutine[Any, Any, int]],
 ) -> int:
     """A benchmark script's main: `parser` (the script's own options) gets the shared
     ones (--rate, --database-url, --max-seconds, the child's --serve-connector); then
-    either this process is the connector child (`serve`) or it runs `bench` in a
-    temporary directory."""
+    either this process is the connector child (`stats` at its `/_stats`) or it runs
+    `bench` in a temporary directory."""
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--max-seconds", type=float, default=300.0)
@@ -97,7 +97,7 @@ def bench_main(
     # The SDK warns per proactive turn in local mode ("App ID is not provided").
     logging.getLogger("microsoft_agents").setLevel(logging.ERROR)
     if args.serve_connector:
-        serve(args.serve_connector, args.rate)
+        serve_connector(args.serve_connector, args.rate, stats)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         return asyncio.run(bench(args, Path(tmp)))
