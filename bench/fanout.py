@@ -29,12 +29,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import datetime
@@ -44,69 +41,34 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func  # noqa: E402
-from sqlmodel import SQLModel, col, select  # noqa: E402
+from sqlmodel import col, select  # noqa: E402
 
 import storage.models  # noqa: E402,F401
+from bench.launch import connector  # noqa: E402
+from bench.launch.connector import connector_stats  # noqa: E402
 from bench.launch.references import channel_reference  # noqa: E402
-from bench.launch.scratch_db import drop_postgres, scratch_postgres  # noqa: E402
-from bench.launch.sites import serve_to_port_file  # noqa: E402
 from core.ratelimit import TEAMS_CONVERSATION_WINDOWS, earliest_schedule  # noqa: E402
 from delivery.dispatcher import build_dispatcher  # noqa: E402
 from infra.metrics import Metrics  # noqa: E402
-from infra.settings import Settings  # noqa: E402
-from storage.db import Database, is_sqlite  # noqa: E402
+from storage.db import Database  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
+from tests.fakes.connector import FakeConnector  # noqa: E402
 from tests.support.outbox import channel_conversations, message  # noqa: E402
 
 # -- the connector, in a child process -----------------------------------------------------
 
 
-def serve_connector(port_file: str, rate: float) -> None:
-    from aiohttp import web
-
-    from tests.fakes.connector import FakeConnector
-
-    fake = FakeConnector(global_rate=rate)
-
-    async def stats(_request: web.Request) -> web.Response:
-        return web.json_response(
-            {
-                "throttled": fake.throttled,
-                "texts": [p.text for p in fake.posted],
-                "requests": len(fake.requests),
-            }
-        )
-
-    fake.app.router.add_get("/_stats", stats)
-
-    async def run() -> None:
-        await serve_to_port_file(fake.app, port_file)
-        await asyncio.Event().wait()
-
-    asyncio.run(run())
+def connector_stats_of(fake: FakeConnector) -> dict[str, object]:
+    """What the connector child reports at `/_stats`."""
+    return {
+        "throttled": fake.throttled,
+        "texts": [p.text for p in fake.posted],
+        "requests": len(fake.requests),
+    }
 
 
 def start_connector(rate: float, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port_file = workdir / "port"
-    proc = subprocess.Popen(
-        [sys.executable, __file__, "--serve-connector", str(port_file), "--rate", str(rate)],
-        cwd=ROOT,
-    )
-    deadline = time.monotonic() + 20
-    while not port_file.exists() or not port_file.read_text():
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise SystemExit("the fake connector did not start")
-        time.sleep(0.05)
-    return proc, f"http://127.0.0.1:{port_file.read_text()}/"
-
-
-async def connector_stats(url: str) -> dict[str, object]:
-    import aiohttp
-
-    async with aiohttp.ClientSession() as http, http.get(url + "_stats") as resp:
-        data: dict[str, object] = await resp.json()
-        return data
+    return connector.start_connector(__file__, rate, workdir)
 
 
 # -- the database ----------------------------------------------------------------------------
@@ -158,20 +120,11 @@ def allowed_seconds(total: int, single: int, rate: float) -> tuple[float, float]
 
 
 async def bench(args: argparse.Namespace, workdir: Path) -> int:
-    scratch: str | None = None
-    admin_url = url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    if not is_sqlite(url):
-        url, scratch = await scratch_postgres(admin_url)
-    connector, service_url = start_connector(args.rate, workdir)
-    db = Database(url)
-    try:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(SQLModel.metadata.create_all)
+    async with connector.bench_run(args, workdir, __file__) as run:
+        db, service_url = run.db, run.service_url
         await fill(db, service_url, args.conversations, args.single)
         total = args.conversations + args.single
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, client_id=None, database_url=url, global_rate_per_second=args.rate
-        )
+        settings = run.settings(args.rate)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         dispatcher = build_dispatcher(settings, db, Metrics(), reuse_sessions=not args.sdk_sessions)
         started = datetime.now().astimezone()
@@ -185,12 +138,6 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
         await dispatcher.stop()
         rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         stats = await connector_stats(service_url)
-    finally:
-        await db.dispose()
-        connector.terminate()
-        connector.wait()
-        if scratch:
-            await drop_postgres(admin_url, scratch)
 
     texts = Counter(str(t) for t in stats["texts"])  # type: ignore[attr-defined]
     expected = {f"single:{n}" for n in range(args.single)} | {
@@ -211,7 +158,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
     single_ratio = single_min / took["single"] if args.single and took.get("single") else 1.0
     all_ratio = allowed_all / makespan
 
-    backend = "postgresql" if scratch else "sqlite"
+    backend = run.backend
     sessions = "SDK session per turn" if args.sdk_sessions else "shared session"
     print(f"backend: {backend}; {sessions}; global rate {args.rate:g}/s")
     print(
@@ -238,27 +185,15 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
     )
     ok = min(all_ratio, fan_ratio, single_ratio) >= 0.9 and not lost and not duplicated
     ok = ok and stats["throttled"] == 0 and open_rows == 0
-    print("goal met" if ok else "GOAL NOT MET")
-    return 0 if ok else 1
+    return connector.verdict(ok)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--conversations", type=int, default=2000)
     parser.add_argument("--single", type=int, default=120)
-    parser.add_argument("--rate", type=float, default=50.0)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--sdk-sessions", action="store_true")
-    parser.add_argument("--max-seconds", type=float, default=300.0)
-    parser.add_argument("--serve-connector", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    # The SDK warns per proactive turn in local mode ("App ID is not provided").
-    logging.getLogger("microsoft_agents").setLevel(logging.ERROR)
-    if args.serve_connector:
-        serve_connector(args.serve_connector, args.rate)
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        return asyncio.run(bench(args, Path(tmp)))
+    return connector.bench_main(parser, connector_stats_of, bench)
 
 
 if __name__ == "__main__":

@@ -25,12 +25,9 @@ import argparse
 import asyncio
 import cProfile
 import logging
-import os
 import pstats
 import random
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -41,21 +38,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func  # noqa: E402
-from sqlmodel import SQLModel, col, select  # noqa: E402
+from sqlmodel import col, select  # noqa: E402
 
 import storage.models  # noqa: E402,F401
-from bench.launch.scratch_db import drop_postgres, scratch_postgres  # noqa: E402
-from bench.launch.sites import serve_to_port_file  # noqa: E402
+from bench.launch import connector  # noqa: E402
+from bench.launch.connector import connector_stats  # noqa: E402
 from core.holidays import is_working_day  # noqa: E402
 from delivery.dispatcher import build_dispatcher  # noqa: E402
 from infra.metrics import Metrics  # noqa: E402
-from infra.settings import Settings  # noqa: E402
 from services.context import JobContext  # noqa: E402
 from services.nudges import send_nudges  # noqa: E402
-from storage.db import Database, is_sqlite  # noqa: E402
+from storage.db import Database  # noqa: E402
 from storage.item_models import Item  # noqa: E402
 from storage.meeting_models import ActionItem  # noqa: E402
 from storage.models import Conversation, OutboxMessage, Person, RoleAssignment, Unit  # noqa: E402
+from tests.fakes.connector import FakeConnector  # noqa: E402
 
 SE = ZoneInfo("Europe/Stockholm")
 TENANT = "bench-tenant"
@@ -64,48 +61,12 @@ TENANT = "bench-tenant"
 # -- the connector, in a child process -----------------------------------------------------
 
 
-def serve_connector(port_file: str, rate: float) -> None:
-    from aiohttp import web
-
-    from tests.fakes.connector import FakeConnector
-
-    fake = FakeConnector(global_rate=rate)
-
-    async def stats(_request: web.Request) -> web.Response:
-        return web.json_response(
-            {"throttled": fake.throttled, "conversations": [p.conversation_id for p in fake.posted]}
-        )
-
-    fake.app.router.add_get("/_stats", stats)
-
-    async def run() -> None:
-        await serve_to_port_file(fake.app, port_file)
-        await asyncio.Event().wait()
-
-    asyncio.run(run())
-
-
-def start_connector(rate: float, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port_file = workdir / "port"
-    proc = subprocess.Popen(
-        [sys.executable, __file__, "--serve-connector", str(port_file), "--rate", str(rate)],
-        cwd=ROOT,
-    )
-    deadline = time.monotonic() + 20
-    while not port_file.exists() or not port_file.read_text():
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise SystemExit("the fake connector did not start")
-        time.sleep(0.05)
-    return proc, f"http://127.0.0.1:{port_file.read_text()}/"
-
-
-async def connector_stats(url: str) -> dict[str, object]:
-    import aiohttp
-
-    async with aiohttp.ClientSession() as http, http.get(url + "_stats") as resp:
-        data: dict[str, object] = await resp.json()
-        return data
+def connector_stats_of(fake: FakeConnector) -> dict[str, object]:
+    """What the connector child reports at `/_stats`."""
+    return {
+        "throttled": fake.throttled,
+        "conversations": [p.conversation_id for p in fake.posted],
+    }
 
 
 # -- the county ------------------------------------------------------------------------------
@@ -212,18 +173,11 @@ async def open_rows(db: Database) -> int:
 
 
 async def bench(args: argparse.Namespace, workdir: Path) -> int:
-    scratch: str | None = None
-    admin_url = url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    if not is_sqlite(url):
-        url, scratch = await scratch_postgres(admin_url)
-    connector, service_url = start_connector(args.rate, workdir)
-    db = Database(url)
     today = working_day_after(date.today() + timedelta(days=1))
     local_now = datetime(today.year, today.month, today.day, 8, 5, tzinfo=SE)
     context = JobContext(secret="b" * 40)
-    try:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(SQLModel.metadata.create_all)
+    async with connector.bench_run(args, workdir, __file__) as run:
+        db, service_url = run.db, run.service_url
         await fill(db, service_url, args, today)
 
         profile = cProfile.Profile() if args.profile else None
@@ -243,10 +197,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
         recompute = time.monotonic() - began
         queued_again = await outbox_count(db) - queued
 
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, client_id=None, database_url=url, global_rate_per_second=args.rate
-        )
-        dispatcher = build_dispatcher(settings, db, Metrics())
+        dispatcher = build_dispatcher(run.settings(args.rate), db, Metrics())
         began = time.monotonic()
         await dispatcher.start()
         while True:
@@ -257,19 +208,13 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
         unsettled = await open_rows(db)
         await dispatcher.stop()
         stats = await connector_stats(service_url)
-    finally:
-        await db.dispose()
-        connector.terminate()
-        connector.wait()
-        if scratch:
-            await drop_postgres(admin_url, scratch)
 
     posted = Counter(str(c) for c in stats["conversations"])  # type: ignore[attr-defined]
     lost = queued - sum(1 for _ in posted)
     duplicated = sum(n - 1 for n in posted.values())
     allowed = queued / args.rate
     ratio = allowed / delivery if delivery else 0.0
-    backend = "postgresql" if scratch else "sqlite"
+    backend = run.backend
     print(
         f"backend: {backend}; {args.people} people, {args.units} units, {args.open} open actions/items"
     )
@@ -288,8 +233,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
         f"429 received: {stats['throttled']}  lost: {lost}  duplicated: {duplicated}  unsettled: {unsettled}"
     )
     ok = compute < 5 and ratio >= 0.9 and lost == 0 and duplicated == 0 and queued_again == 0
-    print("goal met" if ok else "GOAL NOT MET")
-    return 0 if ok else 1
+    return connector.verdict(ok)
 
 
 def main() -> int:
@@ -297,19 +241,9 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=2000)
     parser.add_argument("--units", type=int, default=300)
     parser.add_argument("--open", type=int, default=10000)
-    parser.add_argument("--rate", type=float, default=50.0)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
-    parser.add_argument("--max-seconds", type=float, default=300.0)
     parser.add_argument("--profile", action="store_true", help="cProfile the compute step")
-    parser.add_argument("--serve-connector", help=argparse.SUPPRESS)
-    args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("microsoft_agents").setLevel(logging.ERROR)
-    if args.serve_connector:
-        serve_connector(args.serve_connector, args.rate)
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        return asyncio.run(bench(args, Path(tmp)))
+    return connector.bench_main(parser, connector_stats_of, bench)
 
 
 if __name__ == "__main__":

@@ -95,14 +95,8 @@ def trend_chart(
     rows = [
         [xi, fmt.measure(lang, v, decimals, unit)] for xi, (_, v) in zip(x, present, strict=True)
     ]
-    return {
-        "type": "Chart.Line",
-        "title": name[:120],
-        "xAxisTitle": t(lang, "chart.period"),
-        "yAxisTitle": unit or t(lang, "chart.value"),
-        "data": data,
-        "fallback": fallback_table([t(lang, "chart.period"), t(lang, "chart.value")], rows),
-    }
+    header = [t(lang, "chart.period"), t(lang, "chart.value")]
+    return _axes_chart(lang, "Chart.Line", name, "period", unit, data, header, rows)
 
 
 def units_chart(
@@ -134,12 +128,30 @@ def units_chart(
         for n, v, tg, on in bars
     ]
     header = [t(lang, f"chart.{c}") for c in ("unit", "value", "target", "status")]
+    return _axes_chart(
+        lang, "Chart.VerticalBar", name, "unit", unit, data, header, rows, showBarValues=True
+    )
+
+
+def _axes_chart(
+    lang: str,
+    kind: str,
+    name: str,
+    x: str,
+    unit: str,
+    data: list[Element],
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    **extra: object,
+) -> Element:
+    """A chart with two axes (x titled by the `chart.<x>` text, y by the unit), its
+    `data`, and the table `header` + `rows` as its fallback."""
     return {
-        "type": "Chart.VerticalBar",
+        "type": kind,
         "title": name[:120],
-        "xAxisTitle": t(lang, "chart.unit"),
+        "xAxisTitle": t(lang, f"chart.{x}"),
         "yAxisTitle": unit or t(lang, "chart.value"),
-        "showBarValues": True,
+        **extra,
         "data": data,
         "fallback": fallback_table(header, rows),
     }

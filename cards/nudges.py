@@ -74,22 +74,25 @@ def _buttons(lang: str, w: Waiting) -> list[Element]:
     return out
 
 
+def _row(lang: str, w: Waiting, units: dict[int, str], today: date) -> Element:
+    """One waiting thing: its line and its buttons, set apart from the one before."""
+    return {
+        "type": "Container",
+        "separator": True,
+        "items": [
+            text(_line(lang, w, units, today)),
+            {"type": "ActionSet", "actions": _buttons(lang, w)},
+        ],
+    }
+
+
 def nudge_card(
     lang: str, rows: list[Waiting], units: dict[int, str], today: date, *, urgent: bool = False
 ) -> Card:
     head = t(lang, "nudge.urgent_title" if urgent else "nudge.title")
     body: list[Element] = [title(head)]
     for w in rows:
-        body.append(
-            {
-                "type": "Container",
-                "separator": True,
-                "items": [
-                    text(_line(lang, w, units, today)),
-                    {"type": "ActionSet", "actions": _buttons(lang, w)},
-                ],
-            }
-        )
+        body.append(_row(lang, w, units, today))
     if not urgent:
         body.append(text(t(lang, "nudge.footer"), subtle=True, spacing="Medium"))
     return card(body)
@@ -114,16 +117,7 @@ def mine_card(
     if not rows:
         body.append(text(t(lang, "mine.nothing")))
     for w in rows[:limit]:
-        body.append(
-            {
-                "type": "Container",
-                "separator": True,
-                "items": [
-                    text(_line(lang, w, units, today)),
-                    {"type": "ActionSet", "actions": _buttons(lang, w)},
-                ],
-            }
-        )
+        body.append(_row(lang, w, units, today))
     if meetings:
         body.append(text(t(lang, "mine.meetings"), weight="Bolder", spacing="Medium"))
         for unit, name, when in meetings:

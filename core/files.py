@@ -28,9 +28,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from core.service_url import is_loopback_host
+from core.service_url import is_loopback_host, split_url
 
 FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
 FILE_CONSENT_CARD = "application/vnd.microsoft.teams.card.file.consent"
@@ -82,15 +81,12 @@ def file_url_allowed(url: object, extra_hosts: Iterable[str] = ()) -> bool:
     """Whether the bot may fetch from / upload to `url`: https on a SharePoint host, or
     a host:port the operator listed (`extra_hosts`, e.g. a loopback test endpoint over
     plain http)."""
-    if not isinstance(url, str) or not url or len(url) > 4000:
+    split = split_url(url, 4000)
+    if split is None:
         return False
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return False
+    parts, port = split
     host = (parts.hostname or "").lower().rstrip(".")
-    if not host or parts.username is not None or parts.password is not None:
+    if not host:
         return False
     scheme = parts.scheme.lower()
     default = 443 if scheme == "https" else 80

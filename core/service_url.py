@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 # The Teams Bot Connector hosts (Microsoft's Teams SDK allow-list by cloud): public,
 # public (onyx), GCC, GCC High, DoD, China (21Vianet). Exact host names, https only.
@@ -36,21 +36,31 @@ class ServiceUrl:
         return f"{self.scheme}://{self.host}:{self.port}{self.path}"
 
 
-def parse(url: object) -> ServiceUrl | None:
-    """The URL's parts, compared case-insensitively where URLs are (scheme, host), with a
-    trailing slash ignored; None for anything that is not a plain http(s) URL."""
-    if not isinstance(url, str) or not url or len(url) > 2000:
+def split_url(url: object, max_length: int) -> tuple[SplitResult, int | None] | None:
+    """`url`'s parts and port, for a non-empty string of at most `max_length` characters
+    that parses (a valid port) and carries no user name or password; else None."""
+    if not isinstance(url, str) or not url or len(url) > max_length:
         return None
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
         return None
+    if parts.username is not None or parts.password is not None:
+        return None
+    return parts, port
+
+
+def parse(url: object) -> ServiceUrl | None:
+    """The URL's parts, compared case-insensitively where URLs are (scheme, host), with a
+    trailing slash ignored; None for anything that is not a plain http(s) URL."""
+    split = split_url(url, 2000)
+    if split is None:
+        return None
+    parts, port = split
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
     if scheme not in ("http", "https") or not host:
-        return None
-    if parts.username is not None or parts.password is not None:
         return None
     if parts.query or parts.fragment:
         return None

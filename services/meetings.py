@@ -13,6 +13,7 @@ Everything runs in the caller's transaction and only writes rows.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -438,23 +439,35 @@ async def meeting_reminder(
     session: AsyncSession, schedule: Schedule, occurrence_at: datetime, context: JobContext
 ) -> None:
     """The occurrence is the clock: a reminder fired for 13:00 carries forward as of 13:00."""
-    occ = await _occurrence(session, schedule)
-    if occ is None:
-        return
     lead = int(schedule.payload.get("lead_days") or 0)
-    await send_reminder(
-        session, occ, lead, occurrence_at, str(schedule.payload.get("lang") or "sv")
-    )
-    await _keep_planning(session, occ, occurrence_at)
+
+    async def send(occ: MeetingOccurrence, lang: str) -> None:
+        await send_reminder(session, occ, lead, occurrence_at, lang)
+
+    await _occurrence_job(session, schedule, occurrence_at, send)
 
 
 async def meeting_minutes(
     session: AsyncSession, schedule: Schedule, occurrence_at: datetime, context: JobContext
 ) -> None:
+    async def send(occ: MeetingOccurrence, lang: str) -> None:
+        await send_minutes(session, occ, occurrence_at, lang)
+
+    await _occurrence_job(session, schedule, occurrence_at, send)
+
+
+async def _occurrence_job(
+    session: AsyncSession,
+    schedule: Schedule,
+    occurrence_at: datetime,
+    send: Callable[[MeetingOccurrence, str], Awaitable[None]],
+) -> None:
+    """A job about one occurrence: `send` it (in the schedule's language) unless the
+    occurrence is gone, then keep its series planned ahead."""
     occ = await _occurrence(session, schedule)
     if occ is None:
         return
-    await send_minutes(session, occ, occurrence_at, str(schedule.payload.get("lang") or "sv"))
+    await send(occ, str(schedule.payload.get("lang") or "sv"))
     await _keep_planning(session, occ, occurrence_at)
 
 

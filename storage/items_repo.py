@@ -27,6 +27,7 @@ from core.personnummer import refuse_identity_numbers
 from storage.item_models import Item, ItemCard, ItemEvent
 from storage.lookup import by_ids
 from storage.models import Unit
+from storage.rows import added, all_of
 from storage.types import utcnow
 
 MAX_TITLE = 200
@@ -62,6 +63,14 @@ def guard_text(value: str | None) -> str | None:
     value = value.strip()
     refuse_identity_numbers(value)
     return value or None
+
+
+def _needed(value: str | None, what: str) -> str:
+    """`value` guarded (guard_text); ValueError("<what> is needed") when nothing is left."""
+    clean = guard_text(value)
+    if not clean:
+        raise ValueError(f"{what} is needed")
+    return clean
 
 
 def state_of(item: Item) -> esc.ItemState:
@@ -163,12 +172,12 @@ async def get_item(session: AsyncSession, item_id: int) -> Item | None:
 
 
 async def trail(session: AsyncSession, item_id: int) -> list[ItemEvent]:
-    rows = await session.execute(
+    return await all_of(
+        session,
         select(ItemEvent)
         .where(col(ItemEvent.item_id) == item_id)
-        .order_by(col(ItemEvent.at), col(ItemEvent.id))
+        .order_by(col(ItemEvent.at), col(ItemEvent.id)),
     )
-    return list(rows.scalars().all())
 
 
 async def owner_at(session: AsyncSession, item_id: int, unit_id: int) -> str | None:
@@ -225,10 +234,10 @@ async def items_for_export(session: AsyncSession, unit_ids: Sequence[int]) -> li
 
 
 async def active_items(session: AsyncSession) -> list[Item]:
-    rows = await session.execute(
-        select(Item).where(col(Item.status).in_(esc.ACTIVE)).order_by(col(Item.id))
+    return await all_of(
+        session,
+        select(Item).where(col(Item.status).in_(esc.ACTIVE)).order_by(col(Item.id)),
     )
-    return list(rows.scalars().all())
 
 
 async def flagged_at_top(session: AsyncSession, unit_id: int | None = None) -> list[Item]:
@@ -241,15 +250,15 @@ async def flagged_at_top(session: AsyncSession, unit_id: int | None = None) -> l
 
 async def agenda_items(session: AsyncSession, origin_unit_id: int) -> list[Item]:
     """Answers that came back to the origin and belong on its next meeting agenda."""
-    rows = await session.execute(
+    return await all_of(
+        session,
         select(Item)
         .where(
             col(Item.origin_unit_id) == origin_unit_id,
             col(Item.on_agenda_pending).is_(True),
         )
-        .order_by(col(Item.id))
+        .order_by(col(Item.id)),
     )
-    return list(rows.scalars().all())
 
 
 async def mark_on_agenda(session: AsyncSession, item_ids: Sequence[int]) -> None:
@@ -414,9 +423,7 @@ async def resolve(
     expected_version: int | None = None,
 ) -> Outcome:
     item = await _load(session, item_id, expected_version)
-    clean = guard_text(answer)
-    if not clean:
-        raise ValueError("an answer is needed")
+    clean = _needed(answer, "an answer")
     after = esc.resolve(state_of(item))
     assert item.id is not None
     return await _transition(
@@ -445,9 +452,7 @@ async def send_back(
     expected_version: int | None = None,
 ) -> Outcome:
     item = await _load(session, item_id, expected_version)
-    clean = guard_text(comment)
-    if not clean:
-        raise ValueError("a comment is needed")
+    clean = _needed(comment, "a comment")
     after = esc.send_back(state_of(item), now)
     return await _transition(
         session,
@@ -486,9 +491,7 @@ async def assign(
     now: datetime,
 ) -> ItemEvent:
     """Name an owner; like a comment, it does not make other cards stale."""
-    clean = guard_text(owner)
-    if not clean:
-        raise ValueError("an owner is needed")
+    clean = _needed(owner, "an owner")
     event = await _note(
         session,
         item_id,
@@ -531,9 +534,7 @@ async def _note(
         text=clean[:MAX_TEXT] if clean else None,
         details=details or {},
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def mark_delivered(session: AsyncSession, item: Item, now: datetime) -> Outcome:
@@ -588,7 +589,7 @@ async def remember_card(
 
 
 async def cards_of(session: AsyncSession, item_id: int) -> list[ItemCard]:
-    rows = await session.execute(
-        select(ItemCard).where(col(ItemCard.item_id) == item_id).order_by(col(ItemCard.id))
+    return await all_of(
+        session,
+        select(ItemCard).where(col(ItemCard.item_id) == item_id).order_by(col(ItemCard.id)),
     )
-    return list(rows.scalars().all())

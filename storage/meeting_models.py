@@ -69,14 +69,20 @@ class MeetingOccurrence(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class AgendaItem(SQLModel, table=True):
-    """A point on one occurrence's agenda. A carried copy points at the item it came from."""
-
-    __tablename__ = "agenda_items"
+class _OfOccurrence(SQLModel):
+    """The first columns of a row written at one meeting (an agenda item, a decision):
+    its id, the occurrence and the occurrence's unit, both indexed."""
 
     id: int | None = Field(default=None, primary_key=True)
     occurrence_id: int = Field(foreign_key="meeting_occurrences.id", index=True)
     unit_id: int = Field(foreign_key="units.id", index=True)
+
+
+class AgendaItem(_OfOccurrence, table=True):
+    """A point on one occurrence's agenda. A carried copy points at the item it came from."""
+
+    __tablename__ = "agenda_items"
+
     position: int = Field(default=0)
     text: str = Field(max_length=500)
     status: str = Field(default="proposed", max_length=10)  # proposed|accepted|handled|removed
@@ -89,14 +95,11 @@ class AgendaItem(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
-class Decision(SQLModel, table=True):
+class Decision(_OfOccurrence, table=True):
     """A decision recorded at a meeting, optionally on one of its agenda items."""
 
     __tablename__ = "meeting_decisions"
 
-    id: int | None = Field(default=None, primary_key=True)
-    occurrence_id: int = Field(foreign_key="meeting_occurrences.id", index=True)
-    unit_id: int = Field(foreign_key="units.id", index=True)
     agenda_item_id: int | None = Field(default=None, foreign_key="agenda_items.id")
     text: str = Field(sa_column=Column(Text, nullable=False))
     lifted_item_id: int | None = Field(default=None, foreign_key="items.id")

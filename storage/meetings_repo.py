@@ -14,12 +14,12 @@ applies what core decided and keeps the schedule rows in step:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -46,8 +46,14 @@ from storage.meeting_models import (
     ReminderCard,
 )
 from storage.models import Unit
+from storage.rows import added, all_of, first_of
 from storage.types import utcnow
 from storage.upsert import insert_missing
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_C = TypeVar("_C", bound="DataclassInstance")
 
 REMINDER_KIND = "meeting_reminder"
 MINUTES_KIND = "meeting_minutes"
@@ -84,12 +90,12 @@ def guard(text: str, limit: int = MAX_TEXT) -> str:
 
 
 async def series_of(session: AsyncSession, unit_id: int) -> list[MeetingSeries]:
-    rows = await session.execute(
+    return await all_of(
+        session,
         select(MeetingSeries)
         .where(col(MeetingSeries.unit_id) == unit_id, col(MeetingSeries.active).is_(True))
-        .order_by(col(MeetingSeries.id))
+        .order_by(col(MeetingSeries.id)),
     )
-    return list(rows.scalars().all())
 
 
 async def save_series(
@@ -448,34 +454,44 @@ async def next_meeting(
     session: AsyncSession, unit_id: int, now: datetime
 ) -> MeetingOccurrence | None:
     """The meeting not yet over (the one going on, else the next), cancelled ones skipped."""
-    rows = await session.execute(
-        select(MeetingOccurrence)
-        .where(
-            col(MeetingOccurrence.unit_id) == unit_id,
-            col(MeetingOccurrence.status) != "cancelled",
-            col(MeetingOccurrence.ends_at) > now,
-        )
-        .order_by(col(MeetingOccurrence.starts_at))
-        .limit(1)
+    return await _first_held(
+        session,
+        unit_id,
+        col(MeetingOccurrence.ends_at) > now,
+        col(MeetingOccurrence.starts_at),
     )
-    return rows.scalars().first()
 
 
 async def current_or_latest(
     session: AsyncSession, unit_id: int, now: datetime
 ) -> MeetingOccurrence | None:
     """Where a decision goes: the meeting going on (or about to start), else the latest held."""
-    rows = await session.execute(
+    return await _first_held(
+        session,
+        unit_id,
+        col(MeetingOccurrence.starts_at) <= now + timedelta(minutes=30),
+        col(MeetingOccurrence.starts_at).desc(),
+    )
+
+
+async def _first_held(
+    session: AsyncSession,
+    unit_id: int,
+    when: ColumnElement[bool],
+    order: Any,
+) -> MeetingOccurrence | None:
+    """The unit's first meeting not cancelled that matches `when`, in `order`."""
+    return await first_of(
+        session,
         select(MeetingOccurrence)
         .where(
             col(MeetingOccurrence.unit_id) == unit_id,
             col(MeetingOccurrence.status) != "cancelled",
-            col(MeetingOccurrence.starts_at) <= now + timedelta(minutes=30),
+            when,
         )
-        .order_by(col(MeetingOccurrence.starts_at).desc())
-        .limit(1)
+        .order_by(order)
+        .limit(1),
     )
-    return rows.scalars().first()
 
 
 async def minutes_default(
@@ -673,61 +689,50 @@ async def series_by_id(session: AsyncSession, series_id: int) -> MeetingSeries |
 
 
 def _entry(row: AgendaItem) -> core_agenda.AgendaEntry:
-    assert row.id is not None
-    return core_agenda.AgendaEntry(
-        id=row.id,
-        occurrence_id=row.occurrence_id,
-        position=row.position,
-        text=row.text,
-        status=row.status,
-        carried_from=row.carried_from,
-        source=row.source,
-        proposed_by=row.proposed_by_name,
-    )
+    return _core(core_agenda.AgendaEntry, row, proposed_by=row.proposed_by_name)
 
 
 def _action_entry(row: ActionItem) -> core_agenda.ActionEntry:
-    assert row.id is not None
-    return core_agenda.ActionEntry(
-        id=row.id,
-        text=row.text,
-        owner_name=row.owner_name,
-        due=row.due,
-        status=row.status,
-        occurrence_id=row.occurrence_id,
-    )
+    return _core(core_agenda.ActionEntry, row)
 
 
 def _ref(occ: MeetingOccurrence) -> core_agenda.OccurrenceRef:
-    assert occ.id is not None
-    return core_agenda.OccurrenceRef(occ.id, occ.starts_at, occ.ends_at, occ.status)
+    return _core(core_agenda.OccurrenceRef, occ)
+
+
+def _core(cls: type[_C], row: AgendaItem | ActionItem | MeetingOccurrence, **given: Any) -> _C:
+    """The core.agenda value `cls` of a saved row: each of its fields from the row's
+    column of the same name, unless `given`."""
+    assert row.id is not None
+    names = [f.name for f in fields(cls) if f.name not in given]
+    return cls(**{n: getattr(row, n) for n in names}, **given)
 
 
 async def _series_items(session: AsyncSession, series_id: int) -> list[AgendaItem]:
-    rows = await session.execute(
+    return await all_of(
+        session,
         select(AgendaItem)
         .join(MeetingOccurrence, col(MeetingOccurrence.id) == col(AgendaItem.occurrence_id))
-        .where(col(MeetingOccurrence.series_id) == series_id)
+        .where(col(MeetingOccurrence.series_id) == series_id),
     )
-    return list(rows.scalars().all())
 
 
 async def items_of(session: AsyncSession, occurrence_id: int) -> list[AgendaItem]:
-    rows = await session.execute(
+    return await all_of(
+        session,
         select(AgendaItem)
         .where(col(AgendaItem.occurrence_id) == occurrence_id)
-        .order_by(col(AgendaItem.position), col(AgendaItem.id))
+        .order_by(col(AgendaItem.position), col(AgendaItem.id)),
     )
-    return list(rows.scalars().all())
 
 
 async def open_actions(session: AsyncSession, unit_id: int) -> list[ActionItem]:
-    rows = await session.execute(
+    return await all_of(
+        session,
         select(ActionItem)
         .where(col(ActionItem.unit_id) == unit_id, col(ActionItem.status) == "open")
-        .order_by(col(ActionItem.due), col(ActionItem.id))
+        .order_by(col(ActionItem.due), col(ActionItem.id)),
     )
-    return list(rows.scalars().all())
 
 
 @dataclass
@@ -868,9 +873,7 @@ async def add_item(
         proposed_by=by,
         proposed_by_name=by_name,
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def renumber(session: AsyncSession, order: Iterable[int]) -> None:
@@ -915,9 +918,7 @@ async def add_decision(
         decided_by=by,
         lifted_item_id=lifted_item_id,
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def add_action(
@@ -949,9 +950,7 @@ async def add_action(
         due=due,
         created_by=by,
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def close_action(
@@ -980,27 +979,15 @@ class Minutes:
 async def minutes_of(session: AsyncSession, occ: MeetingOccurrence) -> Minutes:
     series = await session.get(MeetingSeries, occ.series_id)
     assert series is not None and occ.id is not None
-    decisions = list(
-        (
-            await session.execute(
-                select(Decision)
-                .where(col(Decision.occurrence_id) == occ.id)
-                .order_by(col(Decision.id))
-            )
-        )
-        .scalars()
-        .all()
+    decisions = await all_of(
+        session,
+        select(Decision).where(col(Decision.occurrence_id) == occ.id).order_by(col(Decision.id)),
     )
-    actions = list(
-        (
-            await session.execute(
-                select(ActionItem)
-                .where(col(ActionItem.recorded_at_occurrence_id) == occ.id)
-                .order_by(col(ActionItem.id))
-            )
-        )
-        .scalars()
-        .all()
+    actions = await all_of(
+        session,
+        select(ActionItem)
+        .where(col(ActionItem.recorded_at_occurrence_id) == occ.id)
+        .order_by(col(ActionItem.id)),
     )
     items = [i for i in await items_of(session, occ.id) if i.status != "removed"]
     return Minutes(occ, series, items, decisions, actions, await _lifted(session, occ, decisions))
@@ -1058,16 +1045,16 @@ async def remember_reminder(
 
 async def first_reminder(session: AsyncSession, occurrence_id: int) -> ReminderCard | None:
     """The reminder card that was posted (not an update) for the occurrence, if any."""
-    rows = await session.execute(
+    return await first_of(
+        session,
         select(ReminderCard)
         .where(
             col(ReminderCard.occurrence_id) == occurrence_id,
             col(ReminderCard.updates_key).is_(None),
         )
         .order_by(col(ReminderCard.id))
-        .limit(1)
+        .limit(1),
     )
-    return rows.scalars().first()
 
 
 async def for_export(

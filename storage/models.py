@@ -3,10 +3,11 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.dates import HOME_ZONE
+from storage.indexes import unique_where
 from storage.types import UTCDateTime, utcnow
 
 
@@ -55,15 +56,7 @@ class ChannelBinding(SQLModel, table=True):
     """A unit's channel: where its cards are posted. One active binding per unit."""
 
     __tablename__ = "channel_bindings"
-    __table_args__ = (
-        Index(
-            "uq_active_binding_per_unit",
-            "unit_id",
-            unique=True,
-            sqlite_where=text("active"),
-            postgresql_where=text("active"),
-        ),
-    )
+    __table_args__ = (unique_where("uq_active_binding_per_unit", "unit_id", where="active"),)
 
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="units.id", index=True)

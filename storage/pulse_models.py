@@ -8,9 +8,10 @@ includes them.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, PrimaryKeyConstraint, String, text
+from sqlalchemy import JSON, Column, PrimaryKeyConstraint, String
 from sqlmodel import Field, SQLModel
 
+from storage.indexes import keyed_without_rowid, unique_where
 from storage.types import UTCDateTime, utcnow
 
 
@@ -34,15 +35,7 @@ class Pulse(SQLModel, table=True):
     """One run of a template in a unit's channel. At most one open pulse per unit."""
 
     __tablename__ = "pulses"
-    __table_args__ = (
-        Index(
-            "uq_open_pulse_per_unit",
-            "unit_id",
-            unique=True,
-            sqlite_where=text("closed_at IS NULL"),
-            postgresql_where=text("closed_at IS NULL"),
-        ),
-    )
+    __table_args__ = (unique_where("uq_open_pulse_per_unit", "unit_id", where="closed_at IS NULL"),)
 
     id: int | None = Field(default=None, primary_key=True)
     # Random public reference used in card data (never a guessable sequence).
@@ -79,10 +72,7 @@ class PulseRespondent(SQLModel, table=True):
     """
 
     __tablename__ = "pulse_respondents"
-    __table_args__ = (
-        PrimaryKeyConstraint("pulse_id", "person", name="pk_pulse_respondents"),
-        {"sqlite_with_rowid": False},
-    )
+    __table_args__ = keyed_without_rowid("pk_pulse_respondents", "pulse_id", "person")
 
     pulse_id: int = Field(foreign_key="pulses.id")
     person: str = Field(sa_column=Column(String(64), nullable=False))
@@ -97,10 +87,7 @@ class PulseAnswer(SQLModel, table=True):
     """
 
     __tablename__ = "pulse_answers"
-    __table_args__ = (
-        PrimaryKeyConstraint("pulse_id", "id", name="pk_pulse_answers"),
-        {"sqlite_with_rowid": False},
-    )
+    __table_args__ = keyed_without_rowid("pk_pulse_answers", "pulse_id", "id")
 
     pulse_id: int = Field(foreign_key="pulses.id")
     id: str = Field(sa_column=Column(String(32), nullable=False))

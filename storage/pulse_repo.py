@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import ColumnElement, delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -45,6 +45,7 @@ from core.pulse_templates import configured_for, library_template
 from storage import pulse_models as _pulse_models  # noqa: F401  (tables in the metadata)
 from storage.models import AuditEvent, Unit
 from storage.pulse_models import Pulse, PulseAnswer, PulseRespondent, PulseTemplate
+from storage.rows import count_of
 from storage.types import utcnow
 
 # How long a closed pulse waits for answers still held by another process (storage/
@@ -278,6 +279,21 @@ def is_open(pulse: Pulse, now: datetime | None = None) -> bool:
     return takes_answers(pulse.closed_at, pulse.closes_at, now or utcnow())
 
 
+async def _update_if(
+    session: AsyncSession, pulse_id: int, *conditions: ColumnElement[bool], **values: Any
+) -> bool:
+    """Set `values` on the pulse if every condition holds, in one UPDATE (so of two
+    concurrent callers exactly one gets True and does the side effects)."""
+    result = await session.execute(
+        update(Pulse)
+        .where(col(Pulse.id) == pulse_id, *conditions)
+        .values(**values)
+        .returning(col(Pulse.id))
+        .execution_options(synchronize_session=False)
+    )
+    return result.first() is not None
+
+
 async def close_pulse(
     session: AsyncSession, pulse_id: int, now: datetime | None = None
 ) -> Pulse | None:
@@ -288,14 +304,7 @@ async def close_pulse(
     when = now or utcnow()
     # On PostgreSQL the update waits for answer writes that hold the pulse row, and
     # later ones see it closed.
-    result = await session.execute(
-        update(Pulse)
-        .where(col(Pulse.id) == pulse_id, col(Pulse.closed_at).is_(None))
-        .values(closed_at=when)
-        .returning(col(Pulse.id))
-        .execution_options(synchronize_session=False)
-    )
-    if result.first() is None:
+    if not await _update_if(session, pulse_id, col(Pulse.closed_at).is_(None), closed_at=when):
         return None
     pulse = await session.get(Pulse, pulse_id, populate_existing=True)
     assert pulse is not None
@@ -311,19 +320,16 @@ async def finalize(
     this call did it (None: not closed, not settled, or already final)."""
     when = now or utcnow()
     people = await respondent_count(session, pulse_id)
-    result = await session.execute(
-        update(Pulse)
-        .where(
-            col(Pulse.id) == pulse_id,
-            col(Pulse.closed_at).is_not(None),
-            col(Pulse.answer_count).is_(None),
-            (col(Pulse.held) == 0) | (col(Pulse.closed_at) <= when - SETTLE_GRACE),
-        )
-        .values(answer_count=people, held=0)
-        .returning(col(Pulse.id))
-        .execution_options(synchronize_session=False)
+    settled = await _update_if(
+        session,
+        pulse_id,
+        col(Pulse.closed_at).is_not(None),
+        col(Pulse.answer_count).is_(None),
+        (col(Pulse.held) == 0) | (col(Pulse.closed_at) <= when - SETTLE_GRACE),
+        answer_count=people,
+        held=0,
     )
-    if result.first() is None:
+    if not settled:
         return None
     await session.execute(delete(PulseRespondent).where(col(PulseRespondent.pulse_id) == pulse_id))
     stored = await stored_count(session, pulse_id)
@@ -369,14 +375,7 @@ async def due_reminders(session: AsyncSession, now: datetime) -> list[Pulse]:
 
 
 async def mark_reminded(session: AsyncSession, pulse_id: int, now: datetime) -> bool:
-    result = await session.execute(
-        update(Pulse)
-        .where(col(Pulse.id) == pulse_id, col(Pulse.reminded_at).is_(None))
-        .values(reminded_at=now)
-        .returning(col(Pulse.id))
-        .execution_options(synchronize_session=False)
-    )
-    return result.first() is not None
+    return await _update_if(session, pulse_id, col(Pulse.reminded_at).is_(None), reminded_at=now)
 
 
 async def set_member_count(session: AsyncSession, pulse_id: int, members: int) -> None:
@@ -441,15 +440,7 @@ async def save_answers(
 
 async def respondent_count(session: AsyncSession, pulse_id: int) -> int:
     """How many people have answered a pulse whose results are not final yet."""
-    return int(
-        (
-            await session.execute(
-                select(func.count())
-                .select_from(PulseRespondent)
-                .where(col(PulseRespondent.pulse_id) == pulse_id)
-            )
-        ).scalar_one()
-    )
+    return await count_of(session, PulseRespondent, col(PulseRespondent.pulse_id) == pulse_id)
 
 
 async def answer_count(session: AsyncSession, pulse: Pulse) -> int:
@@ -462,15 +453,7 @@ async def answer_count(session: AsyncSession, pulse: Pulse) -> int:
 
 async def stored_count(session: AsyncSession, pulse_id: int) -> int:
     """How many answers' contents are stored."""
-    return int(
-        (
-            await session.execute(
-                select(func.count())
-                .select_from(PulseAnswer)
-                .where(col(PulseAnswer.pulse_id) == pulse_id)
-            )
-        ).scalar_one()
-    )
+    return await count_of(session, PulseAnswer, col(PulseAnswer.pulse_id) == pulse_id)
 
 
 async def answers(session: AsyncSession, pulse_id: int) -> list[dict[str, Any]]:

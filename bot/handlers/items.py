@@ -18,7 +18,7 @@ from typing import Any
 from bot import guard, scope
 from bot.handlers.lifecycle import remember_conversation
 from bot.permissions import require
-from bot.router import Router
+from bot.router import ActionHandler, Router
 from bot.turn import Turn
 from bot.unit_choice import unit_for
 from cards import items as cards
@@ -27,6 +27,7 @@ from core.refusal import Refused
 from i18n import format as fmt
 from services import items as service
 from storage import items_repo
+from storage.db import Database
 from storage.item_models import Item
 from storage.models import Unit
 from storage.types import utcnow
@@ -322,6 +323,31 @@ async def _act(
     await _transition(turn, item_id, lambda: run(step))
 
 
+def _text_step(
+    field: str,
+    role: str,
+    apply: Callable[[Database, service.Step, str], Awaitable[None]],
+    done: str,
+    *,
+    shown_as: str | None = None,
+) -> ActionHandler:
+    """A card button whose one text input `field` (required, guarded) `apply` records,
+    for a person with `role` at the item's unit; the headline is the text `done` with
+    the item's id (and the input as placeholder `shown_as`)."""
+
+    async def handler(turn: Turn, data: dict[str, Any]) -> None:
+        value = _guarded_text(_text_input(data, field))
+
+        async def run(step: service.Step) -> Headline:
+            await apply(turn.services.db, step, value)
+            shown = {shown_as: value} if shown_as else {}
+            return [turn.text(done, id=step.item_id, **shown)]
+
+        await _act(turn, data, role, run)
+
+    return handler
+
+
 @HANDLERS.action(cards.CREATE_VERB)
 async def create_action(turn: Turn, data: dict[str, Any]) -> None:
     unit = await _channel_unit(turn)
@@ -351,15 +377,9 @@ async def escalate_action(turn: Turn, data: dict[str, Any]) -> None:
     await _escalate(turn, item_id, reason, expected_version=version)
 
 
-@HANDLERS.action(cards.RESOLVE_VERB)
-async def resolve_action(turn: Turn, data: dict[str, Any]) -> None:
-    answer = _guarded_text(_text_input(data, "answer"))
-
-    async def run(step: service.Step) -> Headline:
-        await service.resolve(turn.services.db, step, answer)
-        return [turn.text("item.resolved", id=step.item_id)]
-
-    await _act(turn, data, "coordinator", run)
+HANDLERS.action(cards.RESOLVE_VERB)(
+    _text_step("answer", "coordinator", service.resolve, "item.resolved")
+)
 
 
 @HANDLERS.action(cards.SEND_BACK_VERB)
@@ -388,23 +408,11 @@ async def acknowledge_action(turn: Turn, data: dict[str, Any]) -> None:
     await _act(turn, data, "coordinator", run)
 
 
-@HANDLERS.action(cards.ASSIGN_VERB)
-async def assign_action(turn: Turn, data: dict[str, Any]) -> None:
-    owner = _guarded_text(_text_input(data, "owner"))
-
-    async def run(step: service.Step) -> Headline:
-        await service.assign(turn.services.db, step, owner)
-        return [turn.text("item.assigned", id=step.item_id, owner=owner)]
-
-    await _act(turn, data, "coordinator", run)
+HANDLERS.action(cards.ASSIGN_VERB)(
+    _text_step("owner", "coordinator", service.assign, "item.assigned", shown_as="owner")
+)
 
 
-@HANDLERS.action(cards.COMMENT_VERB)
-async def comment_action(turn: Turn, data: dict[str, Any]) -> None:
-    text = _guarded_text(_text_input(data, "comment"))
-
-    async def run(step: service.Step) -> Headline:
-        await service.comment(turn.services.db, step, text)
-        return [turn.text("item.commented", id=step.item_id)]
-
-    await _act(turn, data, "staff", run)
+HANDLERS.action(cards.COMMENT_VERB)(
+    _text_step("comment", "staff", service.comment, "item.commented")
+)
