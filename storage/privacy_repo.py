@@ -4,8 +4,10 @@ A person appears as an Entra object id or a UPN (either case) in the columns
 listed in AUTHOR_COLUMNS. Export reads every row naming them; erase replaces those
 values with one stable pseudonym (`erased-<hmac>`), blanks the display names next
 to them, and deletes the rows that exist only for the person (their `people` row,
-role assignments, digest choices, channel memberships and their meeting attendance
-answers, which carry their name). The forum's records (decisions, actions,
+role assignments, digest choices, channel memberships, nudge snoozes and their meeting
+attendance answers, which carry their name). Their personal chat with the bot is kept as a
+row (sent messages in the outbox point at it) but forgotten: deactivated, its reference and
+name emptied, so nothing can be sent there and nothing names them. The forum's records (decisions, actions,
 items, the trail) stay, so minutes and follow-up remain whole.
 
 Pulse answers are keyed by HMAC(pulse key, user id) with a key that is thrown
@@ -25,7 +27,15 @@ from sqlmodel import SQLModel, col
 from storage.indicator_models import DigestSubscription
 from storage.item_models import Item, ItemEvent
 from storage.meeting_models import ActionItem, AgendaItem, Attendance, Decision, MeetingSeries
-from storage.models import AuditEvent, ChannelBinding, ChannelMember, Person, RoleAssignment
+from storage.models import (
+    AuditEvent,
+    ChannelBinding,
+    ChannelMember,
+    Conversation,
+    Person,
+    RoleAssignment,
+)
+from storage.people_models import NudgeSnooze
 
 PULSE_NOTE = (
     "Pulse answers are not linked to any person: an answer is stored under a random id, "
@@ -54,7 +64,12 @@ OWN_ROWS: tuple[tuple[type[SQLModel], str], ...] = (
     (DigestSubscription, "person"),
     (ChannelMember, "aad_object_id"),
     (Attendance, "person_key"),  # "Jag kommer" / "Kan inte", with the roster's name
+    (NudgeSnooze, "aad_object_id"),
 )
+
+
+def _personal_chats(keys: list[str]) -> Any:
+    return (col(Conversation.kind) == "personal") & _matches(Conversation, "user_aad_id", keys)
 
 
 async def person_keys(session: AsyncSession, user: str) -> list[str]:
@@ -104,6 +119,8 @@ async def export_person(session: AsyncSession, user: str) -> dict[str, Any]:
     for model, column in OWN_ROWS:
         rows = (await session.execute(select(model).where(_matches(model, column, keys)))).scalars()
         out[str(model.__tablename__)] = [_row(r) for r in rows]
+    chats = (await session.execute(select(Conversation).where(_personal_chats(keys)))).scalars()
+    out["conversations.personal"] = [_row(c) for c in chats]
     for model, column, _names in AUTHOR_COLUMNS:
         rows = (await session.execute(select(model).where(_matches(model, column, keys)))).scalars()
         found = [_row(r) for r in rows]
@@ -126,6 +143,12 @@ async def erase_person(session: AsyncSession, user: str, secret: str) -> dict[st
     for model, column in OWN_ROWS:
         result = await session.execute(delete(model).where(_matches(model, column, keys)))
         counts[str(model.__tablename__)] = int(getattr(result, "rowcount", 0) or 0)
+    result = await session.execute(
+        update(Conversation)
+        .where(_personal_chats(keys))
+        .values(user_aad_id=alias, name=None, reference={}, active=False)
+    )
+    counts["conversations.personal"] = int(getattr(result, "rowcount", 0) or 0)
     result = await session.execute(
         delete(Person).where(
             or_(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 from typer.testing import CliRunner
 
 import cli.privacy  # noqa: F401  (registers `privacy` on the app)
@@ -15,7 +17,8 @@ from storage import channels_repo, privacy_repo
 from storage.db import Database
 from storage.item_models import Item, ItemEvent
 from storage.meeting_models import AgendaItem, Attendance, Decision, MeetingOccurrence
-from storage.models import ChannelBinding, Person, RoleAssignment
+from storage.models import ChannelBinding, Conversation, Person, RoleAssignment
+from storage.people_models import NudgeSnooze
 from tests.support.harness import BotHarness, add_units, connector, harness  # noqa: F401
 from tests.teams import TENANT, TeamsUser, new_channel
 
@@ -54,6 +57,25 @@ async def _seed(harness: BotHarness) -> None:  # noqa: F811
                     coming=True,
                 )
             )
+        # Her personal chat with the bot, and a nudge she snoozed there.
+        s.add(
+            NudgeSnooze(
+                tenant_id=TENANT,
+                aad_object_id=ANNA.aad_object_id,
+                subject="*",
+                until=date(2030, 1, 1),
+            )
+        )
+        s.add(
+            Conversation(
+                conversation_id=f"a:personal-{ANNA.aad_object_id}",
+                kind="personal",
+                tenant_id=TENANT,
+                name=ANNA.name,
+                user_aad_id=ANNA.aad_object_id,
+                reference={"user": {"id": ANNA.channel_id, "name": ANNA.name}},
+            )
+        )
 
 
 async def _count(db: Database, model: type, column: str, value: str) -> int:
@@ -89,12 +111,15 @@ async def test_export_then_erase_keeps_the_forums_records(harness: BotHarness) -
     assert [r["aad_object_id"] for r in data["channel_members"]] == [ANNA.aad_object_id.lower()]
     assert "not linked to any person" in data["pulse_answers"]
     assert [r["name"] for r in data["meeting_attendance"]] == [ANNA.name]
+    assert [r["subject"] for r in data["nudge_snoozes"]] == ["*"]
+    assert [r["name"] for r in data["conversations.personal"]] == [ANNA.name]
     assert "Bos punkt" not in json.dumps(data, ensure_ascii=False)
 
     async with db.session() as s:
         counts = await privacy_repo.erase_person(s, ANNA.aad_object_id, SECRET)
     assert counts["people"] == 1 and counts["role_assignments"] == 1
     assert counts["meeting_attendance"] == 1
+    assert counts["nudge_snoozes"] == 1 and counts["conversations.personal"] == 1
     alias = privacy_repo.pseudonym(SECRET, sorted({ANNA.aad_object_id.lower(), ANNA.upn}))
     # The records are all still there, under the pseudonym.
     assert await _count(db, Decision, "decided_by", alias) == 1
@@ -113,9 +138,18 @@ async def test_export_then_erase_keeps_the_forums_records(harness: BotHarness) -
         "digest_subscriptions",
         "channel_members",
         "meeting_attendance",
+        "nudge_snoozes",
+        "conversations.personal",
     ]
     assert not after["people"] and not after["role_assignments"] and not after["channel_members"]
-    assert not after["meeting_attendance"]
+    assert not after["meeting_attendance"] and not after["nudge_snoozes"]
+    assert not after["conversations.personal"]  # kept for the outbox, but naming no one
+    async with db.read() as s:
+        [chat] = (
+            await s.execute(select(Conversation).where(col(Conversation.kind) == "personal"))
+        ).scalars()
+    assert not chat.active and chat.reference == {} and chat.name is None
+    assert ANNA.name not in json.dumps(chat.reference) and chat.user_aad_id == alias
     # Bo's row is untouched.
     async with db.session() as s:
         bo = await privacy_repo.export_person(s, BO.aad_object_id)
