@@ -12,16 +12,13 @@ chat, `unit_for(turn, command, args)` takes, in order:
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlmodel import col
-
 from bot import scope
 from bot.permissions import role_rows
 from bot.turn import Turn
 from cards.base import Element, card, plain, text
 from core.refusal import Refused
 from core.scope import CHANNEL
-from storage import members_repo
+from storage import members_repo, org_repo
 from storage.models import Unit
 
 MAX_CHOICES = 12
@@ -30,34 +27,22 @@ MAX_CHOICES = 12
 async def own_units(turn: Turn) -> list[Unit]:
     """The units the person holds a role in or was seen in the channel of, by name."""
     ids = {uid for uid, roles in (await role_rows(turn)).items() if roles}
-    if turn.user_id:
-        async with turn.services.db.read() as s:
-            ids |= await members_repo.member_units(s, turn.tenant_id, turn.user_id)
-    if not ids:
-        return []
     async with turn.services.db.read() as s:
-        rows = await s.execute(
-            select(Unit).where(col(Unit.id).in_(ids), col(Unit.archived_at).is_(None))
-        )
-        return sorted(rows.scalars().all(), key=lambda u: u.name.casefold())
+        if turn.user_id:
+            ids |= await members_repo.member_units(s, turn.tenant_id, turn.user_id)
+        units = await org_repo.list_units(s) if ids else []
+    return sorted((u for u in units if u.id in ids), key=lambda u: u.name.casefold())
 
 
 async def _named(turn: Turn, args: str) -> tuple[Unit, str] | None:
+    """The unit named at the start of `args` (the longest name that fits), and the rest."""
     folded = args.casefold()
     async with turn.services.db.read() as s:
-        names = (
-            await s.execute(
-                select(col(Unit.id), col(Unit.name)).where(col(Unit.archived_at).is_(None))
-            )
-        ).all()
-    for uid, name in sorted(names, key=lambda r: -len(r[1])):
-        key = name.casefold()
+        units = await org_repo.list_units(s)
+    for unit in sorted(units, key=lambda u: -len(u.name)):
+        key = unit.name.casefold()
         if folded == key or folded.startswith(key + " "):
-            async with turn.services.db.read() as s:
-                unit = await s.get(Unit, uid)
-            if unit is None:
-                return None
-            return unit, args[len(name) :].strip()
+            return unit, args[len(unit.name) :].strip()
     return None
 
 

@@ -593,3 +593,19 @@ async def cards_of(session: AsyncSession, item_id: int) -> list[ItemCard]:
         session,
         select(ItemCard).where(col(ItemCard.item_id) == item_id).order_by(col(ItemCard.id)),
     )
+
+
+async def open_item_titled(session: AsyncSession, origin_unit_id: int, title: str) -> int | None:
+    """The first still-open item raised at the unit with exactly this title (an alert's item
+    raised before, by anyone), or None."""
+    row = await session.execute(
+        select(col(Item.id))
+        .where(
+            col(Item.origin_unit_id) == origin_unit_id,
+            col(Item.title) == title,
+            col(Item.status).in_(esc.ACTIVE),
+        )
+        .order_by(col(Item.id))
+        .limit(1)
+    )
+    return row.scalar_one_or_none()

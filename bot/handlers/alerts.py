@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import col, select
-
 from bot import guard
 from bot.handlers.lifecycle import remember_conversation
 from bot.router import Router
@@ -22,7 +20,6 @@ from bot.scope import find
 from bot.turn import Turn
 from cards import items as item_cards
 from cards.alerts import RAISE_VERB
-from core import escalation as esc
 from core.alerts import alert_for
 from core.indicators import Period, parse_period
 from core.refusal import Refused
@@ -30,8 +27,7 @@ from core.scope import CHANNEL
 from i18n import format as fmt
 from services import escalation
 from services import items as item_service
-from storage import indicators_repo
-from storage.item_models import Item
+from storage import indicators_repo, items_repo
 from storage.items_repo import MAX_TITLE
 from storage.models import Unit
 from storage.types import utcnow
@@ -82,18 +78,7 @@ async def raise_from_alert(turn: Turn, data: dict[str, Any]) -> None:
     # The alert reaches several people (channel, personal chats): a second press, by
     # anyone, shows the item the first raised instead of raising it again.
     async with db.read() as s:
-        raised = (
-            await s.execute(
-                select(col(Item.id))
-                .where(
-                    col(Item.origin_unit_id) == unit.id,
-                    col(Item.title) == title,
-                    col(Item.status).in_(esc.ACTIVE),
-                )
-                .order_by(col(Item.id))
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+        raised = await items_repo.open_item_titled(s, unit.id, title)
     if raised is not None:
         found = await item_service.show(db, raised, utcnow())
         if found is not None:
