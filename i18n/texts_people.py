@@ -27,6 +27,12 @@ PEOPLE_TEXTS: dict[str, dict[str, str]] = {
         "en": "I cannot reach {who} in a personal chat (the app is not installed for them). "
         "Ask them to open Samverkan in Teams.",
     },
+    "personal.elsewhere": {
+        "sv": "{who} hör till en annan organisation: jag når dem bara här i kanalen, med "
+        "@-omnämnande, inte i en personlig chatt.",
+        "en": "{who} belongs to another organisation: I reach them only here in the channel, "
+        "with an @mention, not in a personal chat.",
+    },
     "personal.left": {
         "sv": "{who} finns inte längre i organisationen i Teams; jag skickar inga fler "
         "personliga meddelanden till dem.",

@@ -17,6 +17,10 @@ A shared primitive (alerts, reminders, nudges, digests may all use it):
      the person through Graph where `install` is given (services/app_install.py);
   3. else (no route into the tenant yet) the coordinators of `unit_id` are told once, in
      the unit's channel, with a mention (cards/mentions.py).
+- With `own_tenant` given (the bot's own tenant; None in anonymous local mode), a person of
+  another organisation (a shared channel's member) is never sent to personally: no chat is
+  opened and no Graph call is made in the wrong tenant (core/tenancy.py `reach`); the
+  coordinators are told once that they are reached in the channel only, and why.
 - A person whose chat answered 403/404 (left the tenant, or removed the app) has their
   chat deactivated by the dispatcher; the next personal message marks them as left
   (`people.left_at`), sends nothing, and tells the coordinators once. Seen again in a
@@ -37,6 +41,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.base import card, card_message, text
+from core.tenancy import reach
 from i18n.texts import t
 from services import mentions
 from services.context import InstallHook
@@ -50,6 +55,7 @@ class Outcome(StrEnum):
     QUEUED = "queued"  # on the person's chat (already open, or opened on delivery)
     LEFT = "left"  # unreachable in Teams: nothing sent, coordinators told once
     UNREACHABLE = "unreachable"  # no way into the tenant yet: coordinators told once
+    ELSEWHERE = "elsewhere"  # another organisation: reached in the channel, coordinators told
     DUPLICATE = "duplicate"  # this person, day and subject were queued before
 
 
@@ -87,10 +93,11 @@ async def send_personal(
     lang: str = "sv",
     install: InstallHook | None = None,
     now: datetime | None = None,
+    own_tenant: str | None = None,
 ) -> Outcome:
     """Queue `activity` for the person's 1:1 chat, in the caller's transaction."""
     message = Message(tenant_id, object_id, subject, day, activity, unit_id, lang)
-    [outcome] = await send_many(session, [message], install=install, now=now)
+    [outcome] = await send_many(session, [message], install=install, now=now, own_tenant=own_tenant)
     return outcome
 
 
@@ -100,6 +107,7 @@ async def send_many(
     *,
     install: InstallHook | None = None,
     now: datetime | None = None,
+    own_tenant: str | None = None,
 ) -> list[Outcome]:
     """`send_personal` for many messages: the chats and people read in bulk, the outbox
     rows written in multi-row inserts (a county's daily nudges in a few statements)."""
@@ -114,6 +122,12 @@ async def send_many(
             outcomes[n] = Outcome.DUPLICATE
             continue
         seen.add(m.key)
+        if own_tenant is not None and not reach(m.tenant_id, own_tenant).personal:
+            await _tell_coordinators(
+                session, m.tenant_id, m.object_id, m.unit_id, "personal.elsewhere", m.lang
+            )
+            outcomes[n] = Outcome.ELSEWHERE
+            continue
         mine = chats.get(m.object_id, [])
         active = [c for c in mine if c.active and c.id is not None]
         person = people.get((m.tenant_id.lower(), m.object_id))

@@ -120,3 +120,50 @@ async def test_someone_who_left_is_not_written_to_and_coordinators_are_told_once
     assert len(told) == 1
     assert mentioned_ids(told[0]) == [SARA.aad_object_id]
     assert not [p for p in h.connector.posted if p.text == "Åtgärd igen"]
+
+
+async def test_someone_of_another_organisation_is_reached_in_the_channel_only(
+    harness: BotHarness,
+) -> None:
+    """A shared channel's member from the municipality's tenant: no chat opened in the
+    region's tenant, no message queued for them; the coordinators are told once why."""
+    h = harness
+    units = await load_org(h.db)
+    cluster = await bind(h, CLUSTER)
+    other = "9e1c2a3b-0000-4000-8000-00000000beef"
+    async with h.db.session() as s:
+        await channels_repo.remember_person(s, other, EVA.aad_object_id, display_name=EVA.name)
+        await channels_repo.remember_person(
+            s, TENANT, SARA.aad_object_id, upn=SARA.upn, display_name=SARA.name
+        )
+    await h.say(h.teams.personal_install(SARA))  # the region's tenant has a route
+    for subject in ("action:5:due", "action:6:due"):
+        async with h.db.session() as s:
+            outcome = await send_personal(
+                s,
+                other,
+                EVA.aad_object_id,
+                subject=subject,
+                day=DAY,
+                activity=note("Åtgärd 5"),
+                unit_id=units[CLUSTER],
+                own_tenant=TENANT,
+            )
+        assert outcome is Outcome.ELSEWHERE
+    await drain(h)
+    assert not any(path == "/v3/conversations" for _, path in h.connector.requests)
+    assert not [p for p in h.connector.posted if p.text == "Åtgärd 5"]
+    told = [
+        c
+        for p in h.connector.in_conversation(cluster.conversation_id)
+        for c in p.cards
+        if "annan organisation" in str(c)
+    ]
+    assert len(told) == 1 and mentioned_ids(told[0]) == [SARA.aad_object_id]
+    # The same person in the bot's own tenant would be written to.
+    async with h.db.session() as s:
+        outcome = await send_personal(
+            s, TENANT, SARA.aad_object_id, subject="action:7:due", day=DAY,
+            activity=note("Åtgärd 7"), unit_id=units[CLUSTER], own_tenant=TENANT,
+        )  # fmt: skip
+    assert outcome is Outcome.QUEUED
