@@ -26,6 +26,7 @@ from storage import meetings_repo, schedules_repo
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence, MeetingSeries
 from storage.models import OutboxMessage, Schedule
+from tests.cardschema import assert_valid_card
 from tests.fakes.graph_calendar import FakeGraphCalendar
 from tests.meetings.clock import card_text, outbox
 from tests.support.scheduler import unit_with_channel
@@ -148,6 +149,7 @@ async def test_a_series_deleted_in_outlook_is_told_once_and_ends_nothing(
     told = await outbox(db, f"graph_gone:{series_id}:")
     assert len(told) == 1
     assert "togs bort ur teamets kalender i Outlook" in card_text(told[0])
+    assert_valid_card(told[0].payload["attachments"][0]["content"])
     async with db.session() as s:
         series = await s.get(MeetingSeries, series_id)
         assert series is not None and series.active
