@@ -157,7 +157,8 @@ async def _drop(calendar: GraphCalendar, group: Any, events: list[dict[str, Any]
 async def pull_moves(
     db: Database, series_id: int, calendar: GraphCalendar, now: datetime, lang: str = "sv"
 ) -> int:
-    """Meetings moved in Outlook move here too; returns how many moved."""
+    """Meetings moved in Outlook move here too (and deleted ones are cancelled: `pull`);
+    returns how many moved."""
     return (await pull(db, series_id, calendar, now, lang)).moved
 
 
