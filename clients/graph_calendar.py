@@ -19,6 +19,10 @@ import aiohttp
 from clients.graph import GraphDirectory, GraphError
 
 
+class GraphNotFound(GraphError):
+    """The event is not there (404 ErrorItemNotFound): deleted, e.g. in Outlook."""
+
+
 class GraphCalendar:
     def __init__(self, directory: GraphDirectory) -> None:
         self._dir = directory
@@ -38,6 +42,8 @@ class GraphCalendar:
                 method, url, json=body, params=params, headers=headers, ssl=self._dir._ssl
             ) as resp,
         ):
+            if resp.status == 404:
+                raise GraphNotFound(f"Graph answered 404 to {method} {path}")
             if resp.status not in (200, 201, 204):
                 raise GraphError(f"Graph answered {resp.status} to {method} {path}")
             return await resp.json() if resp.status != 204 else None

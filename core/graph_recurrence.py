@@ -17,6 +17,7 @@ is not the same meetings); UNTIL carries over as the range's endDate.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -150,3 +151,20 @@ def moved_instances(instances: list[dict[str, Any]]) -> list[Moved]:
             continue
         out.append(Moved(slot, start, end))
     return out
+
+
+def deleted_slots(instances: list[dict[str, Any]], expected: Iterable[datetime]) -> list[datetime]:
+    """Of the meetings Samverkan expects in the calendar (their slots, UTC), those deleted
+    in Outlook. Graph leaves a deleted occurrence out of a series' `instances` (no
+    exception, no tombstone); a cancelled one still listed has `isCancelled: true`.
+    When none of the expected meetings is there, the calendar and the series disagree as
+    a whole (not a deletion of some): nothing is reported."""
+    listed: dict[datetime, bool] = {}
+    for item in instances:
+        slot = instant(item.get("originalStart"))
+        if slot is not None:
+            listed[slot] = bool(item.get("isCancelled"))
+    wanted = sorted(set(expected))
+    if not any(slot in listed and not listed[slot] for slot in wanted):
+        return []
+    return [slot for slot in wanted if listed.get(slot, True)]

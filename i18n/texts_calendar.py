@@ -29,6 +29,20 @@ def holiday_key(name: str) -> str:
 
 CALENDAR_TEXTS: dict[str, dict[str, str]] = {
     **{holiday_key(sv): {"sv": sv, "en": en} for sv, en in HOLIDAY_NAMES.items()},
+    # The group calendar (services/meeting_graph.py)
+    "gcal.gone_title": {
+        "sv": "{name} togs bort ur gruppens kalender",
+        "en": "{name} was deleted from the group calendar",
+    },
+    "gcal.gone_text": {
+        "sv": "Mötesserien {name} togs bort ur teamets kalender i Outlook. Samverkan har "
+        "kvar mötena och påminnelserna. Ska serien upphöra: `möte avsluta` med dess "
+        "nummer. Ändras serien (`möte ändra`) läggs den in i kalendern igen.",
+        "en": "The meeting series {name} was deleted from the team's calendar in Outlook. "
+        "Samverkan keeps its meetings and reminders. To end the series: `meeting end` "
+        "with its number. If the series is changed (`meeting change`), it is put back in the "
+        "calendar.",
+    },
     # Holidays
     "hol.ask_title": {
         "sv": "{name} {when} infaller på {holiday}",

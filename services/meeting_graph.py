@@ -11,26 +11,31 @@ moves in Samverkan when the daily sync (or `pull_moves`) reads the series' insta
 
 A meeting cancelled or moved in Samverkan (by a coordinator or the holiday policy) is
 deleted or moved in the calendar (`push_exceptions`: the command that did it, and the
-daily sync). Not yet: a meeting deleted in Outlook is not cancelled here.
+daily sync). A meeting deleted in Outlook is cancelled here (`pull`: as `möte ställ
+in` does, nothing sent back); a whole series deleted in Outlook ends nothing here, the
+unit's coordinators are told once in the channel.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from cards.base import card, card_message, text
 from clients.graph import GraphDirectory, GraphError
-from clients.graph_calendar import GraphCalendar
+from clients.graph_calendar import GraphCalendar, GraphNotFound
 from core import graph_recurrence as mapping
 from core.recurrence import Recurrence, gives, meeting_instants
 from i18n import format as fmt
 from i18n.texts import t
-from storage import meetings_repo
+from services import mentions
+from storage import meetings_repo, outbox_repo
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence, MeetingSeries
 from storage.models import Unit
@@ -39,6 +44,7 @@ log = logging.getLogger(__name__)
 
 GROUP_KEY = "calendar_group"
 PULL_AHEAD = timedelta(days=100)  # what the sync compares with the calendar
+LATER = timedelta(days=31)  # read further: a meeting Outlook moved later is not deleted
 
 
 def calendar_group(defaults: Any) -> str | None:
@@ -46,9 +52,14 @@ def calendar_group(defaults: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+def _live(graph: dict[str, Any]) -> list[dict[str, Any]]:
+    """The series' Graph events not found deleted in Outlook."""
+    return [e for e in graph.get("events") or [] if not e.get("gone")]
+
+
 def join_url(series: MeetingSeries) -> str | None:
     """The Teams join link of the series' (first) group-calendar event."""
-    events = (series.graph or {}).get("events") or []
+    events = _live(series.graph or {})
     url = events[0].get("join_url") if events else None
     return url if isinstance(url, str) and url.startswith("https://") else None
 
@@ -75,8 +86,7 @@ async def publish_in(
     old = list(current.get("events") or [])
     old_group = current.get("group")
     if not series.active or group is None:
-        for event in old:
-            await calendar.delete_event(str(old_group), str(event["id"]))
+        await _drop(calendar, old_group, old)
         series.graph = None
         return "deleted" if old else "no_group"
     rule = Recurrence.from_dict(series.rule).anchored(
@@ -84,8 +94,7 @@ async def publish_in(
     )
     parts = mapping.patterns(rule, series.timezone)
     if isinstance(parts, mapping.Unsupported):
-        for event in old:
-            await calendar.delete_event(str(old_group), str(event["id"]))
+        await _drop(calendar, old_group, old)
         series.graph = {"group": group, "events": [], "unsupported": parts.reason}
         return f"unsupported:{parts.reason}"
     assert rule.anchor is not None
@@ -105,15 +114,15 @@ async def publish_in(
         for part in parts
     ]
     said = {"rrule": series.rrule, "place": series.place, "name": series.name}
-    if old_group == group and len(old) == len(bodies):
-        if all(current.get(k) == v for k, v in said.items()):
-            return "unchanged"
+    same = old_group == group and len(old) == len(bodies)
+    if same and all(current.get(k) == v for k, v in said.items()):
+        return "unchanged"  # also when Outlook deleted it: a change puts it back
+    if same and _live(current) == old:
         for event, body in zip(old, bodies, strict=True):
             await calendar.update_event(group, str(event["id"]), body)
         series.graph = {**current, **said}
         return "updated"
-    for event in old:
-        await calendar.delete_event(str(old_group), str(event["id"]))
+    await _drop(calendar, old_group, old)
     made = []
     for body in bodies:
         found = await calendar.create_event(group, body)
@@ -124,52 +133,159 @@ async def publish_in(
     return "created"
 
 
+@dataclass
+class Pulled:
+    """What the calendar said since the last read: meetings moved and deleted in Outlook
+    (now moved and cancelled here), and Graph series found deleted (coordinators told)."""
+
+    moved: int = 0
+    cancelled: int = 0
+    gone: int = 0
+
+
+async def _drop(calendar: GraphCalendar, group: Any, events: list[dict[str, Any]]) -> None:
+    """Delete the series' Graph events (one already deleted in Outlook is left)."""
+    for event in events:
+        if event.get("gone"):
+            continue
+        try:
+            await calendar.delete_event(str(group), str(event["id"]))
+        except GraphNotFound:
+            pass
+
+
 async def pull_moves(
     db: Database, series_id: int, calendar: GraphCalendar, now: datetime, lang: str = "sv"
 ) -> int:
-    """Meetings moved in Outlook move here too; returns how many moved."""
+    """Meetings moved in Outlook move here too (and deleted ones are cancelled: `pull`);
+    returns how many moved."""
+    return (await pull(db, series_id, calendar, now, lang)).moved
+
+
+async def pull(
+    db: Database, series_id: int, calendar: GraphCalendar, now: datetime, lang: str = "sv"
+) -> Pulled:
+    """Meetings moved or deleted in Outlook move or are cancelled here too."""
     async with db.session() as s:
-        return await pull_moves_in(s, series_id, calendar, now, lang)
+        return await pull_in(s, series_id, calendar, now, lang)
 
 
 async def pull_moves_in(
     s: AsyncSession, series_id: int, calendar: GraphCalendar, now: datetime, lang: str = "sv"
 ) -> int:
-    """`pull_moves` in the caller's transaction (the daily sync job)."""
+    """`pull_moves` in the caller's transaction."""
+    return (await pull_in(s, series_id, calendar, now, lang)).moved
+
+
+async def pull_in(
+    s: AsyncSession, series_id: int, calendar: GraphCalendar, now: datetime, lang: str = "sv"
+) -> Pulled:
+    """`pull` in the caller's transaction (the daily sync job).
+
+    A meeting deleted in Outlook (Graph leaves it out of the series' instances, or lists
+    it with `isCancelled`) is cancelled as `möte ställ in` does; nothing is sent back to
+    Graph. A whole Graph series deleted in Outlook (404) ends nothing here: the unit's
+    coordinators are told once in the channel, and the event is marked `gone` (no longer
+    read, PATCHed or deleted; a change of the series creates it again)."""
+    out = Pulled()
     series = await s.get(MeetingSeries, series_id)
     graph = (series.graph or {}) if series is not None else {}
-    if series is None or not series.active or not graph.get("events"):
-        return 0
-    moved = 0
+    if series is None or not series.active or not _live(graph):
+        return out
     zone = ZoneInfo(series.timezone)
-    for event in graph["events"]:
-        found = await calendar.instances(
-            str(graph["group"]), str(event["id"]), now, now + PULL_AHEAD
-        )
-        for change in mapping.moved_instances(found):
-            occ = (
-                await s.execute(
-                    select(MeetingOccurrence).where(
-                        col(MeetingOccurrence.series_id) == series.id,
-                        col(MeetingOccurrence.slot_at) == change.slot,
-                    )
+    found: list[dict[str, Any]] = []
+    gone: list[str] = []
+    for event in _live(graph):
+        try:
+            found += await calendar.instances(
+                str(graph["group"]), str(event["id"]), now, now + PULL_AHEAD + LATER
+            )
+        except GraphNotFound:
+            gone.append(str(event["id"]))
+    if gone:
+        await _tell_gone(s, series, gone, lang)
+        out.gone = len(gone)
+        return out  # the deleted series' meetings are missing, not each deleted
+    for change in mapping.moved_instances(found):
+        occ = (
+            await s.execute(
+                select(MeetingOccurrence).where(
+                    col(MeetingOccurrence.series_id) == series.id,
+                    col(MeetingOccurrence.slot_at) == change.slot,
                 )
-            ).scalar_one_or_none()
-            if occ is None:
-                day = change.slot.astimezone(zone).date()
-                occ = await meetings_repo.occurrence_for_day(s, series.unit_id, day, now)
-            if occ is None or occ.status == "cancelled" or occ.starts_at == change.start:
-                continue
-            local_start, local_end = change.start.astimezone(zone), change.end.astimezone(zone)
-            try:
-                await meetings_repo.move_occurrence(
-                    s, series, occ, local_start.date(), local_start.time(),
-                    local_end.time(), now, lang,
-                )  # fmt: skip
-            except meetings_repo.MeetingError:
-                continue  # moved into the past, or ends before it starts: left as it is
-            moved += 1
-    return moved
+            )
+        ).scalar_one_or_none()
+        if occ is None:
+            day = change.slot.astimezone(zone).date()
+            occ = await meetings_repo.occurrence_for_day(s, series.unit_id, day, now)
+        if occ is None or occ.status == "cancelled" or occ.starts_at == change.start:
+            continue
+        local_start, local_end = change.start.astimezone(zone), change.end.astimezone(zone)
+        try:
+            await meetings_repo.move_occurrence(
+                s, series, occ, local_start.date(), local_start.time(),
+                local_end.time(), now, lang,
+            )  # fmt: skip
+        except meetings_repo.MeetingError:
+            continue  # moved into the past, or ends before it starts: left as it is
+        out.moved += 1
+    if _live(graph) == graph["events"]:  # a split series with one part gone: not read
+        out.cancelled = await _pull_deleted(s, series, found, now, lang)
+    return out
+
+
+async def _pull_deleted(
+    s: AsyncSession, series: MeetingSeries, found: list[dict[str, Any]], now: datetime,
+    lang: str,
+) -> int:  # fmt: skip
+    """Cancel the meetings Outlook deleted, among those the calendar should have: this
+    rule's (the one last published) planned meetings in the window, not yet begun."""
+    from services.meetings import cancel_in  # services.meetings runs the sync job
+
+    if (series.graph or {}).get("rrule") != series.rrule:
+        return 0  # the calendar has another rule (a publish failed): not comparable
+    rule = Recurrence.from_dict(series.rule)
+    rows = await s.execute(
+        select(MeetingOccurrence).where(
+            col(MeetingOccurrence.series_id) == series.id,
+            col(MeetingOccurrence.status) != "cancelled",
+            col(MeetingOccurrence.slot_at) > now,
+            col(MeetingOccurrence.slot_at) < now + PULL_AHEAD,
+        )
+    )
+    expected = {
+        o.slot_at.astimezone(UTC): o
+        for o in rows.scalars().all()
+        if o.starts_at > now and gives(rule, series.timezone, o.slot_at)
+    }
+    listed = {mapping.instant(item.get("originalStart")) for item in found}
+    if expected and not listed & set(expected):
+        log.warning("series %s: none of its meetings is in the group calendar", series.id)
+    cancelled = 0
+    for slot in mapping.deleted_slots(found, expected):
+        await cancel_in(s, expected[slot], now, lang)
+        cancelled += 1
+    return cancelled
+
+
+async def _tell_gone(s: AsyncSession, series: MeetingSeries, gone: list[str], lang: str) -> None:
+    """Mark the deleted Graph events and tell the unit's coordinators (once per event:
+    the outbox key)."""
+    graph = dict(series.graph or {})
+    graph["events"] = [
+        {**e, "gone": True} if str(e["id"]) in gone else e for e in graph.get("events") or []
+    ]
+    series.graph = graph
+    body = card([text(t(lang, "gcal.gone_text", name=series.name))])
+    coordinators = await mentions.coordinators(s, series.unit_id)
+    posted = mentions.add_line(body, t(lang, "mention.coordinators"), coordinators)
+    summary = t(lang, "gcal.gone_title", name=series.name)
+    for event_id in gone:
+        await outbox_repo.enqueue_to_unit(
+            s, series.unit_id, f"graph_gone:{series.id}:{event_id}",
+            card_message(posted, summary),
+        )  # fmt: skip
+    await s.flush()
 
 
 async def push_exceptions_in(
@@ -181,7 +297,7 @@ async def push_exceptions_in(
     Returns how many instances were changed."""
     series = await s.get(MeetingSeries, series_id)
     graph = (series.graph or {}) if series is not None else {}
-    if series is None or not series.active or not graph.get("events"):
+    if series is None or not series.active or not _live(graph):
         return 0
     rows = await s.execute(
         select(MeetingOccurrence).where(
@@ -197,14 +313,14 @@ async def push_exceptions_in(
     rule = Recurrence.from_dict(series.rule)
     zone = ZoneInfo(series.timezone)
     done = 0
-    for event in graph["events"]:
+    for event in _live(graph):
         found = await calendar.instances(
             str(graph["group"]), str(event["id"]), now, now + PULL_AHEAD + timedelta(days=7)
         )
         for item in found:
             slot = mapping.instant(item.get("originalStart"))
             occ = changed.get(slot) if slot is not None else None
-            if occ is None or item.get("type") != "occurrence":
+            if occ is None or item.get("type") != "occurrence" or item.get("isCancelled"):
                 continue
             if not gives(rule, series.timezone, occ.slot_at):
                 continue  # an older rule's meeting: not in this series' calendar
@@ -246,7 +362,7 @@ async def sync_calendars(
     for series_id in ids:
         try:
             await publish_in(session, series_id, calendar, now, lang)
-            await pull_moves_in(session, series_id, calendar, now, lang)
+            await pull_in(session, series_id, calendar, now, lang)
             await push_exceptions_in(session, series_id, calendar, now)
         except (GraphError, OSError) as exc:
             log.warning("group calendar sync of series %s failed: %s", series_id, exc)

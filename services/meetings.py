@@ -381,9 +381,18 @@ async def cancel_meeting(db: Database, occurrence_id: int, now: datetime, lang: 
             raise Refused("mtg.already_cancelled", when=when)
         if fresh.ends_at <= now:
             raise Refused("mtg.err.past_date")
-        await meetings_repo.cancel_occurrence(s, fresh, now)
-        await refresh_posted_agenda(s, fresh, now, lang)
+        await cancel_in(s, fresh, now, lang)
     return when
+
+
+async def cancel_in(
+    session: AsyncSession, occ: MeetingOccurrence, now: datetime, lang: str
+) -> None:
+    """Cancel one meeting in the caller's transaction: its reminder and minutes schedules
+    are withdrawn and a reminder card already posted says it is cancelled (`möte ställ
+    in`, and a meeting deleted in Outlook, services/meeting_graph.py)."""
+    await meetings_repo.cancel_occurrence(session, occ, now)
+    await refresh_posted_agenda(session, occ, now, lang)
 
 
 async def move_meeting(

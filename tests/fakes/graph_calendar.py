@@ -8,7 +8,9 @@ onlineMeeting; responses in UTC as Graph sends without a Prefer: outlook.timezon
     GET    /v1.0/groups/{g}/events/{id}/instances?startDateTime=…&endDateTime=…
            the series' meetings in the window: type occurrence | exception, originalStart
 
-`move_instance` is someone moving one meeting in Outlook (it becomes an exception)."""
+`move_instance` is someone moving one meeting in Outlook (it becomes an exception),
+`delete_instance` deleting one (it is left out of the instances), `delete_series`
+deleting the whole series (the master answers 404)."""
 
 from __future__ import annotations
 
@@ -181,6 +183,16 @@ class FakeGraphCalendar(FakeEntraGraph):
     def move_instance(self, event_id: str, slot: datetime, start: datetime, end: datetime) -> None:
         """Someone moves one meeting of the series in Outlook."""
         self.moved.setdefault(event_id, {})[slot.astimezone(UTC)] = (start, end)
+
+    def delete_instance(self, event_id: str, slot: datetime) -> None:
+        """Someone deletes one meeting of the series in Outlook: Graph leaves it out of
+        the series' instances from then on (no exception, no tombstone)."""
+        self.cancelled.setdefault(event_id, set()).add(slot.astimezone(UTC))
+
+    def delete_series(self, event_id: str) -> None:
+        """Someone deletes the whole series in Outlook: the master and its instances are
+        gone (GET …/instances answers 404 ErrorItemNotFound)."""
+        del self.events[event_id]
 
     async def _instances(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
