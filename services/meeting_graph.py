@@ -228,6 +228,9 @@ async def pull_in(
             )  # fmt: skip
         except meetings_repo.MeetingError:
             continue  # moved into the past, or ends before it starts: left as it is
+        from services.meetings import refresh_posted_agenda  # (import cycle, as below)
+
+        await refresh_posted_agenda(s, occ, now, lang)  # a reminder already posted shows it
         out.moved += 1
     if _live(graph) == graph["events"]:  # a split series with one part gone: not read
         out.cancelled = await _pull_deleted(s, series, found, now, lang)

@@ -26,6 +26,7 @@ from services.meetings import send_reminder
 from storage import meetings_repo, schedules_repo
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence, MeetingSeries
+from storage.models import OutboxMessage
 from tests.fakes.graph_calendar import FakeGraphCalendar
 from tests.meetings.clock import card_text, outbox
 from tests.support.scheduler import unit_with_channel
@@ -115,6 +116,14 @@ async def test_the_series_lives_in_the_group_calendar(
         assert (
             reminder is not None and reminder.trigger["day"] == 3 and reminder.trigger["hour"] == 10
         )
+    # The reminder card already in the channel is updated to the new time.
+    async with db.session() as s:
+        updates = (
+            (await s.execute(select(OutboxMessage).where(col(OutboxMessage.updates_key) == key)))
+            .scalars()
+            .all()
+        )
+    assert updates and "4 december" in card_text(updates[-1])
     assert await meeting_graph.pull_moves(db, series_id, calendar, T0) == 0  # once
 
     # Cancelled and moved in Samverkan: the same in the group calendar.
