@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from typer.testing import CliRunner
 
-import cli.schedules
 from cli.main import app
 from cli.schedules import local_time
 from core.occurrences import next_occurrence
