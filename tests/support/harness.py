@@ -80,7 +80,7 @@ def local_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
         "command_burst": 10000,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture
