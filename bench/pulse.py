@@ -78,7 +78,7 @@ GOAL_P99_MS = 150.0
 
 
 def bench_settings(database_url: str, data_dir: Path) -> Settings:
-    return Settings(  # type: ignore[call-arg]
+    return Settings(
         _env_file=None,
         client_id=APP_ID,
         client_secret="not-used-by-the-fake",
@@ -123,11 +123,11 @@ def echo_app(settings: Settings) -> web.Application:
     agent = EchoAgent()
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        response = await adapter.process(request, agent)  # type: ignore[arg-type]
+        response = await adapter.process(request, agent)
         return response or web.Response(status=202)
 
     app = web.Application(middlewares=[jwt_authorization_middleware])
-    app["agent_configuration"] = manager.get_default_connection_configuration()  # type: ignore[no-untyped-call]
+    app["agent_configuration"] = manager.get_default_connection_configuration()
     app.router.add_post("/api/messages", messages)
     return app
 

@@ -54,7 +54,7 @@ class InboundSharedFactory(SharedSessionClientFactory):
     SDK's per-turn user-token client. Here both are shared, to measure the whole saving.
     """
 
-    async def create_user_token_client(  # type: ignore[override]
+    async def create_user_token_client(
         self, context: TurnContext, claims_identity: ClaimsIdentity, use_anonymous: bool = False
     ) -> UserTokenClient:
         if use_anonymous:
@@ -93,7 +93,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             # The fake connector stands in for the Teams hosts (tokens name it as serviceurl).
             service_url_hosts=[args.service_url_host],
         )
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def install_jwt_hooks(args: argparse.Namespace) -> Any:
@@ -174,7 +174,7 @@ async def serve(args: argparse.Namespace) -> None:
     site = web.TCPSite(runner, "127.0.0.1", args.port)
     await site.start()
     server = site._server
-    port = server.sockets[0].getsockname()[1] if server is not None else args.port  # type: ignore[attr-defined,union-attr]
+    port = server.sockets[0].getsockname()[1] if server is not None else args.port  # type: ignore[attr-defined]
     print(json.dumps({"event": "ready", "port": port, "pid": os.getpid()}), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

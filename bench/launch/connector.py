@@ -114,7 +114,7 @@ class BenchRun:
 
     def settings(self, rate: float) -> Settings:
         """The bot's settings for a dispatcher on this database at `rate` a second."""
-        return Settings(  # type: ignore[call-arg]
+        return Settings(
             _env_file=None, client_id=None, database_url=self.url, global_rate_per_second=rate
         )
 

@@ -101,9 +101,7 @@ def test_sdk_is_configured_to_trust_only_the_bot_framework_issuer() -> None:
     from infra.settings import BOT_FRAMEWORK_ISSUER, Settings
 
     assert BOT_FRAMEWORK_ISSUER == BOTFRAMEWORK_PUBLIC_ISSUER
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, client_id=APP_ID, client_secret="s", tenant_id=TENANT
-    )
+    settings = Settings(_env_file=None, client_id=APP_ID, client_secret="s", tenant_id=TENANT)
     sdk = settings.sdk_configuration()["CONNECTIONS"]["SERVICE_CONNECTION"]["SETTINGS"]
     config = AgentAuthConfiguration(**sdk)
     assert config.ISSUERS == [BOTFRAMEWORK_PUBLIC_ISSUER]

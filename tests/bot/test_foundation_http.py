@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from storage.models import ChannelBinding, Conversation
 from tests.cardschema import assert_valid_card
@@ -50,8 +51,8 @@ async def test_setup_binds_channel_and_help_lists_commands(harness: BotHarness) 
     assert done.reply_to is None or done.conversation_id.startswith(channel.conversation_id)
     async with harness.db.session() as s:
         binding = (
-            await s.execute(select(ChannelBinding).where(ChannelBinding.active.is_(True)))
-        ).scalar_one()  # type: ignore[attr-defined]
+            await s.execute(select(ChannelBinding).where(col(ChannelBinding.active).is_(True)))
+        ).scalar_one()
     assert binding.team_id == channel.team_id
 
     await harness.post(harness.teams.channel_message(channel, user(), "HJÄLP"))
@@ -107,10 +108,10 @@ async def test_binding_an_already_bound_unit_asks_before_moving(harness: BotHarn
     # Nothing moved before the confirmation.
     async with harness.db.session() as s:
         bound = (
-            (await s.execute(select(ChannelBinding).where(ChannelBinding.active.is_(True))))
+            (await s.execute(select(ChannelBinding).where(col(ChannelBinding.active).is_(True))))
             .scalars()
             .all()
-        )  # type: ignore[attr-defined]
+        )
     assert [b.team_id for b in bound] == [first.team_id]
 
     await harness.post(harness.teams.card_submit(second, user(), yes["data"], reply_to=ask.id))
@@ -119,10 +120,10 @@ async def test_binding_an_already_bound_unit_asks_before_moving(harness: BotHarn
     )
     async with harness.db.session() as s:
         bound = (
-            (await s.execute(select(ChannelBinding).where(ChannelBinding.active.is_(True))))
+            (await s.execute(select(ChannelBinding).where(col(ChannelBinding.active).is_(True))))
             .scalars()
             .all()
-        )  # type: ignore[attr-defined]
+        )
     assert [b.team_id for b in bound] == [second.team_id]
 
     # Pressing the same (now stale) button again changes nothing and says so.

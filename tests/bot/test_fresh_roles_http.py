@@ -15,6 +15,7 @@ import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from sqlalchemy import delete
+from sqlmodel import col
 
 from bot.org_cache import ORG_TTL, PERSON_TTL, OrgCache, PeopleCache
 from bot.web import SERVICES_KEY, build_app
@@ -88,7 +89,7 @@ async def test_a_role_taken_away_in_this_process_counts_at_once(
     assert (await _setup(h, EVA, "Östersund")).startswith("Klart!")
 
     async with h.db.session() as s:  # as `org load` run in-process, or a test, would
-        await s.execute(delete(RoleAssignment).where(RoleAssignment.person == EVA.upn))
+        await s.execute(delete(RoleAssignment).where(col(RoleAssignment.person) == EVA.upn))
     assert "samordnare för Östersund" in await _setup(h, EVA, "Östersund")
 
     async with h.db.session() as s:

@@ -19,6 +19,7 @@ import yaml
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.web import build_app
 from core.indicators import parse_definitions
@@ -125,7 +126,7 @@ def test_the_shipped_playground_people_have_the_roles_the_readme_promises() -> N
 
 async def _bound(db: Database) -> list[int]:
     async with db.read() as s:
-        rows = (await s.execute(select(ChannelBinding).where(ChannelBinding.active))).scalars()
+        rows = (await s.execute(select(ChannelBinding).where(col(ChannelBinding.active)))).scalars()
         return [b.unit_id for b in rows.all()]
 
 

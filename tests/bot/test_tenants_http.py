@@ -12,6 +12,7 @@ import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.web import SERVICES_KEY, build_app
 from storage.db import Database
@@ -158,7 +159,7 @@ async def test_two_tenants_and_a_guest_work_in_one_shared_channel(
     )
     await harness.connector.wait_for(lambda p: "Klart" in p.text)
     async with harness.db.read() as s:
-        bound = (await s.execute(select(ChannelBinding.unit_id))).scalars().all()
+        bound = (await s.execute(select(col(ChannelBinding.unit_id)))).scalars().all()
     assert bound == [ids["Östersund"]]
 
     for person in (REGION_NURSE, GUEST):

@@ -118,7 +118,7 @@ def test_an_activity_keeps_its_cards_and_images_do_not_count() -> None:
     image = {"type": "Image", "url": "data:image/png;base64," + "A" * 200_000}
     small = {"type": "message", "attachments": [_attachment(card([title("Diagram"), image]))]}
     assert fit_activity(small) is small  # base64 images are not counted, as in Teams
-    big = {
+    big: dict[str, Any] = {
         "type": "message",
         "locale": "en-GB",
         "attachments": [

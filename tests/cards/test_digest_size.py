@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
 from cards.digest import (
     CountyDigest,
@@ -61,7 +62,7 @@ def rows() -> list[Row]:
     return out
 
 
-def size(card: dict) -> int:  # type: ignore[type-arg]
+def size(card: dict[str, Any]) -> int:
     assert_valid_card(card)
     return len(json.dumps(card, ensure_ascii=False).encode())
 

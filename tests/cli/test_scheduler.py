@@ -7,14 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from typer.testing import CliRunner
 
-import cli.schedules
 from cli.main import app
 from cli.schedules import local_time
 from core.occurrences import next_occurrence
 from scheduler.firing import catch_up
 from storage import schedules_repo
 from storage.db import Database
-from storage.models import Schedule
+from storage.models import Schedule, ScheduleRun
 from storage.types import utcnow
 from tests.support.jobs import job_context
 from tests.support.scheduler import outbox_keys, runs, unit_with_channel
@@ -98,7 +97,7 @@ def test_run_refuses_unknown_unit_and_kind(db_url: str) -> None:
     assert code == 2 and len(lines) == 1 and lines[0].startswith("Unknown kind 'fireworks'")
 
 
-async def _runs(db_url: str, status: str) -> list:  # type: ignore[type-arg]
+async def _runs(db_url: str, status: str) -> list[ScheduleRun]:
     db = Database(db_url)
     try:
         return await runs(db, status)

@@ -54,8 +54,10 @@ GOOD = {"q_s5": "4", "q_s10": "0", "q_yn": "no", "q_one": "telefon", "q_many": "
 def test_every_kind_is_parsed_from_the_short_form() -> None:
     kinds = [q.kind for q in ALL_KINDS.questions]
     assert kinds == [Kind.LIKERT, Kind.SCALE10, Kind.YESNO, Kind.CHOICE, Kind.MULTI]
-    assert ALL_KINDS.question("one").options[1].id == "e_post"  # ids made from labels
-    assert ALL_KINDS.question("s5").text == {"sv": "Samarbetet?", "en": "Samarbetet?"}
+    one, s5 = ALL_KINDS.question("one"), ALL_KINDS.question("s5")
+    assert one is not None and s5 is not None
+    assert one.options[1].id == "e_post"  # ids made from labels
+    assert s5.text == {"sv": "Samarbetet?", "en": "Samarbetet?"}
     # What a pulse stores (its snapshot) reads back the same.
     assert template_from_dict(template_to_dict(ALL_KINDS)) == ALL_KINDS
 

@@ -371,7 +371,11 @@ def test_a_rule_parses_completely(text: str, rrule: str, first: list[str]) -> No
     assert Recurrence.from_dict(rule.to_dict()) == rule
     # The RRULE alone, from the anchor, gives the same meetings (it drives reminders and .ics).
     assert rule.dtstart is not None
-    local = [d.strftime("%Y-%m-%d %H:%M") for d in rrulestr(rule.rrule, dtstart=rule.dtstart)[:3]]
+    # types-python-dateutil types rrule[slice] as one datetime; it is a list.
+    local = [
+        d.strftime("%Y-%m-%d %H:%M")
+        for d in rrulestr(rule.rrule, dtstart=rule.dtstart)[:3]  # type: ignore[attr-defined]
+    ]
     assert [d for d in local if d >= "2026-11-23"] == first[: len(local)]
 
 

@@ -100,7 +100,7 @@ async def rows(db: Database) -> list[OutboxMessage]:
 def local_settings(db: Database, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"client_id": None, "database_url": db.url, "data_dir": tmp_path}
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 MakeDispatcher = Callable[..., Awaitable[Dispatcher]]

@@ -18,7 +18,7 @@ from storage.db import Database
 
 
 async def main(database_url: str, rate: float, lease: float) -> None:
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None, client_id=None, database_url=database_url, global_rate_per_second=rate
     )
     db = Database(database_url)

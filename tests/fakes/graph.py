@@ -119,12 +119,12 @@ class FakeEntraGraph:
     async def _members(self, request: web.Request) -> web.Response:
         auth = request.headers.get("Authorization", "")
         if auth.removeprefix("Bearer ") not in self._issued:
-            return web.json_response({"error": {"code": "InvalidAuthenticationToken"}}, 401)
+            return web.json_response({"error": {"code": "InvalidAuthenticationToken"}}, status=401)
         if request.query.get("$select") != "id,userPrincipalName":
-            return web.json_response({"error": {"code": "BadRequest"}}, 400)
+            return web.json_response({"error": {"code": "BadRequest"}}, status=400)
         group = request.match_info["group"].lower()
         if group not in self.groups:
-            return web.json_response({"error": {"code": "Request_ResourceNotFound"}}, 404)
+            return web.json_response({"error": {"code": "Request_ResourceNotFound"}}, status=404)
         self.member_requests += 1
         start = int(request.query.get("$skiptoken", "0"))
         members = self.groups[group]

@@ -92,7 +92,9 @@ class FakeGraphCalendar(FakeEntraGraph):
         body = await request.json()
         problem = self._check(body)
         if problem:
-            return web.json_response({"error": {"code": "BadRequest", "message": problem}}, 400)
+            return web.json_response(
+                {"error": {"code": "BadRequest", "message": problem}}, status=400
+            )
         event_id = "AAMkAG" + uuid.uuid4().hex
         meeting = uuid.uuid4().hex
         event = {

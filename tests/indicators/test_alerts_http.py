@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from cards.alerts import RAISE_VERB
 from scheduler.firing import fire
@@ -28,7 +28,7 @@ MAJA = TeamsUser(name="Maja Chef", upn="maja.chef@example.se")
 
 async def alert_rows(h: BotHarness) -> list[OutboxMessage]:
     async with h.db.read() as s:
-        rows = (await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+        rows = (await s.execute(select(OutboxMessage).order_by(col(OutboxMessage.id)))).scalars()
         return [r for r in rows.all() if r.idempotency_key.startswith("alert:")]
 
 

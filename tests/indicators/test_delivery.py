@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from cards.digest import county_digest_card, unit_digest_card
 from scheduler.firing import fire
@@ -44,8 +44,8 @@ async def personal_chat(db: Database, aad: str) -> int:
 async def outbox(db: Database) -> list[OutboxMessage]:
     async with db.session() as s:
         return list(
-            (await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars().all()
-        )  # type: ignore[arg-type]
+            (await s.execute(select(OutboxMessage).order_by(col(OutboxMessage.id)))).scalars().all()
+        )
 
 
 async def test_job_sends_to_managers_and_reports_the_unreachable(db: Database) -> None:

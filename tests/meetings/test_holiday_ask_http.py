@@ -79,15 +79,15 @@ async def test_the_coordinator_is_asked_and_moves_the_meeting(harness: BotHarnes
     answered = invoke_card(body)
     assert "flyttade mötet" in str(answered) and "actions" not in answered
     async with h.db.session() as s:
-        occ = await s.get(MeetingOccurrence, move["data"]["occurrence_id"])
-        assert occ is not None and occ.holiday_action == "move" and occ.status == "moved"
-        held = occ.starts_at.astimezone(SE).date()
+        moved = await s.get(MeetingOccurrence, move["data"]["occurrence_id"])
+        assert moved is not None and moved.holiday_action == "move" and moved.status == "moved"
+        held = moved.starts_at.astimezone(SE).date()
         assert held > holiday and held.weekday() < 5 and held not in days_off(held.year)
         reminders = (
             (
                 await s.execute(
                     select(Schedule).where(
-                        col(Schedule.key).startswith(f"meeting_reminder:{occ.id}:"),
+                        col(Schedule.key).startswith(f"meeting_reminder:{moved.id}:"),
                         col(Schedule.active).is_(True),
                     )
                 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import col, select
 
@@ -56,7 +57,7 @@ async def test_the_coordinator_is_asked_personally_and_answers_there(harness: Bo
                                occ.starts_at - timedelta(days=days), job_context())  # fmt: skip
     await deliver(h)
 
-    def asked(cards: list[dict[str, object]]) -> list[dict[str, object]]:
+    def asked(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [c for c in cards if "infaller på" in json.dumps(c, ensure_ascii=False)]
 
     [in_channel] = asked(cards_in(h, channel))
@@ -64,7 +65,7 @@ async def test_the_coordinator_is_asked_personally_and_answers_there(harness: Bo
     personal = [c for p in h.connector.in_conversation(f"a:{SARA.aad_object_id}") for c in p.cards]
     [mine] = asked(personal)
     assert_valid_card(mine)
-    move = next(a for a in mine["actions"] if a["data"]["choice"] == "move")  # type: ignore[index, union-attr]
+    move = next(a for a in mine["actions"] if a["data"]["choice"] == "move")
 
     status, body = await h.post(_personal_invoke(h, SARA, move["verb"], move["data"]))
     assert status == 200 and "flyttade mötet" in json.dumps(body, ensure_ascii=False)

@@ -18,6 +18,7 @@ from core.recurrence import parse_rule
 from storage import meetings_repo
 from storage.db import Database
 from storage.types import utcnow
+from tests.support.ics import exdates, rrule
 from tests.support.scheduler import unit_with_channel
 
 SE = ZoneInfo("Europe/Stockholm")
@@ -51,9 +52,9 @@ def test_the_series_and_one_meeting_as_ics(db_url: str, tmp_path: Path) -> None:
     cal = Calendar.from_ical(written.read_bytes())
     [event] = cal.walk("VEVENT")
     assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Europe/Stockholm"]
-    assert event["RRULE"]["FREQ"] == ["WEEKLY"] and event["RRULE"]["BYDAY"] == ["TH"]
+    assert rrule(event)["FREQ"] == ["WEEKLY"] and rrule(event)["BYDAY"] == ["TH"]
     assert event["LOCATION"] == "Rum 2"
-    skipped = [d.dt for d in event["EXDATE"].dts]
+    skipped = exdates(event)
     assert skipped and all(d.date() in days_off(d.year) for d in skipped)
     assert all((d.hour, d.tzinfo.key) == (13, "Europe/Stockholm") for d in skipped)  # type: ignore[union-attr]
     uid = event["UID"]

@@ -286,7 +286,7 @@ async def test_the_whole_meeting_flow(secured: tuple[BotHarness, LocalIssuer]) -
     assert len(chain) == 3  # one per meeting, each carried from the one before
     by_id = {c.id: c for c in chain}
     last = next(c for c in chain if c.occurrence_id == occ3.id)
-    assert by_id[last.carried_from].occurrence_id == occ2.id  # type: ignore[index]
+    assert by_id[last.carried_from].occurrence_id == occ2.id
 
     # Firing a reminder twice writes nothing new.
     async with harness.db.session() as s:

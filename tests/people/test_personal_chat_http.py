@@ -6,6 +6,7 @@ buttons; the nudge preference and snoozes within the maximum."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from sqlmodel import col, select
 
@@ -74,11 +75,11 @@ async def _press(h: BotHarness, who: TeamsUser, verb: str, data: dict[str, objec
     return str(body)
 
 
-def _card(activity: dict[str, object]) -> dict[str, object]:
-    [attachment] = activity["attachments"]  # type: ignore[misc]
-    card = attachment["content"]
+def _card(activity: dict[str, Any]) -> dict[str, Any]:
+    [attachment] = activity["attachments"]
+    card: dict[str, Any] = attachment["content"]
     assert_valid_card(card)
-    return card  # type: ignore[no-any-return]
+    return card
 
 
 async def test_items_and_pulse_in_the_personal_chat(
@@ -91,7 +92,7 @@ async def test_items_and_pulse_in_the_personal_chat(
     assert "Åre" in str(only)
     # Several units: a choice card whose buttons type the command with the unit.
     choice = _card(await _ask(h, SARA, "ärenden"))
-    values = [a["data"]["msteams"]["value"] for a in choice["body"][1]["actions"]]  # type: ignore[index]
+    values = [a["data"]["msteams"]["value"] for a in choice["body"][1]["actions"]]
     assert values == ["ärenden Berg", "ärenden Östersund"]
     chosen = _card(await _ask(h, SARA, "ärenden Östersund"))
     assert "Östersund" in str(chosen) and "Berg" not in str(chosen)
@@ -134,7 +135,7 @@ async def test_mine_with_row_buttons_preference_and_snooze(
     assert "Nils uppgift" not in shown  # someone else's action in another unit
     done = [
         a
-        for c in mine["body"]  # type: ignore[union-attr]
+        for c in mine["body"]
         if isinstance(c, dict) and c.get("type") == "Container"
         for a in c["items"][1]["actions"]
         if a.get("verb") == "action.done"

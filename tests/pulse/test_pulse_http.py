@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, text, update
+from sqlmodel import col
 
 from storage import pulse_repo
 from storage.models import OutboxMessage, Unit
@@ -62,7 +63,7 @@ def _values(collab: Any, contact: Any = "yes", example: Any = None, **extra: Any
 
 
 async def _answer(
-    h: BotHarness, channel: Channel, who: TeamsUser, ref: str, values: dict[str, Any]
+    h: BotHarness, channel: Channel, who: TeamsUser, ref: str | int, values: dict[str, Any]
 ) -> Any:
     data = {"action": "pulse.answer", "pulse": ref, **values}
     status, body = await h.post(h.teams.invoke_action(channel, who, "pulse.answer", data))
@@ -147,7 +148,7 @@ async def test_refused_answers_store_nothing(harness: BotHarness) -> None:
     ref, _ = await _start(h, channel)
     who = TeamsUser(name="Cecilia", upn="cecilia@example.se")
 
-    cases = [
+    cases: list[tuple[str, str | int, dict[str, Any], Channel]] = [
         ("finns inte", "nope-not-a-pulse", _values("4"), channel),
         ("utanför", ref, _values("7"), channel),
         ("utanför", ref, _values("4", contact="kanske"), channel),
@@ -257,7 +258,7 @@ async def test_a_small_pulse_adds_nothing_to_the_roll_up(harness: BotHarness) ->
     await _pulse_with(h, "Jämtland", 5)
     async with h.db.session() as s:  # the month has ended
         await s.execute(update(Pulse).values(period="2026-01"))
-        counts = {
+        counts: dict[int | None, tuple[int | None, int]] = {
             p.unit_id: (p.answer_count, await pulse_repo.stored_count(s, p.id or 0))
             for p in (await s.execute(select(Pulse))).scalars()
         }
@@ -272,7 +273,7 @@ async def test_a_small_pulse_adds_nothing_to_the_roll_up(harness: BotHarness) ->
                 "ON b.unit_id = u.id JOIN conversations c ON c.id = b.conversation_pk"
             )
         )
-        channel_of = dict(rows.all())
+        channel_of: dict[str, str] = dict(rows.all())
     channel = Channel(team_id=channel_of["Jämtland"], channel_id=channel_of["Jämtland"])
     await h.post(h.teams.channel_message(channel, COORDINATOR, "puls resultat"))
     posted = await h.connector.wait_for(
@@ -347,7 +348,9 @@ async def test_a_pulse_closed_by_another_instance_refuses_the_next_answer(
     async with h.db.session() as s:  # the card's update, for the dispatcher to send
         update_row = (
             await s.execute(
-                select(OutboxMessage).where(OutboxMessage.idempotency_key == f"pulse:{ref}:closed")
+                select(OutboxMessage).where(
+                    col(OutboxMessage.idempotency_key) == f"pulse:{ref}:closed"
+                )
             )
         ).scalar_one()
     assert "För få svar" in json.dumps(update_row.payload, ensure_ascii=False)
@@ -384,7 +387,7 @@ async def test_a_new_pulse_waits_for_the_cool_down(harness: BotHarness) -> None:
     async with h.db.session() as s:  # Krokom's org file says 14 days
         await s.execute(
             update(Unit)
-            .where(Unit.name == "Krokom")
+            .where(col(Unit.name) == "Krokom")
             .values(defaults={"pulse": {"cooldown_days": 14}})
         )
     channel = await _setup_channel(h, "Östersund")

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from storage.models import Unit
 from storage.pulse_models import PulseRespondent
@@ -40,7 +41,7 @@ async def test_a_template_from_the_org_file_with_every_kind(harness: BotHarness)
     async with h.db.session() as s:
         await s.execute(
             update(Unit)
-            .where(Unit.id == ids["Östersund"])
+            .where(col(Unit.id) == ids["Östersund"])
             .values(defaults={"pulse": {"templates": TEMPLATES}})
         )
     channel = await _setup_channel(h, "Östersund")

@@ -56,7 +56,7 @@ async def _personal_chats(h: BotHarness) -> dict[str, str]:
     """Object id -> the 1:1 chat the bot has (or opened) with them."""
     async with h.db.session() as s:
         rows = await s.execute(
-            select(Conversation.user_aad_id, Conversation.conversation_id).where(
+            select(col(Conversation.user_aad_id), col(Conversation.conversation_id)).where(
                 col(Conversation.kind) == "personal"
             )
         )
@@ -122,6 +122,7 @@ async def test_personal_delivery_reaches_members_and_counts_once(harness: BotHar
     assert await _respondents(h) == 1
 
     # The one reminder before close (the daily nudge) goes to Bo, who has not answered.
+    assert h.settings is not None
     async with h.db.session() as s:
         waiting = await waiting_for_everyone(
             s, datetime.now(UTC).date(), datetime.now(UTC), h.settings.server_secret(),
@@ -185,7 +186,7 @@ async def test_the_recurring_job_sends_it_personally_within_the_tenant(db: Any) 
         async with db.session() as s:
             opened = await service.open_scheduled(s, unit_id, monday, context)
     async with db.session() as s:
-        keys = (await s.execute(select(OutboxMessage.idempotency_key))).scalars().all()
+        keys = (await s.execute(select(col(OutboxMessage.idempotency_key)))).scalars().all()
     pulse_ref = next(k.split(":", 1)[1].rsplit(":", 1)[0] for k in keys if k.endswith(":card"))
     personal = sorted(k for k in keys if k.startswith("personal:"))
     assert opened is None  # the second run: one is open already

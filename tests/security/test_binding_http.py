@@ -39,7 +39,8 @@ async def bound(w: World) -> dict[int, str]:
     async with w.h.db.read() as s:
         rows = await s.execute(
             select(
-                ChannelBinding.unit_id, SQLModel.metadata.tables["conversations"].c.conversation_id
+                col(ChannelBinding.unit_id),
+                SQLModel.metadata.tables["conversations"].c.conversation_id,
             )
             .join(
                 SQLModel.metadata.tables["conversations"],
@@ -174,7 +175,7 @@ async def test_binding_happens_only_in_a_channel(secured: Secured, where: str) -
 async def _binding_ids(w: World) -> dict[int, int]:
     async with w.h.db.read() as s:
         rows = await s.execute(
-            select(ChannelBinding.unit_id, ChannelBinding.id).where(
+            select(col(ChannelBinding.unit_id), col(ChannelBinding.id)).where(
                 col(ChannelBinding.active).is_(True)
             )
         )

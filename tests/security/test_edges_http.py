@@ -212,7 +212,7 @@ async def test_nul_in_card_inputs_is_refused_before_anything_is_stored(
     edge: Edge, invoke: bool
 ) -> None:
     before = await edge.row_counts()
-    inputs = [
+    inputs: list[tuple[str, dict[str, Any]]] = [
         ("item.create", {"title": "Titel\x00", "kind": "barrier"}),
         ("agenda.add", {"occurrence_id": 1, "text": "Punkt\x00"}),
         ("item.comment", {"item_id": 1, "version": 1, "comment": "\x00"}),

@@ -117,7 +117,7 @@ async def test_items_refuse_a_disguised_number_on_every_path(make_harness: MakeH
         reply = await _message(h, channel, command)
         assert REFUSAL in reply and MARK not in reply, command
         assert await _stored_marks(h.db) == [], command
-    actions = [
+    actions: list[tuple[str, dict[str, Any]]] = [
         ("item.create", {"title": next(texts)}),
         ("item.create", {"title": "Titel", "description": next(texts)}),
         ("item.create", {"title": "Titel", "owner": next(texts)}),

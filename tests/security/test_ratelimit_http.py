@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from storage.models import Person
 from tests.security.conftest import MakeHarness
@@ -19,7 +20,7 @@ async def _person_language(harness_db: object, user_id: str) -> str | None:
     assert isinstance(harness_db, Database)
     async with harness_db.session() as s:
         person = (
-            await s.execute(select(Person).where(Person.aad_object_id == user_id))
+            await s.execute(select(Person).where(col(Person.aad_object_id) == user_id))
         ).scalar_one_or_none()
     return person.language if person else None
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from sqlmodel import col
 from typer.testing import CliRunner
 
 import cli.privacy  # noqa: F401  (registers `privacy` on the app)
@@ -96,7 +98,7 @@ async def _seed(harness: BotHarness) -> None:  # noqa: F811
         await say(text)
 
 
-async def _texts(db: Database) -> dict[str, list[object]]:
+async def _texts(db: Database) -> dict[str, list[Any]]:
     async with db.session() as s:
         return {
             "agenda": sorted(a.text for a in (await s.execute(select(AgendaItem))).scalars()),
@@ -113,7 +115,7 @@ async def _texts(db: Database) -> dict[str, list[object]]:
                 bool(a.details)
                 for a in (
                     await s.execute(
-                        select(AuditEvent).where(AuditEvent.at < OLD + timedelta(days=1))
+                        select(AuditEvent).where(col(AuditEvent.at) < OLD + timedelta(days=1))
                     )
                 ).scalars()
             ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,7 @@ def local_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
         "command_burst": 10000,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture
@@ -105,8 +105,8 @@ async def harness(
 
 
 async def add_units(
-    db: Database, tree: dict[str, str | None], roles: list[tuple[str, str, str]] = ()
-) -> dict[str, int]:  # type: ignore[assignment]
+    db: Database, tree: dict[str, str | None], roles: Sequence[tuple[str, str, str]] = ()
+) -> dict[str, int]:
     """Insert units {name: parent name} (parents first) and (unit, person, role) rows."""
     ids: dict[str, int] = {}
     async with db.session() as s:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -67,8 +68,8 @@ async def seed_definitions(db: Database) -> dict[str, int]:
 
 
 async def seed_county(
-    db: Database, roles: list[tuple[str, str, str]] = ()
-) -> tuple[dict[str, int], dict[str, int]]:  # type: ignore[assignment]
+    db: Database, roles: Sequence[tuple[str, str, str]] = ()
+) -> tuple[dict[str, int], dict[str, int]]:
     units = await add_units(db, COUNTY, roles)
     return units, await seed_definitions(db)
 
