@@ -1,7 +1,8 @@
 """Say a `core.reasons.Reason` in sv or en: the one renderer of reasons found in core and
 services (range checks, refused rows of an indicator file, unreadable cells).
 
-A value that is itself a `Reason` is said in the same language; a float is a number in the
+A value that is itself a `Reason` is said in the same language (a tuple of them as a
+list, "a, b"); a float is a number in the
 person's language with the indicator's decimals; text a person typed goes through
 `escape` (the preview card passes `cards.base.plain`, the CLI nothing).
 """
@@ -24,6 +25,8 @@ def say(lang: str, reason: Reason, decimals: int = 1, escape: Callable[[str], st
     for name, value in reason.values.items():
         if isinstance(value, Reason):
             values[name] = say(lang, value, decimals, escape)
+        elif isinstance(value, tuple) and all(isinstance(v, Reason) for v in value):
+            values[name] = ", ".join(say(lang, v, decimals, escape) for v in value)
         elif isinstance(value, float):
             values[name] = fmt.number(lang, value, decimals)
         elif isinstance(value, str):

@@ -71,6 +71,40 @@ REASON_TEXTS: dict[str, dict[str, str]] = {
         "sv": "samma mätetal, enhet och period som rad {row}, men ett annat värde",
         "en": "same indicator, unit and period as row {row}, other value",
     },
+    # services/indicator_import.py ImportFileError: the file as a whole
+    "import.file_type": {
+        "sv": "{file}: använd en .csv- eller .xlsx-fil",
+        "en": "{file}: use a .csv or .xlsx file",
+    },
+    "import.needs_openpyxl": {
+        "sv": "för att läsa .xlsx behövs paketet openpyxl",
+        "en": "reading .xlsx needs the openpyxl package",
+    },
+    "import.not_xlsx": {
+        "sv": "{file}: inte en läsbar .xlsx-fil ({error})",
+        "en": "{file}: not a readable .xlsx file ({error})",
+    },
+    "import.missing_columns": {
+        "sv": "rad 1: kolumn saknas: {missing} (hittade: {found}); rubrikraden behöver "
+        "indikator, enhet, period, värde",
+        "en": "row 1: missing column(s) {missing} (found: {found}); the header needs "
+        "indicator, unit, period, value",
+    },
+    "import.column.indicator": {"sv": "indikator", "en": "indicator"},
+    "import.column.unit": {"sv": "enhet", "en": "unit"},
+    "import.column.period": {"sv": "period", "en": "period"},
+    "import.column.value": {"sv": "värde", "en": "value"},
+    "import.no_columns": {"sv": "ingenting", "en": "nothing"},
+    "import.empty_file": {"sv": "filen är tom", "en": "the file is empty"},
+    "import.on_row": {"sv": "rad {row}: {reason}", "en": "row {row}: {reason}"},
+    "import.too_many_rows": {
+        "sv": "fler än {max} rader: dela upp filen",
+        "en": "more than {max} rows: split the file",
+    },
+    "import.no_definitions": {
+        "sv": "inga mätetal är definierade än: läs in dem först (samverkan indicators define FILE)",
+        "en": "no indicator definitions yet: load them first (samverkan indicators define FILE)",
+    },
     "import.identity_number": {
         "sv": "en cell ser ut som ett personnummer eller samordningsnummer; patientuppgifter "
         "får aldrig sparas: ta bort den och importera igen",

@@ -29,8 +29,7 @@ from core.numbers import parse_number
 from core.org import fold
 from core.personnummer import contains_identity_number
 from core.reasons import Reason, Unreadable
-from i18n.reasons import say_all
-from i18n.texts import t
+from i18n.reasons import say, say_all
 from storage import indicators_repo
 from storage.indicators_repo import UpsertResult, ValueIn
 
@@ -47,7 +46,13 @@ MAX_ROWS = 200_000
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read (format, header)."""
+    """The file as a whole cannot be read (format, header). `reason` says why as a catalogue
+    key and values (the preview card says it in the person's language); `str()` is the
+    English text the CLI prints."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.reason = Reason(key, values)
+        super().__init__(say("en", self.reason))
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ def read_table(path: Path) -> Iterator[tuple[int, list[object]]]:
     elif suffix in (".csv", ".txt"):
         yield from _read_csv(path.read_bytes())
     else:
-        raise ImportFileError(f"{path.name}: use a .csv or .xlsx file")
+        raise ImportFileError("import.file_type", file=path.name)
 
 
 def read_bytes(name: str, data: bytes) -> Iterator[tuple[int, list[object]]]:
@@ -97,7 +102,7 @@ def read_bytes(name: str, data: bytes) -> Iterator[tuple[int, list[object]]]:
     elif suffix in (".csv", ".txt"):
         yield from _read_csv(data)
     else:
-        raise ImportFileError(f"{Path(name).name}: use a .csv or .xlsx file")
+        raise ImportFileError("import.file_type", file=Path(name).name)
 
 
 def _read_csv(data: bytes) -> Iterator[tuple[int, list[object]]]:
@@ -122,11 +127,11 @@ def _read_xlsx_from(source: Path | io.BytesIO, name: str) -> Iterator[tuple[int,
     try:
         from openpyxl import load_workbook
     except ImportError as exc:  # pragma: no cover - dependency note
-        raise ImportFileError("reading .xlsx needs the openpyxl package") from exc
+        raise ImportFileError("import.needs_openpyxl") from exc
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:
-        raise ImportFileError(f"{name}: not a readable .xlsx file ({type(exc).__name__})") from exc
+        raise ImportFileError("import.not_xlsx", file=name, error=type(exc).__name__) from exc
     try:
         sheet = book.worksheets[0]
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -147,8 +152,9 @@ def _header_map(cells: Sequence[object]) -> dict[str, int]:
     if missing:
         shown = ", ".join(str(c) for c in cells if c not in (None, ""))
         raise ImportFileError(
-            f"row 1: missing column(s) {', '.join(missing)} (found: {shown or 'nothing'}); "
-            "the header needs indicator, unit, period, value"
+            "import.missing_columns",
+            missing=tuple(Reason(f"import.column.{c}") for c in missing),
+            found=shown or Reason("import.no_columns"),
         )
     return out
 
@@ -171,7 +177,6 @@ def _cell(cells: Sequence[object], index: int | None) -> object:
 
 
 IDENTITY_NUMBER_KEY = "import.identity_number"  # a bad row's reason, said without any cell
-IDENTITY_NUMBER_REASON = t("en", IDENTITY_NUMBER_KEY)  # the header row: a file error
 
 
 def _unreadable(exc: ValueError, fallback: str, raw: object) -> Reason:
@@ -197,9 +202,9 @@ def check_rows(
     `numbers`, if given, gets the row number of each good value (in the same order)."""
     header = next(rows, None)
     if header is None:
-        raise ImportFileError("the file is empty")
+        raise ImportFileError("import.empty_file")
     if _holds_identity_number(header[1]):
-        raise ImportFileError(f"row 1: {IDENTITY_NUMBER_REASON}")
+        raise ImportFileError("import.on_row", row=1, reason=Reason(IDENTITY_NUMBER_KEY))
     cols = _header_map(header[1])
     good: list[ValueIn] = []
     bad: list[BadRow] = []
@@ -210,7 +215,7 @@ def check_rows(
             continue
         count += 1
         if count > MAX_ROWS:
-            raise ImportFileError(f"more than {MAX_ROWS} rows: split the file")
+            raise ImportFileError("import.too_many_rows", max=MAX_ROWS)
         if _holds_identity_number(cells):
             # Said without echoing any cell of the row: the report is printed and logged.
             bad.append(BadRow(number, (Reason(IDENTITY_NUMBER_KEY),)))
@@ -313,9 +318,7 @@ async def import_file(
     """Check the whole file, then upsert in the caller's transaction (or not at all)."""
     lookup = await build_lookup(session)
     if not lookup.definitions:
-        raise ImportFileError(
-            "no indicator definitions yet: load them first (samverkan indicators define FILE)"
-        )
+        raise ImportFileError("import.no_definitions")
     good, bad, count = check_rows(read_table(path), lookup, default_source=f"Fil: {path.name}")
     report = ImportReport(rows=count, good=len(good), bad=bad)
     if bad and not skip_bad_rows:

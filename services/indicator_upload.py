@@ -88,7 +88,7 @@ async def preview(
             numbers=numbers,
         )
     except ImportFileError as exc:
-        raise Refused("indfile.unreadable", reason=str(exc)) from exc
+        raise Refused("indfile.unreadable", reason=exc.reason) from exc
     out = Preview(filename, rows=count)
     out.definitions = {i: d for i, d in lookup.definitions.values()}
     out.refused = [RefusedRow(b.row, reasons=b.reasons) for b in bad]

@@ -169,6 +169,20 @@ async def test_the_importers_reasons_on_the_preview_card_are_in_swedish(
 
 
 @ON_SQLITE
+async def test_a_file_that_cannot_be_read_is_refused_in_swedish(
+    bot: BotHarness, drive: FakeOneDrive
+) -> None:
+    h = bot
+    await setup_county(h)
+    csv = b"namn;enhet;antal\nx;Krokom;2\n"
+    await h.say(file_message(h, SARA, "fel.csv", drive.add_download(csv)))
+    said = await h.connector.wait_for(lambda p: "Filen gick inte att läsa" in p.text)
+    assert (
+        "rad 1: kolumn saknas: indikator, period, värde (hittade: namn, enhet, antal)" in said.text
+    )
+
+
+@ON_SQLITE
 async def test_someone_without_a_coordinator_role_is_refused_and_nothing_is_fetched(
     bot: BotHarness, drive: FakeOneDrive
 ) -> None:
