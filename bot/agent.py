@@ -30,8 +30,10 @@ from core.commands import clean_text
 from core.files import FILE_CONSENT_INVOKE
 from core.inbound import bad_numbers, contains_nul
 from core.personnummer import IdentityNumberRefused
+from core.reasons import Reason
 from core.refusal import Refused
 from i18n import format as fmt
+from i18n.reasons import say
 from storage import channels_repo
 
 log = logging.getLogger(__name__)
@@ -134,11 +136,15 @@ class SamverkanAgent:
 
     async def _tell_refused(self, turn: Turn, refusal: Refused) -> None:
         """Nothing was done: say why, in the person's language (a message, or the invoke
-        answer). Dates are shown as people read them."""
+        answer). Dates are shown as people read them, a `Reason` in their language."""
         if isinstance(refusal, IdentityNumberRefused):
             self.services.metrics.inc("samverkan_personnummer_refused_total")
         values = {
-            name: fmt.day_month(turn.lang, value) if isinstance(value, date) else value
+            name: fmt.day_month(turn.lang, value)
+            if isinstance(value, date)
+            else say(turn.lang, value)
+            if isinstance(value, Reason)
+            else value
             for name, value in refusal.values.items()
         }
         await turn.send_text(turn.text(refusal.key, **values))

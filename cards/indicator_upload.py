@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cards.base import Card, bullets, card, execute, facts, heading, plain, text, title
-from core.indicator_checks import Reason
 from core.indicators import Definition, parse_period
+from core.reasons import Reason
 from i18n import format as fmt
+from i18n.reasons import say_all
 from i18n.texts import t
 
 if TYPE_CHECKING:  # the plain data the use case hands over; no import at run time
@@ -81,7 +82,9 @@ def preview_card(lang: str, preview: Preview, unit_names: dict[int, str], token:
                     t(lang, "indfile.row_value", row=r.row, reason=reason, **where(r.value))
                 )
             else:
-                lines.append(t(lang, "indfile.row", row=r.row, reason=plain(r.text)))
+                # The importer's reasons, cells quoted as typed (escaped, never formatting).
+                reason = say_all(lang, r.reasons, escape=plain)
+                lines.append(t(lang, "indfile.row", row=r.row, reason=reason))
         body += [heading(t(lang, "indfile.refused_rows")), bullets(_cut(lang, lines))]
     if preview.flagged:
         lines = [

@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from core.indicators import Definition, Period, Rollup
+from core.reasons import Reason
 
 OFF_BY = 10.0  # a value this many times above or below the unit's usual level is flagged
-
-
-@dataclass(frozen=True)
-class Reason:
-    key: str  # i18n catalogue key
-    values: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

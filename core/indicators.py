@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.personnummer import contains_identity_number
+from core.reasons import Unreadable
 
 PERIOD_KINDS = ("month", "quarter", "year")
 
@@ -78,7 +79,7 @@ class Period:
         if not 1 <= self.number <= limit:
             raise ValueError(f"{self.kind} number must be 1..{limit}")
         if not 1900 <= self.year <= 2200:
-            raise ValueError(f"year {self.year} out of range")
+            raise Unreadable(f"year {self.year} out of range", "period.year_range", year=self.year)
         object.__setattr__(self, "_ordinal", self.year * limit + self.number - 1)
         object.__setattr__(self, "_hash", hash((self.kind, self._ordinal)))
 
@@ -150,25 +151,29 @@ _MONTH_NAME = re.compile(r"^([a-zåäö]+)\.?\s+(\d{4})$", re.I)
 
 
 def parse_period(raw: object) -> Period:
-    """A period from a cell or a command; ValueError says why not."""
+    """A period from a cell or a command; `Unreadable` (a ValueError) says why not."""
     if isinstance(raw, date):
         return Period("month", raw.year, raw.month)
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)
     text = " ".join(str(raw or "").split())
     if not text:
-        raise ValueError("empty period")
+        raise Unreadable("empty period", "period.empty")
     if m := _YEAR.match(text):
         return Period("year", int(m.group(1)))
     if m := _MONTH.match(text):
         year, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         if not 1 <= int(month) <= 12:
-            raise ValueError(f"no month {int(month)} in {raw!r}")
+            raise Unreadable(
+                f"no month {int(month)} in {raw!r}", "period.no_month", month=int(month), raw=text
+            )
         return Period("month", int(year), int(month))
     if m := _QUARTER.match(text):
         year, q = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         if not 1 <= int(q) <= 4:
-            raise ValueError(f"no quarter {q} in {raw!r}")
+            raise Unreadable(
+                f"no quarter {q} in {raw!r}", "period.no_quarter", quarter=int(q), raw=text
+            )
         return Period("quarter", int(year), int(q))
     if m := _MONTH_NAME.match(text):
         month_no = _MONTHS_SV.get(m.group(1).lower())
@@ -177,7 +182,9 @@ def parse_period(raw: object) -> Period:
     if re.match(r"^\d{4}-\d{2}-\d{2}$", text):
         y, mo, _d = (int(p) for p in text.split("-"))
         return Period("month", y, mo)
-    raise ValueError(f"not a period: {raw!r} (use 2026-03, 2026 Q1 or 2026)")
+    raise Unreadable(
+        f"not a period: {raw!r} (use 2026-03, 2026 Q1 or 2026)", "period.unreadable", raw=text
+    )
 
 
 def period_of(kind: str, day: date) -> Period:

@@ -1,12 +1,15 @@
 """Numbers as people type them in Swedish spreadsheets: `12,5`, `1 234,5`, `−3`, `87 %`.
 
-Pure. `parse_number` returns a float or raises ValueError with a short reason.
+Pure. `parse_number` returns a float or raises `core.reasons.Unreadable` (a ValueError)
+with a short English message and the reason as a catalogue key (`number.*`).
 """
 
 from __future__ import annotations
 
 import math
 import re
+
+from core.reasons import Unreadable
 
 # Spaces used as thousands separators: plain, no-break, narrow no-break, thin.
 _SPACES = re.compile(r"[ \u00a0\u202f\u2009]")
@@ -22,24 +25,26 @@ def parse_number(raw: object) -> float:
     anything that is not a finite number.
     """
     if isinstance(raw, bool):
-        raise ValueError("not a number")
+        raise Unreadable("not a number", "number.not_a_number")
     if isinstance(raw, int | float):
         value = float(raw)
     else:
         text = str(raw or "").strip().translate(_MINUS)
         text = _SPACES.sub("", text).removesuffix("%")
         if not text:
-            raise ValueError("empty value")
+            raise Unreadable("empty value", "number.empty")
         if "," in text and "." in text:
-            raise ValueError(
-                f"ambiguous number {raw!r}: use a decimal comma and no other separators"
+            raise Unreadable(
+                f"ambiguous number {raw!r}: use a decimal comma and no other separators",
+                "number.ambiguous",
+                raw=str(raw),
             )
         if text.count(",") > 1:
-            raise ValueError(f"not a number: {raw!r}")
+            raise Unreadable(f"not a number: {raw!r}", "number.not_a_number_raw", raw=str(raw))
         text = text.replace(",", ".")
         if not _PLAIN.match(text):
-            raise ValueError(f"not a number: {raw!r}")
+            raise Unreadable(f"not a number: {raw!r}", "number.not_a_number_raw", raw=str(raw))
         value = float(text)
     if not math.isfinite(value):
-        raise ValueError("not a finite number")
+        raise Unreadable("not a finite number", "number.not_finite")
     return value

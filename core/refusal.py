@@ -6,7 +6,8 @@ around the handler call and tells the person `t(lang, key, **values)` in their l
 since the exception leaves the `async with session` block.
 
 A `date` value is shown as day and month in the person's language (the key's text only
-names it), so storage and core can refuse without knowing who reads.
+names it), so storage and core can refuse without knowing who reads; a `core.reasons.Reason`
+value is said in their language too.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from i18n.texts_meetings import MEETING_TEXTS
 from i18n.texts_people import PEOPLE_TEXTS
 from i18n.texts_pulse import PULSE_TEXTS
 from i18n.texts_pulse_delivery import PULSE_DELIVERY_TEXTS
+from i18n.texts_reasons import REASON_TEXTS
 from i18n.texts_tenancy import TENANCY_TEXTS
 
 Lang = Literal["sv", "en"]
@@ -294,6 +295,7 @@ TEXTS = _merge(
     PULSE_DELIVERY_TEXTS,
     TENANCY_TEXTS,
     FILE_TEXTS,
+    REASON_TEXTS,
     PEOPLE_TEXTS,
     CALENDAR_TEXTS,
 )

@@ -6,7 +6,9 @@ rates: weighs the county roll-up) and `source`/`källa`. Values take a decimal
 comma (`12,5`, `1 234,5`); periods `2026-03`, `2026 Q1`, `2026`.
 
 Every bad row is reported with its row number as the spreadsheet shows it (the
-header is row 1) and the reason. A file with any bad row imports nothing, unless
+header is row 1) and its reasons, each a catalogue key and values (`core.reasons.Reason`,
+texts in i18n/texts_reasons.py): the CLI prints them in English, the preview card of a
+file sent in Teams in the person's language. A file with any bad row imports nothing, unless
 `skip_bad_rows` is given: then the good rows are imported and the bad ones listed.
 Importing is an upsert: the same file twice changes nothing.
 """
@@ -26,6 +28,8 @@ from core.indicators import Definition, parse_period
 from core.numbers import parse_number
 from core.org import fold
 from core.personnummer import contains_identity_number
+from core.reasons import Reason, Unreadable
+from i18n.reasons import say, say_all
 from storage import indicators_repo
 from storage.indicators_repo import UpsertResult, ValueIn
 
@@ -42,13 +46,24 @@ MAX_ROWS = 200_000
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read (format, header)."""
+    """The file as a whole cannot be read (format, header). `reason` says why as a catalogue
+    key and values (the preview card says it in the person's language); `str()` is the
+    English text the CLI prints."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.reason = Reason(key, values)
+        super().__init__(say("en", self.reason))
 
 
 @dataclass(frozen=True)
 class BadRow:
     row: int
-    reason: str
+    reasons: tuple[Reason, ...]
+
+    @property
+    def reason(self) -> str:
+        """The reasons in English, as the CLI prints them."""
+        return say_all("en", self.reasons)
 
     def __str__(self) -> str:
         return f"row {self.row}: {self.reason}"
@@ -75,7 +90,7 @@ def read_table(path: Path) -> Iterator[tuple[int, list[object]]]:
     elif suffix in (".csv", ".txt"):
         yield from _read_csv(path.read_bytes())
     else:
-        raise ImportFileError(f"{path.name}: use a .csv or .xlsx file")
+        raise ImportFileError("import.file_type", file=path.name)
 
 
 def read_bytes(name: str, data: bytes) -> Iterator[tuple[int, list[object]]]:
@@ -87,7 +102,7 @@ def read_bytes(name: str, data: bytes) -> Iterator[tuple[int, list[object]]]:
     elif suffix in (".csv", ".txt"):
         yield from _read_csv(data)
     else:
-        raise ImportFileError(f"{Path(name).name}: use a .csv or .xlsx file")
+        raise ImportFileError("import.file_type", file=Path(name).name)
 
 
 def _read_csv(data: bytes) -> Iterator[tuple[int, list[object]]]:
@@ -112,11 +127,11 @@ def _read_xlsx_from(source: Path | io.BytesIO, name: str) -> Iterator[tuple[int,
     try:
         from openpyxl import load_workbook
     except ImportError as exc:  # pragma: no cover - dependency note
-        raise ImportFileError("reading .xlsx needs the openpyxl package") from exc
+        raise ImportFileError("import.needs_openpyxl") from exc
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:
-        raise ImportFileError(f"{name}: not a readable .xlsx file ({type(exc).__name__})") from exc
+        raise ImportFileError("import.not_xlsx", file=name, error=type(exc).__name__) from exc
     try:
         sheet = book.worksheets[0]
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -137,8 +152,9 @@ def _header_map(cells: Sequence[object]) -> dict[str, int]:
     if missing:
         shown = ", ".join(str(c) for c in cells if c not in (None, ""))
         raise ImportFileError(
-            f"row 1: missing column(s) {', '.join(missing)} (found: {shown or 'nothing'}); "
-            "the header needs indicator, unit, period, value"
+            "import.missing_columns",
+            missing=tuple(Reason(f"import.column.{c}") for c in missing),
+            found=shown or Reason("import.no_columns"),
         )
     return out
 
@@ -160,10 +176,14 @@ def _cell(cells: Sequence[object], index: int | None) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-IDENTITY_NUMBER_REASON = (
-    "a cell looks like a personnummer or samordningsnummer; patient data must never be "
-    "stored: remove it and import again"
-)
+IDENTITY_NUMBER_KEY = "import.identity_number"  # a bad row's reason, said without any cell
+
+
+def _unreadable(exc: ValueError, fallback: str, raw: object) -> Reason:
+    """The reason a parser in core gave, or (for a ValueError without one) `fallback`."""
+    if isinstance(exc, Unreadable):
+        return exc.reason
+    return Reason(fallback, {"raw": str(raw)})
 
 
 def _holds_identity_number(cells: Sequence[object]) -> bool:
@@ -182,9 +202,9 @@ def check_rows(
     `numbers`, if given, gets the row number of each good value (in the same order)."""
     header = next(rows, None)
     if header is None:
-        raise ImportFileError("the file is empty")
+        raise ImportFileError("import.empty_file")
     if _holds_identity_number(header[1]):
-        raise ImportFileError(f"row 1: {IDENTITY_NUMBER_REASON}")
+        raise ImportFileError("import.on_row", row=1, reason=Reason(IDENTITY_NUMBER_KEY))
     cols = _header_map(header[1])
     good: list[ValueIn] = []
     bad: list[BadRow] = []
@@ -195,61 +215,80 @@ def check_rows(
             continue
         count += 1
         if count > MAX_ROWS:
-            raise ImportFileError(f"more than {MAX_ROWS} rows: split the file")
+            raise ImportFileError("import.too_many_rows", max=MAX_ROWS)
         if _holds_identity_number(cells):
             # Said without echoing any cell of the row: the report is printed and logged.
-            bad.append(BadRow(number, IDENTITY_NUMBER_REASON))
+            bad.append(BadRow(number, (Reason(IDENTITY_NUMBER_KEY),)))
             continue
-        reasons: list[str] = []
+        reasons: list[Reason] = []
         key_raw = str(_cell(cells, cols["indicator"]) or "")
         found = lookup.definitions.get(key_raw.lower())
         if found is None:
             close = difflib.get_close_matches(key_raw.lower(), list(lookup.definitions), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            reasons.append(f"unknown indicator {key_raw!r}{hint}" if key_raw else "no indicator")
+            if not key_raw:
+                reasons.append(Reason("import.no_indicator"))
+            elif close:
+                reasons.append(
+                    Reason(
+                        "import.unknown_indicator_hint", {"indicator": key_raw, "hint": close[0]}
+                    )
+                )
+            else:
+                reasons.append(Reason("import.unknown_indicator", {"indicator": key_raw}))
         unit_raw = str(_cell(cells, cols["unit"]) or "")
         unit_id = lookup.units.get(fold(unit_raw))
         if unit_id is None:
             close = difflib.get_close_matches(fold(unit_raw), list(lookup.units), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            reasons.append(f"unknown unit {unit_raw!r}{hint}" if unit_raw else "no unit")
+            if not unit_raw:
+                reasons.append(Reason("import.no_unit"))
+            elif close:
+                reasons.append(
+                    Reason("import.unknown_unit_hint", {"unit": unit_raw, "hint": close[0]})
+                )
+            else:
+                reasons.append(Reason("import.unknown_unit", {"unit": unit_raw}))
         period_raw = _cell(cells, cols["period"])
         period = None
         try:
             period = parse_period(period_raw)
         except ValueError as exc:
-            reasons.append(str(exc))
+            reasons.append(_unreadable(exc, "period.unreadable", period_raw))
         if period is not None and found is not None and period.kind != found[1].period_kind:
             reasons.append(
-                f"{found[1].key} is reported per {found[1].period_kind}, "
-                f"but the period {period.label} is a {period.kind}"
+                Reason(
+                    "import.wrong_period_kind",
+                    {
+                        "indicator": found[1].key,
+                        "wanted": Reason(f"period.kind.{found[1].period_kind}"),
+                        "period": period.label,
+                        "got": Reason(f"period.a.{period.kind}"),
+                    },
+                )
             )
         value: float | None = None
         try:
             value = parse_number(_cell(cells, cols["value"]))
         except ValueError as exc:
-            reasons.append(f"value: {exc}")
+            problem = _unreadable(exc, "number.not_a_number_raw", _cell(cells, cols["value"]))
+            reasons.append(Reason("import.value", {"problem": problem}))
         denominator: float | None = None
         raw_den = _cell(cells, cols.get("denominator"))
         if raw_den not in (None, ""):
             try:
                 denominator = parse_number(raw_den)
                 if denominator <= 0:
-                    reasons.append("denominator must be > 0")
+                    reasons.append(Reason("import.denominator_positive"))
             except ValueError as exc:
-                reasons.append(f"denominator: {exc}")
+                problem = _unreadable(exc, "number.not_a_number_raw", raw_den)
+                reasons.append(Reason("import.denominator", {"problem": problem}))
         if reasons:
-            bad.append(BadRow(number, "; ".join(reasons)))
+            bad.append(BadRow(number, tuple(reasons)))
             continue
         assert found is not None and unit_id is not None and period is not None
         assert value is not None
         key = (found[0], unit_id, period.label)
         if key in seen and seen[key][1] != value:
-            bad.append(
-                BadRow(
-                    number, f"same indicator, unit and period as row {seen[key][0]}, other value"
-                )
-            )
+            bad.append(BadRow(number, (Reason("import.duplicate", {"row": seen[key][0]}),)))
             continue
         seen.setdefault(key, (number, value))
         source = str(_cell(cells, cols.get("source")) or default_source)[:200]
@@ -279,9 +318,7 @@ async def import_file(
     """Check the whole file, then upsert in the caller's transaction (or not at all)."""
     lookup = await build_lookup(session)
     if not lookup.definitions:
-        raise ImportFileError(
-            "no indicator definitions yet: load them first (samverkan indicators define FILE)"
-        )
+        raise ImportFileError("import.no_definitions")
     good, bad, count = check_rows(read_table(path), lookup, default_source=f"Fil: {path.name}")
     report = ImportReport(rows=count, good=len(good), bad=bad)
     if bad and not skip_bad_rows:

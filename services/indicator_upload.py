@@ -15,8 +15,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.indicator_checks import Reason, check_value
+from core.indicator_checks import check_value
 from core.indicators import Definition, Period, parse_period
+from core.reasons import Reason
 from core.refusal import Refused
 from services.indicator_import import ImportFileError, Lookup, build_lookup, check_rows, read_bytes
 from storage import indicators_repo
@@ -42,8 +43,9 @@ class Accepted:
 @dataclass(frozen=True)
 class RefusedRow:
     row: int
-    text: str = ""  # the importer's reason (unknown unit, bad period, ...)
-    reasons: tuple[Reason, ...] = ()  # range checks
+    # The importer's reasons (unknown unit, bad period, ...) when `value` is None, else the
+    # range checks on the value read.
+    reasons: tuple[Reason, ...] = ()
     value: ValueIn | None = None
 
 
@@ -86,10 +88,10 @@ async def preview(
             numbers=numbers,
         )
     except ImportFileError as exc:
-        raise Refused("indfile.unreadable", reason=str(exc)) from exc
+        raise Refused("indfile.unreadable", reason=exc.reason) from exc
     out = Preview(filename, rows=count)
     out.definitions = {i: d for i, d in lookup.definitions.values()}
-    out.refused = [RefusedRow(b.row, text=b.reason) for b in bad]
+    out.refused = [RefusedRow(b.row, reasons=b.reasons) for b in bad]
     periods = {v.period: parse_period(v.period) for v in good}
     windows: dict[int, tuple[Period, Period]] = {}
     for v in good:

@@ -23,7 +23,7 @@ from core.refusal import Refused
 from core.roles import allows
 from services import alerts, indicator_upload
 from services.digest import today_local
-from services.indicator_import import IDENTITY_NUMBER_REASON
+from services.indicator_import import IDENTITY_NUMBER_KEY
 from storage import files_repo, indicators_repo
 
 HANDLERS = Router()
@@ -58,9 +58,10 @@ async def indicator_file(turn: Turn, file: InboundFile) -> None:
     db = turn.services.db
     async with db.read() as s:
         checked = await indicator_upload.preview(s, file.name, data, units, today_local())
-    if any(r.text == IDENTITY_NUMBER_REASON for r in checked.refused):
+    identity = [r for r in checked.refused if any(x.key == IDENTITY_NUMBER_KEY for x in r.reasons)]
+    if identity:
         # Patient data must never be stored: not even held for the confirm.
-        rows = ", ".join(str(r.row) for r in checked.refused if r.text == IDENTITY_NUMBER_REASON)
+        rows = ", ".join(str(r.row) for r in identity)
         raise Refused("indfile.identity", rows=rows[:200])
     async with db.session() as s:
         token = await files_repo.put(

@@ -102,7 +102,7 @@ async def test_a_coordinator_sends_a_file_sees_a_preview_and_imports_on_confirm(
     assert '"Rader lästa", "value": "7"' in body
     assert '"Godtas", "value": "3"' in body and '"Nekas", "value": "4"' in body
     assert "1 nya, 1 ändrade, 1 oförändrade" in body
-    assert "Rad 5: unknown unit 'Östersund'" in body  # reads like a unit that does not exist
+    assert "Rad 5: okänd enhet ”Östersund”" in body  # reads like a unit that does not exist
     assert "Rad 6:" in body and "en andel över 100 %" in body and "har inte börjat" in body
     assert "Rad 7:" in body and "Rad 8:" in body and "ett negativt värde" in body
     assert "Rad 4:" in body and "mer än tio gånger" in body
@@ -131,6 +131,55 @@ async def test_a_coordinator_sends_a_file_sees_a_preview_and_imports_on_confirm(
     # Pressing again: the file is gone, nothing more happens.
     status, resp = await h.post(execute(h, SARA, CONFIRM_VERB, confirm["data"]))
     assert "finns inte längre" in resp["value"]
+
+
+@ON_SQLITE
+async def test_the_importers_reasons_on_the_preview_card_are_in_swedish(
+    bot: BotHarness, drive: FakeOneDrive
+) -> None:
+    """Rows the importer refuses (unknown names, unreadable cells, wrong period kind) were
+    listed in English on the Swedish card."""
+    h = bot
+    await setup_county(h)
+    ref = last_month()
+    csv = (
+        "indikator;enhet;nämnare;period;värde\n"
+        f"utskrivningsklara_dagr;Krokom;;{ref.label};2\n"  # row 2: unknown, with a hint
+        "utskrivningsklara_dagar;Krokom;;2026-13;2\n"  # row 3: no month 13
+        f"utskrivningsklara_dagar;Krokom;;{ref.label};sextio\n"  # row 4: not a number
+        f"utskrivningsklara_dagar;Krokom;0;{ref.label};1,5\n"  # row 5: denominator 0
+        f"utskrivningsklara_dagar;Krokom;;{ref.year} Q1;2\n"  # row 6: a quarter, not a month
+        f"utskrivningsklara_dagar;;;{ref.label};1,2.5\n"  # row 7: no unit, ambiguous value
+    ).encode()
+    await h.say(file_message(h, SARA, "fel.csv", drive.add_download(csv)))
+    posted = await h.connector.wait_for(lambda p: bool(p.cards))
+    body = dumped(posted.cards[0])
+    assert (
+        "Rad 2: okänt mätetal ”utskrivningsklara\\\\_dagr” (menade du ”utskrivningsklara\\\\_dagar”?)"
+        in body
+    )
+    assert "Rad 3: det finns ingen månad 13 i ”2026-13”" in body
+    assert "Rad 4: värde: inte ett tal: ”sextio”" in body
+    assert "Rad 5: nämnaren måste vara större än 0" in body
+    row6 = f"Rad 6: utskrivningsklara\\\\_dagar redovisas per månad, men perioden {ref.year}-Q1"
+    assert row6 + " är ett kvartal" in body
+    assert "Rad 7: ingen enhet; värde: tvetydigt tal ”1,2.5”" in body
+    english = ("unknown", "did you mean", "no month", "not a number", "denominator", "per month")
+    assert not [word for word in english if word in body]
+
+
+@ON_SQLITE
+async def test_a_file_that_cannot_be_read_is_refused_in_swedish(
+    bot: BotHarness, drive: FakeOneDrive
+) -> None:
+    h = bot
+    await setup_county(h)
+    csv = b"namn;enhet;antal\nx;Krokom;2\n"
+    await h.say(file_message(h, SARA, "fel.csv", drive.add_download(csv)))
+    said = await h.connector.wait_for(lambda p: "Filen gick inte att läsa" in p.text)
+    assert (
+        "rad 1: kolumn saknas: indikator, period, värde (hittade: namn, enhet, antal)" in said.text
+    )
 
 
 @ON_SQLITE
