@@ -9,24 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession
-from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.web import SERVICES_KEY, build_app
 from storage.db import Database
 from storage.models import ChannelBinding, ChannelMember, Person
 from tests.fakes.connector import FakeConnector, Posted
-from tests.fakes.issuer import LocalIssuer, install_jwks_hook, remove_jwks_hook
-from tests.fakes.tokens import TokenLog
+from tests.fakes.issuer import LocalIssuer
 from tests.support.harness import (
     APP_ID,
     BotHarness,
     add_units,
     bearer,
-    connector_host,
-    local_settings,
+    secured_harness,
     snapshot,
 )
 from tests.teams import TENANT, ActivityFactory, Channel, TeamsUser, new_channel
@@ -46,45 +41,11 @@ STRANGER = TeamsUser(name="Sten Annan", upn="sten@annan.example.se")
 async def two_orgs(
     db: Database, connector: tuple[FakeConnector, str], tmp_path: Path
 ) -> AsyncIterator[tuple[BotHarness, LocalIssuer]]:
-    fake, connector_url = connector
-    teams = ActivityFactory(connector_url, tenant=REGION)
-    issuer = LocalIssuer(service_url=teams.service_url)
-    issuer_server = TestServer(issuer.app, host="127.0.0.1")
-    await issuer_server.start_server()
-    install_jwks_hook(str(issuer_server.make_url("/keys")), REGION)
-    settings = local_settings(
-        db.url,
-        tmp_path,
-        client_id=APP_ID,
-        client_secret="not-used-by-the-fake",
-        tenant_id=REGION,
-        secret="x" * 40,
-        service_url_hosts=[connector_host(connector_url)],
-        # The host tenant is not listed: it is always allowed.
-        allowed_tenants=[KOMMUN.upper()],
-    )
-    tokens = TokenLog()
-    app = build_app(settings, db, provider_factory=tokens.factory)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    async with ClientSession() as http:
-        yield (
-            BotHarness(
-                str(server.make_url("")).rstrip("/"),
-                http,
-                fake,
-                teams,
-                db,
-                settings=settings,
-                token=issuer.token(APP_ID),
-                tokens=tokens,
-                services=app[SERVICES_KEY],
-            ),
-            issuer,
-        )
-    await server.close()
-    await issuer_server.close()
-    remove_jwks_hook(REGION)
+    # The host tenant is not listed: it is always allowed.
+    async with secured_harness(
+        db, connector, tmp_path, tenant=REGION, allowed_tenants=[KOMMUN.upper()]
+    ) as pair:
+        yield pair
 
 
 def _roster(harness: BotHarness) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,47 +129,65 @@ def user(name: str = "Anna Berg", upn: str = "anna.berg@example.se") -> TeamsUse
     return TeamsUser(name=name, upn=upn)
 
 
-@pytest.fixture
-async def secured(
-    db: Database, connector: tuple[FakeConnector, str], tmp_path: Path
+@asynccontextmanager
+async def secured_harness(
+    db: Database,
+    connector: tuple[FakeConnector, str],
+    tmp_path: Path,
+    *,
+    tenant: str = TENANT,
+    **overrides: Any,
 ) -> AsyncIterator[tuple[BotHarness, LocalIssuer]]:
+    """The real app with credentials and JWT on, in `tenant`, its tokens from a local issuer;
+    `overrides` are further settings (e.g. `allowed_tenants`)."""
     fake, connector_url = connector
-    teams = ActivityFactory(connector_url)
+    teams = ActivityFactory(connector_url, tenant=tenant)
     # Tokens name the fake connector as their serviceurl, as the Bot Connector's do.
     issuer = LocalIssuer(service_url=teams.service_url)
     issuer_server = TestServer(issuer.app, host="127.0.0.1")
     await issuer_server.start_server()
-    install_jwks_hook(str(issuer_server.make_url("/keys")), TENANT)
+    install_jwks_hook(str(issuer_server.make_url("/keys")), tenant)
     settings = local_settings(
         db.url,
         tmp_path,
         client_id=APP_ID,
         client_secret="not-used-by-the-fake",
-        tenant_id=TENANT,
+        tenant_id=tenant,
         secret="x" * 40,
         # The fake connector stands in for the Teams hosts: exactly its loopback port.
         service_url_hosts=[connector_host(connector_url)],
+        **overrides,
     )
     tokens = TokenLog()
     app = build_app(settings, db, provider_factory=tokens.factory)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
-    async with ClientSession() as http:
-        harness = BotHarness(
-            str(server.make_url("")).rstrip("/"),
-            http,
-            fake,
-            teams,
-            db,
-            settings=settings,
-            token=issuer.token(APP_ID),
-            tokens=tokens,
-            services=app[SERVICES_KEY],
-        )
-        yield harness, issuer
-    await server.close()
-    await issuer_server.close()
-    remove_jwks_hook(TENANT)
+    try:
+        async with ClientSession() as http:
+            harness = BotHarness(
+                str(server.make_url("")).rstrip("/"),
+                http,
+                fake,
+                teams,
+                db,
+                settings=settings,
+                token=issuer.token(APP_ID),
+                tokens=tokens,
+                services=app[SERVICES_KEY],
+            )
+            yield harness, issuer
+    finally:
+        await server.close()
+        await issuer_server.close()
+        remove_jwks_hook(tenant)
+
+
+@pytest.fixture
+async def secured(
+    db: Database, connector: tuple[FakeConnector, str], tmp_path: Path
+) -> AsyncIterator[tuple[BotHarness, LocalIssuer]]:
+    async with secured_harness(db, connector, tmp_path) as pair:
+        yield pair
 
 
 def connector_host(url: str) -> str:
