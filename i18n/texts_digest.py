@@ -55,10 +55,6 @@ DIGEST_TEXTS: dict[str, dict[str, str]] = {
         "sv": "**{name}**: {value} (mål {target}), senaste {periods} perioder",
         "en": "**{name}**: {value} (target {target}), last {periods} periods",
     },
-    "digest.chart_alt": {
-        "sv": "Linjediagram: {name}, senaste värde {value}, mål {target}",
-        "en": "Line chart: {name}, latest value {value}, target {target}",
-    },
     "digest.pulse.one": {
         "sv": "**Pulsmätning** ({period}): {count} svar",
         "en": "**Pulse survey** ({period}): {count} answer",

@@ -32,7 +32,7 @@ class Format(StrEnum):
     md = "md"
 
 
-async def _unit_named(session: AsyncSession, name: str) -> tuple[Unit | None, list[Unit]]:
+async def unit_named(session: AsyncSession, name: str) -> tuple[Unit | None, list[Unit]]:
     """The unit a person's spelling of its name means (None if none), and every unit."""
     units = await list_units(session)
     matched = match_name(name, [u.name for u in units])
@@ -150,7 +150,7 @@ async def export_items(
     """The unit's items (and, asked, those of every unit below it); None if no unit has
     that name."""
     async with db.read() as session:
-        unit, units = await _unit_named(session, unit_name)
+        unit, units = await unit_named(session, unit_name)
         if unit is None or unit.id is None:
             return None
         parents = {u.id: u.parent_id for u in units if u.id is not None}
@@ -242,7 +242,7 @@ async def export_minutes(
     None if no unit has that name."""
     tz = ZoneInfo(zone)
     async with db.read() as session:
-        unit, _ = await _unit_named(session, unit_name)
+        unit, _ = await unit_named(session, unit_name)
         if unit is None or unit.id is None:
             return None
         minutes = await meetings_repo.for_export(

@@ -20,7 +20,7 @@ from core.pulse import summarize
 from core.pulse_export import Row, result_rows, sheet
 from core.pulse_templates import slug
 from i18n.texts import t
-from services.export import _unit_named
+from services.export import unit_named
 from storage import pulse_repo
 from storage.db import Database
 from storage.models import Unit
@@ -88,7 +88,7 @@ async def export_pulse_results(
     """(filename, bytes) of the unit's pulse results (as `export_unit_pulse_results`, which
     takes the same keywords); None if no unit has that name. What the CLI calls."""
     async with db.read() as s:
-        unit, _units = await _unit_named(s, unit_name)
+        unit, _units = await unit_named(s, unit_name)
     if unit is None:
         return None
     return await export_unit_pulse_results(db, unit, **how)

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from cards.indicator_upload import CANCEL_VERB, CONFIRM_VERB
 from core.files import FILE_CONSENT_CARD, FILE_DOWNLOAD_INFO, FILE_INFO_CARD
-from storage import indicators_repo
+from storage import indicators_repo, members_repo
 from storage.file_models import HeldFile
 from storage.models import Unit
 from tests.cardschema import assert_valid_card
@@ -27,7 +27,7 @@ from tests.support.harness import BotHarness
 from tests.support.indicators import last_month, seed_county, seed_values
 from tests.support.pulses import closed_pulse
 from tests.support.scheduler import bind_channel
-from tests.teams import TeamsUser
+from tests.teams import TENANT, TeamsUser, new_channel
 
 ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -359,3 +359,33 @@ async def test_pulse_results_come_as_an_excel_file_with_aggregates_only(
         ("5", 2),
     ]
     assert collab[0][14] == 4.2
+
+
+@ON_SQLITE
+async def test_pulse_results_are_refused_to_staff_and_outside_the_personal_chat(
+    bot: BotHarness, drive: FakeOneDrive
+) -> None:
+    h = bot
+    units, _ids = await setup_county(h)
+    async with h.db.session() as s:
+        krokom = await s.get(Unit, units["Krokom"])
+        assert krokom is not None
+        await bind_channel(s, krokom)
+        # Nils has been seen in Krokom's channel: Krokom is in his reach, but he has no role.
+        await members_repo.record(
+            s,
+            conversation_id="19:Krokom@thread.tacv2",
+            team_id="team",
+            tenant_id=TENANT,
+            aad_object_ids=[NILS.aad_object_id],
+        )
+    await closed_pulse(h.db, krokom, datetime(2026, 9, 7, 8, tzinfo=UTC), [3, 4, 4, 5, 5])
+    await h.say(h.teams.personal_message(NILS, "exportera puls Krokom"))
+    await h.connector.wait_for(lambda p: "Det här får bara" in p.text and "Krokom" in p.text)
+    await h.say(h.teams.personal_message(SARA, "exportera puls Östersund"))  # not hers
+    await h.connector.wait_for(lambda p: "ingen enhet Östersund som du når" in p.text)
+    await h.say(h.teams.channel_message(new_channel(), SARA, "exportera puls Krokom"))
+    await h.connector.wait_for(lambda p: "personliga chatt" in p.text)
+    assert drive.uploads == []
+    async with h.db.read() as s:
+        assert (await s.execute(select(HeldFile))).scalars().all() == []
