@@ -1,6 +1,6 @@
 """Inbound benchmark: requests/s, p50/p99 and server RSS for three kinds of activity, JWT on.
 
-    python bench/inbound.py [--requests 200] [--parallel 8]
+    python bench/inbound.py [--requests 600] [--rounds 6] [--parallel 25]
 
 Each server runs in its own process (bench/launch/bot_server.py) on loopback with JWT
 validation on against a local issuer (tests/fakes/issuer.py; its JWKS served here) and
@@ -13,12 +13,17 @@ trivial Agent, same JWT configuration); each with the SDK's per-turn ClientSessi
 with one shared session (`--shared-sessions`, bench/launch/bot_server.py
 InboundSharedFactory).
 
-Loads, from 300 channel members: `hjälp` in a channel (a card reply) from people who
+Loads, from 1,000 channel members: `hjälp` in a channel (a card reply) from people who
 never wrote before ("first contact": the bot asks the roster for each one's UPN and
 remembers it), `hjälp` again from the same people ("command"), an Action.Submit pulse
 answer (a message with `value.action`, a text reply), and an `adaptiveCard/action`
 invoke pulse answer (the card comes back in the HTTP answer). Bounded: requests x loads
 x servers, then stop.
+
+The four servers run side by side, and each load is sent in rounds: in every round the bot
+and the echo bot get the same slice of requests, one after the other, the bot first in even
+rounds. A ratio is then taken over the same minutes of the machine's life, so drift (another
+process, CPU frequency) weighs on both sides alike; the rounds' own ratios show the spread.
 """
 
 from __future__ import annotations
@@ -62,8 +67,10 @@ PEOPLE = [
         aad_object_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"samverkan-bench/p{i}")),
         upn=f"p{i}@example.se",
     )
-    for i in range(300)
+    for i in range(1000)
 ]
+WARM_UP = 20  # the last people, never first contacts in the measured rounds
+MODES = ("", " +shared")  # per-turn ClientSessions, one shared session
 
 
 # -- the fake connector, in a child process ---------------------------------------------------
@@ -93,6 +100,7 @@ def serve_connector(port_file: str, member: str) -> None:
             fake.by_id.clear()
             fake.requests.clear()
             fake.auth_headers.clear()
+            fake.user_agents.clear()
 
     asyncio.run(run())
 
@@ -128,6 +136,11 @@ class Server:
         self.port = int(json.loads(line)["port"])
         self.url = f"http://127.0.0.1:{self.port}/api/messages"
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_mb(self) -> tuple[float, float]:
         """(current, peak) resident set size in MB."""
         values: dict[str, float] = {}
@@ -152,12 +165,39 @@ class Server:
 Make = Callable[[int], dict[str, Any]]
 
 
-async def run_load(
-    http: aiohttp.ClientSession, url: str, token: str, make: Make, n: int, parallel: int
-) -> dict[str, float]:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    counter = iter(range(n))
+class Tally:
+    """One server's measurements under one load, summed over the rounds."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.elapsed = 0.0
+        self.sent = 0
+        self.not_ok = 0
+        self.round_rps: list[float] = []
+        self.cpu = 0.0  # the server's CPU seconds during the tally's rounds
+
+    def summary(self) -> dict[str, float]:
+        lat = sorted(self.latencies)
+        return {
+            "rps": self.sent / self.elapsed,
+            "p50_ms": statistics.median(lat) * 1000,
+            "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
+            "not_ok": float(self.not_ok),
+            "cpu_ms": self.cpu / self.sent * 1000,
+        }
+
+
+async def run_chunk(
+    http: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    make: Make,
+    indices: range,
+    parallel: int,
+    tally: Tally,
+) -> None:
+    """Send `make(i)` for each index, `parallel` in flight; add what was seen to the tally."""
+    counter = iter(indices)
     headers = {"Authorization": f"Bearer {token}"}
 
     async def worker() -> None:
@@ -166,23 +206,16 @@ async def run_load(
             t0 = time.perf_counter()
             async with http.post(url, json=body, headers=headers) as resp:
                 await resp.read()
-            latencies.append(time.perf_counter() - t0)
-            statuses[resp.status] = statuses.get(resp.status, 0) + 1
+            tally.latencies.append(time.perf_counter() - t0)
+            if resp.status not in (200, 202):
+                tally.not_ok += 1
 
-    for i in range(min(20, n)):  # warm-up, not measured
-        async with http.post(url, json=make(n + i), headers=headers) as resp:
-            await resp.read()
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(parallel)))
     elapsed = time.perf_counter() - start
-    latencies.sort()
-    ok = sum(c for s, c in statuses.items() if s in (200, 202))
-    return {
-        "rps": n / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "not_ok": float(n - ok),
-    }
+    tally.elapsed += elapsed
+    tally.sent += len(indices)
+    tally.round_rps.append(len(indices) / elapsed)
 
 
 def loads(teams: ActivityFactory, channel: Channel, ref: str) -> dict[str, Make]:
@@ -210,6 +243,7 @@ def loads(teams: ActivityFactory, channel: Channel, ref: str) -> dict[str, Make]
     return {"first contact": command, "command": command, "card submit": submit, "invoke": invoke}
 
 
+# First contact must come first: "command" is the same people again.
 LOADS = ("first contact", "command", "card submit", "invoke")
 
 
@@ -265,7 +299,31 @@ async def open_pulse(
         await db.dispose()
 
 
+async def start_server(
+    label: str, kind: str, shared: bool, workdir: Path, jwt_args: list[str]
+) -> tuple[Server, str]:
+    db_url = f"sqlite+aiosqlite:///{workdir / (label.replace(' +', '-') + '.db')}"
+    await prepare_database(db_url)
+    server_args = [
+        "--database-url", db_url,
+        "--data-dir", str(workdir / "data"),
+        "--command-rate", "10000",
+        "--command-burst", "10000",
+        *jwt_args,
+    ]  # fmt: skip
+    if kind == "echo":
+        server_args.append("--echo")
+    if shared:
+        server_args.append("--shared-sessions")
+    server = await asyncio.to_thread(Server, label, server_args, workdir / f"{label}.log")
+    return server, db_url
+
+
 async def main(args: argparse.Namespace) -> None:
+    if args.requests > len(PEOPLE) - WARM_UP:
+        raise SystemExit(
+            f"--requests at most {len(PEOPLE) - WARM_UP}: first contact needs new people"
+        )
     workdir = Path(tempfile.mkdtemp(prefix="bench-inbound-"))
     port_file = workdir / "connector.port"
     member = "|".join(
@@ -283,78 +341,109 @@ async def main(args: argparse.Namespace) -> None:
     await site.start()
     jwks = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/keys"  # type: ignore[union-attr]
     jwt_args = ["--jwks-url", jwks, "--app-id", APP_ID, "--tenant", TENANT]
-    results: dict[tuple[str, str], dict[str, float]] = {}
+    tallies: dict[tuple[str, str], Tally] = {}
     rss: dict[str, tuple[float, float, float]] = {}
+    servers: dict[str, Server] = {}
     try:
         service_url = f"http://127.0.0.1:{wait_file(port_file, connector, 'the connector')}/"
         teams = ActivityFactory(service_url)
         # As the Bot Connector's tokens do, this one names the connector it came through.
         token = issuer.token(APP_ID, service_url=teams.service_url)
-        variants = [
-            ("samverkan", False),
-            ("samverkan", True),
-            ("echo", False),
-            ("echo", True),
-        ]
         async with aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=args.parallel)
         ) as http:
-            for kind, shared in variants:
-                label = f"{kind}{' +shared' if shared else ''}"
-                db_url = f"sqlite+aiosqlite:///{workdir / (label.replace(' +', '-') + '.db')}"
-                await prepare_database(db_url)
-                server_args = [
-                    "--database-url", db_url,
-                    "--data-dir", str(workdir / "data"),
-                    "--command-rate", "10000",
-                    "--command-burst", "10000",
-                    *jwt_args,
-                ]  # fmt: skip
-                if kind == "echo":
-                    server_args.append("--echo")
-                if shared:
-                    server_args.append("--shared-sessions")
-                server = Server(label, server_args, workdir / f"{label}.log")
-                try:
+            # All four servers run side by side, so the bot and the echo bot can take turns.
+            makes: dict[str, dict[str, Make]] = {}
+            for mode in MODES:
+                for kind in ("samverkan", "echo"):
+                    label = f"{kind}{mode}"
+                    server, db_url = await start_server(label, kind, bool(mode), workdir, jwt_args)
+                    servers[label] = server
                     if kind == "samverkan":
                         channel, ref = await open_pulse(http, server.url, token, teams, db_url)
                     else:
                         channel, ref = new_channel(), "p-echo"
-                    start_rss = server.rss_mb()[0]
-                    for load, make in loads(teams, channel, ref).items():
-                        results[(label, load)] = await run_load(
-                            http, server.url, token, make, args.requests, args.parallel
+                    makes[label] = loads(teams, channel, ref)
+                    # Warm-up, not measured: people the measured first contacts never use.
+                    warm = range(len(PEOPLE) - WARM_UP, len(PEOPLE))
+                    for load in LOADS[1:]:
+                        await run_chunk(
+                            http, server.url, token, makes[label][load], warm, 4, Tally()
                         )
-                    now, peak = server.rss_mb()
-                    rss[label] = (start_rss, now, peak)
-                finally:
-                    server.stop()
+            for label, server in servers.items():
+                rss[label] = (server.rss_mb()[0], 0.0, 0.0)
+            # Each load in rounds; in each round the bot and the echo bot each get a slice of
+            # the same requests, in alternating order (bot first in even rounds), so a machine
+            # that speeds up or slows down during the run weighs on both alike.
+            chunk = args.requests // args.rounds
+            for load in args.loads:
+                for mode in MODES:
+                    pair = [f"samverkan{mode}", f"echo{mode}"]
+                    for r in range(args.rounds):
+                        indices = range(r * chunk, (r + 1) * chunk)
+                        for label in pair if r % 2 == 0 else reversed(pair):
+                            tally = tallies.setdefault((label, load), Tally())
+                            cpu = servers[label].cpu_seconds()
+                            await run_chunk(
+                                http, servers[label].url, token, makes[label][load],
+                                indices, args.parallel, tally,
+                            )  # fmt: skip
+                            tally.cpu += servers[label].cpu_seconds() - cpu
+            for label, server in servers.items():
+                now, peak = server.rss_mb()
+                rss[label] = (rss[label][0], now, peak)
     finally:
+        for server in servers.values():
+            server.stop()
         await runner.cleanup()
         connector.terminate()
         connector.wait()
+    report(args, tallies, rss)
 
-    print(f"\n{args.requests} requests per load, {args.parallel} in parallel, JWT on, loopback")
-    print(f"{'server':<20}{'load':<15}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'not 2xx':>9}")
+
+def report(
+    args: argparse.Namespace,
+    tallies: dict[tuple[str, str], Tally],
+    rss: dict[str, tuple[float, float, float]],
+) -> None:
+    results = {key: t.summary() for key, t in tallies.items()}
+    chunk = args.requests // args.rounds
+    print(
+        f"\n{chunk * args.rounds} requests per load and server in {args.rounds} alternating"
+        f" rounds, {args.parallel} in flight, JWT on, loopback"
+    )
+    print(
+        f"{'server':<20}{'load':<15}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'not 2xx':>9}"
+        f"{'CPU ms/req':>11}"
+    )
     for (label, load), r in results.items():
         print(
             f"{label:<20}{load:<15}{r['rps']:>8.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
-            f"{r['not_ok']:>9.0f}"
+            f"{r['not_ok']:>9.0f}{r['cpu_ms']:>11.2f}"
         )
     print(f"\n{'server':<20}{'RSS start MB':>13}{'RSS end MB':>12}{'peak MB':>9}")
     for label, (start, now, peak) in rss.items():
         print(f"{label:<20}{start:>13.1f}{now:>12.1f}{peak:>9.1f}")
-    print("\nratios (samverkan / echo, same session mode): req/s, p50, p99")
-    for mode in ("", " +shared"):
-        for load in LOADS:
-            s, e = results[(f"samverkan{mode}", load)], results[(f"echo{mode}", load)]
+    print(
+        "\nratios, samverkan / echo in the same session mode: req/s over all rounds;"
+        " the rounds' own req/s ratios (median, min-max); p50; p99; and echo / samverkan"
+        " server CPU per request (what the req/s ratio tends to when the server is the"
+        " bottleneck, whatever else the machine runs)"
+    )
+    for load in args.loads:
+        for mode in MODES:
+            s, e = tallies[(f"samverkan{mode}", load)], tallies[(f"echo{mode}", load)]
+            rs, re_ = results[(f"samverkan{mode}", load)], results[(f"echo{mode}", load)]
+            rounds = [a / b for a, b in zip(s.round_rps, e.round_rps, strict=True)]
             print(
-                f"  {load:<14}{mode or ' per-turn':<9} {s['rps'] / e['rps']:6.2f}"
-                f" {s['p50_ms'] / e['p50_ms']:6.2f} {s['p99_ms'] / e['p99_ms']:6.2f}"
+                f"  {load:<14}{mode or ' per-turn':<9} {rs['rps'] / re_['rps']:6.2f}"
+                f"   {statistics.median(rounds):5.2f} ({min(rounds):.2f}-{max(rounds):.2f})"
+                f" {rs['p50_ms'] / re_['p50_ms']:6.2f} {rs['p99_ms'] / re_['p99_ms']:6.2f}"
+                f" {re_['cpu_ms'] / rs['cpu_ms']:6.2f}"
             )
     print("\nshared session vs per-turn sessions (req/s ratio):")
     for kind in ("samverkan", "echo"):
-        for load in LOADS:
+        for load in args.loads:
             a, b = results[(f"{kind} +shared", load)], results[(kind, load)]
             print(f"  {kind:<10}{load:<14} {a['rps'] / b['rps']:6.2f}")
     failures = sum(r["not_ok"] for r in results.values())
@@ -364,8 +453,12 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--parallel", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=600, help="per load and server")
+    parser.add_argument("--rounds", type=int, default=6, help="alternating bot/echo slices")
+    parser.add_argument("--parallel", type=int, default=25, help="requests in flight")
+    parser.add_argument(
+        "--loads", nargs="+", choices=LOADS, default=list(LOADS), help="a subset, to profile one"
+    )
     parser.add_argument("--serve-connector", help=argparse.SUPPRESS)
     parser.add_argument("--member", help=argparse.SUPPRESS)
     args = parser.parse_args()

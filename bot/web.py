@@ -41,6 +41,7 @@ from pydantic import ValidationError
 from bot.agent import SamverkanAgent
 from bot.handlers import build_router
 from bot.router import Router
+from bot.sdk_user_agent import compute_once as compute_user_agent_once
 from bot.token_cache import ValidatedTokens
 from bot.turn import Services
 from core import request_id, service_url, tenancy
@@ -102,6 +103,7 @@ def build_adapter(
         provider_factory=provider_factory or MsalAuth, **settings.sdk_configuration()
     )
     adapter = CloudAdapter(connection_manager=manager)
+    compute_user_agent_once()
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         # The SDK's default echoes the exception text to the user; never do that.

@@ -28,12 +28,15 @@ const WIDTH = 600; // the PNG's width: a Teams chat column on a laptop is about 
 // Segoe UI, first in Teams' font list, is not on Linux: Liberation Sans (Arial's widths,
 // close to Segoe UI's) stands in, ahead of the config's Tahoma/Verdana stand-ins.
 const FONT = "'Segoe UI', 'Liberation Sans', Arial, sans-serif";
+const VENDOR = join("vendor", "adaptivecards-designer"); // npm adaptivecards-designer 2.4.4, MIT
 const hostConfig = (theme) => {
-  const config = JSON.parse(readFileSync(join(here, "hostconfigs", `microsoft-teams-${theme}.json`), "utf8"));
+  // Light and dark are Microsoft's, vendored unchanged; high contrast is ours (README.head.md).
+  const dir = theme === "high-contrast" ? "hostconfigs" : VENDOR;
+  const config = JSON.parse(readFileSync(join(here, dir, `microsoft-teams-${theme}.json`), "utf8"));
   config.fontTypes.default.fontFamily = FONT;
   return config;
 };
-const css = (theme) => readFileSync(join(here, "hostconfigs", `teams-container-${theme === "light" ? "light" : "dark"}.css`), "utf8");
+const css = (theme) => readFileSync(join(here, VENDOR, `teams-container-${theme === "light" ? "light" : "dark"}.css`), "utf8");
 // Around the card: Teams' chat background per theme (light #F5F5F5, dark #1F1F1F, high contrast black).
 const PAGE = { light: "#f5f5f5", dark: "#1f1f1f", "high-contrast": "#000000" };
 // High contrast has no stylesheet in the designer: white-on-black buttons with yellow focus.

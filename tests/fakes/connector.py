@@ -83,6 +83,7 @@ class FakeConnector:
         self.too_big = 0  # messages refused for their size
         self.sizes: list[int] = []  # the size of every message accepted, as Teams counts it
         self.auth_headers: list[str | None] = []
+        self.user_agents: list[str | None] = []
         # Called with each accepted post before it is answered (a test's way to make
         # something happen while the sender waits for the answer).
         self.on_send: Callable[[Posted], Awaitable[None]] | None = None
@@ -193,6 +194,7 @@ class FakeConnector:
     def _record(self, request: web.Request) -> None:
         """Every call the bot makes, roster look-ups included, and the token it carried."""
         self.auth_headers.append(request.headers.get("Authorization"))
+        self.user_agents.append(request.headers.get("User-Agent"))
         self.requests.append((request.method, request.path))
 
     async def _gate(self, request: web.Request, cid: str) -> web.Response | None:
