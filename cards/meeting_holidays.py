@@ -8,8 +8,8 @@ from datetime import date
 
 from cards.base import Card, card, execute, plain, text, title
 from i18n import format as fmt
+from i18n.holidays import holiday_key
 from i18n.texts import t
-from i18n.texts_calendar import holiday_key
 
 HOLIDAY_VERB = "meeting.holiday"
 

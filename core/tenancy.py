@@ -157,5 +157,5 @@ def reach(person_tenant: str | None, own_tenant: str | None, *, local: bool = Fa
 
 
 def why_key(why: Unreachable) -> str:
-    """The catalogue key (i18n/texts_tenancy.py) saying why, for the coordinator's report."""
+    """The catalogue key (i18n/catalogue/tenancy.yaml) saying why, for the coordinator's report."""
     return f"tenancy.why.{why.value}"

@@ -7,7 +7,7 @@ comma (`12,5`, `1 234,5`); periods `2026-03`, `2026 Q1`, `2026`.
 
 Every bad row is reported with its row number as the spreadsheet shows it (the
 header is row 1) and its reasons, each a catalogue key and values (`core.reasons.Reason`,
-texts in i18n/texts_reasons.py): the CLI prints them in English, the preview card of a
+texts in i18n/catalogue/reasons.yaml): the CLI prints them in English, the preview card of a
 file sent in Teams in the person's language. A file with any bad row imports nothing, unless
 `skip_bad_rows` is given: then the good rows are imported and the bad ones listed.
 Importing is an upsert: the same file twice changes nothing.
