@@ -41,6 +41,12 @@ def database_advice(exc: BaseException) -> str | None:
     return DATABASE_ADVICE[kind].format(url=url)
 
 
+def if_empty_option(nothing_yet: str) -> Any:
+    """`--if-empty` for the seeding steps `make run` repeats on every start: the command
+    does nothing once its kind of data is stored (`nothing_yet` says which)."""
+    return typer.Option(False, "--if-empty", help=f"Only if {nothing_yet} (for `make run`).")
+
+
 class _Commands(TyperGroup):
     """Every sub-command runs inside `invoke`: one place turns a database that is
     missing, unmigrated or unreachable into one line and exit status 1."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 import yaml
 
-from cli.common import run_with_db, settings_or_exit
+from cli.common import if_empty_option, run_with_db, settings_or_exit
 from clients.kolada import KoladaClient, KoladaError, parse_years
 from core.indicators import parse_definitions
 from infra.settings import Settings
@@ -36,9 +36,7 @@ def define(
     file: Path = typer.Argument(
         ..., help="Indicator definitions (YAML), e.g. examples/indicators.yaml."
     ),
-    if_empty: bool = typer.Option(
-        False, "--if-empty", help="Only if no indicator is defined yet (for `make run`)."
-    ),
+    if_empty: bool = if_empty_option("no indicator is defined yet"),
 ) -> None:
     """Create or update indicator definitions and per-unit targets (idempotent)."""
     try:
@@ -102,9 +100,7 @@ def import_(
     skip_bad_rows: bool = typer.Option(
         False, "--skip-bad-rows", help="Import the good rows even if some are bad."
     ),
-    if_empty: bool = typer.Option(
-        False, "--if-empty", help="Only if no indicator value is stored yet (for `make run`)."
-    ),
+    if_empty: bool = if_empty_option("no indicator value is stored yet"),
 ) -> None:
     """Import indicator values (upsert: importing the same file twice changes nothing)."""
     if not file.is_file():

@@ -7,7 +7,7 @@ from typing import NoReturn
 
 import typer
 
-from cli.common import run_with_db
+from cli.common import if_empty_option, run_with_db
 from core.org import OrgPlan, OrgProblem, OrgSpec, UnitUpdate, parse_org_text
 from infra.settings import Settings
 from services.provisioning import provision_org
@@ -29,9 +29,7 @@ def load(
         False, "--archive", help="Archive units that are gone from the file but have history."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
-    if_empty: bool = typer.Option(
-        False, "--if-empty", help="Load only into a database with no units yet (for `make run`)."
-    ),
+    if_empty: bool = if_empty_option("no unit is loaded yet"),
 ) -> None:
     """Validate FILE and make the stored units and roles match it (one transaction)."""
     spec = _read_spec(file)

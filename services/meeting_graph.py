@@ -248,17 +248,9 @@ async def _pull_deleted(
     if (series.graph or {}).get("rrule") != series.rrule:
         return 0  # the calendar has another rule (a publish failed): not comparable
     rule = Recurrence.from_dict(series.rule)
-    rows = await s.execute(
-        select(MeetingOccurrence).where(
-            col(MeetingOccurrence.series_id) == series.id,
-            col(MeetingOccurrence.status) != "cancelled",
-            col(MeetingOccurrence.slot_at) > now,
-            col(MeetingOccurrence.slot_at) < now + PULL_AHEAD,
-        )
-    )
     expected = {
         o.slot_at.astimezone(UTC): o
-        for o in rows.scalars().all()
+        for o in await _ahead(s, series, now, but="cancelled")
         if o.starts_at > now and gives(rule, series.timezone, o.slot_at)
     }
     listed = {mapping.instant(item.get("originalStart")) for item in found}
@@ -269,6 +261,22 @@ async def _pull_deleted(
         await cancel_in(s, expected[slot], now, lang)
         cancelled += 1
     return cancelled
+
+
+async def _ahead(
+    s: AsyncSession, series: MeetingSeries, now: datetime, *, but: str
+) -> list[MeetingOccurrence]:
+    """The series' meetings in the window the sync compares with the calendar (slots
+    after `now`, within PULL_AHEAD), except those whose status is `but`."""
+    rows = await s.execute(
+        select(MeetingOccurrence).where(
+            col(MeetingOccurrence.series_id) == series.id,
+            col(MeetingOccurrence.status) != but,
+            col(MeetingOccurrence.slot_at) > now,
+            col(MeetingOccurrence.slot_at) < now + PULL_AHEAD,
+        )
+    )
+    return list(rows.scalars().all())
 
 
 async def _tell_gone(s: AsyncSession, series: MeetingSeries, gone: list[str], lang: str) -> None:
@@ -302,15 +310,7 @@ async def push_exceptions_in(
     graph = (series.graph or {}) if series is not None else {}
     if series is None or not series.active or not _live(graph):
         return 0
-    rows = await s.execute(
-        select(MeetingOccurrence).where(
-            col(MeetingOccurrence.series_id) == series.id,
-            col(MeetingOccurrence.status) != "scheduled",
-            col(MeetingOccurrence.slot_at) > now,
-            col(MeetingOccurrence.slot_at) < now + PULL_AHEAD,
-        )
-    )
-    changed = {o.slot_at: o for o in rows.scalars().all()}
+    changed = {o.slot_at: o for o in await _ahead(s, series, now, but="scheduled")}
     if not changed:
         return 0
     rule = Recurrence.from_dict(series.rule)

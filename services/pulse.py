@@ -232,9 +232,10 @@ async def start(
         except pulse_repo.PulseCoolingDown as exc:
             when = fmt.when(lang, exc.next_at, zone)
             raise Refused("pulse.cooling_down", unit=unit.name, when=when) from None
-        await deliver(s, [card_post(pulse, zone, lang)])
+        post = card_post(pulse, zone, lang)
+        await deliver(s, [post])
         personal = await pulse_personal.send_pulse(
-            s, unit, pulse, zone=zone, lang=lang, own_tenant=own_tenant
+            s, unit, pulse, post.activity, lang=lang, own_tenant=own_tenant
         )
         await ensure_schedules(s, unit)
         channel = await s.get(Conversation, binding.conversation_pk)
@@ -363,14 +364,10 @@ async def open_scheduled(
     except pulse_repo.PulseCoolingDown:
         log.info("unit %s: pulse not opened, its cool-down has not passed", unit_id)
         return None
-    await deliver(session, [card_post(pulse, context.zone, context.language)])
+    post = card_post(pulse, context.zone, context.language)
+    await deliver(session, [post])
     await pulse_personal.send_pulse(
-        session,
-        unit,
-        pulse,
-        zone=context.zone,
-        lang=context.language,
-        own_tenant=context.own_tenant,
+        session, unit, pulse, post.activity, lang=context.language, own_tenant=context.own_tenant
     )
     return pulse
 

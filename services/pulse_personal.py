@@ -18,17 +18,13 @@ the channel's members who have not answered, whichever way the card reached them
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from cards.base import card_message
-from cards.pulse import pulse_card
 from core.pulse_delivery import PERSONAL, delivery_of, personal_recipients
-from i18n import format as fmt
 from services.personal import Message, Outcome, send_many
-from storage import pulse_repo
 from storage.models import ChannelMember, Conversation, Person, Unit
 from storage.pulse_models import Pulse
 from storage.types import utcnow
@@ -64,26 +60,18 @@ async def send_pulse(
     session: AsyncSession,
     unit: Unit,
     pulse: Pulse,
+    activity: dict[str, Any],
     *,
-    zone: ZoneInfo,
     lang: str,
     own_tenant: str | None,
 ) -> PersonalDelivery | None:
     """If the unit's pulses go personally: queue the card for each reachable member of
-    the pulse's channel. None when the unit's delivery is the channel."""
+    the pulse's channel. `activity` is the channel's card message (services/pulse.py
+    `card_post`), sent unchanged. None when the unit's delivery is the channel."""
     if delivery_of((unit.defaults or {}).get("pulse")) != PERSONAL:
         return None
     members = await members_of(session, pulse.conversation_pk)
     people, elsewhere = personal_recipients(members, own_tenant)
-    template = pulse_repo.pulse_template(pulse)
-    card = pulse_card(
-        lang,
-        pulse.ref,
-        template,
-        closes=fmt.when(lang, pulse.closes_at, zone),
-        threshold=pulse.threshold,
-    )
-    activity = card_message(card, template.name.get(lang) or template.name["sv"])
     messages = [
         Message(tenant, oid, f"pulse:{pulse.ref}", None, activity, unit.id, lang)
         for tenant, oid in people

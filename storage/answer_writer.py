@@ -49,6 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.answer_key import new_answer_id
 from core.pulse import may_write_remainder, mix
 from storage.db import Database
+from storage.group_commit import tell, write_or_split
 from storage.held_connection import HeldConnection
 from storage.pulse_models import Pulse, PulseAnswer, PulseRespondent
 from storage.types import utcnow
@@ -233,9 +234,9 @@ class AnswerWriter:
                 while self._flushes:
                     job = self._flushes.pop(0)
                     try:
-                        _settle(job.done, await self._flush(job.pulse_id, job.stopping))
+                        tell(job.done, await self._flush(job.pulse_id, job.stopping))
                     except Exception as exc:
-                        _settle(job.done, exc)
+                        tell(job.done, exc)
                 batch, self._pending = (
                     self._pending[: self.max_batch],
                     self._pending[self.max_batch :],
@@ -246,7 +247,7 @@ class AnswerWriter:
         finally:
             # Normally settled by now; if cancelled mid-write (shutdown), tell them.
             for item in batch:
-                _settle(item.done, RuntimeError("the answer writer stopped"))
+                tell(item.done, RuntimeError("the answer writer stopped"))
             self._held.release_later()  # back to the pool unless more answers come soon
             self._start_poller()
 
@@ -257,9 +258,9 @@ class AnswerWriter:
             waiting, self._pending = self._pending, []
             flushes, self._flushes = self._flushes, []
             for item in waiting:
-                _settle(item.done, RuntimeError("the answer writer stopped"))
+                tell(item.done, RuntimeError("the answer writer stopped"))
             for job in flushes:
-                _settle(job.done, RuntimeError("the answer writer stopped"))
+                tell(job.done, RuntimeError("the answer writer stopped"))
 
     def _start_poller(self) -> None:
         if self._pools and not self._stopped and (self._poller is None or self._poller.done()):
@@ -275,25 +276,11 @@ class AnswerWriter:
                 log.warning("checking for closed pulses failed (%s)", type(exc).__name__)
 
     async def _write_or_split(self, batch: list[_Pending]) -> None:
-        try:
-            outcomes = await self._write(batch)
-        except Exception as exc:
-            if len(batch) > 1 and _row_error(exc):
-                # One bad row must not fail the others: write each alone. (A database
-                # that is down fails the batch at once instead of once per answer.)
-                log.warning(
-                    "answer batch of %d failed (%s); retrying one by one",
-                    len(batch),
-                    type(exc).__name__,
-                )
-                for one in batch:
-                    await self._write_or_split([one])
-                return
-            for item in batch:
-                _settle(item.done, exc)
-            return
-        for item, outcome in zip(batch, outcomes, strict=True):
-            _settle(item.done, outcome)
+        # Split only for an error of a row: a database that is down fails the batch at
+        # once instead of once per answer.
+        await write_or_split(
+            batch, self._write, lambda item: item.done, what="answers", splits=_row_error
+        )
 
     async def _write(self, batch: list[_Pending], now: datetime | None = None) -> list[Outcome]:
         """One transaction: which pulses are open; mark who answered (a second answer
@@ -472,12 +459,3 @@ def _row_error(exc: Exception) -> bool:
     if isinstance(exc, IntegrityError | DataError):
         return True
     return isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)
-
-
-def _settle(done: asyncio.Future[Any], outcome: object) -> None:
-    if done.done():
-        return
-    if isinstance(outcome, BaseException):
-        done.set_exception(outcome)
-    else:
-        done.set_result(outcome)

@@ -387,15 +387,6 @@ async def set_member_count(session: AsyncSession, pulse_id: int, members: int) -
     )
 
 
-async def set_activity_id(session: AsyncSession, pulse_id: int, activity_id: str) -> None:
-    await session.execute(
-        update(Pulse)
-        .where(col(Pulse.id) == pulse_id)
-        .values(activity_id=activity_id)
-        .execution_options(synchronize_session=False)
-    )
-
-
 # -- answers ---------------------------------------------------------------------------
 
 

@@ -13,7 +13,6 @@ its rows is tried again alone, so one bad row fails only its own caller.
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import changes
 from storage.db import Database
+from storage.group_commit import tell, write_or_split
 from storage.held_connection import HeldConnection
 from storage.models import ChannelMember, Person
 from storage.types import utcnow
-
-log = logging.getLogger(__name__)
 
 MAX_BATCH = 200
 MEMBERS, PEOPLE = "members", "people"
@@ -114,33 +112,22 @@ class Sightings:
                 await self._write_or_split(batch)
         finally:
             for item in batch:  # normally settled; cancelled mid-write (shutdown): tell them
-                _settle(item, RuntimeError("the writer stopped"))
+                tell(item.done, RuntimeError("the writer stopped"))
             self._held.release_later()  # back to the pool unless more come soon
 
     def _drained(self, task: asyncio.Task[None]) -> None:
         if task.cancelled():
             waiting, self._pending = self._pending, []
             for item in waiting:
-                _settle(item, RuntimeError("the writer stopped"))
+                tell(item.done, RuntimeError("the writer stopped"))
 
     async def _write_or_split(self, batch: list[_Pending]) -> None:
-        try:
-            async with self._held.transaction() as conn:
-                await self._write(conn, batch)
-        except Exception as exc:
-            if len(batch) > 1:
-                log.warning(
-                    "batch of %d sightings failed (%s); retrying one by one",
-                    len(batch),
-                    type(exc).__name__,
-                )
-                for one in batch:
-                    await self._write_or_split([one])
-                return
-            _settle(batch[0], exc)
-            return
-        for item in batch:
-            _settle(item, None)
+        await write_or_split(batch, self._commit, lambda item: item.done, what="sightings")
+
+    async def _commit(self, batch: list[_Pending]) -> list[None]:
+        async with self._held.transaction() as conn:
+            await self._write(conn, batch)
+        return [None] * len(batch)
 
     async def _write(self, conn: AsyncConnection, batch: list[_Pending]) -> None:
         quiet = {changes.UNWATCHED: ("people",)}
@@ -162,12 +149,3 @@ class Sightings:
             await conn.execute(
                 self._people, [people[k] for k in sorted(people)], execution_options=quiet
             )
-
-
-def _settle(item: _Pending, outcome: BaseException | None) -> None:
-    if item.done.done():
-        return
-    if outcome is None:
-        item.done.set_result(None)
-    else:
-        item.done.set_exception(outcome)
