@@ -128,10 +128,17 @@ class EchoAgent(Agent):
 
 
 def echo_app(settings: Settings, shared: bool) -> web.Application:
-    """CloudAdapter + EchoAgent behind the SDK's own JWT middleware-equivalent check."""
+    """CloudAdapter + EchoAgent behind the SDK's own JWT middleware-equivalent check.
+
+    The adapter is the SDK's as it comes (not bot.web.build_adapter, whose tuning such as
+    bot/sdk_user_agent.py is Samverkan's own), with the same credentials.
+    """
     from microsoft_agents.hosting.core.authorization.jwt import _authorize_request
 
-    adapter = web_module.build_adapter(settings)
+    manager = ConnectionManager(
+        provider_factory=web_module.MsalAuth, **settings.sdk_configuration()
+    )
+    adapter = CloudAdapter(connection_manager=manager)
     if shared:
         share_sessions(adapter)
     auth_config = adapter._channel_service_client_factory._connection_manager.get_default_connection_configuration()  # type: ignore[attr-defined]
