@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.items import ItemView
+from core.new_item import NewItem
 from services import escalation
 from storage import items_repo
 from storage.db import Database
@@ -72,32 +73,11 @@ async def current_unit(db: Database, item: Item) -> Unit | None:
 
 
 async def create(
-    db: Database,
-    unit: Unit,
-    *,
-    title: str,
-    kind: str,
-    description: str | None,
-    owner: str | None,
-    due: date | None,
-    topic: str | None,
-    actor: str | None,
-    now: datetime,
+    db: Database, unit: Unit, new: NewItem, *, actor: str | None, now: datetime
 ) -> Shown:
     """A new item at the unit (and the escalation sweep that will watch it)."""
     async with db.session() as s:
-        item = await items_repo.create_item(
-            s,
-            unit,
-            title,
-            kind=kind,
-            topic=topic,
-            description=description,
-            owner=owner,
-            due=due,
-            actor=actor,
-            now=now,
-        )
+        item = await items_repo.create_item(s, unit, new, actor=actor, now=now)
         await escalation.ensure_sweep_schedule(s)
         assert item.id is not None
         view = await escalation.item_view(s, item, now)

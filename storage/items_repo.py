@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from core import escalation as esc
+from core.new_item import NewItem
 from core.personnummer import IdentityNumberRefused as IdentityNumberRefused  # re-exported
 from core.personnummer import refuse_identity_numbers
 from storage.item_models import Item, ItemCard, ItemEvent
@@ -114,23 +115,20 @@ async def policy_at(session: AsyncSession, unit_id: int) -> esc.Policy:
 async def create_item(
     session: AsyncSession,
     unit: Unit,
-    title: str,
+    new: NewItem,
     *,
-    kind: str = "barrier",
-    topic: str | None = None,
-    description: str | None = None,
-    owner: str | None = None,
-    due: date | None = None,
     actor: str | None,
     now: datetime | None = None,
 ) -> Item:
     assert unit.id is not None
     now = now or utcnow()
-    clean_title = guard_text(title)
+    clean_title = guard_text(new.title)
     if not clean_title:
         raise ValueError("an item needs a title")
+    kind = new.kind
     if kind not in esc.KINDS:
         raise ValueError(f"unknown kind {kind!r}")
+    topic = new.topic
     if topic is None:
         topic = esc.unit_topic(unit.id, await unit_nodes(session))
     item = Item(
@@ -139,9 +137,9 @@ async def create_item(
         kind=kind,
         topic=topic,
         title=clean_title[:MAX_TITLE],
-        description=guard_text(description),
-        owner=guard_text(owner),
-        due=due,
+        description=guard_text(new.description),
+        owner=guard_text(new.owner),
+        due=new.due,
         status=esc.OPEN,
         path=[unit.id],
         arrived_at=now,
