@@ -28,7 +28,7 @@ from core.personnummer import refuse_identity_numbers
 from storage.item_models import Item, ItemCard, ItemEvent
 from storage.lookup import by_ids
 from storage.models import Unit
-from storage.rows import added, all_of
+from storage.rows import added, all_of, one_of
 from storage.types import utcnow
 
 MAX_TITLE = 200
@@ -596,7 +596,8 @@ async def cards_of(session: AsyncSession, item_id: int) -> list[ItemCard]:
 async def open_item_titled(session: AsyncSession, origin_unit_id: int, title: str) -> int | None:
     """The first still-open item raised at the unit with exactly this title (an alert's item
     raised before, by anyone), or None."""
-    row = await session.execute(
+    return await one_of(
+        session,
         select(col(Item.id))
         .where(
             col(Item.origin_unit_id) == origin_unit_id,
@@ -604,6 +605,5 @@ async def open_item_titled(session: AsyncSession, origin_unit_id: int, title: st
             col(Item.status).in_(esc.ACTIVE),
         )
         .order_by(col(Item.id))
-        .limit(1)
+        .limit(1),
     )
-    return row.scalar_one_or_none()
