@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.items import ItemView
-from core.new_item import NewItem
+from core.item_values import ItemChange, NewItem
 from services import escalation
 from storage import items_repo
 from storage.db import Database
@@ -169,6 +169,10 @@ class Step:
     now: datetime
     lang: str
 
+    @property
+    def change(self) -> ItemChange:
+        return ItemChange(self.item_id, self.actor, self.now, self.version)
+
 
 async def _notified(
     db: Database, step: Step, change: Callable[..., Awaitable[items_repo.Outcome]], **values: Any
@@ -176,14 +180,7 @@ async def _notified(
     """One transition of `step`'s item by the repository function `change` (called with
     `values` besides the step's own) and the cards it sends, in one transaction."""
     async with db.session() as s:
-        outcome = await change(
-            s,
-            step.item_id,
-            actor=step.actor,
-            now=step.now,
-            expected_version=step.version,
-            **values,
-        )
+        outcome = await change(s, step.change, **values)
         await escalation.notify(s, outcome, step.lang)
     return outcome
 

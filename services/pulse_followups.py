@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.new_item import NewItem
+from core.item_values import NewItem
 from core.pulse import summarize
 from core.pulse_followup import item_title, shown_comment
 from core.refusal import Refused

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from core import escalation as esc
-from core.new_item import NewItem
+from core.item_values import ItemChange, NewItem
 from core.personnummer import IdentityNumberRefused as IdentityNumberRefused  # re-exported
 from core.personnummer import refuse_identity_numbers
 from storage.item_models import Item, ItemCard, ItemEvent
@@ -335,17 +335,15 @@ async def _transition(
 
 async def escalate(
     session: AsyncSession,
-    item_id: int,
-    *,
-    actor: str | None,
+    change: ItemChange,
     reason: str | None,
-    now: datetime,
-    expected_version: int | None = None,
+    *,
     delivered: bool = True,
     breach: int | None = None,
 ) -> Outcome:
     """Lift to the next unit; at the top, flag it instead (event `flagged_top`)."""
-    item = await _load(session, item_id, expected_version)
+    item = await _load(session, change.item_id, change.expected_version)
+    actor, now = change.actor, change.now
     reason = guard_text(reason)
     state = state_of(item)
     target = esc.next_unit(state.current, await unit_nodes(session), item.topic)
@@ -386,41 +384,26 @@ async def remind(session: AsyncSession, item: Item, breach: int, now: datetime) 
 
 
 async def acknowledge(
-    session: AsyncSession,
-    item_id: int,
-    *,
-    actor: str | None,
-    owner: str | None,
-    due: date,
-    now: datetime,
-    expected_version: int | None = None,
+    session: AsyncSession, change: ItemChange, *, owner: str | None, due: date
 ) -> Outcome:
-    item = await _load(session, item_id, expected_version)
-    after = esc.acknowledge(state_of(item), due, now)
+    item = await _load(session, change.item_id, change.expected_version)
+    after = esc.acknowledge(state_of(item), due, change.now)
     owner = guard_text(owner) or item.owner
     return await _transition(
         session,
         item,
         after,
         event="acknowledged",
-        actor=actor,
+        actor=change.actor,
         text=None,
-        now=now,
+        now=change.now,
         details={"due": due.isoformat(), "owner": owner},
         owner=owner,
     )
 
 
-async def resolve(
-    session: AsyncSession,
-    item_id: int,
-    *,
-    actor: str | None,
-    answer: str,
-    now: datetime,
-    expected_version: int | None = None,
-) -> Outcome:
-    item = await _load(session, item_id, expected_version)
+async def resolve(session: AsyncSession, change: ItemChange, *, answer: str) -> Outcome:
+    item = await _load(session, change.item_id, change.expected_version)
     clean = _needed(answer, "an answer")
     after = esc.resolve(state_of(item))
     assert item.id is not None
@@ -429,9 +412,9 @@ async def resolve(
         item,
         after,
         event="resolved",
-        actor=actor,
+        actor=change.actor,
         text=clean,
-        now=now,
+        now=change.now,
         answer=clean[:MAX_TEXT],
         # The answer goes back down: the raising unit's assignee follows it up.
         owner=await owner_at(session, item.id, item.origin_unit_id) or item.owner,
@@ -440,26 +423,18 @@ async def resolve(
     )
 
 
-async def send_back(
-    session: AsyncSession,
-    item_id: int,
-    *,
-    actor: str | None,
-    comment: str,
-    now: datetime,
-    expected_version: int | None = None,
-) -> Outcome:
-    item = await _load(session, item_id, expected_version)
+async def send_back(session: AsyncSession, change: ItemChange, *, comment: str) -> Outcome:
+    item = await _load(session, change.item_id, change.expected_version)
     clean = _needed(comment, "a comment")
-    after = esc.send_back(state_of(item), now)
+    after = esc.send_back(state_of(item), change.now)
     return await _transition(
         session,
         item,
         after,
         event="sent_back",
-        actor=actor,
+        actor=change.actor,
         text=clean,
-        now=now,
+        now=change.now,
         details={"from": item.current_unit_id, "to": after.current},
         answer=clean[:MAX_TEXT],
         on_agenda_pending=True,

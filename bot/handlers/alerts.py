@@ -22,7 +22,7 @@ from cards import items as item_cards
 from cards.alerts import RAISE_VERB
 from core.alerts import alert_for
 from core.indicators import Period, parse_period
-from core.new_item import NewItem
+from core.item_values import NewItem
 from core.refusal import Refused
 from core.scope import CHANNEL
 from i18n import format as fmt

@@ -24,7 +24,7 @@ from bot.unit_choice import unit_for
 from cards import items as cards
 from cards.base import Card
 from core import escalation as esc
-from core.new_item import NewItem
+from core.item_values import NewItem
 from core.refusal import Refused
 from i18n import format as fmt
 from services import items as service

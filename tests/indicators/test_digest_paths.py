@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from cards.digest import county_digest_card
 from core.indicators import Period, parse_definitions
-from core.new_item import NewItem
+from core.item_values import NewItem
 from core.pulse import BUILT_IN
 from services import digest as composer
 from services.escalation import escalate_item

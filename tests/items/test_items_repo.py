@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from core.escalation import TransitionError
-from core.new_item import NewItem
+from core.item_values import ItemChange, NewItem
 from services.escalation import escalate_item
 from services.export import Format, export_items
 from storage import items_repo
@@ -71,10 +71,10 @@ async def test_terminal_items_refuse_every_transition_and_identity_numbers(db: D
     async with db.session() as s:
         item = await items_repo.create_item(s, team, NewItem("Hinder"), actor="u1", now=NOW)
         assert item.id is not None
-        await items_repo.resolve(s, item.id, actor="Bo", answer="Klart", now=NOW)
+        await items_repo.resolve(s, ItemChange(item.id, "Bo", NOW), answer="Klart")
     for attempt in (
         lambda s: escalate_item(s, item.id, "Bo", "igen", NOW + timedelta(days=1)),
-        lambda s: items_repo.send_back(s, item.id, actor="Bo", comment="x", now=NOW),
+        lambda s: items_repo.send_back(s, ItemChange(item.id, "Bo", NOW), comment="x"),
         lambda s: items_repo.comment(s, item.id, actor="Bo", text="x", now=NOW),
     ):
         with pytest.raises(TransitionError):
@@ -103,9 +103,8 @@ async def _seed_export(db: Database) -> None:
     async with db.session() as s:
         await escalate_item(s, a.id, "Anna Berg", "Mandat saknas", NOW + timedelta(days=3))
     async with db.session() as s:
-        await items_repo.resolve(
-            s, a.id, actor="Bo Ek", answer="Rutin ändrad", now=NOW + timedelta(days=5)
-        )
+        change = ItemChange(a.id, "Bo Ek", NOW + timedelta(days=5))
+        await items_repo.resolve(s, change, answer="Rutin ändrad")
 
 
 async def test_export_with_children_as_csv_and_markdown(db: Database) -> None:
