@@ -407,39 +407,45 @@ async def resolve(session: AsyncSession, change: ItemChange, *, answer: str) -> 
     clean = _needed(answer, "an answer")
     after = esc.resolve(state_of(item))
     assert item.id is not None
-    return await _transition(
-        session,
-        item,
-        after,
-        event="resolved",
-        actor=change.actor,
-        text=clean,
-        now=change.now,
-        answer=clean[:MAX_TEXT],
-        # The answer goes back down: the raising unit's assignee follows it up.
-        owner=await owner_at(session, item.id, item.origin_unit_id) or item.owner,
-        on_agenda_pending=True,
-        delivery_pending=False,
-    )
+    # The raising unit's assignee follows the answer up.
+    owner = await owner_at(session, item.id, item.origin_unit_id) or item.owner
+    return await _back_down(session, change, item, after, "resolved", clean, owner)
 
 
 async def send_back(session: AsyncSession, change: ItemChange, *, comment: str) -> Outcome:
     item = await _load(session, change.item_id, change.expected_version)
     clean = _needed(comment, "a comment")
     after = esc.send_back(state_of(item), change.now)
+    owner = await owner_at(session, item.id or 0, after.current)
+    details = {"from": item.current_unit_id, "to": after.current}
+    return await _back_down(session, change, item, after, "sent_back", clean, owner, details)
+
+
+async def _back_down(
+    session: AsyncSession,
+    change: ItemChange,
+    item: Item,
+    after: esc.ItemState,
+    event: str,
+    text: str,
+    owner: str | None,
+    details: dict[str, Any] | None = None,
+) -> Outcome:
+    """An answer going back down (resolved, or sent back a step): it is the item's answer,
+    goes on the agenda of the unit it reaches, with that unit's assignee `owner`."""
     return await _transition(
         session,
         item,
         after,
-        event="sent_back",
+        event=event,
         actor=change.actor,
-        text=clean,
+        text=text,
         now=change.now,
-        details={"from": item.current_unit_id, "to": after.current},
-        answer=clean[:MAX_TEXT],
+        details=details,
+        answer=text[:MAX_TEXT],
+        owner=owner,
         on_agenda_pending=True,
         delivery_pending=False,
-        owner=await owner_at(session, item.id or 0, after.current),
     )
 
 
