@@ -553,7 +553,8 @@ async def remember_card(
     activity_id: str | None = None,
 ) -> None:
     assert item.id is not None
-    session.add(
+    await added(
+        session,
         ItemCard(
             item_id=item.id,
             unit_id=unit_id,
@@ -562,9 +563,8 @@ async def remember_card(
             outbox_key=outbox_key,
             activity_id=activity_id,
             version=item.version,
-        )
+        ),
     )
-    await session.flush()
 
 
 async def cards_of(session: AsyncSession, item_id: int) -> list[ItemCard]:
