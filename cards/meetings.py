@@ -149,36 +149,43 @@ def _short(a: ActionEntry) -> ActionEntry:
     return replace(a, text=a.text[: AGENDA_ACTION_CHARS - 1] + "…")
 
 
+@dataclass(frozen=True)
+class AgendaNotes:
+    """What the agenda card says about the agenda: a `headline` above it, a `notice` (a
+    problem, shown as a warning) and a `confirmation` (what just went well)."""
+
+    headline: str | None = None
+    notice: str | None = None
+    confirmation: str | None = None
+
+
 def agenda_card(
     lang: str,
     meeting: MeetingView,
     agenda: Agenda,
+    notes: AgendaNotes = AgendaNotes(),
     *,
-    headline: str | None = None,
-    notice: str | None = None,
-    confirmation: str | None = None,
     interactive: bool = True,
     today: date | None = None,
     page: int = 1,
 ) -> Card:
     """The agenda (also the reminder). Buttons only while the meeting is ahead.
 
-    `notice` is a problem (shown as a warning), `confirmation` what just went well.
     A long agenda shows AGENDA_PAGE items per page: the reminder shows the first page
     and "Show all", which pages through the rest (numbers stay those of the agenda)."""
     body: list[Element] = []
-    if headline:
-        body.append(text(headline, weight="Bolder", color="Accent"))
+    if notes.headline:
+        body.append(text(notes.headline, weight="Bolder", color="Accent"))
     body.append(title(t(lang, "mtg.agenda_title", name=plain(meeting.name))))
     body.append(text(meeting.unit, subtle=True, spacing="None"))
     pairs = [(t(lang, "mtg.when"), meeting.when(lang))]
     if meeting.place:
         pairs.append((t(lang, "mtg.where"), plain(meeting.place)))
     body.append(facts(pairs))
-    if notice:
-        body.append(text(notice, color="Attention"))
-    if confirmation:
-        body.append(text(confirmation, color="Good"))
+    if notes.notice:
+        body.append(text(notes.notice, color="Attention"))
+    if notes.confirmation:
+        body.append(text(notes.confirmation, color="Good"))
     if meeting.status == "cancelled":
         body.append(text(t(lang, "mtg.is_cancelled"), color="Attention", weight="Bolder"))
         interactive = False

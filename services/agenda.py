@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.base import Card
+from cards.meetings import AgendaNotes
 from i18n.texts import t
 from services.meetings import agenda_for, meeting_view, refresh_posted_agenda
 from storage import meetings_repo
@@ -51,16 +52,13 @@ async def card(
     occ: MeetingOccurrence,
     now: datetime,
     lang: str,
+    notes: AgendaNotes = AgendaNotes(),
     *,
-    notice: str | None = None,
-    confirmation: str | None = None,
     page: int = 1,
 ) -> tuple[Card, meetings_repo.AgendaView]:
     """The agenda card (carrying forward what earlier meetings left open)."""
     async with db.session() as s:
-        return await agenda_for(
-            s, occ, now, lang, notice=notice, confirmation=confirmation, page=page
-        )
+        return await agenda_for(s, occ, now, lang, notes, page=page)
 
 
 async def next_meeting(
@@ -91,7 +89,9 @@ async def stale(
         notice = t(lang, "mtg.stale_meeting", when=when, status=t(lang, "mtg.cancelled"))
     else:
         notice = t(lang, "mtg.stale_over", when=when)
-    shown = (await agenda_for(s, occ, now, lang, notice=notice))[0] if with_card else None
+    shown = (
+        (await agenda_for(s, occ, now, lang, AgendaNotes(notice=notice)))[0] if with_card else None
+    )
     return Stale(notice, shown)
 
 

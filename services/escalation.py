@@ -27,6 +27,7 @@ from sqlmodel import col, select
 from cards.base import Card, card_message
 from cards.items import EventView, ItemView, item_card
 from core import escalation as esc
+from core.item_values import ItemChange
 from core.roles import holders
 from i18n.texts import t
 from services import mentions
@@ -316,16 +317,8 @@ async def escalate_item(
         target is not None
         and await channels_repo.active_binding_for_unit(session, target) is not None
     )
-    outcome = await items_repo.escalate(
-        session,
-        item_id,
-        actor=actor,
-        reason=reason,
-        now=now,
-        expected_version=expected_version,
-        delivered=bound,
-        breach=breach,
-    )
+    change = ItemChange(item_id, actor, now, expected_version)
+    outcome = await items_repo.escalate(session, change, reason, delivered=bound, breach=breach)
     notice = await notify(session, outcome, lang)
     if notice.pending_unit is not None and actor is None:
         # An automatic escalation: tell the unit it came from that it waits.

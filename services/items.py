@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.items import ItemView
+from core.item_values import ItemChange, NewItem
 from services import escalation
 from storage import items_repo
 from storage.db import Database
@@ -72,32 +73,11 @@ async def current_unit(db: Database, item: Item) -> Unit | None:
 
 
 async def create(
-    db: Database,
-    unit: Unit,
-    *,
-    title: str,
-    kind: str,
-    description: str | None,
-    owner: str | None,
-    due: date | None,
-    topic: str | None,
-    actor: str | None,
-    now: datetime,
+    db: Database, unit: Unit, new: NewItem, *, actor: str | None, now: datetime
 ) -> Shown:
     """A new item at the unit (and the escalation sweep that will watch it)."""
     async with db.session() as s:
-        item = await items_repo.create_item(
-            s,
-            unit,
-            title,
-            kind=kind,
-            topic=topic,
-            description=description,
-            owner=owner,
-            due=due,
-            actor=actor,
-            now=now,
-        )
+        item = await items_repo.create_item(s, unit, new, actor=actor, now=now)
         await escalation.ensure_sweep_schedule(s)
         assert item.id is not None
         view = await escalation.item_view(s, item, now)
@@ -189,6 +169,10 @@ class Step:
     now: datetime
     lang: str
 
+    @property
+    def change(self) -> ItemChange:
+        return ItemChange(self.item_id, self.actor, self.now, self.version)
+
 
 async def _notified(
     db: Database, step: Step, change: Callable[..., Awaitable[items_repo.Outcome]], **values: Any
@@ -196,14 +180,7 @@ async def _notified(
     """One transition of `step`'s item by the repository function `change` (called with
     `values` besides the step's own) and the cards it sends, in one transaction."""
     async with db.session() as s:
-        outcome = await change(
-            s,
-            step.item_id,
-            actor=step.actor,
-            now=step.now,
-            expected_version=step.version,
-            **values,
-        )
+        outcome = await change(s, step.change, **values)
         await escalation.notify(s, outcome, step.lang)
     return outcome
 

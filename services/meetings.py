@@ -23,6 +23,7 @@ from sqlmodel import col, func, select
 
 from cards.base import Card, card_message
 from cards.meetings import (
+    AgendaNotes,
     MeetingView,
     MinutesView,
     SeriesView,
@@ -76,10 +77,8 @@ async def agenda_for(
     occ: MeetingOccurrence,
     now: datetime,
     lang: str,
+    notes: AgendaNotes = AgendaNotes(),
     *,
-    headline: str | None = None,
-    notice: str | None = None,
-    confirmation: str | None = None,
     page: int = 1,
     indicators: bool = False,
 ) -> tuple[Card, meetings_repo.AgendaView]:
@@ -95,15 +94,7 @@ async def agenda_for(
         status = await meeting_indicators.status_line(session, occ.unit_id, today, lang)
         agenda = replace(agenda, standing=with_indicator_status(agenda.standing, status))
     card = agenda_card(
-        lang,
-        meeting,
-        agenda,
-        headline=headline,
-        notice=notice,
-        confirmation=confirmation,
-        interactive=occ.ends_at > now,
-        today=today,
-        page=page,
+        lang, meeting, agenda, notes, interactive=occ.ends_at > now, today=today, page=page
     )
     return card, view
 
@@ -138,7 +129,8 @@ async def send_reminder(
     series = await session.get(MeetingSeries, occ.series_id)
     zone = series.timezone if series is not None else HOME_ZONE
     headline = reminder_headline(lang, days_until(now, occ.starts_at, zone))
-    card, view = await agenda_for(session, occ, now, lang, headline=headline, indicators=True)
+    notes = AgendaNotes(headline=headline)
+    card, view = await agenda_for(session, occ, now, lang, notes, indicators=True)
     card = await meeting_attendance.shared(session, occ, card, now, lang)
     binding = await channels_repo.active_binding_for_unit(session, occ.unit_id)
     if binding is None:
@@ -213,7 +205,9 @@ async def reader_card(
         headline = None
         if occ.status != "cancelled" and occ.ends_at > now:
             headline = reminder_headline(lang, days_until(now, occ.starts_at, zone))
-        card, _ = await agenda_for(s, occ, now, lang, headline=headline, indicators=True)
+        card, _ = await agenda_for(
+            s, occ, now, lang, AgendaNotes(headline=headline), indicators=True
+        )
         return await meeting_attendance.personal(
             s, occ, card, now, lang, person, show_names=show_names
         )

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.item_values import NewItem
 from core.pulse import summarize
 from core.pulse_followup import item_title, shown_comment
 from core.refusal import Refused
@@ -55,16 +56,11 @@ async def comment_to_item(
         if existing is not None:
             return Made(existing, created=False)
         name = template.name.get(lang) or template.name["sv"]
-        item = await items_repo.create_item(
-            s,
-            unit,
-            item_title(comment),
-            kind="proposal",
-            description=t(lang, "pulse.comment_item_description", comment=comment, name=name)
-            + f" ({pulse.period})",
-            actor=actor,
-            now=now,
+        description = t(lang, "pulse.comment_item_description", comment=comment, name=name)
+        new = NewItem(
+            item_title(comment), kind="proposal", description=f"{description} ({pulse.period})"
         )
+        item = await items_repo.create_item(s, unit, new, actor=actor, now=now)
         await escalation.ensure_sweep_schedule(s)
         assert item.id is not None
         item_id = item.id

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import AuditEvent, ChannelBinding, Conversation, Person, Unit
+from storage.rows import one_of
 from storage.types import utcnow
 from storage.upsert import insert_missing
 
@@ -71,11 +72,9 @@ async def upsert_conversation(session: AsyncSession, info: ConversationInfo) -> 
 
 
 async def get_conversation(session: AsyncSession, conversation_id: str) -> Conversation | None:
-    return (
-        await session.execute(
-            select(Conversation).where(col(Conversation.conversation_id) == conversation_id)
-        )
-    ).scalar_one_or_none()
+    return await one_of(
+        session, select(Conversation).where(col(Conversation.conversation_id) == conversation_id)
+    )
 
 
 async def personal_conversation(session: AsyncSession, aad_object_id: str) -> Conversation | None:
@@ -134,14 +133,13 @@ async def deactivate_conversations(
 
 
 async def active_binding_for_unit(session: AsyncSession, unit_id: int) -> ChannelBinding | None:
-    return (
-        await session.execute(
-            select(ChannelBinding).where(
-                col(ChannelBinding.unit_id) == unit_id,
-                col(ChannelBinding.active).is_(True),
-            )
-        )
-    ).scalar_one_or_none()
+    return await one_of(
+        session,
+        select(ChannelBinding).where(
+            col(ChannelBinding.unit_id) == unit_id,
+            col(ChannelBinding.active).is_(True),
+        ),
+    )
 
 
 async def units_bound_to(session: AsyncSession, conversation_pk: int) -> list[Unit]:

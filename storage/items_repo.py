@@ -22,12 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from core import escalation as esc
+from core.item_values import ItemChange, NewItem
 from core.personnummer import IdentityNumberRefused as IdentityNumberRefused  # re-exported
 from core.personnummer import refuse_identity_numbers
 from storage.item_models import Item, ItemCard, ItemEvent
 from storage.lookup import by_ids
 from storage.models import Unit
-from storage.rows import added, all_of
+from storage.rows import added, all_of, one_of
 from storage.types import utcnow
 
 MAX_TITLE = 200
@@ -114,23 +115,20 @@ async def policy_at(session: AsyncSession, unit_id: int) -> esc.Policy:
 async def create_item(
     session: AsyncSession,
     unit: Unit,
-    title: str,
+    new: NewItem,
     *,
-    kind: str = "barrier",
-    topic: str | None = None,
-    description: str | None = None,
-    owner: str | None = None,
-    due: date | None = None,
     actor: str | None,
     now: datetime | None = None,
 ) -> Item:
     assert unit.id is not None
     now = now or utcnow()
-    clean_title = guard_text(title)
+    clean_title = guard_text(new.title)
     if not clean_title:
         raise ValueError("an item needs a title")
+    kind = new.kind
     if kind not in esc.KINDS:
         raise ValueError(f"unknown kind {kind!r}")
+    topic = new.topic
     if topic is None:
         topic = esc.unit_topic(unit.id, await unit_nodes(session))
     item = Item(
@@ -139,9 +137,9 @@ async def create_item(
         kind=kind,
         topic=topic,
         title=clean_title[:MAX_TITLE],
-        description=guard_text(description),
-        owner=guard_text(owner),
-        due=due,
+        description=guard_text(new.description),
+        owner=guard_text(new.owner),
+        due=new.due,
         status=esc.OPEN,
         path=[unit.id],
         arrived_at=now,
@@ -337,17 +335,15 @@ async def _transition(
 
 async def escalate(
     session: AsyncSession,
-    item_id: int,
-    *,
-    actor: str | None,
+    change: ItemChange,
     reason: str | None,
-    now: datetime,
-    expected_version: int | None = None,
+    *,
     delivered: bool = True,
     breach: int | None = None,
 ) -> Outcome:
     """Lift to the next unit; at the top, flag it instead (event `flagged_top`)."""
-    item = await _load(session, item_id, expected_version)
+    item = await _load(session, change.item_id, change.expected_version)
+    actor, now = change.actor, change.now
     reason = guard_text(reason)
     state = state_of(item)
     target = esc.next_unit(state.current, await unit_nodes(session), item.topic)
@@ -388,85 +384,68 @@ async def remind(session: AsyncSession, item: Item, breach: int, now: datetime) 
 
 
 async def acknowledge(
-    session: AsyncSession,
-    item_id: int,
-    *,
-    actor: str | None,
-    owner: str | None,
-    due: date,
-    now: datetime,
-    expected_version: int | None = None,
+    session: AsyncSession, change: ItemChange, *, owner: str | None, due: date
 ) -> Outcome:
-    item = await _load(session, item_id, expected_version)
-    after = esc.acknowledge(state_of(item), due, now)
+    item = await _load(session, change.item_id, change.expected_version)
+    after = esc.acknowledge(state_of(item), due, change.now)
     owner = guard_text(owner) or item.owner
     return await _transition(
         session,
         item,
         after,
         event="acknowledged",
-        actor=actor,
+        actor=change.actor,
         text=None,
-        now=now,
+        now=change.now,
         details={"due": due.isoformat(), "owner": owner},
         owner=owner,
     )
 
 
-async def resolve(
-    session: AsyncSession,
-    item_id: int,
-    *,
-    actor: str | None,
-    answer: str,
-    now: datetime,
-    expected_version: int | None = None,
-) -> Outcome:
-    item = await _load(session, item_id, expected_version)
+async def resolve(session: AsyncSession, change: ItemChange, *, answer: str) -> Outcome:
+    item = await _load(session, change.item_id, change.expected_version)
     clean = _needed(answer, "an answer")
     after = esc.resolve(state_of(item))
     assert item.id is not None
-    return await _transition(
-        session,
-        item,
-        after,
-        event="resolved",
-        actor=actor,
-        text=clean,
-        now=now,
-        answer=clean[:MAX_TEXT],
-        # The answer goes back down: the raising unit's assignee follows it up.
-        owner=await owner_at(session, item.id, item.origin_unit_id) or item.owner,
-        on_agenda_pending=True,
-        delivery_pending=False,
-    )
+    # The raising unit's assignee follows the answer up.
+    owner = await owner_at(session, item.id, item.origin_unit_id) or item.owner
+    return await _back_down(session, change, item, after, "resolved", clean, owner)
 
 
-async def send_back(
-    session: AsyncSession,
-    item_id: int,
-    *,
-    actor: str | None,
-    comment: str,
-    now: datetime,
-    expected_version: int | None = None,
-) -> Outcome:
-    item = await _load(session, item_id, expected_version)
+async def send_back(session: AsyncSession, change: ItemChange, *, comment: str) -> Outcome:
+    item = await _load(session, change.item_id, change.expected_version)
     clean = _needed(comment, "a comment")
-    after = esc.send_back(state_of(item), now)
+    after = esc.send_back(state_of(item), change.now)
+    owner = await owner_at(session, item.id or 0, after.current)
+    details = {"from": item.current_unit_id, "to": after.current}
+    return await _back_down(session, change, item, after, "sent_back", clean, owner, details)
+
+
+async def _back_down(
+    session: AsyncSession,
+    change: ItemChange,
+    item: Item,
+    after: esc.ItemState,
+    event: str,
+    text: str,
+    owner: str | None,
+    details: dict[str, Any] | None = None,
+) -> Outcome:
+    """An answer going back down (resolved, or sent back a step): it is the item's answer,
+    goes on the agenda of the unit it reaches, with that unit's assignee `owner`."""
     return await _transition(
         session,
         item,
         after,
-        event="sent_back",
-        actor=actor,
-        text=clean,
-        now=now,
-        details={"from": item.current_unit_id, "to": after.current},
-        answer=clean[:MAX_TEXT],
+        event=event,
+        actor=change.actor,
+        text=text,
+        now=change.now,
+        details=details,
+        answer=text[:MAX_TEXT],
+        owner=owner,
         on_agenda_pending=True,
         delivery_pending=False,
-        owner=await owner_at(session, item.id or 0, after.current),
     )
 
 
@@ -574,7 +553,8 @@ async def remember_card(
     activity_id: str | None = None,
 ) -> None:
     assert item.id is not None
-    session.add(
+    await added(
+        session,
         ItemCard(
             item_id=item.id,
             unit_id=unit_id,
@@ -583,9 +563,8 @@ async def remember_card(
             outbox_key=outbox_key,
             activity_id=activity_id,
             version=item.version,
-        )
+        ),
     )
-    await session.flush()
 
 
 async def cards_of(session: AsyncSession, item_id: int) -> list[ItemCard]:
@@ -598,7 +577,8 @@ async def cards_of(session: AsyncSession, item_id: int) -> list[ItemCard]:
 async def open_item_titled(session: AsyncSession, origin_unit_id: int, title: str) -> int | None:
     """The first still-open item raised at the unit with exactly this title (an alert's item
     raised before, by anyone), or None."""
-    row = await session.execute(
+    return await one_of(
+        session,
         select(col(Item.id))
         .where(
             col(Item.origin_unit_id) == origin_unit_id,
@@ -606,6 +586,5 @@ async def open_item_titled(session: AsyncSession, origin_unit_id: int, title: st
             col(Item.status).in_(esc.ACTIVE),
         )
         .order_by(col(Item.id))
-        .limit(1)
+        .limit(1),
     )
-    return row.scalar_one_or_none()

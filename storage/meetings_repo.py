@@ -46,7 +46,7 @@ from storage.meeting_models import (
     ReminderCard,
 )
 from storage.models import Unit
-from storage.rows import added, all_of, first_of
+from storage.rows import added, all_of, first_of, one_of
 from storage.types import utcnow
 from storage.upsert import insert_missing
 
@@ -98,6 +98,16 @@ async def series_of(session: AsyncSession, unit_id: int) -> list[MeetingSeries]:
     )
 
 
+async def series_named(session: AsyncSession, unit_id: int, name: str) -> MeetingSeries | None:
+    """The unit's series called `name` (unique per unit), or None."""
+    return await one_of(
+        session,
+        select(MeetingSeries).where(
+            col(MeetingSeries.unit_id) == unit_id, col(MeetingSeries.name) == name
+        ),
+    )
+
+
 async def save_series(
     session: AsyncSession,
     unit_id: int,
@@ -124,13 +134,7 @@ async def save_series(
         rule = rule.anchored(now.astimezone(ZoneInfo(timezone)).date())
     except RuleError as exc:
         raise MeetingError(exc.code) from exc
-    existing = (
-        await session.execute(
-            select(MeetingSeries).where(
-                col(MeetingSeries.unit_id) == unit_id, col(MeetingSeries.name) == name
-            )
-        )
-    ).scalar_one_or_none()
+    existing = await series_named(session, unit_id, name)
     desired: dict[str, Any] = {
         "rule": rule.to_dict(),
         "rrule": rule.ical(timezone),
@@ -212,13 +216,7 @@ async def sync_unit_from_org(
         except RuleError as exc:
             problems.append(f"meetings[{i}].rule: {exc}")
             continue
-        current = (
-            await session.execute(
-                select(MeetingSeries).where(
-                    col(MeetingSeries.unit_id) == unit.id, col(MeetingSeries.name) == name
-                )
-            )
-        ).scalar_one_or_none()
+        current = await series_named(session, unit.id, name)
         if current is not None and current.source != "org":
             names.add(name)
             continue  # a coordinator changed it in Teams: their word stands

@@ -23,6 +23,7 @@ from sqlmodel import col, select
 from core import request_id
 from storage import channels_repo
 from storage.models import Conversation, OutboxMessage
+from storage.rows import one_of
 from storage.types import utcnow
 
 WAITING = ("pending", "retrying")
@@ -217,11 +218,9 @@ async def target(session: AsyncSession, conversation_pk: int) -> Target | None:
 
 
 async def by_key(session: AsyncSession, key: str) -> OutboxMessage | None:
-    return (
-        await session.execute(
-            select(OutboxMessage).where(col(OutboxMessage.idempotency_key) == key)
-        )
-    ).scalar_one_or_none()
+    return await one_of(
+        session, select(OutboxMessage).where(col(OutboxMessage.idempotency_key) == key)
+    )
 
 
 async def get_conversation(session: AsyncSession, conversation_pk: int) -> Conversation | None:

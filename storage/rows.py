@@ -33,6 +33,11 @@ async def first_of(session: AsyncSession, query: SelectOfScalar[T]) -> T | None:
     return (await session.execute(query)).scalars().first()
 
 
+async def one_of(session: AsyncSession, query: SelectOfScalar[T]) -> T | None:
+    """The one row `query` selects, or None (MultipleResultsFound when there are more)."""
+    return (await session.execute(query)).scalar_one_or_none()
+
+
 async def count_of(session: AsyncSession, model: type[Any], *where: ColumnElement[bool]) -> int:
     """How many rows of `model` match every `where`."""
     query = select(func.count()).select_from(model).where(*where)

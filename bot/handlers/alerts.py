@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import guard
-from bot.handlers.lifecycle import remember_conversation
+from bot.handlers.items import post_new
 from bot.router import Router
 from bot.scope import find
 from bot.turn import Turn
@@ -22,6 +22,7 @@ from cards import items as item_cards
 from cards.alerts import RAISE_VERB
 from core.alerts import alert_for
 from core.indicators import Period, parse_period
+from core.item_values import NewItem
 from core.refusal import Refused
 from core.scope import CHANNEL
 from i18n import format as fmt
@@ -88,31 +89,11 @@ async def raise_from_alert(turn: Turn, data: dict[str, Any]) -> None:
             )
             await turn.send_card(existing, summary=headline[0])
             return
-    created = await item_service.create(
-        db,
-        unit,
-        title=title,
-        kind="barrier",
-        description=description,
-        owner=None,
-        due=None,
-        topic=None,
-        actor=turn.user_id,
-        now=utcnow(),
-    )
-    card = item_cards.item_card(
-        lang,
-        created.view,
-        headline=[turn.text("item.created", id=created.item.id, unit=unit.name)],
-        suggested_due=created.suggested_due,
-    )
-    activity_id = await turn.send_card(card, summary=turn.text("item.head.created"))
-    conversation = await remember_conversation(turn)
-    await item_service.remember_card(db, created.item, unit.id, conversation.id, activity_id)
+    item, card = await post_new(turn, unit, NewItem(title, description=description))
     if turn.kind != CHANNEL:
         # Raised from a personal chat (the alert's nudge row): the unit's channel, where
         # the item is worked, gets its card too.
         async with db.session() as s:
             await escalation.post_to_unit(
-                s, created.item, unit.id, "item", card, turn.text("item.head.created")
+                s, item, unit.id, "item", card, turn.text("item.head.created")
             )

@@ -22,7 +22,9 @@ from bot.router import ActionHandler, Router
 from bot.turn import Turn
 from bot.unit_choice import unit_for
 from cards import items as cards
+from cards.base import Card
 from core import escalation as esc
+from core.item_values import NewItem
 from core.refusal import Refused
 from i18n import format as fmt
 from services import items as service
@@ -118,35 +120,20 @@ async def raise_command(turn: Turn, args: str) -> None:
             summary=turn.text("item.form.title", unit=unit.name),
         )
         return
-    await _create(turn, unit, title=title, kind=kind, description=description)
+    await _create(turn, unit, NewItem(title, kind=kind, description=description))
 
 
-async def _create(
-    turn: Turn,
-    unit: Unit,
-    *,
-    title: str,
-    kind: str = "barrier",
-    description: str | None = None,
-    owner: str | None = None,
-    due: date | None = None,
-    topic: str | None = None,
-) -> None:
-    _too_long(title, MAX_TITLE)
-    _too_long(description, MAX_TEXT)
-    guard.check(title, description, owner)
-    created = await service.create(
-        turn.services.db,
-        unit,
-        title=title,
-        kind=kind,
-        description=description,
-        owner=owner,
-        due=due,
-        topic=topic,
-        actor=turn.user_id,
-        now=utcnow(),
-    )
+async def _create(turn: Turn, unit: Unit, new: NewItem) -> None:
+    _too_long(new.title, MAX_TITLE)
+    _too_long(new.description, MAX_TEXT)
+    guard.check(new.title, new.description, new.owner)
+    await post_new(turn, unit, new)
+
+
+async def post_new(turn: Turn, unit: Unit, new: NewItem) -> tuple[Item, Card]:
+    """Raise `new` at the unit and post its card here, remembered so that later changes
+    update it; returns the item and its card (checking the values is the caller's)."""
+    created = await service.create(turn.services.db, unit, new, actor=turn.user_id, now=utcnow())
     card = cards.item_card(
         turn.lang,
         created.view,
@@ -158,6 +145,7 @@ async def _create(
     await service.remember_card(
         turn.services.db, created.item, unit.id or 0, conversation.id, activity_id
     )
+    return created.item, card
 
 
 @HANDLERS.command("items", aliases=("ärenden", "arenden"), sv="ärenden")
@@ -358,16 +346,15 @@ async def create_action(turn: Turn, data: dict[str, Any]) -> None:
     topic = _text_input(data, "topic") or None
     if topic is not None and topic not in await service.topics(turn.services.db):
         topic = None
-    await _create(
-        turn,
-        unit,
-        title=title,
+    new = NewItem(
+        title,
         kind=kind if kind in esc.KINDS else "barrier",
+        topic=topic,
         description=_text_input(data, "description") or None,
         owner=_text_input(data, "owner") or None,
         due=_date_input(data, "due"),
-        topic=topic,
     )
+    await _create(turn, unit, new)
 
 
 @HANDLERS.action(cards.ESCALATE_VERB)

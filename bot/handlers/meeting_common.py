@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.turn import Turn
+from cards.meetings import AgendaNotes
 from core.dates import parse_date
 from core.refusal import Refused
 from i18n import format as fmt
@@ -91,9 +92,8 @@ async def send_agenda(
     *,
     done: str | None = None,
 ) -> None:
-    card, view = await agenda.card(
-        turn.services.db, occ, utcnow(), turn.lang, notice=notice, confirmation=done, page=page
-    )
+    notes = AgendaNotes(notice=notice, confirmation=done)
+    card, view = await agenda.card(turn.services.db, occ, utcnow(), turn.lang, notes, page=page)
     await turn.send_card(card, summary=turn.text("mtg.agenda_title", name=view.series.name))
 
 

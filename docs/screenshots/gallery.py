@@ -36,7 +36,7 @@ from cards.base import Card  # noqa: E402
 from cards.digest import county_units_card  # noqa: E402
 from cards.help import help_card  # noqa: E402
 from cards.items import EventView, ItemView, item_card  # noqa: E402
-from cards.meetings import MeetingView, agenda_card, default_standing  # noqa: E402
+from cards.meetings import AgendaNotes, MeetingView, agenda_card, default_standing  # noqa: E402
 from cards.pulse import results_card  # noqa: E402
 from cards.pulse_trend import trend_chart  # noqa: E402
 from core.agenda import ActionEntry, Agenda, AgendaEntry  # noqa: E402
@@ -247,7 +247,7 @@ def agenda_reminder() -> Card:
         LANG,
         meeting,
         agenda,
-        headline=reminder_headline(LANG, 1),
+        AgendaNotes(headline=reminder_headline(LANG, 1)),
         today=date(2026, 11, 30),
     )
 

@@ -16,6 +16,7 @@ from cards.bounds import BUDGET, TEAMS_LIMIT, fit_activity, fit_card, message_si
 from cards.items import EventView, ItemView, item_card, items_list_card
 from cards.meetings import (
     AGENDA_PAGE,
+    AgendaNotes,
     MeetingView,
     MinutesView,
     SeriesView,
@@ -163,7 +164,12 @@ def test_the_agenda_pages_the_longest_items_under_the_budget() -> None:
     last = -(-500 // AGENDA_PAGE)
     for page in (1, 2, last, last + 1):
         made = agenda_card(
-            "sv", MEETING, agenda, headline="I morgon", notice="x" * 500, page=page, today=TODAY
+            "sv",
+            MEETING,
+            agenda,
+            AgendaNotes(headline="I morgon", notice="x" * 500),
+            page=page,
+            today=TODAY,
         )
         assert_valid_card(made)
         shown = json.dumps(made, ensure_ascii=False)

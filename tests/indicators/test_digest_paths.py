@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from cards.digest import county_digest_card
 from core.indicators import Period, parse_definitions
+from core.item_values import NewItem
 from core.pulse import BUILT_IN
 from services import digest as composer
 from services.escalation import escalate_item
@@ -73,10 +74,10 @@ async def test_county_digest_lists_items_escalated_to_the_top(db: Database) -> N
         krokom = await s.get(Unit, units["Krokom"])
         assert krokom is not None
         lifted = await items_repo.create_item(
-            s, krokom, "Hemtjänsten får inga utskrivningsmeddelanden", actor=None, now=now
+            s, krokom, NewItem("Hemtjänsten får inga utskrivningsmeddelanden"), actor=None, now=now
         )
         stays = await items_repo.create_item(
-            s, krokom, "Lokalt ärende som stannar i Krokom", actor=None, now=now
+            s, krokom, NewItem("Lokalt ärende som stannar i Krokom"), actor=None, now=now
         )
         assert lifted.id is not None and stays.id is not None
         lifted_id = lifted.id

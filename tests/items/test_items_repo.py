@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from core.escalation import TransitionError
+from core.item_values import ItemChange, NewItem
 from services.escalation import escalate_item
 from services.export import Format, export_items
 from storage import items_repo
@@ -36,7 +37,7 @@ async def test_topic_item_goes_via_the_topic_group_to_the_county(db: Database) -
     school = await _unit(db, "Elevhälsa Östersund")  # topic Barn och unga
     async with db.session() as s:
         item = await items_repo.create_item(
-            s, school, "Elevhälsan når inte BUP", actor="u1", now=NOW
+            s, school, NewItem("Elevhälsan når inte BUP"), actor="u1", now=NOW
         )
         assert item.topic == "Barn och unga" and item.id is not None
     path = []
@@ -68,12 +69,12 @@ async def test_terminal_items_refuse_every_transition_and_identity_numbers(db: D
     await load_org(db)
     team = await _unit(db, "Hemsjukvård Östersund")
     async with db.session() as s:
-        item = await items_repo.create_item(s, team, "Hinder", actor="u1", now=NOW)
+        item = await items_repo.create_item(s, team, NewItem("Hinder"), actor="u1", now=NOW)
         assert item.id is not None
-        await items_repo.resolve(s, item.id, actor="Bo", answer="Klart", now=NOW)
+        await items_repo.resolve(s, ItemChange(item.id, "Bo", NOW), answer="Klart")
     for attempt in (
         lambda s: escalate_item(s, item.id, "Bo", "igen", NOW + timedelta(days=1)),
-        lambda s: items_repo.send_back(s, item.id, actor="Bo", comment="x", now=NOW),
+        lambda s: items_repo.send_back(s, ItemChange(item.id, "Bo", NOW), comment="x"),
         lambda s: items_repo.comment(s, item.id, actor="Bo", text="x", now=NOW),
     ):
         with pytest.raises(TransitionError):
@@ -81,7 +82,9 @@ async def test_terminal_items_refuse_every_transition_and_identity_numbers(db: D
                 await attempt(s)
     with pytest.raises(items_repo.IdentityNumberRefused):
         async with db.session() as s:
-            await items_repo.create_item(s, team, "Gäller 19121212-1212", actor="u1", now=NOW)
+            await items_repo.create_item(
+                s, team, NewItem("Gäller 19121212-1212"), actor="u1", now=NOW
+            )
     async with db.session() as s:
         count = len((await s.execute(select(ItemEvent))).scalars().all())
     assert count == 2  # created, resolved: refusals left no trace
@@ -92,15 +95,16 @@ async def _seed_export(db: Database) -> None:
     team = await _unit(db, "Hemsjukvård Östersund")
     other = await _unit(db, "Hemsjukvård Krokom")
     async with db.session() as s:
-        a = await items_repo.create_item(s, team, "Jourläkare | kväll", actor="u1", now=NOW)
-        await items_repo.create_item(s, other, "Krokoms hinder", actor="u1", now=NOW)
+        a = await items_repo.create_item(
+            s, team, NewItem("Jourläkare | kväll"), actor="u1", now=NOW
+        )
+        await items_repo.create_item(s, other, NewItem("Krokoms hinder"), actor="u1", now=NOW)
         assert a.id is not None
     async with db.session() as s:
         await escalate_item(s, a.id, "Anna Berg", "Mandat saknas", NOW + timedelta(days=3))
     async with db.session() as s:
-        await items_repo.resolve(
-            s, a.id, actor="Bo Ek", answer="Rutin ändrad", now=NOW + timedelta(days=5)
-        )
+        change = ItemChange(a.id, "Bo Ek", NOW + timedelta(days=5))
+        await items_repo.resolve(s, change, answer="Rutin ändrad")
 
 
 async def test_export_with_children_as_csv_and_markdown(db: Database) -> None:
