@@ -28,7 +28,7 @@ UV_VERSION := 0.13.9
 LOCK_FLAGS := --quiet --generate-hashes --python-version 3.11 --python-platform linux \
 	--custom-compile-command "make lock"
 
-.PHONY: run playground test lint typecheck unit e2e bench node nginx clean lock screenshots
+.PHONY: run playground test lint dupes typecheck unit e2e bench node nginx clean lock screenshots
 
 # Only what the locks name, each file checked against its hash: first the locked pip (it
 # installs the rest with half the CPU of Python 3.11's bundled one), then the dev set, then the
@@ -100,15 +100,23 @@ nginx:
 ## make test: lint, types, and every test on SQLite and PostgreSQL, end to end included
 test: $(STAMP) node nginx
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(MAKE) --no-print-directory dupes
 	# The PostgreSQL restart test runs alone, first: it restarts the shared server.
 	$(BIN)/pytest -q -m pg_restart tests/resilience/test_pg_restart.py
 	# Two workers: most tests wait on sockets and subprocesses, so this halves the wall time.
 	$(BIN)/pytest -q -n 2 -m "not pg_restart"
 
-lint: $(STAMP)
+lint: $(STAMP) dupes
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## make dupes: no block of six or more lines copied between modules (pylint's duplicate-code
+## check over the app, bench and the screenshot gallery; tests and migrations left out).
+DUPES_PATHS := bot cards cli clients core delivery i18n infra runtime scheduler services storage bench docs/screenshots/gallery.py
+dupes: $(STAMP)
+	$(BIN)/pylint $(DUPES_PATHS)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
