@@ -133,7 +133,7 @@ class SharedSessionClientFactory(RestChannelServiceClientFactory):
             self._sessions[endpoint] = session
         return session
 
-    async def create_connector_client(  # type: ignore[override]
+    async def create_connector_client(
         self,
         context: TurnContext | None,
         claims_identity: ClaimsIdentity,
@@ -157,7 +157,7 @@ class SharedSessionClientFactory(RestChannelServiceClientFactory):
         endpoint = service_url if service_url.endswith("/") else service_url + "/"
         return _SharedTeamsConnectorClient(endpoint, token or "", session=self._session(endpoint))
 
-    async def create_user_token_client(  # type: ignore[override]
+    async def create_user_token_client(
         self, context: TurnContext, claims_identity: ClaimsIdentity, use_anonymous: bool = False
     ) -> UserTokenClient:
         if not use_anonymous:  # never used by a proactive send; keep the SDK's own path

@@ -47,7 +47,7 @@ async def serve(
     site = web.TCPSite(runner, host, port)
     await site.start()
     server = site._server
-    bound = server.sockets[0].getsockname()[1] if server is not None else port  # type: ignore[attr-defined,union-attr]
+    bound = server.sockets[0].getsockname()[1] if server is not None else port  # type: ignore[attr-defined]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -18,7 +18,7 @@ from core.occurrences import next_occurrence, validate_spec
 _EPSILON = timedelta(microseconds=1)
 
 
-class OccurrenceTrigger(BaseTrigger):  # type: ignore[misc]
+class OccurrenceTrigger(BaseTrigger):
     __slots__ = ("spec", "zone")
 
     def __init__(self, spec: Mapping[str, Any], zone: str) -> None:

@@ -41,7 +41,7 @@ async def upsert(session: AsyncSession, rows: Sequence[ComparisonIn]) -> int:
             stmt.on_conflict_do_update(
                 index_elements=["indicator_id", "area", "period"],
                 set_={"value": stmt.excluded.value, "imported_at": stmt.excluded.imported_at},
-                where=IndicatorComparison.value != stmt.excluded.value,  # type: ignore[arg-type]
+                where=IndicatorComparison.value != stmt.excluded.value,
             )
         )
     return len(values)

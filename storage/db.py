@@ -285,7 +285,7 @@ class Database:
 
     def on_dispose(self, release: Callable[[], Awaitable[None]]) -> None:
         """Call `release` (a bound method, held weakly) when the database is disposed."""
-        self._on_dispose.append(weakref.WeakMethod(release))  # type: ignore[arg-type]
+        self._on_dispose.append(weakref.WeakMethod(release))
 
     async def dispose(self) -> None:
         for ref in self._on_dispose:

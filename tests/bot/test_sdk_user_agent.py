@@ -26,8 +26,8 @@ async def test_every_call_to_the_connector_carries_the_sdks_user_agent(
     assert set(harness.connector.user_agents) == {sdk_product_info()}
     assert sdk_product_info().startswith("agents-sdk-py/")
     # build_app pointed the SDK's client modules at the cached string.
-    assert connector_client.get_product_info is sdk_user_agent.product_info  # type: ignore[attr-defined]
-    assert user_token_client.get_product_info is sdk_user_agent.product_info  # type: ignore[attr-defined]
+    assert connector_client.get_product_info is sdk_user_agent.product_info
+    assert user_token_client.get_product_info is sdk_user_agent.product_info
 
 
 def test_the_sdk_clients_still_ask_for_the_string_by_the_name_that_is_cached() -> None:
