@@ -150,6 +150,18 @@ class Limiter:
         self._log(key).finish(now)
         self._global.finish(now)
 
+    def count_past(self, sends: Iterable[tuple[Hashable, float]]) -> None:
+        """Count sends made before this limiter existed (by another process), oldest first:
+        the service's windows still hold them, whoever made them."""
+        for key, at in sends:
+            self._log(key).record(at)
+            self._global.record(at)
+
+    @property
+    def longest_window(self) -> float:
+        """How far back a send can still decide a wait, in seconds."""
+        return max(w.seconds for w in self._conversation_windows) + self._margin
+
     def prune(self, now: float) -> int:
         """Forget conversations no window remembers any more; returns how many were dropped."""
         idle = [key for key, log in self._logs.items() if log.idle(now)]

@@ -396,6 +396,7 @@ class Dispatcher:
         self._parked: dict[int, float] = {}  # conversation -> monotonic time its window opens
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._leading = False  # dispatching now; False until the first poll that may
         self._serial = asyncio.Lock() if db.dialect == "sqlite" else None
         self._pruned_at = time.monotonic()
         for name, text in METRICS.items():
@@ -470,7 +471,12 @@ class Dispatcher:
         while not self._stopping:
             self._wake.clear()
             try:
-                if self.should_run():
+                if not self.should_run():
+                    self._leading = False
+                else:
+                    if not self._leading:
+                        self._leading = True
+                        await self._count_recent_sends()
                     await self._fill()
             except Exception:
                 log.exception("outbox poll failed")
@@ -483,6 +489,20 @@ class Dispatcher:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), max(timeout, 0.01))
         await asyncio.sleep(0.005)  # a floor: wake-ups can never spin the loop
+
+    async def _count_recent_sends(self) -> None:
+        """Before the first send as leader: count what was sent in the last hour (by the
+        instance that led before, or by this process before a restart). Teams' windows
+        count those sends; a limiter starting empty would exceed them and draw 429s."""
+        now_utc, now = utcnow(), time.monotonic()
+        since = now_utc - timedelta(seconds=self.limiter.longest_window)
+        async with self.db.read() as s:
+            sent = await outbox_repo.sends_since(s, since)
+        self.limiter.count_past(
+            (pk, now - max(0.0, (now_utc - at).total_seconds())) for pk, at in sent
+        )
+        if sent:
+            log.info("counted %d sends of the last hour before dispatching", len(sent))
 
     async def _fill(self) -> None:
         """Claim the first due row of idle conversations and start a worker for each."""

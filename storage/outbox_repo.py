@@ -237,6 +237,17 @@ async def mark_sent(
     )
 
 
+async def sends_since(session: AsyncSession, since: datetime) -> list[tuple[int, datetime]]:
+    """(conversation, sent_at) of the sends recorded since `since`, oldest first: what Teams'
+    rate windows still count when a new leader starts dispatching."""
+    result = await session.execute(
+        select(col(OutboxMessage.conversation_pk), col(OutboxMessage.sent_at))
+        .where(col(OutboxMessage.status) == "sent", col(OutboxMessage.sent_at) >= since)
+        .order_by(col(OutboxMessage.sent_at), col(OutboxMessage.id))
+    )
+    return [(int(pk), at) for pk, at in result.all() if at is not None]
+
+
 async def mark_retry(
     session: AsyncSession, row_id: int, error: str, at: datetime, *, claim: int | None = None
 ) -> bool:

@@ -168,10 +168,11 @@ async def test_three_instances_behind_nginx_lose_nothing_when_the_leader_dies(
         repeated = {k: n for k, n in sent.items() if n > 1}
         # Only what the dead leader was sending can repeat: one row per conversation at most.
         assert all(n == 2 for n in repeated.values()) and len(repeated) <= CONVERSATIONS
-        # A new leader's rate limiter starts empty while Teams' window still counts the dead
-        # leader's last sends (and the replies to inbound turns share Teams' budget): a few
-        # 429s around the handover are possible and are retried (nothing lost, above); a
-        # sender ignoring the limits would be throttled far more.
+        # A new leader counts the sends recorded in the last hour (delivery/dispatcher.py
+        # `_count_recent_sends`), but not those the dead leader made and never recorded, nor
+        # the replies to inbound turns (they share Teams' budget): a few 429s around the
+        # handover are possible and are retried (nothing lost, above); a sender ignoring the
+        # limits would be throttled far more.
         assert fake.throttled <= CONVERSATIONS // 4, fake.throttled
         # One sender at a time: never more than Teams' 50/s in any second (two leaders
         # delivering at once would reach about twice that).

@@ -135,3 +135,11 @@ def test_idle_conversations_are_forgotten_but_not_while_in_flight() -> None:
     assert limiter.prune(10.0) == 0
     assert limiter.prune(3600.2) == 50
     assert len(limiter) == 0
+
+
+def test_sends_made_before_the_limiter_existed_count_in_its_windows() -> None:
+    limiter = Limiter(global_per_second=100.0)
+    limiter.count_past([("c", 9.0 + i * 0.1) for i in range(7)])  # 7 in the last second
+    assert limiter.wait("c", 9.9) > 0  # the 8th must wait for the 1 s window
+    assert limiter.wait("other", 9.9) == 0.0
+    assert limiter.longest_window == 3600.0

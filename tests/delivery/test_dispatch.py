@@ -358,3 +358,27 @@ async def test_two_dispatchers_at_once_send_every_row_once_and_in_order(
     # work, e.g. 96 and 24); together they sent each row once.
     sent = [d.metrics.value("samverkan_outbox_sent_total") for d in (first, second)]
     assert sum(sent) == 120
+
+
+async def test_a_new_leader_counts_what_the_old_one_just_sent(
+    db: Database, connector: Connector, make_dispatcher: MakeDispatcher
+) -> None:
+    """Teams' windows count every send of the app, whichever instance made it: the
+    instance that takes over dispatching (or a restarted one) must not start from zero."""
+    fake, url = connector
+    _, conv_pk, cid = await add_channel(db, url, "Östersund")
+    for n in range(7):  # as many as one second allows
+        await enqueue(db, conv_pk, f"old:{n}", text(f"old {n}"))
+    old = await make_dispatcher()
+    await settled(db)
+    await old.stop(grace=1.0)
+    for n in range(7):
+        await enqueue(db, conv_pk, f"new:{n}", text(f"new {n}"))
+    new = await make_dispatcher()
+    found = await settled(db, within=20)
+    assert all(r.status == "sent" for r in found)
+    assert fake.throttled == 0
+    assert new.metrics.value("samverkan_outbox_throttled_total") == 0
+    assert [p.text for p in fake.in_conversation(cid)] == [f"old {n}" for n in range(7)] + [
+        f"new {n}" for n in range(7)
+    ]
