@@ -47,6 +47,10 @@ class JsonFormatter(logging.Formatter):
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 
+# The Agents SDK logs its whole connection configuration at INFO, twelve lines, once per
+# connection manager (the web adapter's and the dispatcher's): kept for --log debug.
+QUIET_AT_INFO = ("microsoft_agents.hosting.core.authorization.connection_manager",)
+
 
 def configure(fmt: Literal["text", "json"] = "text", level: int = logging.INFO) -> None:
     """The root logger's one handler (stderr), in the chosen format."""
@@ -58,3 +62,7 @@ def configure(fmt: Literal["text", "json"] = "text", level: int = logging.INFO) 
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    for name in QUIET_AT_INFO:
+        logging.getLogger(name).setLevel(
+            level if level < logging.INFO else max(level, logging.WARNING)
+        )

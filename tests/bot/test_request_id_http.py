@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from core import request_id
 from infra.logs import JsonFormatter, RequestIdFilter
 from storage.models import OutboxMessage
-from tests.support.harness import BotHarness, add_units
+from tests.support.harness import BotHarness, add_units, local_settings
 from tests.support.items import deliver
 from tests.teams import TeamsUser, new_channel
 
@@ -80,3 +81,26 @@ def test_json_log_lines_carry_the_request_id() -> None:
     assert first["msg"] == "outbox row 7 dead: 403" and first["level"] == "warning"
     assert first["request_id"] == "req-0123456789" and first["logger"] == "tests.json_logs"
     assert second["request_id"] is None and "ts" in second and "instance" in second
+
+
+@pytest.mark.parametrize(("level", "shown"), [(logging.INFO, False), (logging.DEBUG, True)])
+def test_the_sdks_connection_dump_is_left_out_at_info(
+    level: int, shown: bool, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from bot.web import build_adapter
+    from infra.logs import configure
+
+    root = logging.getLogger()
+    handlers, root_level = list(root.handlers), root.level
+    try:
+        configure("text", level)
+        build_adapter(local_settings("sqlite+aiosqlite://", tmp_path))  # logs its connections
+        for handler in root.handlers:
+            handler.flush()
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(root_level)
+    assert ("Connections Map" in capfd.readouterr().err) is shown
