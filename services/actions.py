@@ -12,7 +12,7 @@ from core.agenda import ActionEntry
 from i18n import format as fmt
 from i18n.texts import t
 from services.personal import send_personal
-from storage import channels_repo, meetings_repo
+from storage import actions_repo, channels_repo, meeting_lookup_repo
 from storage.db import Database
 from storage.meeting_models import ActionItem, MeetingOccurrence
 from storage.models import Unit
@@ -35,8 +35,8 @@ async def meetings_for(
     """(the meeting that follows it up, the meeting it is recorded at): the next meeting,
     and the one going on or latest held (else the next)."""
     async with db.session() as s:
-        follow_up = await meetings_repo.next_meeting(s, unit_id, now)
-        recorded_at = await meetings_repo.current_or_latest(s, unit_id, now) or follow_up
+        follow_up = await meeting_lookup_repo.next_meeting(s, unit_id, now)
+        recorded_at = await meeting_lookup_repo.current_or_latest(s, unit_id, now) or follow_up
     return follow_up, recorded_at
 
 
@@ -58,7 +58,7 @@ async def add(
     their personal chat with the bot, through the outbox in the same transaction."""
     assert unit.id is not None
     async with db.session() as s:
-        row = await meetings_repo.add_action(
+        row = await actions_repo.add_action(
             s,
             unit.id,
             text,
@@ -100,7 +100,7 @@ async def _tell_owner(
 
 async def open_entries(db: Database, unit_id: int) -> list[ActionEntry]:
     async with db.session() as s:
-        return [entry(a) for a in await meetings_repo.open_actions(s, unit_id)]
+        return [entry(a) for a in await actions_repo.open_actions(s, unit_id)]
 
 
 async def unit_of(db: Database, row: ActionItem) -> Unit | None:
@@ -113,4 +113,4 @@ async def close(db: Database, action_id: int, by: str | None, now: datetime) -> 
     async with db.session() as s:
         fresh = await s.get(ActionItem, action_id)
         assert fresh is not None
-        return await meetings_repo.close_action(s, fresh, by, now)
+        return await actions_repo.close_action(s, fresh, by, now)
