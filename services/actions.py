@@ -3,11 +3,11 @@ listed while open, closed by their owner or a coordinator."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.action_values import NewAction
 from core.agenda import ActionEntry
 from i18n import format as fmt
 from i18n.texts import t
@@ -16,13 +16,6 @@ from storage import actions_repo, channels_repo, meeting_lookup_repo
 from storage.db import Database
 from storage.meeting_models import ActionItem, MeetingOccurrence
 from storage.models import Unit
-
-
-@dataclass(frozen=True)
-class Owner:
-    name: str
-    aad_id: str | None
-    channel_id: str | None
 
 
 def entry(a: ActionItem) -> ActionEntry:
@@ -43,13 +36,9 @@ async def meetings_for(
 async def add(
     db: Database,
     unit: Unit,
-    text: str,
+    new: NewAction,
     *,
-    owner: Owner,
-    due: date,
     today: date,
-    recorded_at: MeetingOccurrence | None,
-    follow_up: MeetingOccurrence | None,
     by: str | None,
     tenant_id: str,
     lang: str,
@@ -58,19 +47,7 @@ async def add(
     their personal chat with the bot, through the outbox in the same transaction."""
     assert unit.id is not None
     async with db.session() as s:
-        row = await actions_repo.add_action(
-            s,
-            unit.id,
-            text,
-            owner_name=owner.name,
-            owner_aad_id=owner.aad_id,
-            owner_channel_id=owner.channel_id,
-            due=due,
-            today=today,
-            recorded_at=recorded_at,
-            follow_up=follow_up,
-            by=by,
-        )
+        row = await actions_repo.add_action(s, unit.id, new, today=today, by=by)
         if row.owner_aad_id and row.owner_aad_id != by:
             await _tell_owner(s, unit, row, tenant_id, lang)
     return row

@@ -7,9 +7,10 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from core.action_values import NewAction
 from core.personnummer import IdentityNumberRefused, contains_identity_number
 from storage.meeting_input import MeetingError, guard
-from storage.meeting_models import ActionItem, MeetingOccurrence
+from storage.meeting_models import ActionItem
 from storage.rows import added, all_of
 
 
@@ -23,32 +24,21 @@ async def open_actions(session: AsyncSession, unit_id: int) -> list[ActionItem]:
 
 
 async def add_action(
-    session: AsyncSession,
-    unit_id: int,
-    text: str,
-    *,
-    owner_name: str,
-    owner_aad_id: str | None,
-    owner_channel_id: str | None,
-    due: date,
-    today: date,
-    recorded_at: MeetingOccurrence | None,
-    follow_up: MeetingOccurrence | None,
-    by: str | None,
+    session: AsyncSession, unit_id: int, new: NewAction, *, today: date, by: str | None
 ) -> ActionItem:
-    if due < today:
-        raise MeetingError("past_due", due=due)
-    if contains_identity_number(owner_name):
+    if new.due < today:
+        raise MeetingError("past_due", due=new.due)
+    if contains_identity_number(new.owner.name):
         raise IdentityNumberRefused
     row = ActionItem(
         unit_id=unit_id,
-        recorded_at_occurrence_id=recorded_at.id if recorded_at else None,
-        occurrence_id=follow_up.id if follow_up else None,
-        text=guard(text, 1000),
-        owner_name=owner_name[:200],
-        owner_aad_id=owner_aad_id,
-        owner_channel_id=owner_channel_id,
-        due=due,
+        recorded_at_occurrence_id=new.recorded_at_occurrence_id,
+        occurrence_id=new.follow_up_occurrence_id,
+        text=guard(new.text, 1000),
+        owner_name=new.owner.name[:200],
+        owner_aad_id=new.owner.aad_id,
+        owner_channel_id=new.owner.channel_id,
+        due=new.due,
         created_by=by,
     )
     return await added(session, row)

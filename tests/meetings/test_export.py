@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from core.action_values import ActionOwner, NewAction
 from core.personnummer import IdentityNumberRefused
 from core.recurrence import parse_rule
 from services.export import Format, export_minutes
@@ -43,11 +44,9 @@ async def _seed(db: Database) -> None:
         [occ1, occ2] = await meeting_occurrences_repo.upcoming(s, series, NOW)
         await agenda_repo.add_item(s, occ1, "Utskrivningsklara dagar", by=None, by_name="Nils")
         await decisions_repo.add_decision(s, occ1, "Gemensam SIP-mall, införs i januari", by=None)
-        await actions_repo.add_action(
-            s, unit.id, "Ring kommunen", owner_name="Nils Sjuksköterska", owner_aad_id=None,
-            owner_channel_id=None, due=date(2026, 12, 1), today=NOW.date(), recorded_at=occ1,
-            follow_up=occ2, by=None,
-        )  # fmt: skip
+        owner = ActionOwner("Nils Sjuksköterska", None, None)
+        new = NewAction("Ring kommunen", owner, date(2026, 12, 1), occ1.id, occ2.id)
+        await actions_repo.add_action(s, unit.id, new, today=NOW.date(), by=None)
         await decisions_repo.add_decision(s, occ2, "Januari-beslut", by=None)
         with pytest.raises(IdentityNumberRefused):
             await decisions_repo.add_decision(s, occ1, "Patient 19121212-1212", by=None)
