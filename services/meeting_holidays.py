@@ -3,8 +3,8 @@ the answer, and say what the policy did with a new series' holidays.
 
 The rules are core/meeting_holidays.py; the placement of occurrences and reminders is
 storage/meeting_occurrences_repo.py (`materialize`, `reminder_at`) and
-storage/meeting_holidays_repo.py (`plan_holidays`). The question is
-a card in the unit's channel (outbox key `holiday_ask:{occurrence_id}`, once per meeting,
+storage/meeting_holidays_repo.py (`plan_holidays`). The question is a card in the
+unit's channel (outbox key `holiday_ask:{occurrence_id}`, once per meeting,
 ASK_AHEAD before it, mentioning the coordinators: the record), and the same card in the
 personal chat of each coordinator the bot reaches personally (services/personal.py,
 subject `holiday_ask:{occurrence_id}`, once per person). A coordinator answers with its
