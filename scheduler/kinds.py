@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import alerts, digest, escalation, housekeeping, kolada, meetings, nudges, pulse
 from services.context import JobContext
-from storage import meetings_repo
+from storage import meeting_occurrences_repo, meeting_series_repo
 from storage.models import Schedule
 
 JobHandler = Callable[[AsyncSession, Schedule, datetime, JobContext], Awaitable[None]]
@@ -30,9 +30,9 @@ JOB_KINDS: Mapping[str, JobHandler] = MappingProxyType(
         escalation.SWEEP_KIND: escalation.sweep_job,
         "pulse_open": pulse.pulse_open_job,
         "pulse_close": pulse.pulse_close_job,
-        meetings_repo.REMINDER_KIND: meetings.meeting_reminder,
-        meetings_repo.MINUTES_KIND: meetings.meeting_minutes,
-        meetings_repo.SYNC_KIND: meetings.meeting_sync,
+        meeting_occurrences_repo.REMINDER_KIND: meetings.meeting_reminder,
+        meeting_occurrences_repo.MINUTES_KIND: meetings.meeting_minutes,
+        meeting_series_repo.SYNC_KIND: meetings.meeting_sync,
         kolada.KIND: kolada.refresh_job,
         alerts.KIND: alerts.alerts_job,
         nudges.KIND: nudges.nudge_job,

@@ -3,26 +3,19 @@ listed while open, closed by their owner or a coordinator."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.action_values import NewAction
 from core.agenda import ActionEntry
 from i18n import format as fmt
 from i18n.texts import t
 from services.personal import send_personal
-from storage import channels_repo, meetings_repo
+from storage import actions_repo, channels_repo, meeting_lookup_repo
 from storage.db import Database
 from storage.meeting_models import ActionItem, MeetingOccurrence
 from storage.models import Unit
-
-
-@dataclass(frozen=True)
-class Owner:
-    name: str
-    aad_id: str | None
-    channel_id: str | None
 
 
 def entry(a: ActionItem) -> ActionEntry:
@@ -35,21 +28,17 @@ async def meetings_for(
     """(the meeting that follows it up, the meeting it is recorded at): the next meeting,
     and the one going on or latest held (else the next)."""
     async with db.session() as s:
-        follow_up = await meetings_repo.next_meeting(s, unit_id, now)
-        recorded_at = await meetings_repo.current_or_latest(s, unit_id, now) or follow_up
+        follow_up = await meeting_lookup_repo.next_meeting(s, unit_id, now)
+        recorded_at = await meeting_lookup_repo.current_or_latest(s, unit_id, now) or follow_up
     return follow_up, recorded_at
 
 
 async def add(
     db: Database,
     unit: Unit,
-    text: str,
+    new: NewAction,
     *,
-    owner: Owner,
-    due: date,
     today: date,
-    recorded_at: MeetingOccurrence | None,
-    follow_up: MeetingOccurrence | None,
     by: str | None,
     tenant_id: str,
     lang: str,
@@ -58,19 +47,7 @@ async def add(
     their personal chat with the bot, through the outbox in the same transaction."""
     assert unit.id is not None
     async with db.session() as s:
-        row = await meetings_repo.add_action(
-            s,
-            unit.id,
-            text,
-            owner_name=owner.name,
-            owner_aad_id=owner.aad_id,
-            owner_channel_id=owner.channel_id,
-            due=due,
-            today=today,
-            recorded_at=recorded_at,
-            follow_up=follow_up,
-            by=by,
-        )
+        row = await actions_repo.add_action(s, unit.id, new, today=today, by=by)
         if row.owner_aad_id and row.owner_aad_id != by:
             await _tell_owner(s, unit, row, tenant_id, lang)
     return row
@@ -100,7 +77,7 @@ async def _tell_owner(
 
 async def open_entries(db: Database, unit_id: int) -> list[ActionEntry]:
     async with db.session() as s:
-        return [entry(a) for a in await meetings_repo.open_actions(s, unit_id)]
+        return [entry(a) for a in await actions_repo.open_actions(s, unit_id)]
 
 
 async def unit_of(db: Database, row: ActionItem) -> Unit | None:
@@ -113,4 +90,4 @@ async def close(db: Database, action_id: int, by: str | None, now: datetime) -> 
     async with db.session() as s:
         fresh = await s.get(ActionItem, action_id)
         assert fresh is not None
-        return await meetings_repo.close_action(s, fresh, by, now)
+        return await actions_repo.close_action(s, fresh, by, now)

@@ -17,7 +17,7 @@ from cards.base import Card
 from cards.meetings import AgendaNotes
 from i18n.texts import t
 from services.meetings import agenda_for, meeting_view, refresh_posted_agenda
-from storage import meetings_repo
+from storage import agenda_repo, meeting_lookup_repo, meeting_series_repo
 from storage.db import Database
 from storage.meeting_models import AgendaItem, MeetingOccurrence
 from storage.models import Unit
@@ -55,7 +55,7 @@ async def card(
     notes: AgendaNotes = AgendaNotes(),
     *,
     page: int = 1,
-) -> tuple[Card, meetings_repo.AgendaView]:
+) -> tuple[Card, agenda_repo.AgendaView]:
     """The agenda card (carrying forward what earlier meetings left open)."""
     async with db.session() as s:
         return await agenda_for(s, occ, now, lang, notes, page=page)
@@ -66,15 +66,15 @@ async def next_meeting(
 ) -> tuple[MeetingOccurrence | None, bool]:
     """The unit's next meeting, and whether the unit has a meeting series at all."""
     async with db.session() as s:
-        occ = await meetings_repo.next_meeting(s, unit_id, now)
-        has_series = bool(await meetings_repo.series_of(s, unit_id))
+        occ = await meeting_lookup_repo.next_meeting(s, unit_id, now)
+        has_series = bool(await meeting_series_repo.series_of(s, unit_id))
     return occ, has_series
 
 
 async def item_ids(db: Database, occ: MeetingOccurrence, now: datetime) -> list[int]:
     """The agenda's item ids in their order (item number n is index n - 1)."""
     async with db.session() as s:
-        view = await meetings_repo.prepare_agenda(s, occ, now)
+        view = await agenda_repo.prepare_agenda(s, occ, now)
     return [i.id for i in view.agenda.items]
 
 
@@ -114,8 +114,8 @@ async def add(
 ) -> Added:
     """Propose an item for the meeting; it is numbered after the items there now."""
     async with db.session() as s:
-        view = await meetings_repo.prepare_agenda(s, occ, now)
-        row = await meetings_repo.add_item(s, occ, text, by=by, by_name=by_name)
+        view = await agenda_repo.prepare_agenda(s, occ, now)
+        row = await agenda_repo.add_item(s, occ, text, by=by, by_name=by_name)
         number = len(view.agenda.items) + 1
         when = (await meeting_view(s, occ, view.series)).when(lang)
         await refresh_posted_agenda(s, occ, now, lang)
@@ -126,7 +126,7 @@ async def reorder(
     db: Database, occ: MeetingOccurrence, order: list[int], now: datetime, lang: str
 ) -> None:
     async with db.session() as s:
-        await meetings_repo.renumber(s, order)
+        await agenda_repo.renumber(s, order)
         await refresh_posted_agenda(s, occ, now, lang)
 
 
@@ -152,7 +152,7 @@ async def set_status(
             return StatusChange(fresh, item.text, stale=told)
         if item.status in ("handled", "removed") or item.status == status:
             return StatusChange(fresh, item.text, already=item.status)  # a stale button
-        await meetings_repo.set_item_status(s, item_id, status, now)
+        await agenda_repo.set_item_status(s, item_id, status, now)
         await refresh_posted_agenda(s, fresh, now, lang)
     return StatusChange(fresh, item.text)
 

@@ -11,7 +11,13 @@ from core.refusal import Refused
 from i18n.texts import t
 from services import escalation, items
 from services.meetings import meeting_view
-from storage import items_repo, meetings_repo
+from storage import (
+    agenda_repo,
+    decisions_repo,
+    items_repo,
+    meeting_lookup_repo,
+    meeting_series_repo,
+)
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence
 
@@ -28,10 +34,10 @@ async def meeting_for(
     """The meeting going on or the latest held; before the first one, the next one. And
     whether the unit has a meeting series at all."""
     async with db.session() as s:
-        occ = await meetings_repo.current_or_latest(s, unit_id, now)
+        occ = await meeting_lookup_repo.current_or_latest(s, unit_id, now)
         if occ is None:
-            occ = await meetings_repo.next_meeting(s, unit_id, now)
-        has_series = bool(await meetings_repo.series_of(s, unit_id))
+            occ = await meeting_lookup_repo.next_meeting(s, unit_id, now)
+        has_series = bool(await meeting_series_repo.series_of(s, unit_id))
     return occ, has_series
 
 
@@ -46,10 +52,10 @@ async def record(
     lang: str,
 ) -> Recorded:
     async with db.session() as s:
-        row = await meetings_repo.add_decision(s, occ, text, by=by, agenda_item_id=agenda_item_id)
+        row = await decisions_repo.add_decision(s, occ, text, by=by, agenda_item_id=agenda_item_id)
         if agenda_item_id is not None:
             # A decided item is dealt with: it does not carry forward.
-            await meetings_repo.set_item_status(s, agenda_item_id, "handled", now)
+            await agenda_repo.set_item_status(s, agenda_item_id, "handled", now)
         when = (await meeting_view(s, occ)).when(lang)
     return Recorded(row.text, when)
 
@@ -79,7 +85,7 @@ async def lift(
                 text = f"{t(lang, 'mtg.lift_decision')}: #{item_id}" + (
                     f" – {reason}" if reason else ""
                 )
-                await meetings_repo.add_decision(s, occ, text, by=by, lifted_item_id=item_id)
+                await decisions_repo.add_decision(s, occ, text, by=by, lifted_item_id=item_id)
             return await items.lifted(s, result)
     except items_repo.ItemNotFound:
         raise Refused("item.not_found", id=item_id) from None

@@ -221,12 +221,12 @@ async def _load_pulses(session: AsyncSession, data: DigestData, unit_ids: list[i
 async def next_meetings(session: AsyncSession, unit_ids: list[int]) -> dict[int, datetime]:
     """The next meeting (not yet over, not cancelled) per unit, from the meetings module.
 
-    A few units: `storage.meetings_repo.next_meeting(session, unit_id, now)`, its public
+    A few units: `storage.meeting_lookup_repo.next_meeting(session, unit_id, now)`, its public
     function. A whole county: one query over its `MeetingOccurrence` table, so the
     digest never queries per unit. Without the meetings module: none known.
     """
     try:
-        from storage import meetings_repo
+        from storage import meeting_lookup_repo
         from storage.meeting_models import MeetingOccurrence
     except ImportError:
         return {}
@@ -234,7 +234,7 @@ async def next_meetings(session: AsyncSession, unit_ids: list[int]) -> dict[int,
     out: dict[int, datetime] = {}
     if len(unit_ids) <= 5:
         for uid in unit_ids:
-            occ = await meetings_repo.next_meeting(session, uid, now)
+            occ = await meeting_lookup_repo.next_meeting(session, uid, now)
             if occ is not None:
                 out[uid] = occ.starts_at.astimezone(ZONE)
         return out

@@ -20,7 +20,7 @@ from core.names import match_name
 from core.roles import descendants
 from i18n import format as fmt
 from i18n.texts import t
-from storage import items_repo, meetings_repo
+from storage import items_repo, minutes_repo
 from storage.db import Database
 from storage.item_models import Item, ItemEvent
 from storage.models import Unit
@@ -185,7 +185,7 @@ MINUTES_COLUMNS = (
 )
 
 
-def minutes_md(unit: str, minutes: list[meetings_repo.Minutes], lang: str) -> str:
+def minutes_md(unit: str, minutes: list[minutes_repo.Minutes], lang: str) -> str:
     out = [f"# {t(lang, 'mtg.minutes_title', name=unit)}", ""]
     if not minutes:
         out.append(t(lang, "mtg.none"))
@@ -211,7 +211,7 @@ def minutes_md(unit: str, minutes: list[meetings_repo.Minutes], lang: str) -> st
     return "\n".join(out)
 
 
-def minutes_csv(minutes: list[meetings_repo.Minutes]) -> str:
+def minutes_csv(minutes: list[minutes_repo.Minutes]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(MINUTES_COLUMNS)
@@ -245,7 +245,7 @@ async def export_minutes(
         unit, _ = await unit_named(session, unit_name)
         if unit is None or unit.id is None:
             return None
-        minutes = await meetings_repo.for_export(
+        minutes = await minutes_repo.for_export(
             session,
             unit.id,
             datetime.combine(start, time(0), tz),

@@ -23,7 +23,7 @@ from core.recurrence import Recurrence, gives, meeting_instants
 from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
-from storage import meetings_repo
+from storage import meeting_lookup_repo, meeting_occurrences_repo, meeting_series_repo
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence, MeetingSeries
 from storage.models import Unit
@@ -146,12 +146,15 @@ async def calendar_file(
     `kalender` command both call; refusals name what to ask instead."""
     assert unit.id is not None
     async with db.session() as s:
-        series = await meetings_repo.series_of(s, unit.id)
+        series = await meeting_series_repo.series_of(s, unit.id)
         if not series:
             raise Refused("calendar.no_series", unit=unit.name)
         if number is not None and not 1 <= number <= len(series):
             raise Refused("calendar.no_such_series", number=number, count=len(series))
-        nexts = {x.id: next(iter(await meetings_repo.upcoming(s, x, now)), None) for x in series}
+        nexts = {
+            x.id: next(iter(await meeting_occurrences_repo.upcoming(s, x, now)), None)
+            for x in series
+        }
         if number is not None:
             chosen = series[number - 1]
         else:  # the series meeting soonest (one without meetings ahead last)
@@ -169,7 +172,7 @@ async def calendar_file(
             wanted = parse_date(day, today)
             if wanted is None:
                 raise Refused("calendar.bad_date", text=day[:40])
-            occ = await meetings_repo.occurrence_for_day(s, unit.id, wanted, now)
+            occ = await meeting_lookup_repo.occurrence_for_day(s, unit.id, wanted, now)
             if occ is None or occ.series_id != chosen.id:
                 raise Refused(
                     "calendar.no_meeting_that_day",

@@ -35,7 +35,7 @@ from core.recurrence import Recurrence, gives, meeting_instants
 from i18n import format as fmt
 from i18n.texts import t
 from services import mentions
-from storage import meetings_repo, outbox_repo
+from storage import meeting_input, meeting_lookup_repo, meeting_occurrences_repo, outbox_repo
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence, MeetingSeries
 from storage.models import Unit
@@ -217,16 +217,16 @@ async def pull_in(
         ).scalar_one_or_none()
         if occ is None:
             day = change.slot.astimezone(zone).date()
-            occ = await meetings_repo.occurrence_for_day(s, series.unit_id, day, now)
+            occ = await meeting_lookup_repo.occurrence_for_day(s, series.unit_id, day, now)
         if occ is None or occ.status == "cancelled" or occ.starts_at == change.start:
             continue
         local_start, local_end = change.start.astimezone(zone), change.end.astimezone(zone)
         try:
-            await meetings_repo.move_occurrence(
+            await meeting_occurrences_repo.move_occurrence(
                 s, series, occ, local_start.date(), local_start.time(),
                 local_end.time(), now, lang,
             )  # fmt: skip
-        except meetings_repo.MeetingError:
+        except meeting_input.MeetingError:
             continue  # moved into the past, or ends before it starts: left as it is
         from services.meetings import refresh_posted_agenda  # (import cycle, as below)
 

@@ -2,8 +2,9 @@
 the answer, and say what the policy did with a new series' holidays.
 
 The rules are core/meeting_holidays.py; the placement of occurrences and reminders is
-storage/meetings_repo.py (`_materialize`, `plan_holidays`, `reminder_at`). The question is
-a card in the unit's channel (outbox key `holiday_ask:{occurrence_id}`, once per meeting,
+storage/meeting_occurrences_repo.py (`materialize`, `reminder_at`) and
+storage/meeting_holidays_repo.py (`plan_holidays`). The question is a card in the
+unit's channel (outbox key `holiday_ask:{occurrence_id}`, once per meeting,
 ASK_AHEAD before it, mentioning the coordinators: the record), and the same card in the
 personal chat of each coordinator the bot reaches personally (services/personal.py,
 subject `holiday_ask:{occurrence_id}`, once per person). A coordinator answers with its
@@ -29,7 +30,7 @@ from i18n import format as fmt
 from i18n.texts import t
 from services import alert_nudges, alerts, escalation, mentions, personal
 from services.context import InstallHook
-from storage import meetings_repo, outbox_repo
+from storage import meeting_holidays_repo, outbox_repo
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence, MeetingSeries
 from storage.models import OutboxMessage
@@ -161,7 +162,7 @@ async def answer(
         if occ.holiday_action != "ask" or occ.ends_at <= now:
             when = fmt.when(lang, occ.starts_at, series.timezone, occ.ends_at)
             return holiday_card(lang, question, done=t(lang, "hol.already", when=when))
-        await meetings_repo.answer_holiday(s, occ, choice, now, lang)
+        await meeting_holidays_repo.answer_holiday(s, occ, choice, now, lang)
         when = fmt.when(lang, occ.starts_at, series.timezone, occ.ends_at)
         done = t(lang, f"hol.done_{choice}", who=who, when=when,
                  holiday=holiday_name(lang, occ.holiday))  # fmt: skip
@@ -181,7 +182,7 @@ async def year_note(
             col(MeetingOccurrence.series_id) == series.id,
             col(MeetingOccurrence.holiday).is_not(None),
             col(MeetingOccurrence.slot_at) > now,
-            col(MeetingOccurrence.slot_at) <= now + meetings_repo.HOLIDAY_HORIZON,
+            col(MeetingOccurrence.slot_at) <= now + meeting_holidays_repo.HOLIDAY_HORIZON,
         )
         .order_by(col(MeetingOccurrence.slot_at))
     )

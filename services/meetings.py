@@ -46,7 +46,16 @@ from services import (
     meeting_indicators,
 )
 from services.context import JobContext
-from storage import channels_repo, meetings_repo, outbox_repo
+from storage import (
+    agenda_repo,
+    channels_repo,
+    meeting_lookup_repo,
+    meeting_occurrences_repo,
+    meeting_series_repo,
+    minutes_repo,
+    outbox_repo,
+    reminder_cards_repo,
+)
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence, MeetingSeries, ReminderCard
 from storage.models import Schedule, Unit
@@ -81,10 +90,10 @@ async def agenda_for(
     *,
     page: int = 1,
     indicators: bool = False,
-) -> tuple[Card, meetings_repo.AgendaView]:
+) -> tuple[Card, agenda_repo.AgendaView]:
     """The agenda card; with `indicators` (the reminder card) the indicators standing
     point shows the unit's current indicator status."""
-    view = await meetings_repo.prepare_agenda(
+    view = await agenda_repo.prepare_agenda(
         session, occ, now, standing_default=default_standing(lang)
     )
     meeting = await meeting_view(session, occ, view.series)
@@ -139,7 +148,7 @@ async def send_reminder(
     meeting = await meeting_view(session, occ, view.series)
     summary = t(lang, "mtg.reminder_title", name=meeting.name, when=meeting.when(lang))
     key = reminder_outbox_key(occ.id, lead)
-    first = await meetings_repo.first_reminder(session, occ.id)
+    first = await reminder_cards_repo.first_reminder(session, occ.id)
     # A later reminder replaces the earlier card's content: one current agenda in the channel.
     replaces = first.outbox_key if first is not None and first.outbox_key != key else None
     await outbox_repo.enqueue(
@@ -150,7 +159,7 @@ async def send_reminder(
         operation="update" if replaces else "send",
         updates_key=replaces,
     )
-    await meetings_repo.remember_reminder(session, occ.id, lead, key, replaces)
+    await reminder_cards_repo.remember_reminder(session, occ.id, lead, key, replaces)
     return key
 
 
@@ -159,7 +168,7 @@ async def refresh_posted_agenda(
 ) -> None:
     """After an agenda change, update the reminder card already in the channel (if any)."""
     assert occ.id is not None
-    first = await meetings_repo.first_reminder(session, occ.id)
+    first = await reminder_cards_repo.first_reminder(session, occ.id)
     binding = await channels_repo.active_binding_for_unit(session, occ.unit_id)
     if first is None or binding is None:
         return
@@ -183,7 +192,7 @@ async def refresh_posted_agenda(
         operation="update",
         updates_key=first.outbox_key,
     )
-    await meetings_repo.remember_reminder(session, occ.id, 0, key, first.outbox_key)
+    await reminder_cards_repo.remember_reminder(session, occ.id, 0, key, first.outbox_key)
 
 
 async def reader_card(
@@ -214,7 +223,7 @@ async def reader_card(
 
 
 async def minutes_view(session: AsyncSession, occ: MeetingOccurrence) -> MinutesView:
-    minutes = await meetings_repo.minutes_of(session, occ)
+    minutes = await minutes_repo.minutes_of(session, occ)
     meeting = await meeting_view(session, occ, minutes.series)
     return MinutesView(
         meeting=meeting,
@@ -253,24 +262,26 @@ async def sync_unit(db: Database, unit_id: int, now: datetime, lang: str) -> Non
     async with db.session() as s:
         fresh = await s.get(Unit, unit_id)
         if fresh is not None:
-            await meetings_repo.sync_unit_from_org(s, fresh, now, lang)
-        await meetings_repo.ensure_sync_schedule(s)
+            await meeting_series_repo.sync_unit_from_org(s, fresh, now, lang)
+        await meeting_series_repo.ensure_sync_schedule(s)
 
 
 async def series_of(db: Database, unit_id: int) -> list[MeetingSeries]:
     async with db.session() as s:
-        return await meetings_repo.series_of(s, unit_id)
+        return await meeting_series_repo.series_of(s, unit_id)
 
 
 async def series_views(db: Database, unit_id: int, now: datetime, lang: str) -> list[SeriesView]:
     """The unit's series, numbered, each with its next three meetings."""
     views: list[SeriesView] = []
     async with db.session() as s:
-        for n, series in enumerate(await meetings_repo.series_of(s, unit_id), start=1):
+        for n, series in enumerate(await meeting_series_repo.series_of(s, unit_id), start=1):
             rule = Recurrence.from_dict(series.rule)
             upcoming = [
                 o
-                for o in await meetings_repo.upcoming(s, series, now, include_cancelled=True)
+                for o in await meeting_occurrences_repo.upcoming(
+                    s, series, now, include_cancelled=True
+                )
                 # a meeting cancelled on its own shows as such; an older rule's does not
                 if o.status != "cancelled" or gives(rule, series.timezone, o.slot_at)
             ]
@@ -312,8 +323,12 @@ async def save_series(
     assert unit.id is not None
     existing = plan.existing
     async with db.session() as s:
-        before = await meetings_repo.upcoming(s, existing, now) if existing is not None else []
-        series = await meetings_repo.save_series(
+        before = (
+            await meeting_occurrences_repo.upcoming(s, existing, now)
+            if existing is not None
+            else []
+        )
+        series = await meeting_series_repo.save_series(
             s,
             unit.id,
             name=plan.name,
@@ -322,14 +337,14 @@ async def save_series(
             place=plan.place,
             now=now,
             actor=actor,
-            lead_days=existing.lead_days if existing else meetings_repo.DEFAULT_LEADS,
+            lead_days=existing.lead_days if existing else meeting_occurrences_repo.DEFAULT_LEADS,
             standing=existing.standing
             if existing
             else (unit.defaults or {}).get("agenda", {}).get("standing"),
             timezone=zone,
             lang=lang,
         )
-        upcoming = await meetings_repo.upcoming(s, series, now)
+        upcoming = await meeting_occurrences_repo.upcoming(s, series, now)
         first = await meeting_view(s, upcoming[0], series) if upcoming else None
         await _refresh_withdrawn(s, before, now, lang)
     return series, first
@@ -354,7 +369,7 @@ async def _refresh_withdrawn(
 
 async def next_meeting(db: Database, unit_id: int, now: datetime) -> MeetingOccurrence | None:
     async with db.session() as s:
-        return await meetings_repo.next_meeting(s, unit_id, now)
+        return await meeting_lookup_repo.next_meeting(s, unit_id, now)
 
 
 async def meeting_on(
@@ -362,7 +377,7 @@ async def meeting_on(
 ) -> MeetingOccurrence | None:
     """The unit's meeting on that day, if it has one."""
     async with db.session() as s:
-        return await meetings_repo.occurrence_for_day(s, unit_id, day, now, lang)
+        return await meeting_lookup_repo.occurrence_for_day(s, unit_id, day, now, lang)
 
 
 async def cancel_meeting(db: Database, occurrence_id: int, now: datetime, lang: str) -> str:
@@ -385,7 +400,7 @@ async def cancel_in(
     """Cancel one meeting in the caller's transaction: its reminder and minutes schedules
     are withdrawn and a reminder card already posted says it is cancelled (`möte ställ
     in`, and a meeting deleted in Outlook, services/meeting_graph.py)."""
-    await meetings_repo.cancel_occurrence(session, occ, now)
+    await meeting_occurrences_repo.cancel_occurrence(session, occ, now)
     await refresh_posted_agenda(session, occ, now, lang)
 
 
@@ -408,7 +423,7 @@ async def move_meeting(
             when = (await meeting_view(s, fresh, series)).when(lang)
             status = t(lang, "mtg.cancelled" if fresh.status == "cancelled" else "mtg.over")
             raise Refused("mtg.stale_meeting", when=when, status=status)
-        await meetings_repo.move_occurrence(s, series, fresh, day, start, end, now, lang)
+        await meeting_occurrences_repo.move_occurrence(s, series, fresh, day, start, end, now, lang)
         when = (await meeting_view(s, fresh, series)).when(lang)
         await refresh_posted_agenda(s, fresh, now, lang)
     return when
@@ -419,8 +434,8 @@ async def end_series(db: Database, series_id: int, now: datetime, lang: str = "s
     async with db.session() as s:
         fresh = await s.get(MeetingSeries, series_id)
         assert fresh is not None
-        before = await meetings_repo.upcoming(s, fresh, now)
-        await meetings_repo.end_series(s, fresh, now)
+        before = await meeting_occurrences_repo.upcoming(s, fresh, now)
+        await meeting_series_repo.end_series(s, fresh, now)
         await _refresh_withdrawn(s, before, now, lang)
 
 
@@ -435,7 +450,7 @@ async def _occurrence(session: AsyncSession, schedule: Schedule) -> MeetingOccur
 async def _keep_planning(session: AsyncSession, occ: MeetingOccurrence, now: datetime) -> None:
     series = await session.get(MeetingSeries, occ.series_id)
     if series is not None and series.active:
-        await meetings_repo.plan_series(session, series, now)
+        await meeting_occurrences_repo.plan_series(session, series, now)
 
 
 async def meeting_reminder(
@@ -477,7 +492,7 @@ async def _occurrence_job(
 async def meeting_sync(
     session: AsyncSession, schedule: Schedule, occurrence_at: datetime, context: JobContext
 ) -> None:
-    count = await meetings_repo.sync_all(session, occurrence_at)
+    count = await meeting_series_repo.sync_all(session, occurrence_at)
     # The holiday questions come with the daily sync, ASK_AHEAD before each meeting.
     await meeting_holidays.ask_pending(
         session,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from cards.meetings import MinutesView
 from services.meetings import minutes_view
-from storage import meetings_repo
+from storage import minutes_repo
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence
 
@@ -14,7 +14,7 @@ from storage.meeting_models import MeetingOccurrence
 async def default_meeting(db: Database, unit_id: int, now: datetime) -> MeetingOccurrence | None:
     """The latest meeting held, or a later one that already has records."""
     async with db.session() as s:
-        return await meetings_repo.minutes_default(s, unit_id, now)
+        return await minutes_repo.minutes_default(s, unit_id, now)
 
 
 async def view(db: Database, occ: MeetingOccurrence) -> MinutesView:

@@ -43,7 +43,7 @@ from i18n.texts import t
 from services import alert_nudges
 from services.context import JobContext
 from services.personal import Message, Outcome, send_many
-from storage import channels_repo, meetings_repo, pulse_repo, roles_repo
+from storage import channels_repo, meeting_lookup_repo, pulse_repo, roles_repo
 from storage.db import Database
 from storage.item_models import Item, ItemEvent
 from storage.meeting_models import ActionItem, MeetingSeries
@@ -522,7 +522,7 @@ async def mine(
             unique.setdefault(w.subject, w)
         meetings: list[MeetingLine] = []
         for uid in unit_ids:
-            occ = await meetings_repo.next_meeting(s, uid, now)
+            occ = await meeting_lookup_repo.next_meeting(s, uid, now)
             if occ is None:
                 continue
             series = await s.get(MeetingSeries, occ.series_id)

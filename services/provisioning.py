@@ -12,15 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from services import digest, escalation, nudges, pulse
-from storage import meetings_repo
+from storage import meeting_series_repo
 from storage.models import ChannelBinding, Unit
 
 
 async def provision_org(session: AsyncSession, now: datetime, lang: str = "sv") -> None:
     """Digests for every unit, meeting series from the org file, pulses where a channel is bound."""
     await digest.ensure_schedules(session)
-    await meetings_repo.sync_all(session, now, lang)
-    await meetings_repo.ensure_sync_schedule(session)
+    await meeting_series_repo.sync_all(session, now, lang)
+    await meeting_series_repo.ensure_sync_schedule(session)
     await nudges.ensure_schedule(session)
     bound = (
         (

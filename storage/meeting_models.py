@@ -15,7 +15,7 @@ class MeetingSeries(SQLModel, table=True):
     """A unit's recurring meeting. `rule` is the structured core.recurrence.Recurrence;
     `rule_text` what the coordinator (or the org file) said; `rrule` the same rule as RFC 5545
     DTSTART and RRULE lines in the series' zone (`Recurrence.ical`), for .ics files and
-    calendars. `rule` and `rrule` are written together, by storage.meetings_repo.save_series."""
+    calendars. `rule` and `rrule` are written together, by storage.meeting_series_repo.save_series."""
 
     __tablename__ = "meeting_series"
     __table_args__ = (UniqueConstraint("unit_id", "name", name="uq_meeting_series_name"),)

@@ -25,6 +25,7 @@ from bot.permissions import require, roles_for_unit
 from bot.router import Router
 from bot.turn import Turn
 from cards.meetings import ACTION_DONE_VERB, ACTIONS_PAGE_VERB, actions_card
+from core.action_values import ActionOwner, NewAction
 from core.dates import parse_date
 from core.refusal import Refused
 from core.roles import allows
@@ -76,22 +77,22 @@ async def _member_aad_id(turn: Turn, member_id: str) -> str | None:
     return member.aad_object_id or (member.model_extra or {}).get("aadObjectId")
 
 
-async def _owner(turn: Turn, text: str) -> tuple[service.Owner, str]:
+async def _owner(turn: Turn, text: str) -> tuple[ActionOwner, str]:
     """Owner: a Teams @mention, else "@Name" typed as text, else the person writing. With
     the text without a typed name."""
     mentions = _mentioned(turn)
     if mentions:
         channel_id, name, aad_id = mentions[0]
         aad_id = aad_id or await _member_aad_id(turn, channel_id)
-        return service.Owner(name, aad_id, channel_id), text
+        return ActionOwner(name, aad_id, channel_id), text
     typed = _AT_NAME.search(text)
     if typed:
         person = await people.by_name(turn.services.db, typed.group(1).strip())
         if person is None:
             raise Refused("mtg.err.unknown_person", name=typed.group(1)[:60])
         rest = (text[: typed.start()] + text[typed.end() :]).strip()
-        return service.Owner(person.display_name or "?", person.aad_object_id, None), rest
-    return service.Owner(turn.user_name or "?", turn.user_id, turn.user_channel_id), text
+        return ActionOwner(person.display_name or "?", person.aad_object_id, None), rest
+    return ActionOwner(turn.user_name or "?", turn.user_id, turn.user_channel_id), text
 
 
 @HANDLERS.command(
@@ -121,15 +122,18 @@ async def action_command(turn: Turn, args: str) -> None:
         if follow_up is None:
             raise Refused("mtg.action_usage")
         due = follow_up.starts_at.astimezone(ZoneInfo(zone(turn))).date()
+    new = NewAction(
+        text,
+        owner,
+        due,
+        recorded_at_occurrence_id=recorded_at.id if recorded_at else None,
+        follow_up_occurrence_id=follow_up.id if follow_up else None,
+    )
     row = await service.add(
         turn.services.db,
         unit,
-        text,
-        owner=owner,
-        due=due,
+        new,
         today=day,
-        recorded_at=recorded_at,
-        follow_up=follow_up,
         by=turn.user_id,
         tenant_id=turn.person_tenant,
         lang=turn.lang,

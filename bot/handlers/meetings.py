@@ -34,7 +34,7 @@ from i18n import format as fmt
 from i18n.texts import t
 from services import meeting_graph
 from services import meetings as service
-from storage import meetings_repo
+from storage import meeting_input
 from storage.meeting_models import MeetingSeries
 from storage.models import Unit
 from storage.types import utcnow
@@ -163,7 +163,7 @@ async def _create_series(turn: Turn, unit: Unit, rest: str) -> None:
         raise Refused("mtg.new_usage")
     for value, limit in ((said, MAX_RULE + MAX_NAME), (place or "", MAX_PLACE)):
         if value:
-            meetings_repo.guard(value, limit)
+            meeting_input.guard(value, limit)
     assert unit.id is not None
     current = await service.series_of(turn.services.db, unit.id)
     if len(parts) > 2 and parts[2]:
@@ -184,8 +184,8 @@ async def _create_series(turn: Turn, unit: Unit, rest: str) -> None:
             )
         # The unit's shared series is named in the deployment's language, not the typist's.
         name = t(turn.services.settings.language, "mtg.default_name")
-    meetings_repo.guard(name, MAX_NAME)
-    meetings_repo.guard(rule_text, MAX_RULE)
+    meeting_input.guard(name, MAX_NAME)
+    meeting_input.guard(rule_text, MAX_RULE)
     if any(x.name.casefold() == name.casefold() for x in current):
         raise Refused("mtg.series_exists", name=name)
     await _save(turn, unit, service.SeriesPlan(name, rule, rule_text, place, None))
@@ -197,15 +197,15 @@ async def _change_series(turn: Turn, unit: Unit, rest: str) -> None:
     rule_text = parts[0] or series.rule_text
     place = (parts[1] or None) if len(parts) > 1 else series.place
     if place:
-        meetings_repo.guard(place, MAX_PLACE)
-    meetings_repo.guard(rule_text, MAX_RULE)
+        meeting_input.guard(place, MAX_PLACE)
+    meeting_input.guard(rule_text, MAX_RULE)
     rule = _parse_rule(turn, rule_text) if parts[0] else Recurrence.from_dict(series.rule)
     await _save(turn, unit, service.SeriesPlan(series.name, rule, rule_text, place, series))
 
 
 async def _change_place(turn: Turn, unit: Unit, rest: str) -> None:
     series, rest = await _pick_series(turn, unit, rest)
-    place = meetings_repo.guard(rest, MAX_PLACE)
+    place = meeting_input.guard(rest, MAX_PLACE)
     rule = Recurrence.from_dict(series.rule)
     await _save(turn, unit, service.SeriesPlan(series.name, rule, series.rule_text, place, series))
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from core.occurrences import next_occurrence
 from core.recurrence import parse_rule
 from scheduler.firing import fire
-from storage import channels_repo, meetings_repo, schedules_repo
+from storage import channels_repo, meeting_occurrences_repo, meeting_series_repo, schedules_repo
 from storage.db import Database
 from storage.models import Unit
 from storage.types import utcnow
@@ -60,21 +60,21 @@ async def test_the_minutes_come_by_themselves_and_the_agenda_shows_the_indicator
     day = now.astimezone(SE).date() + timedelta(days=3)
     rule = f"varje {WEEKDAYS[day.weekday()]} 13-15"
     async with db.session() as s:
-        series = await meetings_repo.save_series(
+        series = await meeting_series_repo.save_series(
             s, units["Krokom"], name="Samverkansmöte", rule=parse_rule(rule, now.date()),
             rule_text=rule, place=None, now=now,
         )  # fmt: skip
-        occ = (await meetings_repo.upcoming(s, series, now))[0]
+        occ = (await meeting_occurrences_repo.upcoming(s, series, now))[0]
     assert occ.id is not None
 
-    await _fire(db, meetings_repo.reminder_key(occ.id, 1))
+    await _fire(db, meeting_occurrences_repo.reminder_key(occ.id, 1))
     [reminder] = await outbox(db, f"reminder:{occ.id}:")
     shown = card_text(reminder)
     # Krokom is off target on both measured indicators (tests/indicators/support.py).
     assert "Aktuella gemensamma kvalitetsindikatorer: 0 av 2 indikatorer når målet" in shown
     assert "utanför målet: Utskrivningsklara dagar, Fast läkarkontakt" in shown
 
-    at = await _fire(db, meetings_repo.minutes_key(occ.id))
+    at = await _fire(db, meeting_occurrences_repo.minutes_key(occ.id))
     assert at == occ.ends_at + timedelta(hours=2)  # the unit's minutes_after_hours
     [minutes] = await outbox(db, f"minutes:{occ.id}")
     assert "Protokoll" in json.dumps(minutes.payload, ensure_ascii=False)

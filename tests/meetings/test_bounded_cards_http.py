@@ -20,7 +20,7 @@ from cards.bounds import BUDGET, message_size
 from cards.meetings import AGENDA_PAGE
 from core.occurrences import next_occurrence
 from scheduler.firing import fire
-from storage import channels_repo, meetings_repo, outbox_repo, schedules_repo
+from storage import agenda_repo, channels_repo, outbox_repo, schedules_repo
 from storage.meeting_models import AgendaItem, MeetingOccurrence
 from tests.cardschema import assert_valid_card
 from tests.fakes.connector import MESSAGE_LIMIT
@@ -114,7 +114,7 @@ async def test_500_long_proposals_and_the_reminder_still_goes_out(harness: BotHa
     assert first is not None
     async with h.db.session() as s:
         for n in range(1, PROPOSALS - OVER_HTTP + 1):
-            await meetings_repo.add_item(s, first, _proposal(n), by=None, by_name="Sara")
+            await agenda_repo.add_item(s, first, _proposal(n), by=None, by_name="Sara")
     before = len(h.connector.posted)
     # The replies come faster than Teams' rate limits allow (tested elsewhere): this test
     # is about size, so the fake connector does not throttle them.

@@ -12,10 +12,17 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from core.action_values import ActionOwner, NewAction
 from core.personnummer import IdentityNumberRefused
 from core.recurrence import parse_rule
 from services.export import Format, export_minutes
-from storage import meetings_repo
+from storage import (
+    actions_repo,
+    agenda_repo,
+    decisions_repo,
+    meeting_occurrences_repo,
+    meeting_series_repo,
+)
 from storage.db import Database
 from storage.models import Unit
 from tests.conftest import create_schema
@@ -30,21 +37,19 @@ async def _seed(db: Database) -> None:
         await s.flush()
         assert unit.id is not None
         rule = parse_rule("första tisdagen varje månad 13–15", NOW.date())
-        series = await meetings_repo.save_series(
+        series = await meeting_series_repo.save_series(
             s, unit.id, name="Samverkansmöte", rule=rule, rule_text="första tisdagen varje månad 13–15",
             place="Teams", now=NOW,
         )  # fmt: skip
-        [occ1, occ2] = await meetings_repo.upcoming(s, series, NOW)
-        await meetings_repo.add_item(s, occ1, "Utskrivningsklara dagar", by=None, by_name="Nils")
-        await meetings_repo.add_decision(s, occ1, "Gemensam SIP-mall, införs i januari", by=None)
-        await meetings_repo.add_action(
-            s, unit.id, "Ring kommunen", owner_name="Nils Sjuksköterska", owner_aad_id=None,
-            owner_channel_id=None, due=date(2026, 12, 1), today=NOW.date(), recorded_at=occ1,
-            follow_up=occ2, by=None,
-        )  # fmt: skip
-        await meetings_repo.add_decision(s, occ2, "Januari-beslut", by=None)
+        [occ1, occ2] = await meeting_occurrences_repo.upcoming(s, series, NOW)
+        await agenda_repo.add_item(s, occ1, "Utskrivningsklara dagar", by=None, by_name="Nils")
+        await decisions_repo.add_decision(s, occ1, "Gemensam SIP-mall, införs i januari", by=None)
+        owner = ActionOwner("Nils Sjuksköterska", None, None)
+        new = NewAction("Ring kommunen", owner, date(2026, 12, 1), occ1.id, occ2.id)
+        await actions_repo.add_action(s, unit.id, new, today=NOW.date(), by=None)
+        await decisions_repo.add_decision(s, occ2, "Januari-beslut", by=None)
         with pytest.raises(IdentityNumberRefused):
-            await meetings_repo.add_decision(s, occ1, "Patient 19121212-1212", by=None)
+            await decisions_repo.add_decision(s, occ1, "Patient 19121212-1212", by=None)
 
 
 async def test_export_md_and_csv(db: Database) -> None:

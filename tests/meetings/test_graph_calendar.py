@@ -23,7 +23,12 @@ from core.recurrence import parse_rule
 from services import meeting_graph
 from services import meetings as service
 from services.meetings import send_reminder
-from storage import meetings_repo, schedules_repo
+from storage import (
+    meeting_lookup_repo,
+    meeting_occurrences_repo,
+    meeting_series_repo,
+    schedules_repo,
+)
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence, MeetingSeries
 from storage.models import OutboxMessage
@@ -56,7 +61,7 @@ def _calendar(fake: FakeGraphCalendar) -> GraphCalendar:
 
 async def _save(db: Database, unit_id: int, text: str, now: datetime = T0) -> int:
     async with db.session() as s:
-        series = await meetings_repo.save_series(
+        series = await meeting_series_repo.save_series(
             s, unit_id, name="Samverkansmöte", rule=parse_rule(text, now.date()),
             rule_text=text, place="Rum 2", now=now,
         )  # fmt: skip
@@ -112,7 +117,9 @@ async def test_the_series_lives_in_the_group_calendar(
         moved = await s.get(MeetingOccurrence, occ.id)
         assert moved is not None and moved.status == "moved"
         assert moved.starts_at == datetime(2030, 12, 4, 10, tzinfo=SE)
-        reminder = await schedules_repo.get_schedule(s, meetings_repo.reminder_key(occ.id or 0, 1))
+        reminder = await schedules_repo.get_schedule(
+            s, meeting_occurrences_repo.reminder_key(occ.id or 0, 1)
+        )
         assert (
             reminder is not None and reminder.trigger["day"] == 3 and reminder.trigger["hour"] == 10
         )
@@ -128,8 +135,8 @@ async def test_the_series_lives_in_the_group_calendar(
 
     # Cancelled and moved in Samverkan: the same in the group calendar.
     async with db.session() as s:
-        january = await meetings_repo.occurrence_for_day(s, unit_id, date(2031, 1, 7), T0)
-        february = await meetings_repo.occurrence_for_day(s, unit_id, date(2031, 2, 4), T0)
+        january = await meeting_lookup_repo.occurrence_for_day(s, unit_id, date(2031, 1, 7), T0)
+        february = await meeting_lookup_repo.occurrence_for_day(s, unit_id, date(2031, 2, 4), T0)
         assert january is not None and february is not None and january.id and february.id
     await service.cancel_meeting(db, january.id, T0, "sv")
     await service.move_meeting(db, february.id, date(2031, 2, 5), time(9), None, T0, "sv")

@@ -22,7 +22,7 @@ from core.recurrence import parse_rule
 from services import meeting_graph
 from services.context import JobContext
 from services.meetings import meeting_sync, send_reminder
-from storage import meetings_repo, schedules_repo
+from storage import meeting_occurrences_repo, meeting_series_repo, schedules_repo
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence, MeetingSeries
 from storage.models import OutboxMessage, Schedule
@@ -65,7 +65,7 @@ async def _published(db: Database, fake: FakeGraphCalendar, text: str) -> tuple[
         unit = await unit_with_channel(s)
         unit.defaults = {"calendar_group": GROUP}
         assert unit.id is not None
-        series = await meetings_repo.save_series(
+        series = await meeting_series_repo.save_series(
             s, unit.id, name="Samverkansmöte", rule=parse_rule(text, T0.date()),
             rule_text=text, place="Rum 2", now=T0,
         )  # fmt: skip
@@ -117,9 +117,13 @@ async def test_a_meeting_deleted_in_outlook_is_cancelled_here(
     january = await _occurrence(db, series_id, datetime(2031, 1, 7, 13, tzinfo=SE))
     assert january.status == "scheduled"  # the others stay
     async with db.session() as s:
-        reminder = await schedules_repo.get_schedule(s, meetings_repo.reminder_key(december.id, 1))
+        reminder = await schedules_repo.get_schedule(
+            s, meeting_occurrences_repo.reminder_key(december.id, 1)
+        )
         assert reminder is not None and reminder.active is False
-        minutes = await schedules_repo.get_schedule(s, meetings_repo.minutes_key(december.id))
+        minutes = await schedules_repo.get_schedule(
+            s, meeting_occurrences_repo.minutes_key(december.id)
+        )
         assert minutes is None or minutes.active is False
     # The reminder card in the channel is updated to say so, as `möte ställ in` does.
     [update] = await outbox(db, f"agenda:{december.id}:")
@@ -170,7 +174,7 @@ async def test_a_series_deleted_in_outlook_is_told_once_and_ends_nothing(
 
     # A change of the series puts it back in the calendar.
     async with db.session() as s:
-        await meetings_repo.save_series(
+        await meeting_series_repo.save_series(
             s, unit_id, name="Samverkansmöte", rule=parse_rule("första tisdagen 14-16", T0.date()),
             rule_text="första tisdagen 14-16", place="Rum 2", now=T0,
         )  # fmt: skip

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from core.holidays import days_off
 from core.recurrence import parse_rule
-from storage import meetings_repo
+from storage import meeting_occurrences_repo, meeting_series_repo
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence
 from storage.models import Schedule, ScheduleRun
@@ -49,13 +49,13 @@ async def _setup(db: Database) -> dict[str, int]:
             unit.defaults = {"meeting_holidays": policy}
             await s.flush()
             assert unit.id is not None
-            series = await meetings_repo.save_series(
+            series = await meeting_series_repo.save_series(
                 s, unit.id, name="Samverkansmöte", rule=parse_rule(rule, T0.date()),
                 rule_text=rule, place=None, now=T0,
             )  # fmt: skip
             assert series.id is not None
             ids[name] = series.id
-        await meetings_repo.ensure_sync_schedule(s)
+        await meeting_series_repo.ensure_sync_schedule(s)
     return ids
 
 
@@ -74,7 +74,7 @@ async def _reminders_sent(db: Database) -> list[tuple[int, datetime]]:
             select(Schedule.payload, ScheduleRun.occurrence_at)
             .join(Schedule, col(Schedule.id) == col(ScheduleRun.schedule_id))
             .where(
-                col(Schedule.kind) == meetings_repo.REMINDER_KIND,
+                col(Schedule.kind) == meeting_occurrences_repo.REMINDER_KIND,
                 col(ScheduleRun.status) == "fired",
             )
         )

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from core.holidays import days_off
 from core.recurrence import parse_rule
-from storage import meetings_repo
+from storage import meeting_series_repo
 from storage.db import Database
 from storage.types import utcnow
 from tests.support.ics import exdates, rrule
@@ -35,7 +35,7 @@ def test_the_series_and_one_meeting_as_ics(db_url: str, tmp_path: Path) -> None:
                 await s.flush()
                 assert unit.id is not None
                 now = utcnow()
-                await meetings_repo.save_series(
+                await meeting_series_repo.save_series(
                     s, unit.id, name="Samverkansmöte", rule=parse_rule(RULE, now.date()),
                     rule_text=RULE, place="Rum 2", now=now,
                 )  # fmt: skip

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from core.occurrences import next_occurrence
 from scheduler.firing import fire
-from storage import meetings_repo, schedules_repo
+from storage import agenda_repo, schedules_repo
 from storage.meeting_models import ActionItem, AgendaItem, Decision, MeetingOccurrence
 from storage.models import OutboxMessage
 from tests.cardschema import assert_valid_card
@@ -260,7 +260,7 @@ async def test_the_whole_meeting_flow(secured: tuple[BotHarness, LocalIssuer]) -
         assert all(c.carried_from is not None for c in carried)
         # At meeting 2 "Goda exempel" is handled; the other is left open again.
         handled = next(c for c in carried if c.text.startswith("Goda"))
-        await meetings_repo.set_item_status(s, handled.id or 0, "handled", datetime.now(UTC))
+        await agenda_repo.set_item_status(s, handled.id or 0, "handled", datetime.now(UTC))
 
     # Nils closes his action item (the owner may).
     await _say(harness, channel, NILS, f"klar {action.id}", "är klar")

@@ -18,7 +18,7 @@ from cli.main import app
 from core.recurrence import parse_rule
 from scheduler.firing import fire
 from services.meetings import send_reminder
-from storage import meetings_repo, schedules_repo
+from storage import meeting_occurrences_repo, meeting_series_repo, schedules_repo
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence
 from storage.models import OutboxMessage
@@ -36,11 +36,11 @@ async def _series_and_first(db: Database) -> MeetingOccurrence:
     async with db.session() as s:
         unit = await unit_with_channel(s, "Östersund")
         assert unit.id is not None
-        series = await meetings_repo.save_series(
+        series = await meeting_series_repo.save_series(
             s, unit.id, name="Samverkansmöte", rule=parse_rule(RULE, NOW.date()),
             rule_text=RULE, place=None, now=NOW,
         )  # fmt: skip
-        first = (await meetings_repo.upcoming(s, series, NOW))[0]
+        first = (await meeting_occurrences_repo.upcoming(s, series, NOW))[0]
     assert first.starts_at == datetime(2026, 11, 29, 12, tzinfo=UTC)
     return first
 
@@ -94,7 +94,9 @@ async def test_the_one_day_schedule_fired_five_days_early_says_five_days(db: Dat
     assert occ.id is not None
     fired_at = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
     async with db.session() as s:
-        schedule = await schedules_repo.get_schedule(s, meetings_repo.reminder_key(occ.id, 1))
+        schedule = await schedules_repo.get_schedule(
+            s, meeting_occurrences_repo.reminder_key(occ.id, 1)
+        )
         assert schedule is not None and schedule.payload["lead_days"] == 1
         assert await fire(s, schedule, fired_at, job_context())
     shown = await _card_text(db, f"reminder:{occ.id}:1")
@@ -113,11 +115,11 @@ def test_samverkan_run_meeting_reminder_states_the_real_distance(db_url: str) ->
                 unit = await unit_with_channel(s, "Östersund")
                 assert unit.id is not None
                 now = utcnow()
-                series = await meetings_repo.save_series(
+                series = await meeting_series_repo.save_series(
                     s, unit.id, name="Samverkansmöte", rule=parse_rule(rule, today),
                     rule_text=rule, place=None, now=now,
                 )  # fmt: skip
-                first = (await meetings_repo.upcoming(s, series, now))[0]
+                first = (await meeting_occurrences_repo.upcoming(s, series, now))[0]
                 return first.starts_at.astimezone(SE).date()
         finally:
             await db.dispose()

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from core.recurrence import Recurrence, parse_rule
-from storage import meetings_repo, schedules_repo
+from storage import meeting_occurrences_repo, meeting_series_repo, schedules_repo
 from storage.db import Database
 from storage.meeting_models import MeetingSeries
 from storage.models import Unit
@@ -32,7 +32,7 @@ async def _unit(db: Database) -> int:
 
 async def _save(db: Database, unit_id: int, text: str, now: datetime = NOW) -> MeetingSeries:
     async with db.session() as s:
-        return await meetings_repo.save_series(
+        return await meeting_series_repo.save_series(
             s, unit_id, name="Samverkansmöte", rule=parse_rule(text, now.date()),
             rule_text=text, place=None, now=now,
         )  # fmt: skip
@@ -47,7 +47,7 @@ async def test_the_dst_sundays_meet_at_13_local_and_are_reminded_at_13(db: Datab
     async with db.session() as s:
         fresh = await s.get(MeetingSeries, series.id)
         assert fresh is not None
-        occs = await meetings_repo.upcoming(s, fresh, NOW)
+        occs = await meeting_occurrences_repo.upcoming(s, fresh, NOW)
         # The stored RRULE, read by any RFC 5545 reader, gives the meetings planned.
         # types-python-dateutil types rrule[slice] as one datetime; it is a list.
         from_rrule = [d.astimezone(UTC) for d in rrulestr(fresh.rrule)[:2]]  # type: ignore[attr-defined]
@@ -64,7 +64,7 @@ async def test_the_dst_sundays_meet_at_13_local_and_are_reminded_at_13(db: Datab
             assert occ.id is not None
             for lead in (7, 1):
                 schedule = await schedules_repo.get_schedule(
-                    s, meetings_repo.reminder_key(occ.id, lead)
+                    s, meeting_occurrences_repo.reminder_key(occ.id, lead)
                 )
                 assert schedule is not None and schedule.timezone == "Europe/Stockholm"
                 local = occ.starts_at.astimezone(SE)
@@ -84,12 +84,15 @@ async def test_a_counted_series_stops_after_its_last_meeting(db: Database) -> No
         assert fresh is not None
         seen = set()
         for now in (NOW, datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 20, tzinfo=UTC)):
-            seen |= {o.starts_at for o in await meetings_repo.plan_series(s, fresh, now)}
+            seen |= {o.starts_at for o in await meeting_occurrences_repo.plan_series(s, fresh, now)}
         assert sorted(d.astimezone(SE).strftime("%m-%d %H:%M") for d in seen) == [
             "11-26 09:00", "12-10 09:00", "12-24 09:00",
         ]  # fmt: skip
-        assert await meetings_repo.plan_series(s, fresh, datetime(2026, 12, 25, tzinfo=UTC)) == []
-        assert await meetings_repo.sync_all(s, datetime(2027, 1, 4, tzinfo=UTC)) == 1
+        assert (
+            await meeting_occurrences_repo.plan_series(s, fresh, datetime(2026, 12, 25, tzinfo=UTC))
+            == []
+        )
+        assert await meeting_series_repo.sync_all(s, datetime(2027, 1, 4, tzinfo=UTC)) == 1
 
 
 async def test_a_series_stored_before_rrules_is_planned_and_gets_its_rrule(db: Database) -> None:
@@ -99,19 +102,19 @@ async def test_a_series_stored_before_rrules_is_planned_and_gets_its_rrule(db: D
     async with db.session() as s:
         s.add(MeetingSeries(unit_id=unit_id, name="Samverkansmöte", rule_text="x", rule=old_rule))
     async with db.session() as s:
-        [series] = await meetings_repo.series_of(s, unit_id)
+        [series] = await meeting_series_repo.series_of(s, unit_id)
         assert series.rrule == ""
-        occs = await meetings_repo.plan_series(s, series, NOW)
+        occs = await meeting_occurrences_repo.plan_series(s, series, NOW)
         assert [o.starts_at.astimezone(SE).strftime("%Y-%m-%d %H:%M") for o in occs] == [
             "2026-12-01 13:00", "2027-01-05 13:00",
         ]  # fmt: skip
         # `möte plats …` saves the stored rule again: it gets its first meeting and RRULE.
-        await meetings_repo.save_series(
+        await meeting_series_repo.save_series(
             s, unit_id, name="Samverkansmöte", rule=Recurrence.from_dict(series.rule),
             rule_text="x", place="Rum 2", now=NOW,
         )  # fmt: skip
     async with db.session() as s:
-        [series] = await meetings_repo.series_of(s, unit_id)
+        [series] = await meeting_series_repo.series_of(s, unit_id)
         assert series.rrule == (
             "DTSTART;TZID=Europe/Stockholm:20261201T130000\nRRULE:FREQ=MONTHLY;BYDAY=1TU"
         )
@@ -129,6 +132,6 @@ async def test_the_org_file_reports_the_words_it_did_not_understand(db: Database
     async with db.session() as s:
         unit = await s.get(Unit, unit_id)
         assert unit is not None
-        problems = await meetings_repo.sync_unit_from_org(s, unit, NOW)
+        problems = await meeting_series_repo.sync_unit_from_org(s, unit, NOW)
         assert problems == ["meetings[0].rule: unknown_words: utom, jul"]
-        assert await meetings_repo.series_of(s, unit_id) == []
+        assert await meeting_series_repo.series_of(s, unit_id) == []

@@ -13,7 +13,12 @@ from sqlmodel import col, select
 
 from core.recurrence import parse_rule
 from services import meetings as service
-from storage import meetings_repo, schedules_repo
+from storage import (
+    meeting_lookup_repo,
+    meeting_occurrences_repo,
+    meeting_series_repo,
+    schedules_repo,
+)
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence, MeetingSeries, ReminderCard
 from storage.models import OutboxMessage, Unit
@@ -55,12 +60,12 @@ async def test_a_changed_rule_leaves_no_reminder_of_the_old_one(db_url: str) -> 
     try:
         async with a.session() as s:
             unit = await unit_with_channel(s)
-            await meetings_repo.ensure_sync_schedule(s)
+            await meeting_series_repo.ensure_sync_schedule(s)
         await _plan(a, OLD, unit, T0)
         # Reach 7 January (beyond the two planned) so it has reminder schedules too.
         async with a.session() as s:
             assert unit.id is not None
-            january = await meetings_repo.occurrence_for_day(
+            january = await meeting_lookup_repo.occurrence_for_day(
                 s, unit.id, datetime(2031, 1, 7).date(), T0
             )
             assert january is not None and january.id is not None
@@ -85,9 +90,9 @@ async def test_a_changed_rule_leaves_no_reminder_of_the_old_one(db_url: str) -> 
         assert all(o.status == "cancelled" for o in old)
         async with a.session() as s:
             for occ in old:
-                for key in (meetings_repo.reminder_key(occ.id or 0, 1),
-                            meetings_repo.reminder_key(occ.id or 0, 7),
-                            meetings_repo.minutes_key(occ.id or 0)):  # fmt: skip
+                for key in (meeting_occurrences_repo.reminder_key(occ.id or 0, 1),
+                            meeting_occurrences_repo.reminder_key(occ.id or 0, 7),
+                            meeting_occurrences_repo.minutes_key(occ.id or 0)):  # fmt: skip
                     row = await schedules_repo.get_schedule(s, key)
                     assert row is None or not row.active, key
             cards = (await s.execute(select(ReminderCard))).scalars().all()
@@ -119,7 +124,7 @@ async def test_ending_a_series_withdraws_every_future_meeting(db: Database) -> N
         assert unit.id is not None
     series = await _plan(db, OLD, unit, T0)
     async with db.session() as s:
-        await meetings_repo.occurrence_for_day(s, unit.id, datetime(2031, 2, 4).date(), T0)
+        await meeting_lookup_repo.occurrence_for_day(s, unit.id, datetime(2031, 2, 4).date(), T0)
     assert series.id is not None
     await service.end_series(db, series.id, T0)
     await run_clock([db], T0, datetime(2030, 12, 10, tzinfo=UTC), timedelta(hours=12))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from scheduler.kinds import JOB_KINDS
 from services import alerts, digest, escalation, kolada, nudges
-from storage import meetings_repo
+from storage import meeting_occurrences_repo, meeting_series_repo
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,9 +22,9 @@ WRITTEN = {
     escalation.SWEEP_KIND,
     "pulse_open",
     "pulse_close",
-    meetings_repo.REMINDER_KIND,
-    meetings_repo.MINUTES_KIND,
-    meetings_repo.SYNC_KIND,
+    meeting_occurrences_repo.REMINDER_KIND,
+    meeting_occurrences_repo.MINUTES_KIND,
+    meeting_series_repo.SYNC_KIND,
     kolada.KIND,
     alerts.KIND,
     nudges.KIND,
