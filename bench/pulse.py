@@ -58,7 +58,7 @@ from sqlmodel import SQLModel  # noqa: E402
 import storage.models  # noqa: E402
 import storage.pulse_models  # noqa: E402,F401
 from bench.launch.scratch_db import drop_postgres, scratch_postgres  # noqa: E402
-from core.pulse import BUILT_IN  # noqa: E402
+from core.pulse_templates import BUILT_IN  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from storage import pulse_repo  # noqa: E402
 from storage.db import Database, is_sqlite  # noqa: E402

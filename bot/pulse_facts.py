@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.pulse import Template, takes_answers
+from core.pulse_questions import Template
+from core.pulse_window import takes_answers
 from storage import pulse_repo
 from storage.db import Database
 from storage.models import Conversation

@@ -28,8 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards.base import card_message
 from cards.pulse import closed_card, pulse_card, results_card
 from cards.pulse_followups import followups
-from core.pulse import Results, Template, period_of, summarize
 from core.pulse_cadence import TRIGGERS, opens_on
+from core.pulse_periods import period_of
+from core.pulse_questions import Template
+from core.pulse_results import Results, summarize
 from core.pulse_templates import available_keys
 from core.refusal import Refused
 from i18n import format as fmt

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from core.pulse import summarize
 from core.pulse_export import Row, result_rows, sheet
+from core.pulse_results import summarize
 from core.pulse_templates import slug
 from i18n.texts import t
 from services.export import unit_named

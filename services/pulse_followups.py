@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.item_values import NewItem
-from core.pulse import summarize
 from core.pulse_followup import item_title, shown_comment
+from core.pulse_results import summarize
 from core.refusal import Refused
 from i18n.texts import t
 from services import escalation

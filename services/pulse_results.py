@@ -13,15 +13,10 @@ from sqlmodel import col, select
 
 from cards.base import Element
 from cards.pulse_trend import trend_chart
-from core.pulse import (
-    SCALES,
-    Question,
-    Template,
-    effective_threshold,
-    period_bounds,
-    periods_within,
-)
 from core.pulse_compare import beside, trend_points
+from core.pulse_periods import period_bounds, periods_within
+from core.pulse_questions import SCALES, Question, Template
+from core.pulse_results import effective_threshold
 from services import pulse_followups
 from storage import pulse_repo
 from storage.models import Unit

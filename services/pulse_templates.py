@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.pulse import Template
+from core.pulse_questions import Template
 from core.pulse_templates import available_keys
 from storage import pulse_repo
 from storage.db import Database

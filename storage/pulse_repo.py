@@ -23,25 +23,19 @@ from sqlmodel import col, select
 
 from core import answer_key as keys
 from core.dates import HOME_ZONE
-from core.pulse import (
+from core.pulse_cadence import DEFAULT_SKIP_MONTHS, skip_months
+from core.pulse_differencing import Cell, publishable
+from core.pulse_periods import period_bounds, period_of, periods_within
+from core.pulse_questions import InvalidTemplate, Template, template_from_dict, template_to_dict
+from core.pulse_results import effective_threshold
+from core.pulse_templates import configured_for, library_template
+from core.pulse_window import (
     DEFAULT_WINDOW_DAYS,
-    Cell,
-    InvalidTemplate,
-    Template,
     answer_window,
     effective_cooldown,
-    effective_threshold,
     next_start,
-    period_bounds,
-    period_of,
-    periods_within,
-    publishable,
     takes_answers,
-    template_from_dict,
-    template_to_dict,
 )
-from core.pulse_cadence import DEFAULT_SKIP_MONTHS, skip_months
-from core.pulse_templates import configured_for, library_template
 from storage import pulse_models as _pulse_models  # noqa: F401  (tables in the metadata)
 from storage.models import AuditEvent, Unit
 from storage.pulse_models import Pulse, PulseAnswer, PulseRespondent, PulseTemplate
@@ -478,7 +472,7 @@ async def pulse_indicator_values(
     (a value that changes as pulses close could be subtracted from its earlier
     self). Suppression: every shown value has >= the threshold answers, and no
     subtraction between shown values and already-published pulse results isolates
-    a smaller group (core.pulse.publishable).
+    a smaller group (core.pulse_differencing.publishable).
     """
     _start, end = period_bounds(period)
     tz = zone or ZoneInfo(HOME_ZONE)

@@ -23,10 +23,10 @@ from bot.turn import Turn
 from bot.unit_choice import unit_for
 from cards import pulse as pulse_cards
 from cards.pulse_followups import followups
-from core import pulse as core_pulse
-from core.pulse import Refusal
+from core.pulse_answers import INPUT_PREFIX, AnswerCheck, Refusal, validate_answer
 from core.pulse_delivery import PERSONAL as PERSONAL_DELIVERY
 from core.pulse_delivery import delivery_of
+from core.pulse_questions import Kind, Template
 from core.refusal import Refused
 from core.scope import CHANNEL
 from i18n import format as fmt
@@ -314,7 +314,7 @@ def _ref_of(turn: Turn, data: dict[str, Any]) -> str | None:
     return ref
 
 
-def _refusal_text(turn: Turn, template: core_pulse.Template, check: core_pulse.AnswerCheck) -> str:
+def _refusal_text(turn: Turn, template: Template, check: AnswerCheck) -> str:
     refusal = check.refusal or Refusal.TAMPERED
     if refusal is Refusal.PERSONNUMMER:
         return turn.text(REFUSAL_KEY)
@@ -335,7 +335,7 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
         # Another channel's pulse: answered exactly as a pulse that does not exist.
         raise Refused("pulse.refused.unknown")
     template = facts.template
-    check = core_pulse.validate_answer(template, data)
+    check = validate_answer(template, data)
     if not check.ok or check.values is None:
         turn.services.metrics.inc("samverkan_pulse_refused_total", reason=str(check.refusal))
         text = _refusal_text(turn, template, check)
@@ -394,13 +394,11 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
         await turn.send_text(turn.text("pulse.saved"))
 
 
-def _kept_values(
-    template: core_pulse.Template, data: dict[str, Any], drop: str | None
-) -> dict[str, Any]:
+def _kept_values(template: Template, data: dict[str, Any], drop: str | None) -> dict[str, Any]:
     kept: dict[str, Any] = {}
     for q in template.questions:
-        raw = data.get(core_pulse.INPUT_PREFIX + q.id)
-        if q.id == drop or q.kind is core_pulse.Kind.TEXT or not isinstance(raw, str | int):
+        raw = data.get(INPUT_PREFIX + q.id)
+        if q.id == drop or q.kind is Kind.TEXT or not isinstance(raw, str | int):
             continue
         kept[q.id] = raw
     return kept
@@ -440,7 +438,7 @@ async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> Non
 def _answered_view(
     turn: Turn,
     ref: str,
-    template: core_pulse.Template,
+    template: Template,
     pulse: Pulse | PulseFacts,
     *,
     again: bool,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from cards.digest import county_digest_card
 from core.indicators import Period, parse_definitions
 from core.item_values import NewItem
-from core.pulse import BUILT_IN
+from core.pulse_templates import BUILT_IN
 from services import digest as composer
 from services.escalation import escalate_item
 from storage import indicators_repo, items_repo, pulse_repo

@@ -22,7 +22,7 @@ from sqlalchemy import event, update
 from sqlmodel import col, select
 
 from bot.pulse_facts import PulseFacts, PulseFactsCache
-from core.pulse import BUILT_IN
+from core.pulse_templates import BUILT_IN
 from services import pulse as service
 from storage import channels_repo, pulse_repo
 from storage.answer_writer import AnswerWriter, Outcome
@@ -461,7 +461,7 @@ async def test_answers_a_dead_instance_held_do_not_hold_the_results_back_for_eve
 async def test_no_answer_is_written_when_its_author_answered() -> None:
     """The pool mix writes a random draw: over many pulses, what is written right after
     someone answers is theirs about once in `keep` + 1, as for any other held answer."""
-    from core.pulse import mix
+    from core.answer_mix import mix
 
     rng = random.Random(20261201)
     newest_written = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.pulse import SAMVERKANSPULS
+from core.pulse_templates import SAMVERKANSPULS
 from storage import channels_repo, pulse_repo
 from storage.db import Database
 from storage.models import Unit
