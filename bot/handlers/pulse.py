@@ -32,7 +32,7 @@ from core.scope import CHANNEL
 from i18n import format as fmt
 from services import pulse as service
 from services import pulse_personal
-from storage import members_repo, pulse_repo
+from storage import members_repo, pulse_answers_repo, pulse_repo, pulse_templates_repo
 from storage.answer_writer import Outcome
 from storage.models import Unit
 from storage.pulse_models import Pulse
@@ -184,7 +184,7 @@ async def _status(turn: Turn, unit: Unit, *, with_card: bool = True) -> None:
     pulse, count = await service.open_status(turn.services.db, unit.id)
     if pulse is None:
         raise Refused("pulse.none_open", unit=unit.name)
-    template = pulse_repo.pulse_template(pulse)
+    template = pulse_templates_repo.pulse_template(pulse)
     name = service.name_of(template, turn.lang)
     await turn.send_text(
         turn.text(
@@ -365,7 +365,7 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
     # refused, storing nothing) or waits for it.
     outcome = Outcome.CLOSED
     if facts.is_open(utcnow()):
-        person = pulse_repo.respondent(facts.ref, _secret(turn), turn.user_id)
+        person = pulse_answers_repo.respondent(facts.ref, _secret(turn), turn.user_id)
         outcome = await turn.services.answers.answer(
             facts.pulse_id, person, check.values, keep=facts.threshold
         )
@@ -408,7 +408,7 @@ async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> Non
     """The card as this person should see it now (refresh and "ändra")."""
     found = await _pulse_from(turn, data)
     assert turn.user_id is not None
-    template = pulse_repo.pulse_template(found)
+    template = pulse_templates_repo.pulse_template(found)
     settings = turn.services.settings
     if not pulse_repo.is_open(found):
         count, kept = await service.answers_so_far(turn.services.db, found)

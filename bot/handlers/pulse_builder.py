@@ -18,7 +18,7 @@ from core.pulse_questions import Template
 from core.refusal import Refused
 from services import pulse_templates as service
 from storage.models import Unit
-from storage.pulse_repo import UnitPulseSettings
+from storage.pulse_settings import UnitPulseSettings
 
 HANDLERS = Router()
 
