@@ -1,8 +1,8 @@
 """A person's answer: card values (inputs `q_<id>`) checked against the template and
 turned into the values stored, or the reason they are refused. Pure.
 
-Each stored answer is one person's (one answer per person, no edits): the free-text
-rule of core/pulse_results.py counts on it.
+One answer per person and no edits (`pulse_respondents`, storage/answer_writer.py) make
+each stored answer one person's: the free-text rule of core/pulse_results.py counts on it.
 """
 
 from __future__ import annotations

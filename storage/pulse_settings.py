@@ -1,4 +1,5 @@
-"""A unit's pulse settings, read from its `defaults.pulse` in the org file."""
+"""A unit's pulse settings (threshold, window, template, cadence, cool-down, months
+without pulses), read from its `defaults.pulse` in the org file."""
 
 from __future__ import annotations
 
