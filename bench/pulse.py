@@ -58,9 +58,9 @@ from sqlmodel import SQLModel  # noqa: E402
 import storage.models  # noqa: E402
 import storage.pulse_models  # noqa: E402,F401
 from bench.launch.scratch_db import drop_postgres, scratch_postgres  # noqa: E402
-from core.pulse import BUILT_IN  # noqa: E402
+from core.pulse_templates import BUILT_IN  # noqa: E402
 from infra.settings import Settings  # noqa: E402
-from storage import pulse_repo  # noqa: E402
+from storage import pulse_answers_repo, pulse_repo  # noqa: E402
 from storage.db import Database, is_sqlite  # noqa: E402
 from storage.models import Conversation, Unit  # noqa: E402
 from tests.fakes.connector import FakeConnector  # noqa: E402
@@ -263,7 +263,7 @@ async def stored_answers(db: Database, pulse_id: int) -> int:
     """Answers whose content is stored, once the bot has stopped: the last `threshold` of
     each pulse are held in memory (storage/answer_writer.py) and written at the stop."""
     async with db.session() as s:
-        return await pulse_repo.stored_count(s, pulse_id)
+        return await pulse_answers_repo.stored_count(s, pulse_id)
 
 
 # -- the load ----------------------------------------------------------------------------------

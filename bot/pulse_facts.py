@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.pulse import Template, takes_answers
-from storage import pulse_repo
+from core.pulse_questions import Template
+from core.pulse_window import takes_answers
+from storage import pulse_repo, pulse_templates_repo
 from storage.db import Database
 from storage.models import Conversation
 
@@ -86,7 +87,7 @@ class PulseFactsCache:
             pulse_id=pulse.id,
             ref=pulse.ref,
             conversation_id=conv.conversation_id if conv else None,
-            template=pulse_repo.pulse_template(pulse),
+            template=pulse_templates_repo.pulse_template(pulse),
             threshold=pulse.threshold,
             closes_at=pulse.closes_at,
             closed_at=pulse.closed_at,

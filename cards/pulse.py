@@ -18,8 +18,10 @@ from cards.base import (
     title,
 )
 from cards.pulse_followups import comment_action
-from core.pulse import INPUT_PREFIX, SCALES, Kind, Question, Results, Template, scale_range
+from core.pulse_answers import INPUT_PREFIX
 from core.pulse_followup import comment_key
+from core.pulse_questions import SCALES, Kind, Question, Template, scale_range
+from core.pulse_results import Results
 from i18n import format as fmt
 from i18n.texts import t
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from cards.base import Card, Element, card, execute, heading, plain, submit, text, title
 from cards.pulse import pulse_card
-from core.pulse import MAX_QUESTIONS, Template
 from core.pulse_builder import (
     BUILDER_KINDS,
     HIGH,
@@ -21,6 +20,7 @@ from core.pulse_builder import (
     OPTIONS,
     TEXT,
 )
+from core.pulse_questions import MAX_QUESTIONS, Template
 from i18n.texts import t
 
 PREVIEW = "pulse.template.preview"

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.personnummer import contains_identity_number
-from core.pulse import (
+from core.pulse_questions import (
     MAX_OPTIONS,
     MAX_QUESTIONS,
     InvalidTemplate,

@@ -5,7 +5,7 @@ off) and may name months without pulses (`skip_months`, default [7]: the Swedish
 summer holiday). A pulse opens at 09:00 on the month's opening day: the first working
 day on or after its first Monday (Easter Monday, Epiphany on a Monday and the like
 move it to the next working day; core/holidays.py). Its answer window then counts
-working days only (core.pulse.answer_window), so it closes and reminds on working days.
+working days only (core.pulse_window.answer_window), so it closes and reminds on working days.
 
 The schedule fires on every weekday of the first two weeks (`TRIGGERS`); the job opens
 the pulse on the first of those firings on or after the opening day when the unit has

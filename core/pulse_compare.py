@@ -7,7 +7,7 @@ that month. They are shown only where:
 
 - the group's unit is publishable in the month's laminar family of cells (every
   pulse, every unit; `period_cells`), as for the indicator roll-up
-  (core.pulse.publishable): at least the threshold of answers, and no subtraction
+  (core.pulse_differencing.publishable): at least the threshold of answers, and no subtraction
   between it, the pulses already published and the other shown groups isolates
   fewer than the threshold;
 - every pulse in the group asked the question (same id and kind, as asked): then the
@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from core.pulse import Cell, publishable
+from core.pulse_differencing import Cell, publishable
 
 Key = tuple[str, int]  # ("unit", id) | ("pulse", id)
 

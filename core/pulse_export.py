@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.pulse import SCALES, Kind, Question, Results, Template, scale_range
+from core.pulse_questions import SCALES, Kind, Question, Template, scale_range
+from core.pulse_results import Results
 
 COLUMNS = (
     "unit",

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 
-from core.pulse import Kind, Results
+from core.pulse_questions import Kind
+from core.pulse_results import Results
 
 TITLE_CHARS = 80
 

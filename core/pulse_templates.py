@@ -1,7 +1,7 @@
 """Pulse templates as people write them: in the org file, and the shipped library.
 
 Pure. `template_from_config` reads the short form used in the org file (texts may be
-plain Swedish strings; kinds have friendly names) into a validated `core.pulse.Template`.
+plain Swedish strings; kinds have friendly names) into a validated `core.pulse_questions.Template`.
 
 In the org file, templates sit under `defaults.pulse.templates`, a mapping from the
 template's key to its definition, at county level (every unit) or in a unit's own
@@ -47,8 +47,7 @@ from typing import Any
 
 import yaml
 
-from core.pulse import (
-    BUILT_IN,
+from core.pulse_questions import (
     InvalidTemplate,
     Kind,
     Option,
@@ -216,6 +215,44 @@ def available_keys(pulse_defaults: Any, level: str | None) -> list[str]:
 
 
 # -- the shipped library -------------------------------------------------------------------
+
+# The template a unit uses when its org file names none (storage/pulse_settings.py).
+SAMVERKANSPULS = Template(
+    key="samverkanspuls",
+    name={"sv": "Samverkanspuls", "en": "Collaboration pulse"},
+    indicator_question="collab",
+    questions=(
+        Question(
+            id="collab",
+            kind=Kind.LIKERT,
+            text={
+                "sv": "Hur väl fungerar samarbetet mellan vårdcentral och kommun?",
+                "en": "How well does collaboration between the health centre and the municipality work?",
+            },
+            low={"sv": "Mycket dåligt", "en": "Very poorly"},
+            high={"sv": "Mycket bra", "en": "Very well"},
+        ),
+        Question(
+            id="contact",
+            kind=Kind.YESNO,
+            text={
+                "sv": "Vet du vem du ska kontakta i den andra organisationen?",
+                "en": "Do you know whom to contact at the other organisation?",
+            },
+        ),
+        Question(
+            id="example",
+            kind=Kind.TEXT,
+            required=False,
+            text={
+                "sv": "Ett gott exempel eller ett förbättringsförslag (frivilligt)",
+                "en": "One good example or improvement proposal (optional)",
+            },
+        ),
+    ),
+)
+BUILT_IN: dict[str, Template] = {SAMVERKANSPULS.key: SAMVERKANSPULS}
+validate_template(SAMVERKANSPULS)
 
 # Data, not code: read once from the package when this module is imported.
 _LIBRARY_CONFIG: dict[str, dict[str, Any]] = yaml.safe_load(

@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 
 ZONE = ZoneInfo(HOME_ZONE)
 KIND = "digest"
-PULSE_INDICATOR = "staff_rated_collaboration"  # storage.pulse_repo.INDICATOR_KEY
+PULSE_INDICATOR = "staff_rated_collaboration"  # storage.pulse_indicator_repo.INDICATOR_KEY
 PULSE_SOURCE = "Pulsmätning"
 
 
@@ -404,14 +404,14 @@ def today_local(now: datetime | None = None) -> date:
 async def sync_pulse_values(session: AsyncSession, period: Period) -> int:
     """Copy the pulse module's published "staff-rated collaboration" values for
     `period` into indicator values (when that indicator is defined). Returns rows
-    written. Coordinates through storage.pulse_repo.pulse_indicator_values."""
+    written. Coordinates through storage.pulse_indicator_repo.pulse_indicator_values."""
     ids = await indicators_repo.definition_ids(session)
     ind_id = ids.get(PULSE_INDICATOR)
     if ind_id is None:
         return 0
-    from storage import pulse_repo
+    from storage import pulse_indicator_repo
 
-    got = await pulse_repo.pulse_indicator_values(session, period.label)
+    got = await pulse_indicator_repo.pulse_indicator_values(session, period.label)
     rows = [indicators_repo.ValueIn(ind_id, uid, p, v, None, PULSE_SOURCE) for uid, p, v in got]
     res = await indicators_repo.upsert_values(session, rows)
     return res.inserted + res.updated

@@ -43,7 +43,13 @@ from i18n.texts import t
 from services import alert_nudges
 from services.context import JobContext
 from services.personal import Message, Outcome, send_many
-from storage import channels_repo, meeting_lookup_repo, pulse_repo, roles_repo
+from storage import (
+    channels_repo,
+    meeting_lookup_repo,
+    pulse_answers_repo,
+    pulse_repo,
+    roles_repo,
+)
 from storage.db import Database
 from storage.item_models import Item, ItemEvent
 from storage.meeting_models import ActionItem, MeetingSeries
@@ -312,7 +318,7 @@ async def _pulses(
             key = (tenant, oid)
             if key not in people.people:
                 continue
-            if await pulse_repo.has_answered(session, pulse, secret, oid):
+            if await pulse_answers_repo.has_answered(session, pulse, secret, oid):
                 continue
             out[key].append(
                 rules.Waiting(

@@ -28,15 +28,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards.base import card_message
 from cards.pulse import closed_card, pulse_card, results_card
 from cards.pulse_followups import followups
-from core.pulse import Results, Template, period_of, summarize
 from core.pulse_cadence import TRIGGERS, opens_on
+from core.pulse_periods import period_of
+from core.pulse_questions import Template
+from core.pulse_results import Results, summarize
 from core.pulse_templates import available_keys
 from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
 from services import pulse_personal, pulse_results
 from services.context import JobContext
-from storage import channels_repo, outbox_repo, pulse_repo, schedules_repo
+from storage import (
+    channels_repo,
+    org_repo,
+    outbox_repo,
+    pulse_answers_repo,
+    pulse_indicator_repo,
+    pulse_repo,
+    pulse_settings,
+    pulse_templates_repo,
+    schedules_repo,
+)
 from storage.answer_writer import AnswerWriter
 from storage.db import Database
 from storage.models import Conversation, Schedule, Unit
@@ -69,7 +81,7 @@ def name_of(template: Template, lang: str) -> str:
 
 
 def card_post(pulse: Pulse, zone: ZoneInfo, lang: str) -> Outgoing:
-    template = pulse_repo.pulse_template(pulse)
+    template = pulse_templates_repo.pulse_template(pulse)
     card = pulse_card(
         lang,
         pulse.ref,
@@ -88,8 +100,8 @@ def card_post(pulse: Pulse, zone: ZoneInfo, lang: str) -> Outgoing:
 
 async def results_of(session: AsyncSession, pulse: Pulse) -> tuple[Template, Results]:
     assert pulse.id is not None
-    template = pulse_repo.pulse_template(pulse)
-    rows = await pulse_repo.answers(session, pulse.id)
+    template = pulse_templates_repo.pulse_template(pulse)
+    rows = await pulse_answers_repo.answers(session, pulse.id)
     results = summarize(
         template, rows, pulse.threshold, members=pulse.member_count, answered=pulse.answer_count
     )
@@ -146,7 +158,7 @@ async def close_ops(
 
 
 def reminder_op(pulse: Pulse, zone: ZoneInfo, lang: str) -> Outgoing:
-    template = pulse_repo.pulse_template(pulse)
+    template = pulse_templates_repo.pulse_template(pulse)
     text = t(
         lang,
         "pulse.reminder",
@@ -193,7 +205,7 @@ async def open_status(db: Database, unit_id: int) -> tuple[Pulse | None, int]:
     """The unit's open pulse, if any, and how many have answered."""
     async with db.session() as s:
         pulse = await pulse_repo.open_pulse_for_unit(s, unit_id)
-        count = await pulse_repo.answer_count(s, pulse) if pulse else 0
+        count = await pulse_answers_repo.answer_count(s, pulse) if pulse else 0
     return pulse, count
 
 
@@ -210,14 +222,16 @@ async def start(
     says `delivery: personal`, the card 1:1 to the channel's members; services/
     pulse_personal.py). `own_tenant`: the bot's tenant, None in anonymous local mode."""
     assert unit.id is not None
-    conf = pulse_repo.UnitPulseSettings.of(unit)
+    conf = pulse_settings.UnitPulseSettings.of(unit)
     async with db.session() as s:
         binding = await channels_repo.active_binding_for_unit(s, unit.id)
         wanted = template_name or conf.template
-        template = await pulse_repo.find_template(s, wanted, unit.id, unit)
+        template = await pulse_templates_repo.find_template(s, wanted, unit.id, unit)
         if template is None:
             pulse_conf = (unit.defaults or {}).get("pulse")
-            keys = available_keys(pulse_conf, unit.level) + await pulse_repo.saved_keys(s, unit.id)
+            keys = available_keys(pulse_conf, unit.level) + await pulse_templates_repo.saved_keys(
+                s, unit.id
+            )
             names = ", ".join(sorted(set(keys)))
             raise Refused("pulse.unknown_template", name=template_name[:60], names=names)
         if binding is None:
@@ -275,10 +289,12 @@ async def latest_results(
         if pulse is None:
             return None
         template, results = await results_of(s, pulse)
-        children = await pulse_repo.live_children(s, unit.id)
+        children = await org_repo.live_children(s, unit.id)
         values = {
             uid: v
-            for uid, _, v in await pulse_repo.pulse_indicator_values(s, pulse.period, zone=zone)
+            for uid, _, v in await pulse_indicator_repo.pulse_indicator_values(
+                s, pulse.period, zone=zone
+            )
         }
         more = None
         if results.shown:
@@ -300,15 +316,15 @@ async def in_conversation(db: Database, ref: str) -> tuple[Pulse | None, str | N
 async def answers_so_far(db: Database, pulse: Pulse) -> tuple[int, int]:
     """How many answered, and how many answers are written (what results can show)."""
     async with db.read() as s:
-        count = await pulse_repo.answer_count(s, pulse)
-        kept = await pulse_repo.stored_count(s, pulse.id) if pulse.id is not None else 0
+        count = await pulse_answers_repo.answer_count(s, pulse)
+        kept = await pulse_answers_repo.stored_count(s, pulse.id) if pulse.id is not None else 0
     return count, kept
 
 
 async def has_answered(db: Database, pulse: Pulse, secret: str, user_id: str) -> bool:
     """Whether the person answered this open pulse (never what they answered)."""
     async with db.read() as s:
-        return await pulse_repo.has_answered(s, pulse, secret, user_id)
+        return await pulse_answers_repo.has_answered(s, pulse, secret, user_id)
 
 
 # -- cadence -----------------------------------------------------------------------------
@@ -317,7 +333,7 @@ async def has_answered(db: Database, pulse: Pulse, secret: str, user_id: str) ->
 async def ensure_schedules(session: AsyncSession, unit: Unit) -> None:
     """The unit's `pulse_open` schedule (per its cadence) and the shared close sweep."""
     assert unit.id is not None
-    conf = pulse_repo.UnitPulseSettings.of(unit)
+    conf = pulse_settings.UnitPulseSettings.of(unit)
     trigger = CADENCE_TRIGGERS.get(conf.cadence)
     key = f"pulse_open:unit:{unit.id}"
     if trigger is None:
@@ -342,12 +358,12 @@ async def open_scheduled(
     binding = await channels_repo.active_binding_for_unit(session, unit_id)
     if binding is None:
         return None
-    conf = pulse_repo.UnitPulseSettings.of(unit)
+    conf = pulse_settings.UnitPulseSettings.of(unit)
     day = now.astimezone(context.zone).date()
     opened = await pulse_repo.opened_in_period(session, unit_id, period_of(day))
     if not opens_on(day, conf.cadence, conf.skip_months, opened_this_month=opened):
         return None  # before the opening day, a month without pulses, or had one already
-    template = await pulse_repo.find_template(session, conf.template, unit_id, unit)
+    template = await pulse_templates_repo.find_template(session, conf.template, unit_id, unit)
     if template is None:
         log.warning("unit %s: unknown pulse template %r", unit_id, conf.template)
         return None

@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from core.pulse import summarize
 from core.pulse_export import Row, result_rows, sheet
+from core.pulse_results import summarize
 from core.pulse_templates import slug
 from i18n.texts import t
 from services.export import unit_named
-from storage import pulse_repo
+from storage import pulse_answers_repo, pulse_templates_repo
 from storage.db import Database
 from storage.models import Unit
 from storage.pulse_models import Pulse
@@ -43,8 +43,8 @@ async def _rows(
     rows: list[Row] = []
     for p in pulses:
         assert p.id is not None
-        template = pulse_repo.pulse_template(p)
-        answers = await pulse_repo.answers(s, p.id)
+        template = pulse_templates_repo.pulse_template(p)
+        answers = await pulse_answers_repo.answers(s, p.id)
         results = summarize(template, answers, p.threshold, answered=p.answer_count)
         opened = p.opened_at.astimezone(zone).date().isoformat()
         rows += result_rows(

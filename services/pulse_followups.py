@@ -10,12 +10,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.item_values import NewItem
-from core.pulse import summarize
 from core.pulse_followup import item_title, shown_comment
+from core.pulse_results import summarize
 from core.refusal import Refused
 from i18n.texts import t
 from services import escalation
-from storage import items_repo, pulse_followup_repo, pulse_repo
+from storage import (
+    items_repo,
+    pulse_answers_repo,
+    pulse_followup_repo,
+    pulse_repo,
+    pulse_templates_repo,
+)
 from storage.db import Database
 from storage.item_models import Item
 from storage.models import Unit
@@ -46,8 +52,8 @@ async def comment_to_item(
         pulse = await pulse_repo.by_ref(s, ref)
         if pulse is None or pulse.unit_id != unit.id or pulse.id is None:
             raise Refused("pulse.refused.unknown")
-        template = pulse_repo.pulse_template(pulse)
-        rows = await pulse_repo.answers(s, pulse.id)
+        template = pulse_templates_repo.pulse_template(pulse)
+        rows = await pulse_answers_repo.answers(s, pulse.id)
         results = summarize(template, rows, pulse.threshold, answered=pulse.answer_count)
         comment = shown_comment(results, key) if pulse.answer_count is not None else None
         if comment is None:

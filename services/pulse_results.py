@@ -13,17 +13,12 @@ from sqlmodel import col, select
 
 from cards.base import Element
 from cards.pulse_trend import trend_chart
-from core.pulse import (
-    SCALES,
-    Question,
-    Template,
-    effective_threshold,
-    period_bounds,
-    periods_within,
-)
 from core.pulse_compare import beside, trend_points
+from core.pulse_periods import period_bounds, periods_within
+from core.pulse_questions import SCALES, Question, Template
+from core.pulse_results import effective_threshold
 from services import pulse_followups
-from storage import pulse_repo
+from storage import pulse_answers_repo
 from storage.models import Unit
 from storage.pulse_models import Pulse
 from storage.types import utcnow
@@ -94,7 +89,7 @@ async def comparisons(
     pulses_of: dict[int, list[int]] = defaultdict(list)
     for pid, p in pulses.items():
         pulses_of[p.unit_id].append(pid)
-    answers = {pid: await pulse_repo.answers(session, pid) for pid in pulses}
+    answers = {pid: await pulse_answers_repo.answers(session, pid) for pid in pulses}
     stored = {pid: len(a) for pid, a in answers.items()}
     thresholds = {pid: p.threshold for pid, p in pulses.items()}
     threshold = max([*thresholds.values(), effective_threshold(None)])
@@ -153,7 +148,7 @@ async def trend(
     points: list[tuple[str, int, int, dict[str, float | None]]] = []
     for p in found:
         assert p.id is not None
-        answers = await pulse_repo.answers(session, p.id)
+        answers = await pulse_answers_repo.answers(session, p.id)
         means: dict[str, float | None] = {}
         for q in questions:
             if _asks(p, q):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core.pulse import Template
+from core.pulse_questions import Template
 from core.pulse_templates import available_keys
-from storage import pulse_repo
+from storage import pulse_templates_repo
 from storage.db import Database
 from storage.models import AuditEvent, Unit
 
@@ -13,7 +13,7 @@ async def available(db: Database, unit: Unit) -> list[str]:
     """Keys of every template the unit can start: saved, in the org file, shipped."""
     assert unit.id is not None
     async with db.read() as s:
-        saved = await pulse_repo.saved_keys(s, unit.id)
+        saved = await pulse_templates_repo.saved_keys(s, unit.id)
     return sorted(set(available_keys((unit.defaults or {}).get("pulse"), unit.level)) | set(saved))
 
 
@@ -22,7 +22,7 @@ async def save_for_unit(db: Database, unit: Unit, template: Template, actor: str
     new pulses; pulses already run keep the questions they asked)."""
     assert unit.id is not None
     async with db.session() as s:
-        await pulse_repo.save_template(s, template, unit.id)
+        await pulse_templates_repo.save_template(s, template, unit.id)
         s.add(
             AuditEvent(
                 actor=actor,

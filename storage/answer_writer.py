@@ -6,13 +6,13 @@ every instance). What they answered is not. Anything written at the moment a per
 answers is linked to them by that moment (the write-ahead log, PostgreSQL's
 transaction ids and row positions, SQLite's WAL frames all keep the order), so the
 contents are held in memory in a pool per pulse and written as a pool mix
-(core.pulse.mix): each write takes the pool plus the new arrivals, keeps `threshold`
+(core.answer_mix.mix): each write takes the pool plus the new arrivals, keeps `threshold`
 of them chosen at random and writes the rest in random order with random ids. What
 a copy of the database shows is then, at any moment, who has answered so far and
 contents each of which is a random draw from at least `threshold` + 1 of them.
 
 When the pulse closes, each process writes what it still holds (at least the
-threshold, or nothing: core.pulse.may_write_remainder). `pulses.held` counts the
+threshold, or nothing: core.answer_mix.may_write_remainder). `pulses.held` counts the
 answers accepted but not yet written; the results wait until it is 0.
 
 What this costs: answers held when a process dies (kill -9, power loss) are lost,
@@ -47,7 +47,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.answer_key import new_answer_id
-from core.pulse import may_write_remainder, mix
+from core.answer_mix import may_write_remainder, mix
 from storage.db import Database
 from storage.group_commit import tell, write_or_split
 from storage.held_connection import HeldConnection
@@ -138,7 +138,7 @@ class AnswerWriter:
             .on_conflict_do_nothing(index_elements=["pulse_id", "person"])
             .returning(_PEOPLE.c.pulse_id, _PEOPLE.c.person)
         )
-        # core.pulse.takes_answers, as SQL; on PostgreSQL the row stays locked until
+        # core.pulse_window.takes_answers, as SQL; on PostgreSQL the row stays locked until
         # commit, so a concurrent close waits for these answers or makes them refused.
         self._open = select(_PULSES.c.id).where(
             _PULSES.c.id.in_(bindparam("ids", expanding=True)),
@@ -423,7 +423,7 @@ class AnswerWriter:
             )
 
 
-# core.pulse.takes_answers and the respondent marks, as one PostgreSQL statement. The
+# core.pulse_window.takes_answers and the respondent marks, as one PostgreSQL statement. The
 # `open` rows are locked (FOR UPDATE, re-checked against a close committed meanwhile)
 # before the join lets any of their respondents into the INSERT.
 _OPEN_AND_MARK = text(

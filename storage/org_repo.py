@@ -149,6 +149,16 @@ async def list_units(session: AsyncSession) -> list[Unit]:
     return list(rows.scalars().all())
 
 
+async def live_children(session: AsyncSession, unit_id: int) -> list[Unit]:
+    """The units right below this one (not archived), by name: a results card's roll-up."""
+    rows = await session.execute(
+        select(Unit)
+        .where(col(Unit.parent_id) == unit_id, col(Unit.archived_at).is_(None))
+        .order_by(col(Unit.name))
+    )
+    return list(rows.scalars().all())
+
+
 async def has_units(session: AsyncSession) -> bool:
     """Whether any unit, live or archived, was ever loaded."""
     return (await session.execute(select(Unit.id).limit(1))).first() is not None  # type: ignore[call-overload]

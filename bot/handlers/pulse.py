@@ -23,16 +23,16 @@ from bot.turn import Turn
 from bot.unit_choice import unit_for
 from cards import pulse as pulse_cards
 from cards.pulse_followups import followups
-from core import pulse as core_pulse
-from core.pulse import Refusal
+from core.pulse_answers import INPUT_PREFIX, AnswerCheck, Refusal, validate_answer
 from core.pulse_delivery import PERSONAL as PERSONAL_DELIVERY
 from core.pulse_delivery import delivery_of
+from core.pulse_questions import Kind, Template
 from core.refusal import Refused
 from core.scope import CHANNEL
 from i18n import format as fmt
 from services import pulse as service
 from services import pulse_personal
-from storage import members_repo, pulse_repo
+from storage import members_repo, pulse_answers_repo, pulse_repo, pulse_templates_repo
 from storage.answer_writer import Outcome
 from storage.models import Unit
 from storage.pulse_models import Pulse
@@ -184,7 +184,7 @@ async def _status(turn: Turn, unit: Unit, *, with_card: bool = True) -> None:
     pulse, count = await service.open_status(turn.services.db, unit.id)
     if pulse is None:
         raise Refused("pulse.none_open", unit=unit.name)
-    template = pulse_repo.pulse_template(pulse)
+    template = pulse_templates_repo.pulse_template(pulse)
     name = service.name_of(template, turn.lang)
     await turn.send_text(
         turn.text(
@@ -314,7 +314,7 @@ def _ref_of(turn: Turn, data: dict[str, Any]) -> str | None:
     return ref
 
 
-def _refusal_text(turn: Turn, template: core_pulse.Template, check: core_pulse.AnswerCheck) -> str:
+def _refusal_text(turn: Turn, template: Template, check: AnswerCheck) -> str:
     refusal = check.refusal or Refusal.TAMPERED
     if refusal is Refusal.PERSONNUMMER:
         return turn.text(REFUSAL_KEY)
@@ -335,7 +335,7 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
         # Another channel's pulse: answered exactly as a pulse that does not exist.
         raise Refused("pulse.refused.unknown")
     template = facts.template
-    check = core_pulse.validate_answer(template, data)
+    check = validate_answer(template, data)
     if not check.ok or check.values is None:
         turn.services.metrics.inc("samverkan_pulse_refused_total", reason=str(check.refusal))
         text = _refusal_text(turn, template, check)
@@ -365,7 +365,7 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
     # refused, storing nothing) or waits for it.
     outcome = Outcome.CLOSED
     if facts.is_open(utcnow()):
-        person = pulse_repo.respondent(facts.ref, _secret(turn), turn.user_id)
+        person = pulse_answers_repo.respondent(facts.ref, _secret(turn), turn.user_id)
         outcome = await turn.services.answers.answer(
             facts.pulse_id, person, check.values, keep=facts.threshold
         )
@@ -394,13 +394,11 @@ async def answer(turn: Turn, data: dict[str, Any]) -> None:
         await turn.send_text(turn.text("pulse.saved"))
 
 
-def _kept_values(
-    template: core_pulse.Template, data: dict[str, Any], drop: str | None
-) -> dict[str, Any]:
+def _kept_values(template: Template, data: dict[str, Any], drop: str | None) -> dict[str, Any]:
     kept: dict[str, Any] = {}
     for q in template.questions:
-        raw = data.get(core_pulse.INPUT_PREFIX + q.id)
-        if q.id == drop or q.kind is core_pulse.Kind.TEXT or not isinstance(raw, str | int):
+        raw = data.get(INPUT_PREFIX + q.id)
+        if q.id == drop or q.kind is Kind.TEXT or not isinstance(raw, str | int):
             continue
         kept[q.id] = raw
     return kept
@@ -410,7 +408,7 @@ async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> Non
     """The card as this person should see it now (refresh and "ändra")."""
     found = await _pulse_from(turn, data)
     assert turn.user_id is not None
-    template = pulse_repo.pulse_template(found)
+    template = pulse_templates_repo.pulse_template(found)
     settings = turn.services.settings
     if not pulse_repo.is_open(found):
         count, kept = await service.answers_so_far(turn.services.db, found)
@@ -440,7 +438,7 @@ async def _personal_view(turn: Turn, data: dict[str, Any], *, edit: bool) -> Non
 def _answered_view(
     turn: Turn,
     ref: str,
-    template: core_pulse.Template,
+    template: Template,
     pulse: Pulse | PulseFacts,
     *,
     again: bool,

@@ -13,12 +13,12 @@ from bot.permissions import require
 from bot.router import Router
 from bot.turn import Turn
 from cards import pulse_builder as cards
-from core.pulse import Template
 from core.pulse_builder import BuilderProblem, builder_values, template_from_builder
+from core.pulse_questions import Template
 from core.refusal import Refused
 from services import pulse_templates as service
 from storage.models import Unit
-from storage.pulse_repo import UnitPulseSettings
+from storage.pulse_settings import UnitPulseSettings
 
 HANDLERS = Router()
 

@@ -43,7 +43,8 @@ from core.agenda import ActionEntry, Agenda, AgendaEntry  # noqa: E402
 from core.alerts import Alert, AlertKind  # noqa: E402
 from core.indicators import Period, parse_definitions  # noqa: E402
 from core.org import OrgSpec, parse_org_text  # noqa: E402
-from core.pulse import SAMVERKANSPULS, summarize  # noqa: E402
+from core.pulse_results import summarize  # noqa: E402
+from core.pulse_templates import SAMVERKANSPULS  # noqa: E402
 from core.roles import allows  # noqa: E402
 from i18n.texts import t  # noqa: E402
 from services import digest as composer  # noqa: E402

@@ -27,7 +27,9 @@ from cards.meetings import (
 )
 from cards.pulse import results_card
 from core.agenda import ActionEntry, Agenda, AgendaEntry
-from core.pulse import SAMVERKANSPULS, Kind, QuestionResult, Results
+from core.pulse_questions import Kind
+from core.pulse_results import QuestionResult, Results
+from core.pulse_templates import SAMVERKANSPULS
 from tests.cardschema import assert_valid_card
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

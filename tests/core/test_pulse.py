@@ -12,25 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core import answer_key as keys
-from core.pulse import (
-    SAMVERKANSPULS,
-    Cell,
-    InvalidTemplate,
-    Refusal,
-    answer_window,
-    effective_cooldown,
-    effective_threshold,
-    may_write_remainder,
-    mix,
-    next_start,
-    period_bounds,
-    publishable,
-    residuals,
-    summarize,
-    template_from_dict,
-    template_to_dict,
-    validate_answer,
-)
+from core.answer_mix import may_write_remainder, mix
+from core.pulse_answers import Refusal, validate_answer
+from core.pulse_differencing import Cell, publishable, residuals
+from core.pulse_periods import period_bounds
+from core.pulse_questions import InvalidTemplate, template_from_dict, template_to_dict
+from core.pulse_results import effective_threshold, summarize
+from core.pulse_templates import SAMVERKANSPULS
+from core.pulse_window import answer_window, effective_cooldown, next_start
 
 ZONE = ZoneInfo("Europe/Stockholm")
 T = SAMVERKANSPULS

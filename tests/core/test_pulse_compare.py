@@ -114,7 +114,7 @@ def test_the_fullest_results_card_fits_the_message_budget() -> None:
     from cards.bounds import BUDGET, message_size
     from cards.pulse import results_card
     from cards.pulse_followups import followups
-    from core.pulse import summarize
+    from core.pulse_results import summarize
     from core.pulse_templates import template_from_config
 
     q = "Q" * 200

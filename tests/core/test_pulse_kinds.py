@@ -10,17 +10,10 @@ from hypothesis import strategies as st
 
 from cards.pulse import pulse_card, results_card
 from core.org import OrgSpec, parse_org
-from core.pulse import (
-    InvalidTemplate,
-    Kind,
-    Refusal,
-    stored_values_ok,
-    summarize,
-    template_from_dict,
-    template_to_dict,
-    validate_answer,
-)
+from core.pulse_answers import Refusal, stored_values_ok, validate_answer
 from core.pulse_builder import BuilderProblem, template_from_builder
+from core.pulse_questions import InvalidTemplate, Kind, template_from_dict, template_to_dict
+from core.pulse_results import summarize
 from core.pulse_templates import (
     LIBRARY,
     available_keys,

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from cards.digest import county_digest_card
 from core.indicators import Period, parse_definitions
 from core.item_values import NewItem
-from core.pulse import BUILT_IN
+from core.pulse_templates import BUILT_IN
 from services import digest as composer
 from services.escalation import escalate_item
-from storage import indicators_repo, items_repo, pulse_repo
+from storage import indicators_repo, items_repo, pulse_answers_repo, pulse_repo
 from storage.db import Database
 from storage.models import ChannelBinding, Unit
 from tests.cardschema import assert_valid_card
@@ -133,7 +133,7 @@ async def test_closed_pulse_becomes_the_staff_rated_collaboration_value(db: Data
         pulse = await pulse_repo.open_pulse(s, krokom, channel, template, zone=ZONE, now=opened)
         assert pulse.period == month.label
         scores = [4, 5, 3, 4, 5]  # mean 4.2
-        await pulse_repo.save_answers(
+        await pulse_answers_repo.save_answers(
             s, pulse, secret, {f"user-{i}": {"collab": v} for i, v in enumerate(scores)}
         )
         assert pulse.id is not None

@@ -22,9 +22,9 @@ from sqlalchemy import event, update
 from sqlmodel import col, select
 
 from bot.pulse_facts import PulseFacts, PulseFactsCache
-from core.pulse import BUILT_IN
+from core.pulse_templates import BUILT_IN
 from services import pulse as service
-from storage import channels_repo, pulse_repo
+from storage import channels_repo, pulse_answers_repo, pulse_repo
 from storage.answer_writer import AnswerWriter, Outcome
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -48,7 +48,7 @@ class Opened:
 
     def person(self, user_id: str) -> str:
         """The person's respondent key, exactly as the answer handler derives it."""
-        return pulse_repo.respondent(self.ref, SECRET, user_id)
+        return pulse_answers_repo.respondent(self.ref, SECRET, user_id)
 
 
 async def _open(db: Database, name: str, now: datetime | None = None) -> Opened:
@@ -82,7 +82,7 @@ async def _stored(db: Database, pulse_id: int) -> list[dict[str, Any]]:
 
 async def _people(db: Database, pulse_id: int) -> int:
     async with db.session() as s:
-        return await pulse_repo.respondent_count(s, pulse_id)
+        return await pulse_answers_repo.respondent_count(s, pulse_id)
 
 
 async def _pulse(db: Database, pulse_id: int) -> Pulse:
@@ -461,7 +461,7 @@ async def test_answers_a_dead_instance_held_do_not_hold_the_results_back_for_eve
 async def test_no_answer_is_written_when_its_author_answered() -> None:
     """The pool mix writes a random draw: over many pulses, what is written right after
     someone answers is theirs about once in `keep` + 1, as for any other held answer."""
-    from core.pulse import mix
+    from core.answer_mix import mix
 
     rng = random.Random(20261201)
     newest_written = 0

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from cli.main import app
-from core.pulse import summarize
 from core.pulse_export import COLUMNS, result_rows
+from core.pulse_results import summarize
 from core.pulse_templates import template_from_config
 from storage.db import Database
 from tests.conftest import create_schema

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlmodel import col
 
-from storage import pulse_repo
+from storage import pulse_answers_repo, pulse_repo
 from storage.models import OutboxMessage, Unit
 from storage.pulse_models import Pulse, PulseAnswer, PulseRespondent
 from storage.types import utcnow
@@ -259,7 +259,7 @@ async def test_a_small_pulse_adds_nothing_to_the_roll_up(harness: BotHarness) ->
     async with h.db.session() as s:  # the month has ended
         await s.execute(update(Pulse).values(period="2026-01"))
         counts: dict[int | None, tuple[int | None, int]] = {
-            p.unit_id: (p.answer_count, await pulse_repo.stored_count(s, p.id or 0))
+            p.unit_id: (p.answer_count, await pulse_answers_repo.stored_count(s, p.id or 0))
             for p in (await s.execute(select(Pulse))).scalars()
         }
         units = {u.name: u.id for u in (await s.execute(select(Unit))).scalars()}

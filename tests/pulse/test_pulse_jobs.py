@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from services import pulse as service
-from storage import pulse_repo
+from storage import pulse_answers_repo, pulse_indicator_repo, pulse_repo
 from storage.db import Database
 from storage.models import OutboxMessage, Schedule
 from storage.pulse_models import Pulse
@@ -53,7 +53,7 @@ async def test_open_remind_close_through_the_outbox(db: Database) -> None:
     assert list(rows) == [pulse.card_key]
 
     async with db.session() as s:
-        await pulse_repo.save_answers(s, pulse, CONTEXT.secret, {"user-1": {"collab": 4}})
+        await pulse_answers_repo.save_answers(s, pulse, CONTEXT.secret, {"user-1": {"collab": 4}})
 
     # The day before closing, 09:00: the reminder, once.
     thursday = datetime(2026, 11, 5, 8, 5, tzinfo=UTC)
@@ -76,7 +76,7 @@ async def test_open_remind_close_through_the_outbox(db: Database) -> None:
         done = await s.get(Pulse, pulse.id)
     assert done is not None and done.answer_count == 1
     async with db.session() as s:
-        assert await pulse_repo.respondent_count(s, pulse.id or 0) == 0
+        assert await pulse_answers_repo.respondent_count(s, pulse.id or 0) == 0
     rows = await _outbox(db)
     update = rows[f"pulse:{pulse.ref}:closed"]
     assert update.operation == "update" and update.updates_key == pulse.card_key
@@ -92,23 +92,23 @@ async def test_indicator_values_only_for_finished_periods(db: Database) -> None:
     async with db.session() as s:
         pulse = await service.open_scheduled(s, unit_id, MONDAY, CONTEXT)
         assert pulse is not None and pulse.id is not None
-        await pulse_repo.save_answers(
+        await pulse_answers_repo.save_answers(
             s, pulse, CONTEXT.secret, {f"u{i}": {"collab": 2 + i % 3} for i in range(5)}
         )
     async with db.session() as s:
-        during = await pulse_repo.pulse_indicator_values(
+        during = await pulse_indicator_repo.pulse_indicator_values(
             s, "2026-11", now=MONDAY + timedelta(days=40)
         )
         assert during == []  # a pulse of the period is still open
         await pulse_repo.close_pulse(s, pulse.id, MONDAY + timedelta(days=4))
     async with db.session() as s:
-        early = await pulse_repo.pulse_indicator_values(
+        early = await pulse_indicator_repo.pulse_indicator_values(
             s, "2026-11", now=MONDAY + timedelta(days=5)
         )
-        final = await pulse_repo.pulse_indicator_values(
+        final = await pulse_indicator_repo.pulse_indicator_values(
             s, "2026-11", now=MONDAY + timedelta(days=40)
         )
-        quarter = await pulse_repo.pulse_indicator_values(
+        quarter = await pulse_indicator_repo.pulse_indicator_values(
             s, "2026-Q4", now=datetime(2027, 1, 2, tzinfo=UTC)
         )
     assert early == []  # the month has not ended

@@ -24,7 +24,7 @@ import aiohttp
 from sqlalchemy import func
 from sqlmodel import select
 
-from storage import pulse_repo
+from storage import pulse_answers_repo
 from storage.db import Database
 from storage.pulse_models import Pulse, PulseAnswer, PulseRespondent
 from tests.fakes.connector import FakeConnector
@@ -149,7 +149,7 @@ async def test_sigkill_mid_burst_keeps_every_acknowledged_answer(
         missing = [
             i
             for i in acknowledged
-            if not await pulse_repo.has_answered(s, pulse, SECRET, people[i].aad_object_id)
+            if not await pulse_answers_repo.has_answered(s, pulse, SECRET, people[i].aad_object_id)
         ]
     print(
         f"\n{db.dialect}: {len(sent)} sent, {acked_at_kill} acknowledged at the kill"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.pulse import SAMVERKANSPULS
-from storage import channels_repo, pulse_repo
+from core.pulse_templates import SAMVERKANSPULS
+from storage import channels_repo, pulse_answers_repo, pulse_repo
 from storage.db import Database
 from storage.models import Unit
 
@@ -26,7 +26,7 @@ async def closed_pulse(db: Database, unit: Unit, day: datetime, scores: list[int
         answers = {
             f"{unit.name}-{i}": {"collab": v, "contact": "yes"} for i, v in enumerate(scores)
         }
-        await pulse_repo.save_answers(s, pulse, SECRET, answers)
+        await pulse_answers_repo.save_answers(s, pulse, SECRET, answers)
         assert pulse.id is not None
         await pulse_repo.close_pulse(s, pulse.id, day.replace(hour=15))
         assert await pulse_repo.finalize(s, pulse.id, day.replace(hour=15)) is not None
