@@ -106,12 +106,3 @@ def summarize(
     return Results(
         answers=n, threshold=threshold, shown=True, members=members, questions=tuple(out)
     )
-
-
-def indicator_mean(template: Template, answers: Sequence[Mapping[str, Any]]) -> float | None:
-    """Mean of the template's indicator question over `answers` (None if it has none)."""
-    qid = template.indicator_question
-    if qid is None:
-        return None
-    nums = [int(a[qid]) for a in answers if isinstance(a.get(qid), int)]
-    return sum(nums) / len(nums) if nums else None
