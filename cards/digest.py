@@ -171,9 +171,7 @@ def chart_block(row: Row, lang: str) -> list[Element]:
     first = row.reference.shift(-(CHART_PERIODS - 1))
     by_period = dict(row.history)
     span = [first.shift(i) for i in range(row.reference.ordinal - first.ordinal + 1)]
-    value = fmt.measure(lang, row.value, d.decimals, d.unit) + (
-        f" {d.unit}" if d.unit not in ("%", "") else ""
-    )
+    value = fmt.with_unit(lang, row.value, d.decimals, d.unit)
     target = fmt.measure(lang, row.target, d.decimals, d.unit)
     out: list[Element] = [
         text(

@@ -83,6 +83,16 @@ def measure(lang: str, value: float | None, decimals: int, unit: str) -> str:
     return out + ("\u00a0%" if lang != "en" else "%")
 
 
+def with_unit(lang: str, value: float | None, decimals: int, unit: str) -> str:
+    """A figure with its unit of measure, whatever the unit: "12,5 %", "1,9 dagar",
+    "3,4 per 1 000 invånare"; "–" for no value. For text; table cells under a header
+    that names the unit use `measure`."""
+    out = measure(lang, value, decimals, unit)
+    if value is None or unit in ("%", ""):
+        return out
+    return f"{out} {unit}"
+
+
 # -- plurals -------------------------------------------------------------------------------
 
 

@@ -112,7 +112,7 @@ async def test_an_alert_reaches_the_manager_in_the_nudge_and_others_in_the_chann
     [card] = nudges_to_maja()
     assert_valid_card(card)
     text = json.dumps(card, ensure_ascii=False)
-    assert "Utskrivningsklara dagar" in text and "1,9" in text and "målet 1,5" in text
+    assert "Utskrivningsklara dagar" in text and "1,9 dagar" in text and "målet 1,5 dagar" in text
     async with h.db.session() as s:  # the day after: told already
         await nudges.send_nudges(s, datetime.combine(
             _next_working_day(next_day).date(), time(9, 5), esc.TZ), CONTEXT)  # fmt: skip
