@@ -143,6 +143,12 @@ def full_date(lang: str, day: date) -> str:
     return format_date(day, "d MMMM y", locale=locale(lang))
 
 
+@lru_cache(maxsize=256)
+def short_date(lang: str, day: date) -> str:
+    """Short, for chart axes and table cells: "1 mars 2026", "4 maj 2026" / "1 Mar 2026"."""
+    return format_date(day, "d MMM y", locale=locale(lang))
+
+
 def stamp(lang: str, instant: datetime, tz: Zone = None, now: datetime | None = None) -> str:
     """Short, for trails and tables: "tis 3 dec. 13.00" (the year when not `now`'s)."""
     local = _local(instant, tz)
