@@ -190,7 +190,6 @@ def chart_block(row: Row, lang: str) -> list[Element]:
         out.append(
             share_gauge(
                 lang,
-                name=d.name(lang),
                 decimals=d.decimals,
                 value=row.value,
                 target=row.target,
@@ -536,7 +535,7 @@ def county_units_card(
             )
         ),
         text(t(lang, "digest.page", page=page, pages=pages), subtle=True, spacing="None"),
-        units_chart(lang, name=dd.name(lang), unit=dd.unit, decimals=dd.decimals, bars=bars),
+        units_chart(lang, unit=dd.unit, decimals=dd.decimals, bars=bars),
     ]
     base = {"unit_id": d.unit_id, "period": d.period_arg, "indicator": dd.key}
     actions: list[Element] = []
