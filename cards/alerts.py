@@ -18,16 +18,16 @@ RAISE_VERB = "alert.raise"
 def alert_lines(lang: str, alert: Alert, defn: Definition) -> list[tuple[str, str]]:
     """(period, value) for the values behind the alert, oldest first."""
     return [
-        (fmt.period(lang, p), fmt.measure(lang, v, defn.decimals, defn.unit))
+        (fmt.period(lang, p), fmt.with_unit(lang, v, defn.decimals, defn.unit))
         for p, v in alert.values
     ]
 
 
 def alert_text(lang: str, alert: Alert, defn: Definition) -> str:
     values = {
-        "value": fmt.measure(lang, alert.value, defn.decimals, defn.unit),
-        "target": fmt.measure(lang, alert.target, defn.decimals, defn.unit),
-        "previous": fmt.measure(lang, alert.previous, defn.decimals, defn.unit),
+        "value": fmt.with_unit(lang, alert.value, defn.decimals, defn.unit),
+        "target": fmt.with_unit(lang, alert.target, defn.decimals, defn.unit),
+        "previous": fmt.with_unit(lang, alert.previous, defn.decimals, defn.unit),
         "period": fmt.period(lang, alert.period),
     }
     return t(lang, f"alert.{alert.kind.value}", **values)

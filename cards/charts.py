@@ -14,6 +14,10 @@ card says the same everywhere.
 - `share_gauge`: a share against its target: the gauge's segments are the wrong side
   (attention) and the right side (good) of the target.
 
+The charts carry no title: the card names what each shows in the text right above it
+(the digest's caption, the units card's title), which a title would only repeat; the
+line's legend names the indicator too. The fallback tables sit under that same text.
+
 Shapes as Microsoft documents them ("Charts in Adaptive Cards", Teams platform docs):
 `Chart.Line {title, xAxisTitle, yAxisTitle, data: [{legend, color, values: [{x, y}]}]}`,
 `Chart.VerticalBar {title, xAxisTitle, yAxisTitle, showBarValues, data: [{x, y, color}]}`,
@@ -96,13 +100,12 @@ def trend_chart(
         [xi, fmt.measure(lang, v, decimals, unit)] for xi, (_, v) in zip(x, present, strict=True)
     ]
     header = [t(lang, "chart.period"), t(lang, "chart.value")]
-    return _axes_chart(lang, "Chart.Line", name, "period", unit, data, header, rows)
+    return _axes_chart(lang, "Chart.Line", "period", unit, data, header, rows)
 
 
 def units_chart(
     lang: str,
     *,
-    name: str,
     unit: str,
     decimals: int,
     bars: Sequence[tuple[str, float | None, float | None, bool | None]],
@@ -129,14 +132,13 @@ def units_chart(
     ]
     header = [t(lang, f"chart.{c}") for c in ("unit", "value", "target", "status")]
     return _axes_chart(
-        lang, "Chart.VerticalBar", name, "unit", unit, data, header, rows, showBarValues=True
+        lang, "Chart.VerticalBar", "unit", unit, data, header, rows, showBarValues=True
     )
 
 
 def _axes_chart(
     lang: str,
     kind: str,
-    name: str,
     x: str,
     unit: str,
     data: list[Element],
@@ -148,7 +150,6 @@ def _axes_chart(
     `data`, and the table `header` + `rows` as its fallback."""
     return {
         "type": kind,
-        "title": name[:120],
         "xAxisTitle": t(lang, f"chart.{x}"),
         "yAxisTitle": unit or t(lang, "chart.value"),
         **extra,
@@ -160,7 +161,6 @@ def _axes_chart(
 def share_gauge(
     lang: str,
     *,
-    name: str,
     decimals: int,
     value: float,
     target: float,
@@ -178,7 +178,6 @@ def share_gauge(
     value_text = fmt.measure(lang, value, decimals, "%")
     return {
         "type": "Chart.Gauge",
-        "title": name[:120],
         "min": 0,
         "max": 100,
         "value": _y(min(max(value, 0.0), 100.0), decimals),

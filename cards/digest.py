@@ -171,9 +171,7 @@ def chart_block(row: Row, lang: str) -> list[Element]:
     first = row.reference.shift(-(CHART_PERIODS - 1))
     by_period = dict(row.history)
     span = [first.shift(i) for i in range(row.reference.ordinal - first.ordinal + 1)]
-    value = fmt.measure(lang, row.value, d.decimals, d.unit) + (
-        f" {d.unit}" if d.unit not in ("%", "") else ""
-    )
+    value = fmt.with_unit(lang, row.value, d.decimals, d.unit)
     target = fmt.measure(lang, row.target, d.decimals, d.unit)
     out: list[Element] = [
         text(
@@ -192,7 +190,6 @@ def chart_block(row: Row, lang: str) -> list[Element]:
         out.append(
             share_gauge(
                 lang,
-                name=d.name(lang),
                 decimals=d.decimals,
                 value=row.value,
                 target=row.target,
@@ -538,7 +535,7 @@ def county_units_card(
             )
         ),
         text(t(lang, "digest.page", page=page, pages=pages), subtle=True, spacing="None"),
-        units_chart(lang, name=dd.name(lang), unit=dd.unit, decimals=dd.decimals, bars=bars),
+        units_chart(lang, unit=dd.unit, decimals=dd.decimals, bars=bars),
     ]
     base = {"unit_id": d.unit_id, "period": d.period_arg, "indicator": dd.key}
     actions: list[Element] = []

@@ -10,6 +10,7 @@ Kept small and self-contained (one line per scale question, at most MAX_SERIES).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 from cards.base import Element, plain, text
 from i18n import format as fmt
@@ -24,10 +25,30 @@ def _cell(value: str, *, bold: bool = False) -> Element:
     return {"type": "TableCell", "items": [block]}
 
 
+def day_labels(lang: str, days: Sequence[date]) -> list[str]:
+    """Each pulse's opening day as the reader writes it ("2 mars 2026" / "2 Mar 2026");
+    a second pulse the same day gets a prime, so the chart keeps both points apart."""
+    labels: list[str] = []
+    for day in days:
+        label = fmt.short_date(lang, day)
+        while label in labels:
+            label += "′"
+        labels.append(label)
+    return labels
+
+
+def _labelled(
+    lang: str, points: Sequence[tuple[date, Mapping[str, float]]]
+) -> list[tuple[str, Mapping[str, float]]]:
+    labels = day_labels(lang, [day for day, _ in points])
+    return [(label, means) for label, (_, means) in zip(labels, points, strict=True)]
+
+
 def trend_table(
     lang: str, series: Sequence[tuple[str, str]], points: Sequence[tuple[str, Mapping[str, float]]]
 ) -> Element:
-    """The numbers of the chart: one row per pulse, one column per question."""
+    """The numbers of the chart: one row per pulse (its day as labelled on the chart),
+    one column per question."""
     header = [_cell(t(lang, "pulse.trend_when"), bold=True)]
     header += [_cell(plain(name), bold=True) for _, name in series]
     rows = [{"type": "TableRow", "cells": header}]
@@ -49,13 +70,14 @@ def trend_table(
 def trend_chart(
     lang: str,
     series: Sequence[tuple[str, str]],
-    points: Sequence[tuple[str, Mapping[str, float]]],
+    days: Sequence[tuple[date, Mapping[str, float]]],
 ) -> Element | None:
     """Chart.Line over the pulses (x: opening day, y: mean), one line per question in
     `series` ((question id, label)); None with fewer than two pulses."""
     series = list(series)[:MAX_SERIES]
-    if len(points) < 2 or not series:
+    if len(days) < 2 or not series:
         return None
+    points = _labelled(lang, days)
     data = [
         {
             "legend": name,

@@ -154,10 +154,9 @@ def kolada(
 
     async def run(db: Database, settings: Settings) -> list[kolada_service.KpiImport]:
         client = KoladaClient(base_url or settings.kolada_base_url)
-        async with db.session() as session:
-            return await kolada_service.import_kpis(
-                session, client, year_list, kpis=kpi or None, codes=code or None
-            )
+        return await kolada_service.import_kpis(
+            db, client, year_list, kpis=kpi or None, codes=code or None
+        )
 
     try:
         reports = run_with_db(run)

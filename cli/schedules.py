@@ -15,7 +15,7 @@ from core.occurrences import InvalidSpec, next_occurrence
 from i18n import format as fmt
 from infra.settings import Settings
 from runtime.process import job_context
-from scheduler.firing import fire
+from scheduler.firing import fire, run_after_commit
 from scheduler.kinds import kinds
 from storage import org_repo, schedules_repo
 from storage.db import Database
@@ -131,6 +131,8 @@ async def _run(db: Database, settings: Settings, kind: str, unit_name: str) -> l
             .scalars()
             .all()
         )
+    if fired:  # a job that asks the outside world runs now, its run committed
+        await run_after_commit(db, [(schedule, occurrence)], context)
     when = local_time(occurrence, schedule.timezone) + f".{occurrence.second:02d}"
     if not fired:
         return [f"{kind} for {unit.name} at {when} was already handled; nothing new enqueued."]

@@ -24,8 +24,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from core.pulse_differencing import Cell, publishable
+
+When = TypeVar("When")  # what a trend point is placed by: the pulse's opening day
 
 Key = tuple[str, int]  # ("unit", id) | ("pulse", id)
 
@@ -110,13 +113,13 @@ def beside(
 
 
 def trend_points(
-    pulses: Sequence[tuple[str, int, int, Mapping[str, float | None]]],
+    pulses: Sequence[tuple[When, int, int, Mapping[str, float | None]]],
     questions: Sequence[str],
     limit: int = 12,
-) -> list[tuple[str, dict[str, float]]]:
-    """(label, {question: mean}) of a unit's earlier pulses, oldest first, for the trend:
+) -> list[tuple[When, dict[str, float]]]:
+    """(when, {question: mean}) of a unit's earlier pulses, oldest first, for the trend:
     only pulses whose result was shown at close (stored >= threshold: already public),
-    and only the questions given. Input rows: (label, stored, threshold, means)."""
+    and only the questions given. Input rows: (when, stored, threshold, means)."""
     out = []
     for label, kept, threshold, means in pulses:
         if kept < threshold:

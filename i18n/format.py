@@ -83,6 +83,16 @@ def measure(lang: str, value: float | None, decimals: int, unit: str) -> str:
     return out + ("\u00a0%" if lang != "en" else "%")
 
 
+def with_unit(lang: str, value: float | None, decimals: int, unit: str) -> str:
+    """A figure with its unit of measure, whatever the unit: "12,5 %", "1,9 dagar",
+    "3,4 per 1 000 invånare"; "–" for no value. For text; table cells under a header
+    that names the unit use `measure`."""
+    out = measure(lang, value, decimals, unit)
+    if value is None or unit in ("%", ""):
+        return out
+    return f"{out} {unit}"
+
+
 # -- plurals -------------------------------------------------------------------------------
 
 
@@ -131,6 +141,12 @@ def day_month(lang: str, day: date, today: date | None = None) -> str:
 def full_date(lang: str, day: date) -> str:
     """ "3 december 2025" / "3 December 2025"."""
     return format_date(day, "d MMMM y", locale=locale(lang))
+
+
+@lru_cache(maxsize=256)
+def short_date(lang: str, day: date) -> str:
+    """Short, for chart axes and table cells: "1 mars 2026", "4 maj 2026" / "1 Mar 2026"."""
+    return format_date(day, "d MMM y", locale=locale(lang))
 
 
 def stamp(lang: str, instant: datetime, tz: Zone = None, now: datetime | None = None) -> str:

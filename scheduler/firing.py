@@ -1,8 +1,10 @@
 """Firing one occurrence, and catching up after downtime.
 
-Everything here runs inside the caller's transaction: the ScheduleRun row, the
-job's outbox rows and `last_occurrence_at` commit together or not at all. The job
-for a kind comes from scheduler/kinds.py; `context` is handed to it unchanged.
+Everything here but `run_after_commit` runs inside the caller's transaction: the
+ScheduleRun row, the job's outbox rows and `last_occurrence_at` commit together or not
+at all. The job for a kind comes from scheduler/kinds.py; `context` is handed to it
+unchanged. Once that transaction has committed, the caller hands what fired to
+`run_after_commit`, for the kinds whose job talks to the outside world.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.occurrences import InvalidSpec, latest_occurrences
-from scheduler.kinds import handler_for
+from scheduler.kinds import AFTER_COMMIT, handler_for
 from services.context import JobContext
 from storage import schedules_repo
+from storage.db import Database
 from storage.models import Schedule
 
 # After a long downtime only the latest missed occurrences get a row each; older
@@ -53,6 +56,17 @@ async def fire_many(
         await handlers[schedule.kind](session, schedule, when, context)
     await schedules_repo.advance_last_occurrence(session, fired)
     return fired
+
+
+async def run_after_commit(
+    db: Database, fired: Sequence[tuple[Schedule, datetime]], context: JobContext
+) -> None:
+    """The `AFTER_COMMIT` jobs of occurrences whose runs are committed, one after another.
+    Call it after the firing transaction, never inside it."""
+    for schedule, when in fired:
+        job = AFTER_COMMIT.get(schedule.kind)
+        if job is not None:
+            await job(db, schedule, when, context)
 
 
 async def record_missed(

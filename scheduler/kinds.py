@@ -4,6 +4,12 @@ A job is a plain function in services/, `(session, schedule, occurrence_at, cont
 it runs inside the firing transaction and only writes rows (outbox messages, state
 changes); it never calls Teams. `context` is the JobContext the firing process built
 (services/context.py). To add a kind, write the function and list it here.
+
+A job that must ask the outside world first (Kolada) would hold the firing transaction
+open while it waits. Its kind fires `housekeeping.noop` (the run row alone, exactly
+once), and its real job is in `AFTER_COMMIT`: `(db, schedule, occurrence_at, context)`,
+run by whoever fired it once that transaction has committed (scheduler/firing.py
+`run_after_commit`), opening its own short transactions.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services import alerts, digest, escalation, housekeeping, kolada, meetings, nudges, pulse
 from services.context import JobContext
 from storage import meeting_occurrences_repo, meeting_series_repo
+from storage.db import Database
 from storage.models import Schedule
 
 JobHandler = Callable[[AsyncSession, Schedule, datetime, JobContext], Awaitable[None]]
@@ -33,9 +40,18 @@ JOB_KINDS: Mapping[str, JobHandler] = MappingProxyType(
         meeting_occurrences_repo.REMINDER_KIND: meetings.meeting_reminder,
         meeting_occurrences_repo.MINUTES_KIND: meetings.meeting_minutes,
         meeting_series_repo.SYNC_KIND: meetings.meeting_sync,
-        kolada.KIND: kolada.refresh_job,
+        kolada.KIND: housekeeping.noop,  # the refresh itself: AFTER_COMMIT
         alerts.KIND: alerts.alerts_job,
         nudges.KIND: nudges.nudge_job,
+    }
+)
+
+
+AfterCommitJob = Callable[[Database, Schedule, datetime, JobContext], Awaitable[None]]
+
+AFTER_COMMIT: Mapping[str, AfterCommitJob] = MappingProxyType(
+    {
+        kolada.KIND: kolada.refresh_job,
     }
 )
 

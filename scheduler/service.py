@@ -28,7 +28,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core.occurrences import InvalidSpec, latest_occurrences, next_occurrence
 from scheduler import firing
-from scheduler.kinds import UnknownJobKind
+from scheduler.kinds import AFTER_COMMIT, UnknownJobKind
 from scheduler.trigger import OccurrenceTrigger
 from services.context import JobContext
 from storage import schedules_repo
@@ -107,6 +107,7 @@ class ScheduleService:
         self._changed = asyncio.Event()
         self._queue: asyncio.Queue[tuple[Action, int, datetime]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._after: set[asyncio.Task[None]] = set()  # AFTER_COMMIT jobs under way
 
     @property
     def running(self) -> bool:
@@ -153,7 +154,7 @@ class ScheduleService:
         scheduler = self._scheduler
         if scheduler is not None:
             scheduler.shutdown(wait=False)
-        tasks, self._tasks = self._tasks, []
+        tasks, self._tasks = [*self._tasks, *self._after], []
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -262,6 +263,23 @@ class ScheduleService:
             with contextlib.suppress(Exception):
                 scheduler.remove_job(built.when.job_id)
 
+    def _after_commit(self, fired: list[tuple[Schedule, datetime]]) -> None:
+        """Start the AFTER_COMMIT jobs of what just fired (committed), beside the firing
+        worker, so a slow outside service delays no other schedule."""
+        outside = [(row, when) for row, when in fired if row.kind in AFTER_COMMIT]
+        if outside:
+            task = asyncio.create_task(self._run_after_commit(outside), name="schedule-after")
+            self._after.add(task)
+            task.add_done_callback(self._after.discard)
+
+    async def _run_after_commit(self, fired: list[tuple[Schedule, datetime]]) -> None:
+        for row, when in fired:
+            try:
+                await firing.run_after_commit(self.db, [(row, when)], self.context)
+            except Exception:
+                self.failed += 1
+                log.exception("schedule %s failed after firing at %s", row.key, when.isoformat())
+
     async def _catch_up(self, rows: list[Schedule], now: datetime) -> None:
         for start in range(0, len(rows), self.batch_size):
             async with self.db.session() as session:
@@ -285,6 +303,13 @@ class ScheduleService:
                             self.failed += 1
                             log.exception("catch-up of schedule %s failed", row.key)
             self._report(fresh, plans)
+            self._after_commit(
+                [
+                    (row, fired)
+                    for row in fresh
+                    if (fired := plans.get(row.id or 0, firing.CatchUp()).fired) is not None
+                ]
+            )
 
     def _report(self, rows: list[Schedule], plans: dict[int, firing.CatchUp]) -> None:
         keys = {row.id: row.key for row in rows}
@@ -343,6 +368,7 @@ class ScheduleService:
                 log.exception("firing %d occurrence(s) failed", len(batch))
 
     async def _fire_batch(self, batch: list[tuple[Action, int, datetime]]) -> None:
+        fired: list[tuple[Schedule, datetime]] = []
         async with self.db.session() as session:
             rows = await schedules_repo.schedules_by_id(session, [sid for _, sid, _ in batch])
             due = [
@@ -353,25 +379,30 @@ class ScheduleService:
             fires = [(row, when) for row, when, action in due if action == "fire"]
             try:
                 async with session.begin_nested():
-                    self.fired += len(await firing.fire_many(session, fires, self.context))
+                    fired = await firing.fire_many(session, fires, self.context)
             except Exception:
                 log.warning("a job failed in a batch of %d; firing one by one", len(fires))
                 session.expire_all()  # in-memory values may hold the rolled-back ones
                 rows = await schedules_repo.schedules_by_id(session, list(rows))
                 for row, when in fires:
-                    await self._fire_one(session, rows[row.id or 0], when)
+                    fired += await self._fire_one(session, rows[row.id or 0], when)
+            self.fired += len(fired)
             for row, when, action in due:
                 if action == "missed":
                     async with session.begin_nested():
                         await firing.record_missed(session, row, [when])
+        self._after_commit(fired)
 
-    async def _fire_one(self, session: Any, row: Schedule, when: datetime) -> None:
+    async def _fire_one(
+        self, session: Any, row: Schedule, when: datetime
+    ) -> list[tuple[Schedule, datetime]]:
         try:
             async with session.begin_nested():
-                self.fired += int(await firing.fire(session, row, when, self.context))
+                return await firing.fire_many(session, [(row, when)], self.context)
         except UnknownJobKind as exc:
             self.failed += 1
             log.error("schedule %s: %s", row.key, exc)
         except Exception:
             self.failed += 1
             log.exception("schedule %s failed at %s", row.key, when.isoformat())
+        return []

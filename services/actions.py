@@ -11,6 +11,7 @@ from core.action_values import NewAction
 from core.agenda import ActionEntry
 from i18n import format as fmt
 from i18n.texts import t
+from services.people import language_of
 from services.personal import send_personal
 from storage import actions_repo, channels_repo, meeting_lookup_repo
 from storage.db import Database
@@ -60,7 +61,7 @@ async def _tell_owner(
     opens, or their coordinators told they cannot be reached)."""
     assert row.owner_aad_id is not None
     person = await channels_repo.get_person(s, tenant_id, row.owner_aad_id)
-    lang = person.language if person and person.language in ("sv", "en") else fallback_lang
+    lang = language_of(person, fallback_lang)
     note = t(lang, "mtg.action_owner_note", unit=unit.name, text=row.text,
              due=fmt.day_month(lang, row.due), id=row.id)  # fmt: skip
     await send_personal(

@@ -29,6 +29,7 @@ from core import escalation as esc
 from core import nudges as rules
 from core.alerts import alert_recipients
 from core.tenancy import reach
+from services.people import language_of
 from storage import org_facts
 from storage.indicator_models import IndicatorValue
 from storage.models import Person
@@ -84,7 +85,8 @@ async def waiting_alerts(
     lang: str,
 ) -> dict[PersonKey, list[rules.Waiting]]:
     """The alerts raised by values imported in the last LOOKBACK_DAYS, as nudge rows for
-    each recipient who is reached personally; `due` is the day the value was imported."""
+    each recipient who is reached personally, written in the recipient's language (`lang`
+    for those who chose none); `due` is the day the value was imported."""
     from services.alerts import evaluate  # services.alerts imports this module
 
     imported = await _imported_since(session, now - timedelta(days=LOOKBACK_DAYS))
@@ -97,18 +99,21 @@ async def waiting_alerts(
     by_ident = dict(key_of)
     out: dict[PersonKey, list[rules.Waiting]] = defaultdict(list)
     for (ind, unit_id, label), defn, alert in found:
-        title = f"{defn.name(lang)}: {alert_text(lang, alert, defn)}"
-        row = rules.Waiting(
-            KIND,
-            subject(ind, unit_id, label),
-            unit_id,
-            title,
-            label,
-            imported[(ind, unit_id, label)],
-        )
+        rows: dict[str, rules.Waiting] = {}
         for ident in alert_recipients(unit_id, facts.parents, facts.people):
             key = by_ident.get(ident) or by_ident.get(ident.lower())
-            if key is None or not personally_reachable(people.get(key), own_tenant):
+            person = people.get(key) if key is not None else None
+            if key is None or not personally_reachable(person, own_tenant):
                 continue
-            out[key].append(row)
+            reader = language_of(person, lang)
+            if reader not in rows:
+                rows[reader] = rules.Waiting(
+                    KIND,
+                    subject(ind, unit_id, label),
+                    unit_id,
+                    f"{defn.name(reader)}: {alert_text(reader, alert, defn)}",
+                    label,
+                    imported[(ind, unit_id, label)],
+                )
+            out[key].append(rows[reader])
     return dict(out)

@@ -14,6 +14,7 @@ creates a series lists the year's collisions.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,7 +31,8 @@ from i18n import format as fmt
 from i18n.texts import t
 from services import alert_nudges, alerts, escalation, mentions, personal
 from services.context import InstallHook
-from storage import meeting_holidays_repo, outbox_repo
+from services.people import language_of
+from storage import channels_repo, meeting_holidays_repo, outbox_repo
 from storage.db import Database
 from storage.meeting_models import MeetingOccurrence, MeetingSeries
 from storage.models import OutboxMessage
@@ -87,62 +89,91 @@ async def ask_pending(
     queued = 0
     for occ in (await session.execute(query)).scalars().all():
         assert occ.id is not None
-        question, _ = await _question(session, occ, lang)
-        card = holiday_card(lang, question)
-        summary = t(lang, "hol.ask_title", name=question.name, when=question.when,
-                    holiday=holiday_name(lang, question.holiday))  # fmt: skip
+        card, summary = await _asking(session, occ, lang)
         coordinators = await mentions.coordinators(session, occ.unit_id)
         posted = mentions.add_line(card, t(lang, "mention.coordinators"), coordinators)
         if await outbox_repo.enqueue_to_unit(
             session, occ.unit_id, ask_key(occ.id), card_message(posted, summary)
         ):
             queued += 1
-        await _ask_personally(session, occ, card_message(card, summary), lang, own_tenant, install)
+        await _ask_personally(session, occ, lang, own_tenant, install)
     return queued
+
+
+async def _asking(session: AsyncSession, occ: MeetingOccurrence, lang: str) -> tuple[Card, str]:
+    """The question card in `lang`, and its summary."""
+    question, _ = await _question(session, occ, lang)
+    summary = t(lang, "hol.ask_title", name=question.name, when=question.when,
+                holiday=holiday_name(lang, question.holiday))  # fmt: skip
+    return holiday_card(lang, question), summary
 
 
 async def _ask_personally(
     session: AsyncSession,
     occ: MeetingOccurrence,
-    activity: dict[str, Any],
     lang: str,
     own_tenant: str | None,
     install: InstallHook | None,
 ) -> None:
-    """The question in the personal chat of each coordinator reached personally."""
+    """The question in the personal chat of each coordinator reached personally, in
+    their language (`lang` for those who chose none)."""
     idents = await escalation.coordinators_of(session, occ.unit_id)
     known = await alerts.people_by_ident(session, idents)
     assert occ.id is not None
+    activities: dict[str, dict[str, Any]] = {}
     messages: dict[tuple[str, str], personal.Message] = {}
     for ident in idents:
         p = known.get(ident) or known.get(ident.lower())
-        if p is not None and alert_nudges.personally_reachable(p, own_tenant):
-            messages[(p.tenant_id, p.aad_object_id)] = personal.Message(
-                p.tenant_id, p.aad_object_id, ask_key(occ.id), None, activity, occ.unit_id, lang
-            )
+        if p is None or not alert_nudges.personally_reachable(p, own_tenant):
+            continue
+        reader = language_of(p, lang)
+        if reader not in activities:
+            activities[reader] = card_message(*await _asking(session, occ, reader))
+        messages[(p.tenant_id, p.aad_object_id)] = personal.Message(
+            p.tenant_id, p.aad_object_id, ask_key(occ.id), None, activities[reader], occ.unit_id,
+            reader,
+        )  # fmt: skip
     if messages:
         await personal.send_many(session, list(messages.values()), install=install)
 
 
-async def _replace_copies(session: AsyncSession, occurrence_id: int, done: Card) -> None:
-    """Every copy of the question (channel, personal chats) replaced by the answer."""
+async def _replace_copies(
+    session: AsyncSession,
+    occurrence_id: int,
+    lang: str,
+    answered: Callable[[str], Awaitable[Card]],
+) -> None:
+    """Every copy of the question (channel, personal chats) replaced by the answer: a
+    personal copy in its reader's language, the channel's in `lang` (the answerer's)."""
     key = ask_key(occurrence_id)
-    rows = await session.execute(
-        select(OutboxMessage).where(
-            col(OutboxMessage.operation) == "send",
-            or_(
-                col(OutboxMessage.idempotency_key) == key,
-                col(OutboxMessage.idempotency_key).like(f"personal:%:once:{key}"),
-            ),
+    rows = (
+        (
+            await session.execute(
+                select(OutboxMessage).where(
+                    col(OutboxMessage.operation) == "send",
+                    or_(
+                        col(OutboxMessage.idempotency_key) == key,
+                        col(OutboxMessage.idempotency_key).like(f"personal:%:once:{key}"),
+                    ),
+                )
+            )
         )
+        .scalars()
+        .all()
     )
-    activity = card_message(done, t("sv", "hol.keep"))
-    for row in rows.scalars().all():
+    readers = {r.id: personal.recipient_of(r.idempotency_key) for r in rows}
+    people = await channels_repo.get_people(session, [who for who in readers.values() if who])
+    activities: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        who = readers[row.id]
+        reader = language_of(people.get((who[0].lower(), who[1])) if who else None, lang)
+        if reader not in activities:
+            activities[reader] = card_message(await answered(reader), t(reader, "hol.keep"))
         await outbox_repo.enqueue(
             session,
             f"{row.idempotency_key}:answered"[:300],
             row.conversation_pk,
-            activity,
+            activities[reader],
             operation="update",
             updates_key=row.idempotency_key,
         )
@@ -163,12 +194,17 @@ async def answer(
             when = fmt.when(lang, occ.starts_at, series.timezone, occ.ends_at)
             return holiday_card(lang, question, done=t(lang, "hol.already", when=when))
         await meeting_holidays_repo.answer_holiday(s, occ, choice, now, lang)
-        when = fmt.when(lang, occ.starts_at, series.timezone, occ.ends_at)
-        done = t(lang, f"hol.done_{choice}", who=who, when=when,
-                 holiday=holiday_name(lang, occ.holiday))  # fmt: skip
-        answered = holiday_card(lang, question, done=done)
-        await _replace_copies(s, occurrence_id, answered)
-        return answered
+        holiday = occ.holiday
+
+        async def answered(reader: str) -> Card:
+            asked, _ = await _question(s, occ, reader)
+            when = fmt.when(reader, occ.starts_at, series.timezone, occ.ends_at)
+            done = t(reader, f"hol.done_{choice}", who=who, when=when,
+                     holiday=holiday_name(reader, holiday))  # fmt: skip
+            return holiday_card(reader, asked, done=done)
+
+        await _replace_copies(s, occurrence_id, lang, answered)
+        return await answered(lang)
 
 
 async def year_note(

@@ -42,6 +42,7 @@ from core.roles import ancestors
 from i18n.texts import t
 from services import alert_nudges
 from services.context import JobContext
+from services.people import language_of
 from services.personal import Message, Outcome, send_many
 from storage import (
     channels_repo,
@@ -402,7 +403,7 @@ async def send_nudges(
         if nudge.empty:
             continue
         report.people += 1
-        lang = person.language if person.language in ("sv", "en") else context.language
+        lang = language_of(person, context.language)
         if nudge.rows:
             content = nudge_card(lang, nudge.rows, names, today)
             summary = t(lang, "nudge.summary", n=len(nudge.rows))
@@ -511,16 +512,18 @@ async def mine(
     unit_ids: list[int],
     now: datetime,
     secret: str,
+    lang: str,
 ) -> tuple[list[rules.Waiting], list[MeetingLine], dict[int, str]]:
     """Everything open for one person (their rows of `waiting_for_everyone` with
-    `everything`), the next meeting of each of their units, and unit names."""
+    `everything`, written in `lang`), the next meeting of each of their units, and unit
+    names."""
     today = esc.local_date(now)
     async with db.read() as s:
         people = await directory(s)
         key = people.key(object_id) or (tenant_id.lower(), object_id)
         structure = await org(s, people)
         everything = await waiting_for_everyone(
-            s, today, now, secret, people=people, structure=structure, everything=True
+            s, today, now, secret, people=people, structure=structure, everything=True, lang=lang
         )
         rows = sorted(everything.get(key, []), key=lambda w: w.order)
         unique: dict[str, rules.Waiting] = {}

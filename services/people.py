@@ -9,6 +9,16 @@ from storage import channels_repo
 from storage.db import Database
 from storage.models import Person
 
+LANGUAGES = ("sv", "en")
+
+
+def language_of(person: Person | None, fallback: str) -> str:
+    """The language to write to this person in: their own choice (`language en`), else
+    `fallback` (the turn's, or the job's default)."""
+    if person is not None and person.language in LANGUAGES:
+        return person.language
+    return fallback
+
 
 async def set_language(db: Database, tenant_id: str, aad_object_id: str, lang: str) -> None:
     """The person's own choice of language, kept for every later message."""

@@ -64,6 +64,14 @@ def key_for(tenant_id: str, object_id: str, day: date | None, subject: str) -> s
     return f"personal:{tenant_id.lower()}:{object_id}:{when}:{subject}"[:300]
 
 
+def recipient_of(key: str) -> tuple[str, str] | None:
+    """(tenant id, object id) of a `key_for` key; None for any other key."""
+    parts = key.split(":", 3)
+    if len(parts) < 4 or parts[0] != "personal":
+        return None
+    return parts[1], parts[2]
+
+
 @dataclass(frozen=True)
 class Message:
     """One personal message for `send_many`."""

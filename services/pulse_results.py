@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -127,7 +127,7 @@ async def comparisons(
 
 async def trend(
     session: AsyncSession, pulse: Pulse, template: Template, *, zone: ZoneInfo
-) -> list[tuple[str, dict[str, float]]]:
+) -> list[tuple[date, dict[str, float]]]:
     """The unit's pulses of this template up to this one, oldest first, with the mean of
     each scale question as it was asked; only pulses whose results were shown."""
     questions = [q for q in template.questions if q.kind in SCALES]
@@ -145,7 +145,7 @@ async def trend(
         .limit(TREND_PULSES)
     )
     found = list(reversed(rows.scalars().all()))
-    points: list[tuple[str, int, int, dict[str, float | None]]] = []
+    points: list[tuple[date, int, int, dict[str, float | None]]] = []
     for p in found:
         assert p.id is not None
         answers = await pulse_answers_repo.answers(session, p.id)
@@ -153,10 +153,7 @@ async def trend(
         for q in questions:
             if _asks(p, q):
                 means[q.id] = _mean([int(a[q.id]) for a in answers if isinstance(a.get(q.id), int)])
-        label = p.opened_at.astimezone(zone).date().isoformat()
-        while any(label == seen for seen, *_ in points):  # two pulses the same day
-            label += "′"
-        points.append((label, len(answers), p.threshold, means))
+        points.append((p.opened_at.astimezone(zone).date(), len(answers), p.threshold, means))
     return trend_points(points, [q.id for q in questions], TREND_PULSES)
 
 

@@ -64,7 +64,7 @@ async def raise_from_alert(turn: Turn, data: dict[str, Any]) -> None:
     lang = turn.lang
     alert = alert_for(defn, series, period, target)
     shown = alert.values if alert is not None else tuple(sorted(series.items())[-4:])
-    measure = lambda v: fmt.measure(lang, v, defn.decimals, defn.unit)  # noqa: E731
+    measure = lambda v: fmt.with_unit(lang, v, defn.decimals, defn.unit)  # noqa: E731
     title = turn.text(
         "alert.item_title",
         indicator=defn.name(lang),

@@ -42,7 +42,13 @@ async def mine_command(turn: Turn, args: str) -> None:
     now = utcnow()
     units = [u.id for u in await own_units(turn) if u.id is not None]
     rows, meetings, names = await service.mine(
-        turn.services.db, tenant, oid, units, now, turn.services.settings.server_secret()
+        turn.services.db,
+        tenant,
+        oid,
+        units,
+        now,
+        turn.services.settings.server_secret(),
+        turn.lang,
     )
     lines = [(m.unit, m.name, fmt.when(turn.lang, m.starts_at, end=m.ends_at)) for m in meetings]
     await turn.send_card(

@@ -78,24 +78,27 @@ def _when(turn: Turn, pulse: Pulse | PulseFacts) -> str:
 
 
 async def member_count(turn: Turn, conversation_id: str) -> int | None:
-    """People in the channel, from the connector's paged members (None if unavailable)."""
+    """People in the channel, from the connector's paged members (None if unavailable).
+    Each person once: a shared channel's roster can list someone twice (once per
+    tenant's view), and the answer rate must not count them twice."""
     client = turn.connector()
     if client is None:
         return None
-    total, token = 0, None
+    people: set[str] = set()
+    token = None
     try:
         for _ in range(MAX_MEMBER_PAGES):
             page = await client.conversations.get_conversation_paged_members(
                 conversation_id, page_size=MEMBER_PAGE, continuation_token=token
             )
-            total += len(page.members or [])
+            people.update(m.aad_object_id or m.id for m in page.members or [])
             token = page.continuation_token
             if not token:
-                return total
+                break
     except Exception as exc:  # the rate is a nicety; results still show without it
         log.info("member count failed: %s", type(exc).__name__)
         return None
-    return total
+    return len(people)
 
 
 async def record_roster(turn: Turn) -> int | None:
@@ -133,7 +136,7 @@ async def record_roster(turn: Turn) -> int | None:
                 tenant_id=tenant,
                 aad_object_ids=sorted(ids),
             )
-    return sum(len(ids) for ids in found.values())
+    return len(set().union(*found.values()))  # a person in two tenants' views once
 
 
 # -- the command -------------------------------------------------------------------------

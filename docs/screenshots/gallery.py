@@ -161,11 +161,11 @@ def pulse_results() -> Card:
         answers.append(answer)
     results = summarize(SAMVERKANSPULS, answers, 5, members=22, rng=rng)
     points = [
-        ("2026-07-06", {"collab": 3.1}),
-        ("2026-08-03", {"collab": 3.3}),
-        ("2026-09-07", {"collab": 3.4}),
-        ("2026-10-05", {"collab": 3.6}),
-        ("2026-11-02", {"collab": results.questions[0].mean or 0.0}),
+        (date(2026, 7, 6), {"collab": 3.1}),
+        (date(2026, 8, 3), {"collab": 3.3}),
+        (date(2026, 9, 7), {"collab": 3.4}),
+        (date(2026, 10, 5), {"collab": 3.6}),
+        (date(2026, 11, 2), {"collab": results.questions[0].mean or 0.0}),
     ]
     trend = trend_chart(LANG, [("collab", "Samarbetet")], points)
     return results_card(

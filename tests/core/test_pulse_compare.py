@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from itertools import combinations
 
 from hypothesis import HealthCheck, given, settings
@@ -86,17 +87,20 @@ def test_no_subtraction_between_shown_groups_isolates_a_small_group(
 
 def test_trend_only_from_pulses_whose_results_were_shown() -> None:
     rows = [
-        ("2026-01-05", 6, 5, {"a": 3.5}),
-        ("2026-02-02", 3, 5, {"a": 1.0}),  # too few: never public, not in the trend
-        ("2026-03-02", 8, 5, {"a": 4.0, "b": 2.0}),
+        (date(2026, 1, 5), 6, 5, {"a": 3.5}),
+        (date(2026, 2, 2), 3, 5, {"a": 1.0}),  # too few: never public, not in the trend
+        (date(2026, 3, 2), 8, 5, {"a": 4.0, "b": 2.0}),
     ]
-    assert trend_points(rows, ["a"]) == [("2026-01-05", {"a": 3.5}), ("2026-03-02", {"a": 4.0})]
+    assert trend_points(rows, ["a"]) == [
+        (date(2026, 1, 5), {"a": 3.5}),
+        (date(2026, 3, 2), {"a": 4.0}),
+    ]
     chart = trend_chart("sv", [("a", "Samarbetet")], trend_points(rows, ["a"]))
     assert chart is not None and chart["type"] == "Chart.Line"
     assert chart["data"] == [
         {
             "legend": "Samarbetet",
-            "values": [{"x": "2026-01-05", "y": 3.5}, {"x": "2026-03-02", "y": 4.0}],
+            "values": [{"x": "5 jan. 2026", "y": 3.5}, {"x": "2 mars 2026", "y": 4.0}],
         }
     ]
     # Clients without charts get a table of the same numbers, valid Adaptive Cards 1.5.
@@ -105,6 +109,7 @@ def test_trend_only_from_pulses_whose_results_were_shown() -> None:
     assert isinstance(plain, dict)
     assert_valid_card(plain)
     assert "3,5" in str(plain) and "4,0" in str(plain)
+    assert "5 jan. 2026" in str(plain) and "2026-01-05" not in str(plain)
     assert trend_chart("sv", [("a", "x")], trend_points(rows[:1], ["a"])) is None
 
 
@@ -135,7 +140,7 @@ def test_the_fullest_results_card_fits_the_message_budget() -> None:
         {"a": i % 11, "b": 1 + i % 5, "d": f"{i} " + "ö" * 497, "e": "å" * 500, "f": "x" * 500}
         for i in range(40)
     ]
-    points = [(f"2026-{m:02d}-01", {"a": 5.0, "b": 3.0}) for m in range(1, 13)]
+    points = [(date(2026, m, 1), {"a": 5.0, "b": 3.0}) for m in range(1, 13)]
     card = results_card(
         "sv",
         template,
@@ -153,3 +158,18 @@ def test_the_fullest_results_card_fits_the_message_budget() -> None:
     assert isinstance(shown, dict)
     assert_valid_card(shown)
     assert "svar till, som inte får plats" in str(card)  # counted, not shown
+
+
+def test_the_trend_dates_read_in_the_readers_language_and_a_second_pulse_a_day_apart() -> None:
+    points = [
+        (date(2026, 3, 2), {"a": 3.0}),
+        (date(2026, 3, 2), {"a": 3.5}),  # closed early and started again the same day
+        (date(2026, 5, 4), {"a": 4.0}),
+    ]
+    chart = trend_chart("en", [("a", "Cooperation")], points)
+    assert chart is not None
+    shown = ["2 Mar 2026", "2 Mar 2026′", "4 May 2026"]
+    assert [v["x"] for v in chart["data"][0]["values"]] == shown
+    table = without_charts(chart)
+    assert isinstance(table, dict)
+    assert [r["cells"][0]["items"][0]["text"] for r in table["rows"][1:]] == shown

@@ -18,6 +18,7 @@ last changed), and records every request.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -34,6 +35,10 @@ class FakeKolada:
         self.groups: dict[str, dict[str, Any]] = {}
         self.requests: list[str] = []
         self.fail_status: int | None = None
+        # A slow Kolada: data requests wait for `hold` (when set to an Event); `asked` is
+        # set at the first data request.
+        self.hold: asyncio.Event | None = None
+        self.asked = asyncio.Event()
         self.app = web.Application()
         r = self.app.router
         r.add_get("/v3/data/kpi/{kpi}/municipality/{munis}/year/{years}", self._data)
@@ -93,6 +98,9 @@ class FakeKolada:
         refused = self._gate(request)
         if refused is not None:
             return refused
+        self.asked.set()
+        if self.hold is not None:
+            await self.hold.wait()
         kpi = request.match_info["kpi"]
         if not kpi.isalnum():
             return web.json_response(

@@ -112,7 +112,7 @@ async def test_an_alert_reaches_the_manager_in_the_nudge_and_others_in_the_chann
     [card] = nudges_to_maja()
     assert_valid_card(card)
     text = json.dumps(card, ensure_ascii=False)
-    assert "Utskrivningsklara dagar" in text and "1,9" in text and "målet 1,5" in text
+    assert "Utskrivningsklara dagar" in text and "1,9 dagar" in text and "målet 1,5 dagar" in text
     async with h.db.session() as s:  # the day after: told already
         await nudges.send_nudges(s, datetime.combine(
             _next_working_day(next_day).date(), time(9, 5), esc.TZ), CONTEXT)  # fmt: skip
@@ -194,3 +194,37 @@ async def test_an_alert_the_org_marks_urgent_goes_at_once_and_once(harness: BotH
         if "Indikatorlarm i Krokom" in json.dumps(c, ensure_ascii=False)
     ]
     assert RAISE_VERB in json.dumps(card)
+
+
+async def test_a_manager_who_chose_english_reads_the_alert_row_in_english(
+    harness: BotHarness,
+) -> None:
+    """The job's default language is Swedish; Maja chose English (`language en`): the
+    alert row of her nudge is in English too, not only the card around it."""
+    h = harness
+    units, ids = await seed_county(h.db, [("Krokom", MAJA.upn, "manager")])
+    await h.say(h.teams.personal_install(MAJA))
+    async with h.db.session() as s:
+        await channels_repo.remember_person(
+            s, TENANT, MAJA.aad_object_id, upn=MAJA.upn, display_name=MAJA.name, language="en"
+        )
+        ref = last_month()
+        await indicators_repo.upsert_values(
+            s,
+            [
+                ValueIn(ids["utskrivningsklara_dagar"], units["Krokom"], ref.shift(k).label, v,
+                        100.0, "test")
+                for k, v in ((-1, 1.4), (0, 1.9))
+            ],
+        )  # fmt: skip
+    now = datetime.now(esc.TZ)
+    next_day = datetime.combine(_next_working_day(now).date(), time(9, 5), esc.TZ)
+    async with h.db.session() as s:
+        report = await nudges.send_nudges(s, next_day, job_context(language="sv"))
+    assert report.queued == 1
+    await deliver(h)
+    posted = [c for p in h.connector.in_conversation(f"a:{MAJA.aad_object_id}") for c in p.cards]
+    [card] = [c for c in posted if RAISE_VERB in json.dumps(c)]
+    shown = json.dumps(card, ensure_ascii=False)
+    assert "Days ready for discharge: 1.9 dagar for" in shown and "off the target 1.5" in shown
+    assert "Utskrivningsklara" not in shown and "utanför målet" not in shown

@@ -71,7 +71,8 @@ async def test_a_value_crossing_its_target_is_told_once_and_raises_an_item(
     assert_valid_card(card)
     body = json.dumps(card, ensure_ascii=False)
     assert "Indikatorlarm: Utskrivningsklara dagar – Krokom" in body
-    assert "1,9" in body and "utanför målet 1,5" in body and "perioden innan 1,4" in body
+    assert "1,9 dagar" in body and "utanför målet 1,5 dagar" in body
+    assert "perioden innan 1,4 dagar" in body
     assert "Till: maja.chef@example.se, sara@example.se" in body
 
     # The next days: the same value is not told twice; after the look-back, not at all.
@@ -86,9 +87,10 @@ async def test_a_value_crossing_its_target_is_told_once_and_raises_an_item(
     async with h.db.read() as s:
         (item,) = (await s.execute(select(Item))).scalars().all()
     assert item.current_unit_id == krokom
-    assert item.title.startswith("Utskrivningsklara dagar: 1,9 för")
-    assert "(mål 1,5)" in item.title
-    assert item.description is not None and "1,2" in item.description and "1,9" in item.description
+    assert item.title.startswith("Utskrivningsklara dagar: 1,9 dagar för")
+    assert "(mål 1,5 dagar)" in item.title
+    assert item.description is not None and "1,2 dagar" in item.description
+    assert "1,9 dagar" in item.description
 
     # A forged card naming another unit reads as not found, and raises nothing.
     forged = {**action["data"], "unit_id": units["Östersund"]}

@@ -56,8 +56,7 @@ async def test_pages_are_followed_and_codes_map_to_units(
         fake.add("U21468", "2309", year, kro)
     fake.add("U21468", "2361", 2024, 50.0)  # Härjedalen has no kolada_id here: not imported
     fake.add("N00001", "2380", 2024, 1.0)  # another KPI
-    async with db.session() as s:
-        [report] = await import_kpis(s, KoladaClient(base), [2022, 2023, 2024, 2025])
+    [report] = await import_kpis(db, KoladaClient(base), [2022, 2023, 2024, 2025])
     assert report.kpi == "U21468" and report.problem is None
     assert report.fetched == 7 and report.values.inserted == 7
     assert len(fake.requests) >= 4  # 8 items, 2 per page: paging followed next_url
@@ -69,8 +68,7 @@ async def test_pages_are_followed_and_codes_map_to_units(
     assert (units["Krokom"], "2024") not in {(u, p) for u, p, _, _ in got}  # null value skipped
     assert all(r.indicator_id == ids["lakemedelsgenomgang_sabo"] for r in rows)
 
-    async with db.session() as s:
-        [again] = await import_kpis(s, KoladaClient(base), [2022, 2023, 2024, 2025])
+    [again] = await import_kpis(db, KoladaClient(base), [2022, 2023, 2024, 2025])
     assert (again.values.inserted, again.values.updated, again.values.unchanged) == (0, 0, 7)
 
 
@@ -78,16 +76,13 @@ async def test_errors_are_clear(db: Database, kolada: tuple[FakeKolada, str]) ->
     fake, base = kolada
     await seed_county(db)
     await set_codes(db, {"Östersund": "2380"})
-    async with db.session() as s:
-        with pytest.raises(KoladaError, match="no indicator has kolada_kpi"):
-            await import_kpis(s, KoladaClient(base), [2024], kpis=["N99999"])
+    with pytest.raises(KoladaError, match="no indicator has kolada_kpi"):
+        await import_kpis(db, KoladaClient(base), [2024], kpis=["N99999"])
     # A KPI Kolada cannot serve is reported with the reason; nothing is imported.
     fake.fail_status = 503
-    async with db.session() as s:
-        [report] = await import_kpis(s, KoladaClient(base), [2024])
+    [report] = await import_kpis(db, KoladaClient(base), [2024])
     assert report.problem is not None and "503" in report.problem
-    async with db.session() as s:
-        [report] = await import_kpis(s, KoladaClient("http://127.0.0.1:9/v3", timeout=2), [2024])
+    [report] = await import_kpis(db, KoladaClient("http://127.0.0.1:9/v3", timeout=2), [2024])
     assert report.problem is not None and "not reachable" in report.problem
     async with db.read() as s:
         assert (await s.execute(select(IndicatorValue))).first() is None

@@ -4,6 +4,7 @@ that asks only for what changed (`from_date`) as the clock moves."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from sqlmodel import select
 from cards.digest import unit_digest_card
 from clients.kolada import SOURCE, KoladaClient, KoladaError, error_detail
 from core.comparison import RIKET
+from scheduler.service import ScheduleService
 from services import digest as digest_service
 from services import kolada as kolada_service
 from storage import comparisons_repo, schedules_repo
@@ -23,6 +25,7 @@ from storage.indicator_models import IndicatorValue
 from storage.models import Unit
 from tests.cardschema import assert_valid_card
 from tests.fakes.kolada import FakeKolada
+from tests.scheduler.test_service import eventually
 from tests.support.harness import BotHarness
 from tests.support.indicators import seed_county
 from tests.support.jobs import job_context
@@ -117,8 +120,7 @@ async def test_import_fills_units_and_comparisons_and_the_refresh_asks_only_for_
 
     context = job_context(kolada_base_url=base)
     first = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
-    async with db.session() as s:
-        await kolada_service.refresh_job(s, schedule, first, context)
+    await kolada_service.refresh_job(db, schedule, first, context)
     assert "from_date" not in fake.requests[0]  # nothing imported before: everything
     async with db.session() as s:
         rows = (await s.execute(select(IndicatorValue))).scalars().all()
@@ -138,10 +140,7 @@ async def test_import_fills_units_and_comparisons_and_the_refresh_asks_only_for_
     # for (from_date), and only the corrected figure is written.
     fake.requests.clear()
     fake.add(KPI, "2309", 2025, 72.0, changed=datetime.now(UTC).date())
-    async with db.session() as s:
-        await kolada_service.refresh_job(
-            s, schedule, datetime(2026, 3, 9, 5, 0, tzinfo=UTC), context
-        )
+    await kolada_service.refresh_job(db, schedule, datetime(2026, 3, 9, 5, 0, tzinfo=UTC), context)
     assert all("from_date=" in r for r in fake.requests)
     async with db.session() as s:
         rows = (await s.execute(select(IndicatorValue))).scalars().all()
@@ -153,6 +152,46 @@ async def test_import_fills_units_and_comparisons_and_the_refresh_asks_only_for_
 
 
 @ON_SQLITE
+async def test_a_slow_kolada_refresh_blocks_no_other_writer(
+    db: Database, kolada: tuple[FakeKolada, str]
+) -> None:
+    """The live scheduler fires the refresh while Kolada takes its time: a command that
+    writes meanwhile (here: a unit's defaults) is not kept waiting on SQLite's one
+    writer, because no transaction is open while Kolada is asked; once Kolada answers,
+    its figures are written."""
+    fake, base = kolada
+    units = await org_with_codes(db)
+    fake.add(KPI, "2380", 2025, 81.0)
+    fake.hold = asyncio.Event()
+    async with db.session() as s:
+        await schedules_repo.upsert_schedule(
+            s, kolada_service.SCHEDULE_KEY, kolada_service.KIND, None, {"second": "*"}
+        )
+    service = ScheduleService(db, job_context(kolada_base_url=base), poll_seconds=0.3)
+    await service.start()
+    try:
+        await asyncio.wait_for(fake.asked.wait(), 10)
+
+        async def another_writer() -> None:
+            async with db.session() as s:
+                unit = await s.get(Unit, units["Krokom"])
+                assert unit is not None
+                unit.defaults = {**(unit.defaults or {}), "note": "written meanwhile"}
+
+        await asyncio.wait_for(another_writer(), 3)
+        assert not fake.hold.is_set()  # Kolada had not answered yet
+        fake.hold.set()
+
+        async def imported() -> bool:
+            async with db.read() as s:
+                return (await s.execute(select(IndicatorValue))).first() is not None
+
+        await eventually(imported, 10, "the refresh to write Kolada's figures")
+    finally:
+        await service.stop()
+
+
+@ON_SQLITE
 async def test_import_per_municipality_and_per_region(
     db: Database, kolada: tuple[FakeKolada, str]
 ) -> None:
@@ -161,11 +200,10 @@ async def test_import_per_municipality_and_per_region(
     fake.add(KPI, "2380", 2025, 81.0)
     fake.add(KPI, "2309", 2025, 70.5)
     fake.add(KPI, "0023", 2025, 80.0)
-    async with db.session() as s:
-        (only,) = await kolada_service.import_kpis(s, KoladaClient(base), [2025], codes=["2309"])
+    (only,) = await kolada_service.import_kpis(db, KoladaClient(base), [2025], codes=["2309"])
     assert only.problem is None and only.values.inserted == 1 and only.comparisons == 0
-    async with db.session() as s:
-        (region,) = await kolada_service.import_kpis(s, KoladaClient(base), [2025], codes=["0023"])
+    (region,) = await kolada_service.import_kpis(db, KoladaClient(base), [2025], codes=["0023"])
+    async with db.read() as s:
         rows = (await s.execute(select(IndicatorValue))).scalars().all()
     assert region.values.inserted == 1
     assert {(r.unit_id, r.value) for r in rows} == {
@@ -173,8 +211,7 @@ async def test_import_per_municipality_and_per_region(
         (units["Regionens samverkansråd"], 80.0),  # the region's own figure, on the macro unit
     }
     with pytest.raises(KoladaError, match="no indicator has kolada_kpi: N99999"):
-        async with db.session() as s:
-            await kolada_service.import_kpis(s, KoladaClient(base), [2025], kpis=["N99999"])
+        await kolada_service.import_kpis(db, KoladaClient(base), [2025], kpis=["N99999"])
 
 
 @ON_SQLITE
@@ -211,8 +248,7 @@ async def test_the_digest_shows_riket_the_county_and_the_peer_group(
             "0880": 76.0,
         }.items():
             fake.add(KPI, code, year, value)
-    async with db.session() as s:
-        await kolada_service.import_kpis(s, KoladaClient(base), [2023, 2024, 2025])
+    await kolada_service.import_kpis(db, KoladaClient(base), [2023, 2024, 2025])
     data = await digest_service.load_units(db, [units["Krokom"]], None)
     digest = digest_service.unit_digest(data, units["Krokom"])
     card = unit_digest_card(digest, "sv")

@@ -18,12 +18,12 @@ from storage.meeting_models import MeetingOccurrence
 from storage.models import Schedule
 from tests.cardschema import assert_valid_card
 from tests.meetings.test_holiday_ask_http import _next_weekday_holiday
-from tests.meetings.test_rules_http import COUNTY, SARA, _say
+from tests.meetings.test_rules_http import COUNTY, NILS, SARA, _say
 from tests.people.test_personal_chat_http import _personal_invoke
 from tests.support.harness import BotHarness, add_units
 from tests.support.items import cards_in, deliver
 from tests.support.jobs import job_context
-from tests.teams import TENANT, new_channel
+from tests.teams import TENANT, TeamsUser, new_channel
 
 
 async def test_the_coordinator_is_asked_personally_and_answers_there(harness: BotHarness) -> None:
@@ -78,3 +78,63 @@ async def test_the_coordinator_is_asked_personally_and_answers_there(harness: Bo
     ]
     assert "actions" not in now_in_channel  # the record shows the answer, no buttons left
     assert all("actions" not in c for c in asked(cards_in(h, channel)))
+
+
+async def test_a_coordinator_who_chose_english_is_asked_and_told_the_answer_in_english(
+    harness: BotHarness,
+) -> None:
+    """The job writes in the default language (Swedish); Nils chose English: his copy of
+    the question, and the answer that replaces it, are in English; Sara's and the channel's
+    stay Swedish."""
+    h = harness
+    await add_units(
+        h.db,
+        COUNTY,
+        [("Östersund", SARA.upn, "coordinator"), ("Östersund", NILS.upn, "coordinator")],
+    )
+    for who in (SARA, NILS):
+        await h.say(h.teams.personal_install(who))
+        async with h.db.session() as s:
+            await channels_repo.remember_person(
+                s, TENANT, who.aad_object_id, upn=who.upn, display_name=who.name
+            )
+    async with h.db.session() as s:
+        await channels_repo.remember_person(s, TENANT, NILS.aad_object_id, language="en")
+    channel = new_channel()
+    await _say(h, channel, SARA, "setup Östersund", "Klart")
+    holiday = _next_weekday_holiday()
+    rule = f"varje {('måndag', 'tisdag', 'onsdag', 'torsdag', 'fredag')[holiday.weekday()]} 13-15"
+    await _say(h, channel, SARA, f"möte ny {rule}", "Klart")
+    async with h.db.session() as s:
+        [occ] = (
+            (
+                await s.execute(
+                    select(MeetingOccurrence).where(
+                        col(MeetingOccurrence.holiday) == days_off(holiday.year)[holiday]
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        await meeting_sync(s, Schedule(key="x", kind="meeting_sync", trigger={}),
+                           occ.starts_at - timedelta(days=27), job_context())  # fmt: skip
+    await deliver(h)
+
+    def personal(who: TeamsUser) -> str:
+        posted = h.connector.in_conversation(f"a:{who.aad_object_id}")
+        return json.dumps([c for p in posted for c in p.cards], ensure_ascii=False)
+
+    assert "falls on" in personal(NILS) and "infaller på" not in personal(NILS)
+    assert "Move to" in personal(NILS)
+    assert "infaller på" in personal(SARA) and "falls on" not in personal(SARA)
+    assert any("infaller på" in json.dumps(c, ensure_ascii=False) for c in cards_in(h, channel))
+
+    # Sara answers in Swedish; Nils's copy is replaced by the answer in English.
+    posted = [c for p in h.connector.in_conversation(f"a:{SARA.aad_object_id}") for c in p.cards]
+    skip = next(a for c in posted for a in c.get("actions", []) if a["data"]["choice"] == "skip")
+    status, body = await h.post(_personal_invoke(h, SARA, skip["verb"], skip["data"]))
+    assert status == 200 and "ställde in mötet" in json.dumps(body, ensure_ascii=False)
+    await deliver(h)
+    assert "skipped the meeting" in personal(NILS) and "ställde in" not in personal(NILS)
+    assert "ställde in mötet" in personal(SARA)

@@ -237,6 +237,34 @@ async def test_results_at_five_and_staff_cannot_close(harness: BotHarness) -> No
     assert "Resultatet finns i kanalen" in closed
 
 
+async def test_the_answer_rate_counts_each_person_in_a_shared_channel_once(
+    harness: BotHarness,
+) -> None:
+    """A shared channel's roster lists a guest once per tenant's view, and may list the
+    same person twice: ten people, fourteen roster rows, the rate is of ten."""
+    h = harness
+    await add_units(h.db, COUNTY, roles=[("Östersund", "karin@example.se", "coordinator")])
+    channel = await _setup_channel(h, "Östersund")
+    for i in range(10):
+        h.connector.add_member(f"29:m{i}", aad_object_id=f"m{i}", name=f"M {i}", upn=f"m{i}@x.se")
+    for i in range(4):  # the same four people again, as the partner tenant sees them
+        h.connector.add_member(
+            f"29:partner-m{i}",
+            aad_object_id=f"m{i}",
+            name=f"M {i}",
+            upn=f"m{i}@x.se",
+            tenant_id="0b5e1c2d-0000-4000-8000-00000000c0de",
+        )
+    ref, _ = await _start(h, channel)
+    for i, who in enumerate(_people(5)):
+        await _answer(h, channel, who, ref, _values(str(1 + i)))
+    await h.post(h.teams.channel_message(channel, COORDINATOR, "puls stäng"))
+    await deliver(h)
+    posted = await h.connector.wait_for(lambda p: any("resultat för" in str(c) for c in p.cards))
+    dumped = json.dumps(posted.cards[0], ensure_ascii=False)
+    assert "50 % av 10 i kanalen" in dumped and "av 14" not in dumped
+
+
 async def _pulse_with(h: BotHarness, unit: str, n: int) -> None:
     channel = await _setup_channel(h, unit)
     ref, _ = await _start(h, channel)

@@ -54,7 +54,7 @@ async def test_trend_and_groups_beside(db: Database) -> None:
     trend = latest.extras.trend
     assert trend is not None and trend["type"] == "Chart.Line"
     [line] = trend["data"]
-    assert line["values"] == [{"x": "2026-09-07", "y": 3.0}, {"x": "2026-10-05", "y": 4.17}]
+    assert line["values"] == [{"x": "7 sep. 2026", "y": 3.0}, {"x": "5 okt. 2026", "y": 4.17}]
 
     card = results_card(
         "sv",
