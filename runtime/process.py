@@ -10,11 +10,14 @@ import gc
 import os
 import socket
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
 from bot.web import build_app, build_services
 from clients.graph import GraphDirectory
+from clients.teams_roster import TeamsRoster
 from delivery.dispatcher import build_dispatcher
 from infra.settings import Settings
 from runtime.leader import Leader
@@ -75,6 +78,7 @@ def job_context(
     settings: Settings,
     graph: GraphDirectory | None = None,
     install_hook: InstallHook | None = None,
+    provider_factory: Callable[..., Any] | None = None,
 ) -> JobContext:
     """What scheduled jobs need from the settings, built once by any process that fires
     them (this one's scheduler, `samverkan run`) and passed to each job."""
@@ -87,6 +91,7 @@ def job_context(
         install_hook=install_hook,
         own_tenant=None if settings.anonymous else (settings.tenant_id or "").lower(),
         kolada_base_url=settings.kolada_base_url,
+        roster=TeamsRoster(settings, provider_factory),
     )
 
 

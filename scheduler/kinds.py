@@ -5,11 +5,13 @@ it runs inside the firing transaction and only writes rows (outbox messages, sta
 changes); it never calls Teams. `context` is the JobContext the firing process built
 (services/context.py). To add a kind, write the function and list it here.
 
-A job that must ask the outside world first (Kolada) would hold the firing transaction
-open while it waits. Its kind fires `housekeeping.noop` (the run row alone, exactly
-once), and its real job is in `AFTER_COMMIT`: `(db, schedule, occurrence_at, context)`,
-run by whoever fired it once that transaction has committed (scheduler/firing.py
-`run_after_commit`), opening its own short transactions.
+A job that must ask the outside world first (Kolada, the Teams roster) would hold the
+firing transaction open while it waits. That part is in `AFTER_COMMIT`:
+`(db, schedule, occurrence_at, context)`, run by whoever fired it once that transaction
+has committed (scheduler/firing.py `run_after_commit`), opening its own short
+transactions. A kind whose whole job is outside fires `housekeeping.noop` (the run row
+alone, exactly once); a kind may also have both (`pulse_open`: the pulse opens in the
+firing transaction, its channel's roster is read after).
 """
 
 from __future__ import annotations
@@ -20,7 +22,17 @@ from types import MappingProxyType
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import alerts, digest, escalation, housekeeping, kolada, meetings, nudges, pulse
+from services import (
+    alerts,
+    digest,
+    escalation,
+    housekeeping,
+    kolada,
+    meetings,
+    nudges,
+    pulse,
+    pulse_roster,
+)
 from services.context import JobContext
 from storage import meeting_occurrences_repo, meeting_series_repo
 from storage.db import Database
@@ -52,6 +64,7 @@ AfterCommitJob = Callable[[Database, Schedule, datetime, JobContext], Awaitable[
 AFTER_COMMIT: Mapping[str, AfterCommitJob] = MappingProxyType(
     {
         kolada.KIND: kolada.refresh_job,
+        "pulse_open": pulse_roster.after_open,  # the roster from Teams, once the pulse is open
     }
 )
 

@@ -7,16 +7,22 @@ at start-up. Tests build one with tests/support/jobs.py `job_context()`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from clients.graph import GraphDirectory
 from core.dates import HOME_ZONE
+from core.roster import RosterEntry
 
 # Given Entra object ids of people the bot cannot reach, install the app for them and
 # return those now reachable soon (services/app_install.py builds one).
 InstallHook = Callable[[list[str]], Awaitable[set[str]]]
+
+# Given a channel's stored ConversationReference, its roster from Teams, or None if it could
+# not be read (clients/teams_roster.py `TeamsRoster`). Only AFTER_COMMIT jobs call it.
+RosterReader = Callable[[Mapping[str, Any]], Awaitable[list[RosterEntry] | None]]
 
 
 @dataclass(frozen=True)
@@ -38,3 +44,5 @@ class JobContext:
     own_tenant: str | None = None
     # Kolada API v3 (services/kolada.py refresh job); tests point it at a fake.
     kolada_base_url: str = "https://api.kolada.se/v3"
+    # The Bot Connector's roster of a channel (None: the stored members only).
+    roster: RosterReader | None = None

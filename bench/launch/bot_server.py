@@ -41,6 +41,7 @@ from microsoft_agents.hosting.core import (  # noqa: E402
 from microsoft_agents.hosting.core.connector.client import UserTokenClient  # noqa: E402
 
 from bot import web as web_module  # noqa: E402
+from clients import teams_roster as teams_roster_module  # noqa: E402
 from delivery import dispatcher as dispatcher_module  # noqa: E402
 from delivery.dispatcher import SharedSessionClientFactory, _SharedUserTokenClient  # noqa: E402
 from infra.settings import Settings  # noqa: E402
@@ -104,6 +105,7 @@ def install_jwt_hooks(args: argparse.Namespace) -> Any:
     install_jwks_hook(args.jwks_url, args.tenant)
     web_module.MsalAuth = FakeTokenProvider  # type: ignore[misc,assignment]
     dispatcher_module.MsalAuth = FakeTokenProvider  # type: ignore[misc,assignment]
+    teams_roster_module.MsalAuth = FakeTokenProvider  # type: ignore[misc,assignment]
     return FakeTokenProvider
 
 

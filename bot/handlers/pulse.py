@@ -23,16 +23,18 @@ from bot.turn import Turn
 from bot.unit_choice import unit_for
 from cards import pulse as pulse_cards
 from cards.pulse_followups import followups
+from clients.teams_roster import read_roster
 from core.pulse_answers import INPUT_PREFIX, AnswerCheck, Refusal, validate_answer
 from core.pulse_delivery import PERSONAL as PERSONAL_DELIVERY
 from core.pulse_delivery import delivery_of
 from core.pulse_questions import Kind, Template
 from core.refusal import Refused
+from core.roster import RosterEntry, people_count
 from core.scope import CHANNEL
 from i18n import format as fmt
 from services import pulse as service
-from services import pulse_personal
-from storage import members_repo, pulse_answers_repo, pulse_repo, pulse_templates_repo
+from services import pulse_personal, roster
+from storage import pulse_answers_repo, pulse_repo, pulse_templates_repo
 from storage.answer_writer import Outcome
 from storage.models import Unit
 from storage.pulse_models import Pulse
@@ -44,8 +46,6 @@ log = logging.getLogger(__name__)
 
 MAX_REF = 40
 PERSONAL = "personal"  # turn.kind of a 1:1 chat with the bot
-MEMBER_PAGE = 500
-MAX_MEMBER_PAGES = 40
 
 _SUB = {
     "": "status",
@@ -77,66 +77,17 @@ def _when(turn: Turn, pulse: Pulse | PulseFacts) -> str:
     return fmt.when(turn.lang, pulse.closes_at, turn.services.settings.zone)
 
 
-async def member_count(turn: Turn, conversation_id: str) -> int | None:
-    """People in the channel, from the connector's paged members (None if unavailable).
-    Each person once: a shared channel's roster can list someone twice (once per
-    tenant's view), and the answer rate must not count them twice."""
+async def _roster(turn: Turn, conversation_id: str | None) -> list[RosterEntry] | None:
+    """The channel's members from the Bot Connector's paged roster, or None if it could not
+    be read (the stored members serve; the answer rate shows without a count)."""
     client = turn.connector()
-    if client is None:
+    if client is None or not conversation_id:
         return None
-    people: set[str] = set()
-    token = None
     try:
-        for _ in range(MAX_MEMBER_PAGES):
-            page = await client.conversations.get_conversation_paged_members(
-                conversation_id, page_size=MEMBER_PAGE, continuation_token=token
-            )
-            people.update(m.aad_object_id or m.id for m in page.members or [])
-            token = page.continuation_token
-            if not token:
-                break
-    except Exception as exc:  # the rate is a nicety; results still show without it
-        log.info("member count failed: %s", type(exc).__name__)
+        return await read_roster(client, conversation_id)
+    except Exception as exc:
+        log.info("roster not read: %s", type(exc).__name__)
         return None
-    return len(people)
-
-
-async def record_roster(turn: Turn) -> int | None:
-    """The channel's members from the connector's paged roster, stored as its members
-    (storage/members_repo.py), so that a pulse sent 1:1 reaches those who never wrote
-    here too (Teams announces no one who was there before the bot). Each member's own
-    tenant where the roster names it (shared channels), else the channel's. Returns how
-    many, or None if the roster was not available (the stored members are used)."""
-    client = turn.connector()
-    if client is None or not turn.conversation_id:
-        return None
-    found: dict[str, set[str]] = {}
-    token = None
-    try:
-        for _ in range(MAX_MEMBER_PAGES):
-            page = await client.conversations.get_conversation_paged_members(
-                turn.conversation_id, page_size=MEMBER_PAGE, continuation_token=token
-            )
-            for member in page.members or []:
-                tenant = getattr(member, "tenant_id", None) or turn.tenant_id or ""
-                if member.aad_object_id:
-                    found.setdefault(tenant, set()).add(member.aad_object_id)
-            token = page.continuation_token
-            if not token:
-                break
-    except Exception as exc:  # delivery still goes to the members already stored
-        log.info("roster for a personal pulse failed: %s", type(exc).__name__)
-        return None
-    async with turn.services.db.session() as s:
-        for tenant, ids in found.items():
-            await members_repo.record(
-                s,
-                conversation_id=turn.conversation_id,
-                team_id=turn.team_id,
-                tenant_id=tenant,
-                aad_object_ids=sorted(ids),
-            )
-    return len(set().union(*found.values()))  # a person in two tenants' views once
 
 
 # -- the command -------------------------------------------------------------------------
@@ -202,19 +153,35 @@ async def _status(turn: Turn, unit: Unit, *, with_card: bool = True) -> None:
     await turn.send_card(card, summary=name)
 
 
-async def _count_members(turn: Turn, pulse_id: int | None, conversation_id: str | None) -> None:
-    """The channel's size, kept on the pulse for the answer rate (when Teams tells it)."""
+async def _count_members(
+    turn: Turn,
+    pulse_id: int | None,
+    conversation_id: str | None,
+    entries: list[RosterEntry] | None = None,
+) -> None:
+    """The channel's size, kept on the pulse for the answer rate (when Teams tells it):
+    each person once (core/roster.py)."""
     if pulse_id is None or conversation_id is None:
         return
-    members = await member_count(turn, conversation_id)
-    if members is not None:
-        await service.set_member_count(turn.services.db, pulse_id, members)
+    if entries is None:
+        entries = await _roster(turn, conversation_id)
+    if entries is not None:
+        await service.set_member_count(turn.services.db, pulse_id, people_count(entries))
 
 
 async def _start(turn: Turn, unit: Unit, template_name: str) -> None:
     await remember_conversation(turn)
-    if delivery_of((unit.defaults or {}).get("pulse")) == PERSONAL_DELIVERY:
-        await record_roster(turn)  # everyone in the channel, not only those seen
+    entries = await _roster(turn, turn.conversation_id)
+    if entries and delivery_of((unit.defaults or {}).get("pulse")) == PERSONAL_DELIVERY:
+        # Everyone in the channel, not only those seen: Teams announces no one who was
+        # in the team before the bot came.
+        await roster.remember(
+            turn.services.db,
+            entries,
+            conversation_id=turn.conversation_id,
+            team_id=turn.team_id,
+            channel_tenant=turn.tenant_id or "",
+        )
     zone = turn.services.settings.zone
     settings = turn.services.settings
     own_tenant = None if settings.anonymous else (settings.tenant_id or "").lower()
@@ -222,7 +189,10 @@ async def _start(turn: Turn, unit: Unit, template_name: str) -> None:
         turn.services.db, unit, template_name, zone=zone, lang=turn.lang, own_tenant=own_tenant
     )
     turn.services.notify_changes()
-    await _count_members(turn, started.pulse.id, started.conversation_id)
+    same_channel = started.conversation_id == turn.conversation_id
+    await _count_members(
+        turn, started.pulse.id, started.conversation_id, entries if same_channel else None
+    )
     name = service.name_of(started.template, turn.lang)
     await turn.send_text(
         turn.text("pulse.started", name=name, unit=unit.name, when=_when(turn, started.pulse))

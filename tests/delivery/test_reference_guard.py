@@ -10,14 +10,24 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
+from clients.teams_roster import TeamsRoster
 from delivery.dispatcher import build_dispatcher
 from infra.metrics import Metrics
 from storage.db import Database
-from tests.delivery.conftest import add_channel, enqueue, local_settings, settled, text
+from tests.delivery.conftest import (
+    add_channel,
+    enqueue,
+    local_settings,
+    reference,
+    settled,
+    text,
+)
 from tests.fakes.connector import FakeConnector
 from tests.fakes.tokens import TokenLog
 from tests.support.harness import APP_ID, connector_host
 from tests.teams import TENANT
+
+ANNA_OID = "00000000-0000-4000-8000-00000000a001"
 
 
 @pytest.fixture
@@ -76,3 +86,35 @@ async def test_local_mode_posts_only_to_loopback(db: Database, tmp_path: Path) -
     finally:
         await dispatcher.stop(grace=1.0)
     assert row.status == "dead" and "loopback" in (row.last_error or "")
+
+
+async def test_the_roster_is_read_only_from_an_allowed_host_with_the_bots_token(
+    tmp_path: Path,
+    db: Database,
+    connector: tuple[FakeConnector, str],
+    elsewhere: tuple[FakeConnector, str],
+) -> None:
+    """A scheduled pulse reads its channel's roster outside any turn (clients/teams_roster.py)
+    with the bot's own token: from an allowed host only, never from a stored reference
+    that names another one."""
+    fake, url = connector
+    theirs, their_url = elsewhere
+    for where in (fake, theirs):
+        where.add_member("29:anna", aad_object_id=ANNA_OID, name="Anna", upn="anna@example.se")
+    settings = local_settings(
+        db,
+        tmp_path,
+        client_id=APP_ID,
+        client_secret="not-used-by-the-fake",
+        tenant_id=TENANT,
+        service_url_hosts=[connector_host(url)],
+    )
+    tokens = TokenLog()
+    roster = TeamsRoster(settings, provider_factory=tokens.factory)
+    cid = "19:krokom@thread.tacv2"
+    good = await roster(reference(url, cid))
+    assert good is not None and [e.user_id for e in good] == ["29:anna"]
+    assert fake.auth_headers and all(h and h.startswith("Bearer ") for h in fake.auth_headers)
+
+    assert await roster(reference(their_url, cid)) is None
+    assert theirs.requests == [] and theirs.auth_headers == []

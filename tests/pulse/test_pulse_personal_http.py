@@ -13,13 +13,15 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import col
 
+from clients.teams_roster import TeamsRoster
 from core.org import parse_org
 from core.pulse_delivery import delivery_of, personal_recipients
+from scheduler import firing
 from services import pulse as service
 from services.nudges import waiting_for_everyone
 from storage import members_repo
-from storage.models import Conversation, OutboxMessage, Unit
-from storage.pulse_models import PulseRespondent
+from storage.models import Conversation, OutboxMessage, Schedule, Unit
+from storage.pulse_models import Pulse, PulseRespondent
 from tests.pulse.test_pulse_http import COORDINATOR, COUNTY, _setup_channel, _start, _values
 from tests.support.harness import BotHarness, add_units
 from tests.support.items import deliver
@@ -213,3 +215,48 @@ def test_the_org_file_says_how_pulses_go() -> None:
     members = [("T", "A"), ("t", "b"), ("other", "c"), ("", "d"), ("t", "a")]
     assert personal_recipients(members, "t") == ([("t", "a"), ("t", "b")], 2)
     assert personal_recipients(members, None)[1] == 0  # local mode: one tenant
+
+
+async def test_a_scheduled_pulse_reads_the_roster_from_teams_after_it_opens(
+    harness: BotHarness,
+) -> None:
+    """The monthly job opens the pulse in the firing transaction and reaches the members
+    stored so far; once that has committed it reads the channel's roster from the Bot
+    Connector, so Cid, who is on the roster but never wrote, gets the card too, and the
+    answer rate has its denominator. A second run sends no one anything again."""
+    h = harness
+    units = await add_units(h.db, COUNTY)
+    async with h.db.session() as s:
+        await s.execute(
+            update(Unit)
+            .where(col(Unit.id) == units["Östersund"])
+            .values(defaults={"pulse": {"delivery": "personal"}})
+        )
+    channel = await _setup_channel(h, "Östersund")
+    await h.post(_members_added(h, channel, [ANNA]))
+    for person in (ANNA, CID):
+        h.connector.add_member(
+            person.channel_id, aad_object_id=person.aad_object_id, name=person.name, upn=person.upn
+        )
+    assert h.settings is not None
+    context = job_context(roster=TeamsRoster(h.settings))
+    async with h.db.session() as s:
+        unit = await s.get(Unit, units["Östersund"])
+        assert unit is not None
+        await service.ensure_schedules(s, unit)
+        schedule = (
+            await s.execute(select(Schedule).where(col(Schedule.kind) == "pulse_open"))
+        ).scalar_one()
+    monday = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # the month's opening day
+    for _ in range(2):
+        async with h.db.session() as s:
+            await firing.fire(s, schedule, monday, context)
+        await firing.run_after_commit(h.db, [(schedule, monday)], context)
+        await deliver(h)
+
+    chats = await _personal_chats(h)
+    for person in (ANNA, CID):  # once each, in their own chat
+        assert len(_pulse_cards(h, chats[person.aad_object_id])) == 1
+    async with h.db.session() as s:
+        [opened] = (await s.execute(select(Pulse))).scalars().all()
+    assert opened.member_count == len(h.connector.members) >= 2  # everyone on the roster
