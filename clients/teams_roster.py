@@ -25,7 +25,6 @@ from microsoft_agents.hosting.core import (
 
 from core.roster import RosterEntry
 from core.service_url import problem as service_url_problem
-from infra.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +57,24 @@ async def read_roster(client: ConnectorClientBase, conversation_id: str) -> list
 class TeamsRoster:
     """Reads a channel's roster outside any turn, from its stored ConversationReference."""
 
-    def __init__(self, settings: Settings, provider_factory: Callable[..., Any] | None = None):
+    def __init__(
+        self,
+        *,
+        sdk_configuration: Mapping[str, Any],
+        app_id: str | None,
+        allowed_hosts: frozenset[str],
+        local_mode: bool,
+        provider_factory: Callable[..., Any] | None = None,
+    ) -> None:
+        """`sdk_configuration` as for the SDK's ConnectionManager; `app_id` None and
+        `local_mode`: anonymous, loopback only (infra/settings.py says which)."""
         manager = ConnectionManager(
-            provider_factory=provider_factory or MsalAuth, **settings.sdk_configuration()
+            provider_factory=provider_factory or MsalAuth, **sdk_configuration
         )
         self._factory = RestChannelServiceClientFactory(manager)
-        self._app_id = settings.client_id
-        self._hosts = settings.allowed_service_hosts
-        self._anonymous = settings.anonymous
+        self._app_id = app_id
+        self._hosts = allowed_hosts
+        self._anonymous = local_mode
 
     async def __call__(self, reference: Mapping[str, Any]) -> list[RosterEntry] | None:
         """The members, or None (logged) if the roster could not be read."""

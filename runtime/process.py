@@ -91,7 +91,20 @@ def job_context(
         install_hook=install_hook,
         own_tenant=None if settings.anonymous else (settings.tenant_id or "").lower(),
         kolada_base_url=settings.kolada_base_url,
-        roster=TeamsRoster(settings, provider_factory),
+        roster=roster_reader(settings, provider_factory),
+    )
+
+
+def roster_reader(
+    settings: Settings, provider_factory: Callable[..., Any] | None = None
+) -> TeamsRoster:
+    """Reads a channel's roster outside any turn, with the app's credentials."""
+    return TeamsRoster(
+        sdk_configuration=settings.sdk_configuration(),
+        app_id=settings.client_id,
+        allowed_hosts=settings.allowed_service_hosts,
+        local_mode=settings.anonymous,
+        provider_factory=provider_factory,
     )
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
-from clients.teams_roster import TeamsRoster
 from delivery.dispatcher import build_dispatcher
 from infra.metrics import Metrics
+from runtime.process import roster_reader
 from storage.db import Database
 from tests.delivery.conftest import (
     add_channel,
@@ -110,7 +110,7 @@ async def test_the_roster_is_read_only_from_an_allowed_host_with_the_bots_token(
         service_url_hosts=[connector_host(url)],
     )
     tokens = TokenLog()
-    roster = TeamsRoster(settings, provider_factory=tokens.factory)
+    roster = roster_reader(settings, provider_factory=tokens.factory)
     cid = "19:krokom@thread.tacv2"
     good = await roster(reference(url, cid))
     assert good is not None and [e.user_id for e in good] == ["29:anna"]

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from clients.teams_roster import TeamsRoster
 from core.org import parse_org
 from core.pulse_delivery import delivery_of, personal_recipients
+from runtime.process import roster_reader
 from scheduler import firing
 from services import pulse as service
 from services.nudges import waiting_for_everyone
@@ -239,7 +239,7 @@ async def test_a_scheduled_pulse_reads_the_roster_from_teams_after_it_opens(
             person.channel_id, aad_object_id=person.aad_object_id, name=person.name, upn=person.upn
         )
     assert h.settings is not None
-    context = job_context(roster=TeamsRoster(h.settings))
+    context = job_context(roster=roster_reader(h.settings))
     async with h.db.session() as s:
         unit = await s.get(Unit, units["Östersund"])
         assert unit is not None
