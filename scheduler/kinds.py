@@ -65,6 +65,8 @@ AFTER_COMMIT: Mapping[str, AfterCommitJob] = MappingProxyType(
     {
         kolada.KIND: kolada.refresh_job,
         "pulse_open": pulse_roster.after_open,  # the roster from Teams, once the pulse is open
+        # the team's group calendar (Graph), once the day's meetings are planned
+        meeting_series_repo.SYNC_KIND: meetings.calendar_sync,
     }
 )
 
