@@ -5,13 +5,22 @@ it runs inside the firing transaction and only writes rows (outbox messages, sta
 changes); it never calls Teams. `context` is the JobContext the firing process built
 (services/context.py). To add a kind, write the function and list it here.
 
-A job that must ask the outside world first (Kolada, the Teams roster) would hold the
-firing transaction open while it waits. That part is in `AFTER_COMMIT`:
-`(db, schedule, occurrence_at, context)`, run by whoever fired it once that transaction
-has committed (scheduler/firing.py `run_after_commit`), opening its own short
-transactions. A kind whose whole job is outside fires `housekeeping.noop` (the run row
-alone, exactly once); a kind may also have both (`pulse_open`: the pulse opens in the
-firing transaction, its channel's roster is read after).
+A job that must ask the outside world first (Kolada, the Teams roster, the Graph group
+calendar) would hold the firing transaction open while it waits. That part is in
+`AFTER_COMMIT`: `(db, schedule, occurrence_at, context)`, run by whoever fired it once
+that transaction has committed (scheduler/firing.py `run_after_commit`), opening its own
+short transactions: read, call outside with none open, then write. A kind whose whole
+job is outside fires `housekeeping.noop` (the run row alone, exactly once); a kind may
+also have both (`pulse_open`: the pulse opens in the firing transaction, its channel's
+roster is read after; `meeting_sync`: the meetings are planned and the holiday questions
+queued in it, the group calendar is synced after).
+
+Still inside the firing transaction (left, see each): the app installation for people
+the bot cannot reach yet (`context.install_hook`, through services/personal.py
+`send_many`: nudges, the holiday questions) and the digest's Entra group membership and
+installation (services/digest.py); the install must come before the chat is opened, and
+the digest's recipients depend on the membership, so moving them means moving the whole
+job after the commit.
 """
 
 from __future__ import annotations
@@ -65,6 +74,8 @@ AFTER_COMMIT: Mapping[str, AfterCommitJob] = MappingProxyType(
     {
         kolada.KIND: kolada.refresh_job,
         "pulse_open": pulse_roster.after_open,  # the roster from Teams, once the pulse is open
+        # the team's group calendar (Graph), once the day's meetings are planned
+        meeting_series_repo.SYNC_KIND: meetings.calendar_sync,
     }
 )
 

@@ -68,35 +68,48 @@ async def publish(
     db: Database, series_id: int, calendar: GraphCalendar, now: datetime, lang: str = "sv"
 ) -> str:
     """Bring the series' group-calendar events in line with it; returns what was done
-    (created | updated | deleted | unchanged | unsupported:<reason> | no_group)."""
-    async with db.session() as s:
-        return await publish_in(s, series_id, calendar, now, lang)
+    (created | updated | deleted | unchanged | unsupported:<reason> | no_group).
+    Graph is called with no transaction open: the series is read, the calendar changed,
+    then what Graph made is written in one short transaction."""
+    async with db.read() as s:
+        wanted = await _wanted(s, series_id, now, lang)
+    if wanted is None:
+        return "no_group"
+    done, graph = await _apply(calendar, wanted)
+    if graph != wanted.current:
+        async with db.session() as s:
+            series = await s.get(MeetingSeries, series_id)
+            if series is not None:
+                series.graph = graph
+    return done
 
 
-async def publish_in(
-    s: AsyncSession, series_id: int, calendar: GraphCalendar, now: datetime, lang: str = "sv"
-) -> str:
-    """`publish` in the caller's transaction (the daily sync job)."""
+@dataclass(frozen=True)
+class _Wanted:
+    """What the calendar should hold for a series, read before Graph is called."""
+
+    current: dict[str, Any] | None  # the series' `graph` as stored
+    group: str | None  # None: no calendar (none named, or the series ended)
+    parts: list[dict[str, Any]] | mapping.Unsupported  # the Graph event bodies
+    said: dict[str, Any]  # rule, place and name the events were made from
+
+
+async def _wanted(s: AsyncSession, series_id: int, now: datetime, lang: str) -> _Wanted | None:
     series = await s.get(MeetingSeries, series_id)
     unit = await s.get(Unit, series.unit_id) if series is not None else None
     if series is None or unit is None:
-        return "no_group"
-    group = calendar_group(unit.defaults)
-    current: dict[str, Any] = dict(series.graph or {})
-    old = list(current.get("events") or [])
-    old_group = current.get("group")
-    if not series.active or group is None:
-        await _drop(calendar, old_group, old)
-        series.graph = None
-        return "deleted" if old else "no_group"
+        return None
+    current = series.graph
+    group = calendar_group(unit.defaults) if series.active else None
+    said = {"rrule": series.rrule, "place": series.place, "name": series.name}
+    if group is None:
+        return _Wanted(current, None, [], said)
     rule = Recurrence.from_dict(series.rule).anchored(
         now.astimezone(ZoneInfo(series.timezone)).date()
     )
     parts = mapping.patterns(rule, series.timezone)
     if isinstance(parts, mapping.Unsupported):
-        await _drop(calendar, old_group, old)
-        series.graph = {"group": group, "events": [], "unsupported": parts.reason}
-        return f"unsupported:{parts.reason}"
+        return _Wanted(current, group, parts, said)
     assert rule.anchor is not None
     start, end = meeting_instants(rule, series.timezone, rule.anchor)
     description = t(lang, "ics.description", unit=unit.name,
@@ -113,15 +126,31 @@ async def publish_in(
         )
         for part in parts
     ]
-    said = {"rrule": series.rrule, "place": series.place, "name": series.name}
+    return _Wanted(current, group, bodies, said)
+
+
+async def _apply(calendar: GraphCalendar, wanted: _Wanted) -> tuple[str, dict[str, Any] | None]:
+    """Change the calendar as `wanted` says; returns what was done and the series'
+    `graph` now."""
+    current: dict[str, Any] = dict(wanted.current or {})
+    old = list(current.get("events") or [])
+    old_group = current.get("group")
+    group, bodies, said = wanted.group, wanted.parts, wanted.said
+    if group is None:
+        await _drop(calendar, old_group, old)
+        return ("deleted" if old else "no_group"), None
+    if isinstance(bodies, mapping.Unsupported):
+        await _drop(calendar, old_group, old)
+        return f"unsupported:{bodies.reason}", {
+            "group": group, "events": [], "unsupported": bodies.reason
+        }  # fmt: skip
     same = old_group == group and len(old) == len(bodies)
     if same and all(current.get(k) == v for k, v in said.items()):
-        return "unchanged"  # also when Outlook deleted it: a change puts it back
+        return "unchanged", wanted.current  # also when Outlook deleted it: a change puts it back
     if same and _live(current) == old:
         for event, body in zip(old, bodies, strict=True):
             await calendar.update_event(group, str(event["id"]), body)
-        series.graph = {**current, **said}
-        return "updated"
+        return "updated", {**current, **said}
     await _drop(calendar, old_group, old)
     made = []
     for body in bodies:
@@ -129,8 +158,7 @@ async def publish_in(
         made.append(
             {"id": found["id"], "join_url": (found.get("onlineMeeting") or {}).get("joinUrl")}
         )
-    series.graph = {"group": group, "events": made, **said}
-    return "created"
+    return "created", {"group": group, "events": made, **said}
 
 
 @dataclass
@@ -165,34 +193,19 @@ async def pull_moves(
 async def pull(
     db: Database, series_id: int, calendar: GraphCalendar, now: datetime, lang: str = "sv"
 ) -> Pulled:
-    """Meetings moved or deleted in Outlook move or are cancelled here too."""
-    async with db.session() as s:
-        return await pull_in(s, series_id, calendar, now, lang)
-
-
-async def pull_moves_in(
-    s: AsyncSession, series_id: int, calendar: GraphCalendar, now: datetime, lang: str = "sv"
-) -> int:
-    """`pull_moves` in the caller's transaction."""
-    return (await pull_in(s, series_id, calendar, now, lang)).moved
-
-
-async def pull_in(
-    s: AsyncSession, series_id: int, calendar: GraphCalendar, now: datetime, lang: str = "sv"
-) -> Pulled:
-    """`pull` in the caller's transaction (the daily sync job).
+    """Meetings moved or deleted in Outlook move or are cancelled here too.
 
     A meeting deleted in Outlook (Graph leaves it out of the series' instances, or lists
     it with `isCancelled`) is cancelled as `möte ställ in` does; nothing is sent back to
     Graph. A whole Graph series deleted in Outlook (404) ends nothing here: the unit's
     coordinators are told once in the channel, and the event is marked `gone` (no longer
-    read, PATCHed or deleted; a change of the series creates it again)."""
-    out = Pulled()
-    series = await s.get(MeetingSeries, series_id)
-    graph = (series.graph or {}) if series is not None else {}
-    if series is None or not series.active or not _live(graph):
-        return out
-    zone = ZoneInfo(series.timezone)
+    read, PATCHed or deleted; a change of the series creates it again). The instances are
+    read with no transaction open, then written in one short transaction."""
+    async with db.read() as s:
+        series = await s.get(MeetingSeries, series_id)
+        graph = dict(series.graph or {}) if series is not None and series.active else {}
+    if not _live(graph):
+        return Pulled()
     found: list[dict[str, Any]] = []
     gone: list[str] = []
     for event in _live(graph):
@@ -202,10 +215,24 @@ async def pull_in(
             )
         except GraphNotFound:
             gone.append(str(event["id"]))
-    if gone:
-        await _tell_gone(s, series, gone, lang)
-        out.gone = len(gone)
-        return out  # the deleted series' meetings are missing, not each deleted
+    async with db.session() as s:
+        series = await s.get(MeetingSeries, series_id)
+        if series is None or not series.active or series.graph != graph:
+            return Pulled()  # changed while Graph was read: the next sync reads it again
+        if gone:
+            await _tell_gone(s, series, gone, lang)
+            return Pulled(gone=len(gone))  # the deleted series' meetings are missing, not each
+        return await _pull_found(s, series, found, now, lang)
+
+
+async def _pull_found(
+    s: AsyncSession, series: MeetingSeries, found: list[dict[str, Any]], now: datetime,
+    lang: str,
+) -> Pulled:  # fmt: skip
+    """What the series' instances say, written in the caller's transaction."""
+    out = Pulled()
+    graph = series.graph or {}
+    zone = ZoneInfo(series.timezone)
     for change in mapping.moved_instances(found):
         occ = (
             await s.execute(
@@ -299,18 +326,20 @@ async def _tell_gone(s: AsyncSession, series: MeetingSeries, gone: list[str], la
     await s.flush()
 
 
-async def push_exceptions_in(
-    s: AsyncSession, series_id: int, calendar: GraphCalendar, now: datetime
+async def push_exceptions(
+    db: Database, series_id: int, calendar: GraphCalendar, now: datetime
 ) -> int:
     """Meetings cancelled or moved in Samverkan (by a coordinator or the holiday policy)
     become the same in the group calendar: an instance Graph still has as a plain
     occurrence is deleted or moved (one Outlook changed is left: `pull_moves` reads it).
-    Returns how many instances were changed."""
-    series = await s.get(MeetingSeries, series_id)
-    graph = (series.graph or {}) if series is not None else {}
-    if series is None or not series.active or not _live(graph):
-        return 0
-    changed = {o.slot_at: o for o in await _ahead(s, series, now, but="scheduled")}
+    Returns how many instances were changed. Only Graph is written: the series and its
+    changed meetings are read first, and no transaction is open while Graph answers."""
+    async with db.read() as s:
+        series = await s.get(MeetingSeries, series_id)
+        graph = (series.graph or {}) if series is not None else {}
+        if series is None or not series.active or not _live(graph):
+            return 0
+        changed = {o.slot_at: o for o in await _ahead(s, series, now, but="scheduled")}
     if not changed:
         return 0
     rule = Recurrence.from_dict(series.rule)
@@ -348,25 +377,20 @@ async def push_exceptions_in(
     return done
 
 
-async def push_exceptions(
-    db: Database, series_id: int, calendar: GraphCalendar, now: datetime
-) -> int:
-    async with db.session() as s:
-        return await push_exceptions_in(s, series_id, calendar, now)
-
-
 async def sync_calendars(
-    session: AsyncSession, calendar: GraphCalendar, now: datetime, lang: str = "sv"
+    db: Database, calendar: GraphCalendar, now: datetime, lang: str = "sv"
 ) -> None:
     """Every series that is live or still has events: publish, then read back moves.
-    A Graph failure is logged, never raised (the rest of the sync goes on)."""
-    rows = await session.execute(select(MeetingSeries))
-    ids = [x.id for x in rows.scalars().all() if x.id is not None and (x.active or x.graph)]
+    A Graph failure is logged, never raised (the rest of the sync goes on). Each step
+    calls Graph with no transaction open and writes in a short one of its own."""
+    async with db.read() as s:
+        rows = await s.execute(select(MeetingSeries))
+        ids = [x.id for x in rows.scalars().all() if x.id is not None and (x.active or x.graph)]
     for series_id in ids:
         try:
-            await publish_in(session, series_id, calendar, now, lang)
-            await pull_in(session, series_id, calendar, now, lang)
-            await push_exceptions_in(session, series_id, calendar, now)
+            await publish(db, series_id, calendar, now, lang)
+            await pull(db, series_id, calendar, now, lang)
+            await push_exceptions(db, series_id, calendar, now)
         except (GraphError, OSError) as exc:
             log.warning("group calendar sync of series %s failed: %s", series_id, exc)
 

@@ -6,8 +6,10 @@ Jobs (listed in scheduler/kinds.py):
   before) *updates* that card through an outbox update row, so the channel holds one
   current agenda instead of stale copies. Keys: `reminder:{occurrence_id}:{lead}`.
 - `meeting_minutes` (end + 1 h): the minutes card, key `minutes:{occurrence_id}`.
-- `meeting_sync` (daily): org-file series and the next occurrences of every series.
-Everything runs in the caller's transaction and only writes rows.
+- `meeting_sync` (daily): org-file series and the next occurrences of every series, and
+  the holiday questions; once that has committed, `calendar_sync` brings the team's
+  group calendar in line both ways (scheduler/kinds.py `AFTER_COMMIT`).
+Everything but `calendar_sync` runs in the caller's transaction and only writes rows.
 """
 
 from __future__ import annotations
@@ -501,7 +503,14 @@ async def meeting_sync(
         own_tenant=context.own_tenant,
         install=context.install_hook,
     )
-    if context.graph is not None:  # the team's group calendar, both ways
-        calendar = GraphCalendar(context.graph)
-        await meeting_graph.sync_calendars(session, calendar, occurrence_at, context.language)
     log.info("meeting sync: %d series planned", count)
+
+
+async def calendar_sync(
+    db: Database, schedule: Schedule, occurrence_at: datetime, context: JobContext
+) -> None:
+    """After the daily sync has committed: the team's group calendar, both ways, with no
+    transaction open while Graph answers (services/meeting_graph.py)."""
+    if context.graph is not None:
+        calendar = GraphCalendar(context.graph)
+        await meeting_graph.sync_calendars(db, calendar, occurrence_at, context.language)

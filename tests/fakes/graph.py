@@ -11,9 +11,11 @@ off: `{authority}/v2.0/.well-known/openid-configuration` and the token endpoint
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import ssl
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +72,11 @@ class FakeEntraGraph:
         self.member_requests = 0
         self.base = ""  # set by the test once the server listens
         self._issued: set[str] = set()
-        self.app = web.Application()
+        # A slow Graph: its /v1.0 requests wait for `hold` (when set to an Event); `asked`
+        # is set at the first one (the token endpoint answers at once).
+        self.hold: asyncio.Event | None = None
+        self.asked = asyncio.Event()
+        self.app = web.Application(middlewares=[self._slow])
         self.app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._oidc)
         self.app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         self.app.router.add_get("/v1.0/groups/{group}/transitiveMembers", self._members)
@@ -80,6 +86,16 @@ class FakeEntraGraph:
         self.grant_install = True  # TeamsAppInstallation.ReadWriteForUser.All granted
         self.installed: dict[str, set[str]] = {}  # user -> app ids
         self.app.router.add_post("/v1.0/users/{user}/teamwork/installedApps", self._install)
+
+    @web.middleware
+    async def _slow(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if request.path.startswith("/v1.0/"):
+            self.asked.set()
+            if self.hold is not None:
+                await self.hold.wait()
+        return await handler(request)
 
     def add_group(self, group_id: str, members: list[tuple[str, str]]) -> None:
         """Members as (object id, UPN)."""

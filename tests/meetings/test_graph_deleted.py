@@ -19,6 +19,7 @@ from clients.graph import GraphDirectory
 from clients.graph_calendar import GraphCalendar
 from core import graph_recurrence as mapping
 from core.recurrence import parse_rule
+from scheduler.firing import run_after_commit
 from services import meeting_graph
 from services.context import JobContext
 from services.meetings import meeting_sync, send_reminder
@@ -54,10 +55,13 @@ def _directory(fake: FakeGraphCalendar) -> GraphDirectory:
 
 
 async def _sync(db: Database, fake: FakeGraphCalendar, now: datetime = T0) -> None:
-    """The daily meeting_sync job, with Graph configured."""
+    """The daily meeting_sync job, with Graph configured: its firing transaction, then
+    its group-calendar part once that has committed (scheduler/kinds.py AFTER_COMMIT)."""
+    schedule = Schedule(key="meeting_sync", kind="meeting_sync", trigger={})
+    context = JobContext(secret="s", graph=_directory(fake))
     async with db.session() as s:
-        await meeting_sync(s, Schedule(key="meeting_sync", kind="meeting_sync", trigger={}),
-                           now, JobContext(secret="s", graph=_directory(fake)))  # fmt: skip
+        await meeting_sync(s, schedule, now, context)
+    await run_after_commit(db, [(schedule, now)], context)
 
 
 async def _published(db: Database, fake: FakeGraphCalendar, text: str) -> tuple[int, int, str]:
