@@ -28,6 +28,17 @@ def card(body: list[Element], actions: list[Element] | None = None) -> Card:
     return out
 
 
+# Text colours readable in every Teams theme. Teams' light theme draws "Good" (#92C353, 2.1:1
+# on white) and "Warning" (#F8D22A, 1.5:1) too faint to read as text (WCAG asks 4.5:1), so
+# text never uses them: the words carry the meaning, and "Attention" (5.5:1) marks what is
+# wrong. Charts keep their own colours, each with a legend or a table beside it.
+TEXT_COLOURS = frozenset({"Default", "Accent", "Attention"})
+
+
+class UnreadableColour(ValueError):
+    pass
+
+
 def text(
     value: str,
     *,
@@ -44,6 +55,8 @@ def text(
     if weight:
         el["weight"] = weight
     if color:
+        if color not in TEXT_COLOURS:
+            raise UnreadableColour(f"text colour {color!r} is too faint in Teams' light theme")
         el["color"] = color
     if subtle:
         el["isSubtle"] = True

@@ -189,5 +189,5 @@ def _last_resort(content: Card, lang: str) -> None:
         first = {**first, "text": _clip(str(first.get("text", "")), 200)}
     else:
         first = text("")
-    content["body"] = [first, text(t(lang, "card.too_big"), color="Warning")]
+    content["body"] = [first, text(t(lang, "card.too_big"), weight="Bolder")]
     content.pop("actions", None)

@@ -134,15 +134,15 @@ def trend_arrow(tr: Trend, direction: Direction, lang: str) -> tuple[str, str | 
     if tr is Trend.FLAT:
         return f"→ {word}", None
     rising = (tr is Trend.IMPROVING) == (direction is Direction.HIGHER)
-    colour = "Good" if tr is Trend.IMPROVING else "Attention"
+    colour = None if tr is Trend.IMPROVING else "Attention"  # the word says "better"
     return f"{'↑' if rising else '↓'} {word}", colour
 
 
 def status_text(row: Row, lang: str) -> tuple[str, str | None]:
     if row.freshness is Freshness.STALE and row.period is not None:
-        return t(lang, "digest.status.stale", period=fmt.period(lang, row.period)), "Warning"
+        return t(lang, "digest.status.stale", period=fmt.period(lang, row.period)), None
     if row.status is Status.ON:
-        return t(lang, "digest.status.on"), "Good"
+        return t(lang, "digest.status.on"), None
     if row.status is Status.OFF:
         return t(lang, "digest.status.off"), "Attention"
     return t(lang, f"digest.status.{row.status.value}"), None
@@ -321,9 +321,7 @@ def unit_digest_card(d: UnitDigest, lang: str, *, expanded: bool = False, page: 
         return card(body)
     h = d.headline
     if h.measured:
-        colour = (
-            "Good" if h.on == h.measured else ("Warning" if h.on * 2 >= h.measured else "Attention")
-        )
+        colour = "Attention" if h.on * 2 < h.measured else None  # fewer than half on target
         body.append(
             text(
                 t(lang, "digest.headline", on=h.on, total=h.measured),

@@ -212,7 +212,7 @@ def item_card(
     """The item: what, where from, the whole trail, and what can be done now."""
     body: list[Element] = []
     if notice:
-        body.append(text(notice, color="Warning", weight="Bolder"))
+        body.append(text(notice, weight="Bolder"))
     for i, line in enumerate(headline or []):
         body.append(
             text(line, weight="Bolder" if i == 0 else None, color="Accent" if i == 0 else None)
@@ -241,7 +241,7 @@ def item_card(
     if item.at_top and item.status in ACTIVE:
         body.append(text(t(lang, "item.at_top"), color="Attention"))
     if item.delivery_pending:
-        body.append(text(t(lang, "item.pending", unit=item.current), color="Warning"))
+        body.append(text(t(lang, "item.pending", unit=item.current), weight="Bolder"))
     if item.trail:
         body.append(heading(t(lang, "item.trail")))
         shown = item.trail[-MAX_TRAIL:]

@@ -185,7 +185,7 @@ def agenda_card(
     if notes.notice:
         body.append(text(notes.notice, color="Attention"))
     if notes.confirmation:
-        body.append(text(notes.confirmation, color="Good"))
+        body.append(text(notes.confirmation, weight="Bolder"))
     if meeting.status == "cancelled":
         body.append(text(t(lang, "mtg.is_cancelled"), color="Attention", weight="Bolder"))
         interactive = False

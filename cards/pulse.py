@@ -234,7 +234,7 @@ def results_card(
                     answers=results.answers,
                     threshold=results.threshold,
                 ),
-                color="Warning",
+                weight="Bolder",
             )
         )
     text_chars = 0

@@ -58,3 +58,39 @@ async def test_every_card_in_the_screenshots_is_valid_as_teams_takes_it() -> Non
     assert {"Chart.Line", "Chart.Gauge"} <= _chart_types(cards["digest-unit"])
     assert "Chart.VerticalBar" in _chart_types(cards["digest-county-units"])
     assert "Chart.Line" in _chart_types(cards["pulse-results"])
+
+
+def _text_colours(node: Any) -> set[str]:
+    if isinstance(node, list):
+        return {c for n in node for c in _text_colours(n)}
+    if not isinstance(node, dict):
+        return set()
+    found = {str(node["color"])} if node.get("type") == "TextBlock" and "color" in node else set()
+    return found.union(*(_text_colours(v) for v in node.values()))
+
+
+async def test_no_card_writes_text_in_a_colour_too_faint_for_teams_light_theme() -> None:
+    """Teams' light theme draws "Good" and "Warning" text at 2.1:1 and 1.5:1 on white."""
+    light = json.loads(
+        (
+            GALLERY.parent / "vendor" / "adaptivecards-designer" / "microsoft-teams-light.json"
+        ).read_text(encoding="utf-8")
+    )["containerStyles"]["default"]["foregroundColors"]
+    cards = await _gallery().build_all()
+    used = {c.lower() for content in cards.values() for c in _text_colours(content)}
+    assert used, "the gallery shows some coloured text (Attention, Accent)"
+    for colour in used:
+        assert _contrast_on_white(light[colour]["default"]) >= 4.5, colour
+
+
+def _contrast_on_white(hex_colour: str) -> float:
+    """WCAG 2 contrast ratio of an opaque colour (#rrggbb or #aarrggbb) against white."""
+    rgb = hex_colour.lstrip("#")[-6:]
+
+    def linear(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(int(rgb[i : i + 2], 16)) for i in (0, 2, 4))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
