@@ -12,8 +12,11 @@ from 60 days overdue to 60 days ahead, items waiting at units or assigned by nam
    conversation 7/1 s, 8/2 s, 60/30 s, 1800/h; global 50/s) with 429. The fastest any
    sender could finish is cards / global rate (one card per chat); the figure is that
    time over the time taken (goal >= 0.9), with 0 lost and 0 duplicated.
+3. `mitt` / `mine`: `services.nudges.mine` (one person's own list, as the personal chat's
+   command builds it) for 50 people picked at random, p50 / p95 / max (goal p95 < 100 ms).
 
     python bench/nudges.py [--people 2000] [--units 300] [--open 10000] [--database-url URL]
+                           [--only mine]
 
 SQLite file in a temporary directory by default; with --database-url postgresql://...
 a scratch database is created on that server and dropped afterwards.
@@ -47,7 +50,7 @@ from core.holidays import is_working_day  # noqa: E402
 from delivery.dispatcher import build_dispatcher  # noqa: E402
 from infra.metrics import Metrics  # noqa: E402
 from services.context import JobContext  # noqa: E402
-from services.nudges import send_nudges  # noqa: E402
+from services.nudges import mine, send_nudges  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.item_models import Item  # noqa: E402
 from storage.meeting_models import ActionItem  # noqa: E402
@@ -172,6 +175,49 @@ async def open_rows(db: Database) -> int:
         )
 
 
+MINE_PEOPLE = 50
+MINE_GOAL_MS = 100.0
+
+
+async def time_mine(db: Database, args: argparse.Namespace, local_now: datetime) -> list[float]:
+    """Milliseconds of `mine` for MINE_PEOPLE people picked at random, each with the
+    units they coordinate (as the command passes the person's own units)."""
+    rnd = random.Random(15)
+    picked = rnd.sample(range(args.people), min(MINE_PEOPLE, args.people))
+    async with db.session() as s:
+        roles = (await s.execute(select(RoleAssignment))).scalars().all()
+    units: dict[str, list[int]] = {}
+    for r in roles:
+        units.setdefault(r.person, []).append(r.unit_id)
+    now = local_now.astimezone(SE)
+    took: list[float] = []
+    for i in picked:
+        began = time.perf_counter()
+        await mine(
+            db,
+            TENANT,
+            f"00000000-0000-4000-8000-{i:012d}",
+            units.get(f"p{i}@bench.se", []),
+            now,
+            "b" * 40,
+            "sv",
+        )
+        took.append((time.perf_counter() - began) * 1000)
+    return took
+
+
+def mine_figures(took: list[float]) -> tuple[str, bool]:
+    """The `mine` line (p50 / p95 / max) and whether p95 meets the goal."""
+    ordered = sorted(took)
+    p50 = ordered[len(ordered) // 2]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    line = (
+        f"mitt / mine: {len(ordered)} people, p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
+        f"max {ordered[-1]:.0f} ms; goal p95 < {MINE_GOAL_MS:.0f} ms"
+    )
+    return line, p95 < MINE_GOAL_MS
+
+
 async def bench(args: argparse.Namespace, workdir: Path) -> int:
     today = working_day_after(date.today() + timedelta(days=1))
     local_now = datetime(today.year, today.month, today.day, 8, 5, tzinfo=SE)
@@ -179,6 +225,11 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
     async with connector.bench_run(args, workdir, __file__) as run:
         db, service_url = run.db, run.service_url
         await fill(db, service_url, args, today)
+        mine_line, mine_ok = mine_figures(await time_mine(db, args, local_now))
+        if args.only == "mine":
+            print(f"backend: {run.backend}; {args.people} people, {args.units} units")
+            print(mine_line)
+            return connector.verdict(mine_ok)
 
         profile = cProfile.Profile() if args.profile else None
         began = time.monotonic()
@@ -232,7 +283,9 @@ async def bench(args: argparse.Namespace, workdir: Path) -> int:
     print(
         f"429 received: {stats['throttled']}  lost: {lost}  duplicated: {duplicated}  unsettled: {unsettled}"
     )
+    print(mine_line)
     ok = compute < 5 and ratio >= 0.9 and lost == 0 and duplicated == 0 and queued_again == 0
+    ok = ok and mine_ok
     return connector.verdict(ok)
 
 
@@ -242,6 +295,7 @@ def main() -> int:
     parser.add_argument("--units", type=int, default=300)
     parser.add_argument("--open", type=int, default=10000)
     parser.add_argument("--profile", action="store_true", help="cProfile the compute step")
+    parser.add_argument("--only", choices=("mine",), help="run only this phase")
     logging.basicConfig(level=logging.WARNING)
     return connector.bench_main(parser, connector_stats_of, bench)
 
