@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -40,8 +41,9 @@ from core.holidays import is_working_day
 from core.org import GROUP_PREFIX
 from core.roles import ancestors
 from i18n.texts import t
-from services import alert_nudges
+from services import alert_nudges, nudge_only
 from services.context import JobContext
+from services.nudge_only import Only
 from services.people import language_of
 from services.personal import Message, Outcome, send_many
 from storage import (
@@ -77,11 +79,20 @@ async def ensure_schedule(session: AsyncSession) -> None:
 
 @dataclass
 class Directory:
-    """People known to the bot, by object id and by UPN / name (lower case)."""
+    """People known to the bot, by object id and by UPN / name (lower case). `people`
+    holds their rows (read for one person only, everyone's identifiers: only that
+    person's row)."""
 
     people: dict[PersonKey, Person] = field(default_factory=dict)
     by_ident: dict[str, PersonKey] = field(default_factory=dict)
     by_name: dict[str, list[PersonKey]] = field(default_factory=dict)
+
+    def add(self, key: PersonKey, upn: str | None, name: str | None) -> None:
+        self.by_ident.setdefault(key[1], key)
+        if upn:
+            self.by_ident.setdefault(upn.lower(), key)
+        if name:
+            self.by_name.setdefault(name.strip().lower(), []).append(key)
 
     def key(self, ident: str | None) -> PersonKey | None:
         if not ident:
@@ -99,16 +110,30 @@ class Directory:
         return named[0] if len(named) == 1 else None
 
 
-async def directory(session: AsyncSession) -> Directory:
+async def directory(session: AsyncSession, *, only: str | None = None) -> Directory:
+    """Everyone; with `only` (an identifier), the row of the person it names alone, as
+    reading everyone's rows is most of the cost of one person's `mitt`."""
     d = Directory()
-    for p in (await session.execute(select(Person))).scalars().all():
-        key = (p.tenant_id, p.aad_object_id)
-        d.people[key] = p
-        d.by_ident.setdefault(p.aad_object_id, key)
-        if p.upn:
-            d.by_ident.setdefault(p.upn.lower(), key)
-        if p.display_name:
-            d.by_name.setdefault(p.display_name.strip().lower(), []).append(key)
+    if only is None:
+        for p in (await session.execute(select(Person))).scalars().all():
+            key = (p.tenant_id, p.aad_object_id)
+            d.people[key] = p
+            d.add(key, p.upn, p.display_name)
+        return d
+    idents = await session.execute(
+        select(
+            col(Person.tenant_id),
+            col(Person.aad_object_id),
+            col(Person.upn),
+            col(Person.display_name),
+        )
+    )
+    for tenant, oid, upn, name in idents.all():
+        d.add((tenant, oid), upn, name)
+    named = d.key(only)
+    person = await session.get(Person, named) if named is not None else None
+    if named is not None and person is not None:
+        d.people[named] = person
     return d
 
 
@@ -188,12 +213,15 @@ async def waiting_for_everyone(
     everything: bool = False,
     own_tenant: str | None = None,
     lang: str = "sv",
+    only: Only | None = None,
 ) -> dict[PersonKey, list[rules.Waiting]]:
     """What waits for each known person on `today` (local), read in bulk. With
     `everything` (the `mitt` card), every open action and every open pulse not yet
     answered, not only those due for a nudge today. Indicator alerts of the last days
     (services/alert_nudges.py) come with the day of their import as `due`; `send_nudges`
-    keeps those due today (core/nudges.py `alert_due`)."""
+    keeps those due today (core/nudges.py `alert_due`). With `only`, the reads skip rows
+    that cannot concern that person (services/nudge_only.py): their rows are the same,
+    other people's are incomplete."""
     people = people or await directory(session)
     structure = structure or await org(session, people)
     out: dict[PersonKey, list[rules.Waiting]] = defaultdict(list)
@@ -202,8 +230,7 @@ async def waiting_for_everyone(
         return structure.policies.get(unit_id, rules.DEFAULT_POLICY)
 
     # Actions: the owner while due soon / today / overdue; the coordinators once late.
-    actions = await session.execute(select(ActionItem).where(col(ActionItem.status) == "open"))
-    for a in actions.scalars().all():
+    for a in await _open_actions(session, people, only):
         if a.unit_id not in structure.units:
             continue
         p = policy(a.unit_id)
@@ -230,10 +257,7 @@ async def waiting_for_everyone(
                     )  # fmt: skip
 
     # Items: waiting at a unit I coordinate; assigned to me.
-    items = await session.execute(
-        select(Item).where(col(Item.status).in_(esc.ACTIVE), col(Item.delivery_pending).is_(False))
-    )
-    for item in items.scalars().all():
+    for item in await _active_items(session, people, only):
         subject = f"item:{item.id}"
         if item.status == esc.OPEN:
             for c in structure.coordinators.get(item.current_unit_id, []):
@@ -256,16 +280,7 @@ async def waiting_for_everyone(
 
     # Answers since the previous working day, to the person who raised the item.
     since = esc.end_of_day(previous_working_day(today) - timedelta(days=1))
-    answered = await session.execute(
-        select(ItemEvent, Item)
-        .join(Item, col(Item.id) == col(ItemEvent.item_id))
-        .where(
-            col(ItemEvent.event).in_(("resolved", "sent_back")),
-            col(ItemEvent.at) >= since,
-            col(ItemEvent.at) <= now,
-        )
-    )
-    for _event, item in answered.all():
+    for item in await _answered_items(session, since, now, people, only):
         # The one who raised it, and the one it was assigned to (when they are known).
         for who in {people.key(item.created_by), people.owner(item.owner)} - {None}:
             assert who is not None
@@ -278,13 +293,74 @@ async def waiting_for_everyone(
                 )
             )  # fmt: skip
 
-    await _pulses(session, today, now, secret, people, out, everything=everything)
+    await _pulses(session, today, now, secret, people, out, everything=everything, only=only)
     alerts = await alert_nudges.waiting_alerts(
         session, now, people.people, people.by_ident.items(), own_tenant=own_tenant, lang=lang
     )
     for key, found in alerts.items():
         out[key].extend(found)
     return dict(out)
+
+
+async def _open_actions(
+    session: AsyncSession, people: Directory, only: Only | None
+) -> Sequence[ActionItem]:
+    """Open actions (with `only`: those they own or of units they coordinate)."""
+    is_open = col(ActionItem.status) == "open"
+    query = select(ActionItem).where(is_open)
+    if only is not None:
+        owners = await only.naming(
+            session, select(col(ActionItem.owner_aad_id)).where(is_open), people.key
+        )
+        query = query.where(
+            or_(
+                col(ActionItem.owner_aad_id).in_(owners),
+                col(ActionItem.unit_id).in_(only.coordinated),
+            )
+        )
+    return (await session.execute(query)).scalars().all()
+
+
+async def _active_items(
+    session: AsyncSession, people: Directory, only: Only | None
+) -> Sequence[Item]:
+    """Active items delivered to their unit (with `only`: those assigned to them by
+    name, or at a unit they coordinate)."""
+    active = (col(Item.status).in_(esc.ACTIVE), col(Item.delivery_pending).is_(False))
+    query = select(Item).where(*active)
+    if only is not None:
+        owners = await only.naming(session, select(col(Item.owner)).where(*active), people.owner)
+        query = query.where(
+            or_(col(Item.owner).in_(owners), col(Item.current_unit_id).in_(only.coordinated))
+        )
+    return (await session.execute(query)).scalars().all()
+
+
+async def _answered_items(
+    session: AsyncSession, since: datetime, now: datetime, people: Directory, only: Only | None
+) -> list[Item]:
+    """The item of each answer (resolved, sent back) between `since` and `now` (with
+    `only`: items they raised or are named the owner of)."""
+    answers = (
+        col(ItemEvent.event).in_(("resolved", "sent_back")),
+        col(ItemEvent.at) >= since,
+        col(ItemEvent.at) <= now,
+    )
+    joined = (Item, col(Item.id) == col(ItemEvent.item_id))
+    query = select(ItemEvent, Item).join(*joined).where(*answers)
+    if only is not None:
+        raisers = await only.naming(
+            session,
+            select(col(Item.created_by)).select_from(ItemEvent).join(*joined).where(*answers),
+            people.key,
+        )
+        owners = await only.naming(
+            session,
+            select(col(Item.owner)).select_from(ItemEvent).join(*joined).where(*answers),
+            people.owner,
+        )
+        query = query.where(or_(col(Item.created_by).in_(raisers), col(Item.owner).in_(owners)))
+    return [item for _event, item in (await session.execute(query)).all()]
 
 
 async def _pulses(
@@ -296,10 +372,14 @@ async def _pulses(
     out: dict[PersonKey, list[rules.Waiting]],
     *,
     everything: bool = False,
+    only: Only | None = None,
 ) -> None:
     """One reminder before an open pulse closes, to the channel's members who have not
     answered. Only "answered or not" is read, and only while the pulse is open."""
-    pulses = await session.execute(select(Pulse).where(col(Pulse.closed_at).is_(None)))
+    query = select(Pulse).where(col(Pulse.closed_at).is_(None))
+    if only is not None:
+        query = query.where(col(Pulse.conversation_pk).in_(only.conversations()))
+    pulses = await session.execute(query)
     for pulse in pulses.scalars().all():
         if not pulse_repo.is_open(pulse, now):
             continue
@@ -310,12 +390,7 @@ async def _pulses(
         if conv is None:
             continue
         channel = conv.conversation_id.split(";", 1)[0]
-        members = await session.execute(
-            select(col(ChannelMember.tenant_id), col(ChannelMember.aad_object_id)).where(
-                col(ChannelMember.conversation_id) == channel
-            )
-        )
-        for tenant, oid in members.all():
+        for tenant, oid in await _members(session, channel, only):
             key = (tenant, oid)
             if key not in people.people:
                 continue
@@ -327,6 +402,18 @@ async def _pulses(
                     "", pulse.ref, closes,
                 )
             )  # fmt: skip
+
+
+async def _members(session: AsyncSession, channel: str, only: Only | None) -> list[PersonKey]:
+    """The channel's members (with `only`: that person if they are one)."""
+    if only is not None:
+        return list(only.member(channel))
+    members = await session.execute(
+        select(col(ChannelMember.tenant_id), col(ChannelMember.aad_object_id)).where(
+            col(ChannelMember.conversation_id) == channel
+        )
+    )
+    return [(tenant, oid) for tenant, oid in members.all()]
 
 
 async def snoozes_of_everyone(
@@ -519,11 +606,19 @@ async def mine(
     names."""
     today = esc.local_date(now)
     async with db.read() as s:
-        people = await directory(s)
+        people = await directory(s, only=object_id)
         key = people.key(object_id) or (tenant_id.lower(), object_id)
         structure = await org(s, people)
         everything = await waiting_for_everyone(
-            s, today, now, secret, people=people, structure=structure, everything=True, lang=lang
+            s,
+            today,
+            now,
+            secret,
+            people=people,
+            structure=structure,
+            everything=True,
+            lang=lang,
+            only=await nudge_only.only(s, key, structure.coordinators),
         )
         rows = sorted(everything.get(key, []), key=lambda w: w.order)
         unique: dict[str, rules.Waiting] = {}
