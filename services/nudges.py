@@ -79,9 +79,9 @@ async def ensure_schedule(session: AsyncSession) -> None:
 
 @dataclass
 class Directory:
-    """People known to the bot, by object id and by UPN / name (lower case). `people`
-    holds their rows (read for one person only, everyone's identifiers: only that
-    person's row)."""
+    """People known to the bot, by object id and by UPN / name (lower case), and their
+    rows in `people`; read for one person (`directory(only=...)`), everyone's identifiers
+    and names but only that person's row."""
 
     people: dict[PersonKey, Person] = field(default_factory=dict)
     by_ident: dict[str, PersonKey] = field(default_factory=dict)
