@@ -72,12 +72,16 @@ async def _seed(db: Database, service_url: str) -> list[int]:
 
 
 async def _commands(
-    http: aiohttp.ClientSession, bot: BotProcess, teams: ActivityFactory, rec: Record
+    http: aiohttp.ClientSession,
+    bot: BotProcess,
+    teams: ActivityFactory,
+    rec: Record,
+    stop: asyncio.Event,
 ) -> None:
     channel = new_channel("PG restart")
     users = [TeamsUser(name=f"Person {i}", upn=f"p{i}@example.se") for i in range(40)]
     n = 0
-    while True:
+    while not stop.is_set():
         act = teams.channel_message(channel, users[n % len(users)], "hjälp")
         n += 1
         rec.sent_commands[act["conversation"]["id"]] = time.monotonic()
@@ -87,17 +91,24 @@ async def _commands(
         await asyncio.sleep(0.05)
 
 
-async def _health(http: aiohttp.ClientSession, bot: BotProcess, rec: Record) -> None:
-    while True:
+async def _health(
+    http: aiohttp.ClientSession, bot: BotProcess, rec: Record, stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
         async with http.get(bot.url + "/healthz") as resp:
             await resp.read()
             rec.health.append((time.monotonic(), resp.status))
         await asyncio.sleep(0.1)
 
 
-async def _enqueue(db: Database, conversations: list[int], rec: Record) -> None:
+async def _enqueue(
+    db: Database, conversations: list[int], rec: Record, stop: asyncio.Event
+) -> None:
+    # The loads stop at the event, not by cancelling: a cancel that lands inside the driver
+    # can come back as an ordinary database error, which this loop counts and goes on from
+    # (a CI run once waited for ever on it).
     n = 0
-    while True:
+    while not stop.is_set():
         key = f"pgr:{n}"
         try:
             async with db.session() as s:
@@ -109,6 +120,12 @@ async def _enqueue(db: Database, conversations: list[int], rec: Record) -> None:
             rec.enqueue_failures += 1  # the producer knows: not enqueued (or, at worst, a dup key)
         n += 1
         await asyncio.sleep(0.05)
+
+
+async def _stop(load: list[asyncio.Task[None]], stop: asyncio.Event) -> None:
+    """End the load: each loop at its next turn (an HTTP call ends within its timeout)."""
+    stop.set()
+    await asyncio.wait_for(asyncio.gather(*load, return_exceptions=True), 60)
 
 
 async def _until(check: object, within: float, what: str) -> float:
@@ -148,6 +165,7 @@ async def test_postgres_restart_under_load(
         "10000",
     )
     rec = Record()
+    stop = asyncio.Event()
     load: list[asyncio.Task[None]] = []
     try:
         await bot.start()
@@ -160,9 +178,9 @@ async def test_postgres_restart_under_load(
             await _until(healthy_leader, 20, "the bot to be healthy and leader")
             teams = ActivityFactory(service_url)
             load = [
-                asyncio.create_task(_commands(http, bot, teams, rec)),
-                asyncio.create_task(_health(http, bot, rec)),
-                asyncio.create_task(_enqueue(db, conversations, rec)),
+                asyncio.create_task(_commands(http, bot, teams, rec, stop)),
+                asyncio.create_task(_health(http, bot, rec, stop)),
+                asyncio.create_task(_enqueue(db, conversations, rec, stop)),
             ]
             await asyncio.sleep(2)
 
@@ -198,9 +216,7 @@ async def test_postgres_restart_under_load(
 
             command_after2 = await _until(command_ok2, RECOVERY_LIMIT, "commands after restart")
             await asyncio.sleep(2)
-            for task in load:
-                task.cancel()
-            await asyncio.gather(*load, return_exceptions=True)
+            await _stop(load, stop)
             load = []
 
             # Every committed row is sent, once: a send whose "sent" mark ran into the
@@ -214,9 +230,7 @@ async def test_postgres_restart_under_load(
 
             drained = await _until(all_sent, 90, "every outbox row sent")
     finally:
-        for task in load:
-            task.cancel()
-        await asyncio.gather(*load, return_exceptions=True)
+        await _stop(load, stop)
         await ensure_running(version, dsn)
         bot.stop()
 
