@@ -182,11 +182,14 @@ async def _start(turn: Turn, unit: Unit, template_name: str) -> None:
             team_id=turn.team_id,
             channel_tenant=turn.tenant_id or "",
         )
-    zone = turn.services.settings.zone
     settings = turn.services.settings
-    own_tenant = None if settings.anonymous else (settings.tenant_id or "").lower()
     started = await service.start(
-        turn.services.db, unit, template_name, zone=zone, lang=turn.lang, own_tenant=own_tenant
+        turn.services.db,
+        unit,
+        template_name,
+        zone=settings.zone,
+        lang=turn.lang,
+        own_tenant=settings.own_tenant,
     )
     turn.services.notify_changes()
     same_channel = started.conversation_id == turn.conversation_id
