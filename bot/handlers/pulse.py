@@ -183,13 +183,9 @@ async def _start(turn: Turn, unit: Unit, template_name: str) -> None:
             channel_tenant=turn.tenant_id or "",
         )
     settings = turn.services.settings
+    zone, own_tenant = settings.zone, settings.own_tenant
     started = await service.start(
-        turn.services.db,
-        unit,
-        template_name,
-        zone=settings.zone,
-        lang=turn.lang,
-        own_tenant=settings.own_tenant,
+        turn.services.db, unit, template_name, zone=zone, lang=turn.lang, own_tenant=own_tenant
     )
     turn.services.notify_changes()
     same_channel = started.conversation_id == turn.conversation_id
