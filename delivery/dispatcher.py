@@ -61,6 +61,7 @@ from core import request_id
 from core.delivery import Action, Backoff, classify, error_code
 from core.ratelimit import Limiter
 from core.service_url import problem as service_url_refusal
+from core.tenancy import reach
 from infra.metrics import Metrics
 from infra.settings import Settings
 from storage import channels_repo, outbox_repo, personal_repo
@@ -70,6 +71,9 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 BeforeSend = Callable[[], Awaitable[None]]
+# Installs the Teams app for people (Entra object ids) so Teams lets the bot open a chat
+# with them (services/app_install.py `hook_for` builds one; its answer is not needed here).
+InstallApp = Callable[[list[str]], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -176,7 +180,11 @@ class SharedSessionClientFactory(RestChannelServiceClientFactory):
 
 
 class AdapterSender:
-    """Sends through the SDK's proactive path with the stored ConversationReference."""
+    """Sends through the SDK's proactive path with the stored ConversationReference.
+
+    `install`, where the tenant grants it, installs the app for a person right before
+    their pending chat is opened; `own_tenant` is the bot's tenant (None: anonymous local
+    mode), the only one whose people it is asked about (core/tenancy.py `reach`)."""
 
     def __init__(
         self,
@@ -184,26 +192,45 @@ class AdapterSender:
         app_id: str | None,
         locale: str = "sv-SE",
         factory: RestChannelServiceClientFactory | None = None,
+        *,
+        install: InstallApp | None = None,
+        own_tenant: str | None = None,
     ) -> None:
         self.adapter = adapter
         self.app_id = app_id
         self.locale = locale
         self.factory = factory
+        self.install = install
+        self.own_tenant = own_tenant
         # Personal chats opened by `_open` (conversation pk -> reference), for the
         # dispatcher to store with the send's outcome (storage/personal_repo.py).
         self.opened: dict[int, dict[str, Any]] = {}
 
+    async def _install(self, tenant: str, object_id: str) -> None:
+        """Install the app for the person, so Teams lets the bot open the chat: only for
+        the bot's own tenant (its Graph credentials are that tenant's). A help, not a
+        condition: on failure the open is tried all the same."""
+        if self.install is None or not reach(tenant, self.own_tenant).graph:
+            return
+        try:
+            await self.install([object_id])
+        except Exception:
+            log.warning("installing the app for a person failed", exc_info=True)
+
     async def _open(self, job: Job) -> Job:
         """Open the 1:1 chat of a pending personal conversation: the Bot Connector's
         `POST /v3/conversations` with the person's Entra object id (Teams allows it for
-        users who have the app). A 403/404 raises like a refused post."""
+        users who have the app, installed first where `install` is given). A 403/404
+        raises like a refused post."""
         ref = job.reference
         tenant = str(ref["conversation"].get("tenantId") or "")
         user = ref["user"]
+        object_id = str(user.get("aadObjectId") or user["id"])
+        await self._install(tenant, object_id)
         params = ConversationParameters(
             is_group=False,
             agent=ChannelAccount.model_validate(ref["bot"]),
-            members=[ChannelAccount(id=str(user.get("aadObjectId") or user["id"]))],
+            members=[ChannelAccount(id=object_id)],
             tenant_id=tenant,
             channel_data={"tenant": {"id": tenant}},
         )
@@ -287,8 +314,10 @@ def build_sender(
     provider_factory: Callable[..., Any] | None = None,
     reuse_sessions: bool = True,
     send_timeout: float = 20.0,
+    install: InstallApp | None = None,
 ) -> tuple[AdapterSender, Callable[[], Awaitable[None]]]:
-    """The sender and a close function (for the shared sessions)."""
+    """The sender and a close function (for the shared sessions); `install` as for
+    AdapterSender."""
     manager = ConnectionManager(
         provider_factory=provider_factory or MsalAuth, **settings.sdk_configuration()
     )
@@ -306,7 +335,10 @@ def build_sender(
 
     locale = "sv-SE" if settings.language == "sv" else "en-US"
     opener = factory or RestChannelServiceClientFactory(manager)
-    return AdapterSender(adapter, settings.client_id, locale, opener), close
+    sender = AdapterSender(
+        adapter, settings.client_id, locale, opener, install=install, own_tenant=settings.own_tenant
+    )
+    return sender, close
 
 
 # -- the dispatcher -------------------------------------------------------------------------
@@ -761,15 +793,18 @@ def build_dispatcher(
     should_run: Callable[[], bool] = lambda: True,
     provider_factory: Callable[..., Any] | None = None,
     reuse_sessions: bool = True,
+    install: InstallApp | None = None,
     **options: Any,
 ) -> Dispatcher:
-    """A dispatcher sending with the bot's credentials (or anonymously in local mode)."""
+    """A dispatcher sending with the bot's credentials (or anonymously in local mode);
+    `install` installs the app for a person before their chat is opened (AdapterSender)."""
     send_timeout = float(options.get("send_timeout", 20.0))
     sender, close = build_sender(
         settings,
         provider_factory=provider_factory,
         reuse_sessions=reuse_sessions,
         send_timeout=send_timeout,
+        install=install,
     )
     return Dispatcher(
         db,

@@ -188,6 +188,12 @@ class Settings(BaseSettings):
         return not self.client_id
 
     @property
+    def own_tenant(self) -> str | None:
+        """The bot's own tenant, lower case (None: anonymous local mode): the only one whose
+        people it reaches personally or asks Graph about (core/tenancy.py `reach`)."""
+        return None if self.anonymous else (self.tenant_id or "").lower()
+
+    @property
     def tenants(self) -> frozenset[str]:
         """Tenants that may talk to the bot: its own always, plus SAMVERKAN_ALLOWED_TENANTS
         (lower case; core/tenancy.py)."""

@@ -36,10 +36,12 @@ def create_app(settings: Settings) -> web.Application:
     services = build_services(settings, db)
     services.instance_id = instance_id()
     app = build_app(settings, db, services=services)
-    # The digest job installs the app for managers it cannot reach, where the tenant
-    # grants it (SAMVERKAN_TEAMS_APP_ID set; see services/app_install.py), and counts
-    # digest subscribers who lead through an Entra group (Graph roles on).
-    context = job_context(settings, services.graph, app_install.hook_for(settings, services.graph))
+    # Where the tenant grants it (SAMVERKAN_TEAMS_APP_ID set; see services/app_install.py),
+    # the app is installed for people the bot cannot reach yet: by the digest job for its
+    # managers, and by the dispatcher right before it opens a person's pending chat. The
+    # digest also counts subscribers who lead through an Entra group (Graph roles on).
+    install = app_install.hook_for(settings, services.graph)
+    context = job_context(settings, services.graph, install)
     leader = Leader(settings.database_url, instance_id=services.instance_id)
     schedules = ScheduleService(db, context)
     leader.follow(schedules.start, schedules.stop)  # the scheduler runs only while leader
@@ -55,6 +57,7 @@ def create_app(settings: Settings) -> web.Application:
         db,
         services.metrics,
         should_run=lambda: leader.is_leader,
+        install=install,
         lease_seconds=settings.send_lease_seconds,
         send_timeout=min(20.0, settings.send_lease_seconds / 3),
     )
@@ -89,7 +92,7 @@ def job_context(
         admins=frozenset(a.lower() for a in settings.admins),
         graph=graph,
         install_hook=install_hook,
-        own_tenant=None if settings.anonymous else (settings.tenant_id or "").lower(),
+        own_tenant=settings.own_tenant,
         kolada_base_url=settings.kolada_base_url,
         roster=roster_reader(settings, provider_factory),
     )

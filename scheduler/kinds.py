@@ -15,12 +15,11 @@ also have both (`pulse_open`: the pulse opens in the firing transaction, its cha
 roster is read after; `meeting_sync`: the meetings are planned and the holiday questions
 queued in it, the group calendar is synced after).
 
-Still inside the firing transaction (left, see each): the app installation for people
-the bot cannot reach yet (`context.install_hook`, through services/personal.py
-`send_many`: nudges, the holiday questions) and the digest's Entra group membership and
-installation (services/digest.py); the install must come before the chat is opened, and
-the digest's recipients depend on the membership, so moving them means moving the whole
-job after the commit.
+Still inside the firing transaction (left): the digest's Entra group membership and
+installation (services/digest.py); the digest's recipients depend on them, so moving
+them means moving the whole job after the commit. The app installation for a personal
+message (nudges, the holiday questions) is not the job's: the dispatcher installs right
+before it opens the person's chat (delivery/dispatcher.py `AdapterSender`).
 """
 
 from __future__ import annotations

@@ -12,9 +12,12 @@ bot/handlers/lifecycle.py stores; from then on the manager gets the digest (and
 `/digest` on demand). The token comes from clients.graph.GraphDirectory (msal, client
 credentials, overridable authority), so there is one token cache per process.
 
-The process that fires jobs puts `hook_for(settings, directory)` in the JobContext
-(services/context.py); the digest job calls it for unreachable managers and reports
-only those still unreachable to the unit's coordinators.
+The server process (runtime/process.py) builds `hook_for(settings, directory)` once and
+hands it to two users: the JobContext (services/context.py), where the digest job calls
+it for unreachable managers and reports only those still unreachable to the unit's
+coordinators; and the delivery dispatcher (delivery/dispatcher.py `AdapterSender`),
+which calls it for a person of the bot's own tenant right before opening their pending
+personal chat (services/personal.py), outside any transaction.
 
 Settings: `SAMVERKAN_TEAMS_APP_ID` is the app's id in the tenant's app catalog (the
 `id` of `GET /v1.0/appCatalogs/teamsApps?$filter=externalId eq '{manifest id}'`, not
@@ -88,7 +91,7 @@ async def install_app_for_user(
 
 
 def install_hook(directory: GraphDirectory, app_id: str) -> InstallHook:
-    """The digest job's hook: install for each user; returns those now reachable soon.
+    """The install hook: install for each user; returns those now reachable soon.
     Stops at the first refusal (the tenant does not grant the permission: asking again
     for every manager would only repeat it)."""
 
@@ -96,7 +99,7 @@ def install_hook(directory: GraphDirectory, app_id: str) -> InstallHook:
         done: set[str] = set()
         for user in user_ids:
             result = await install_app_for_user(directory, user, app_id)
-            log.info("installing the app for a manager: %s", result.value)
+            log.info("installing the app for a user: %s", result.value)
             if result.reachable_soon:
                 done.add(user)
             elif result is InstallStatus.FORBIDDEN:
@@ -107,7 +110,7 @@ def install_hook(directory: GraphDirectory, app_id: str) -> InstallHook:
 
 
 def hook_for(settings: Settings, directory: GraphDirectory | None) -> InstallHook | None:
-    """The digest job's install hook, when the app's catalog id is set and the bot has
+    """The install hook, when the app's catalog id is set and the bot has
     app credentials (reusing `directory`, the Graph-roles one, when there is one)."""
     app_id = settings.teams_app_id
     if not app_id:

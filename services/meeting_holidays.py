@@ -30,7 +30,6 @@ from core.refusal import Refused
 from i18n import format as fmt
 from i18n.texts import t
 from services import alert_nudges, alerts, escalation, mentions, personal
-from services.context import InstallHook
 from services.people import language_of
 from storage import channels_repo, meeting_holidays_repo, outbox_repo
 from storage.db import Database
@@ -72,7 +71,6 @@ async def ask_pending(
     *,
     unit_id: int | None = None,
     own_tenant: str | None = None,
-    install: InstallHook | None = None,
 ) -> int:
     """Post the question for every meeting within ASK_AHEAD waiting for its coordinator's
     answer (idempotent: one card per meeting in the channel, one per coordinator in their
@@ -96,7 +94,7 @@ async def ask_pending(
             session, occ.unit_id, ask_key(occ.id), card_message(posted, summary)
         ):
             queued += 1
-        await _ask_personally(session, occ, lang, own_tenant, install)
+        await _ask_personally(session, occ, lang, own_tenant)
     return queued
 
 
@@ -113,7 +111,6 @@ async def _ask_personally(
     occ: MeetingOccurrence,
     lang: str,
     own_tenant: str | None,
-    install: InstallHook | None,
 ) -> None:
     """The question in the personal chat of each coordinator reached personally, in
     their language (`lang` for those who chose none)."""
@@ -134,7 +131,7 @@ async def _ask_personally(
             reader,
         )  # fmt: skip
     if messages:
-        await personal.send_many(session, list(messages.values()), install=install)
+        await personal.send_many(session, list(messages.values()))
 
 
 async def _replace_copies(

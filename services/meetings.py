@@ -497,11 +497,7 @@ async def meeting_sync(
     count = await meeting_series_repo.sync_all(session, occurrence_at)
     # The holiday questions come with the daily sync, ASK_AHEAD before each meeting.
     await meeting_holidays.ask_pending(
-        session,
-        occurrence_at,
-        context.language,
-        own_tenant=context.own_tenant,
-        install=context.install_hook,
+        session, occurrence_at, context.language, own_tenant=context.own_tenant
     )
     log.info("meeting sync: %d series planned", count)
 

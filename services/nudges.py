@@ -508,9 +508,7 @@ async def send_nudges(
                         card_message(content, summary), w.unit_id, lang)
             )  # fmt: skip
             kinds.append("urgent")
-    outcomes = await send_many(
-        session, batch, install=context.install_hook, now=now, own_tenant=context.own_tenant
-    )
+    outcomes = await send_many(session, batch, now=now, own_tenant=context.own_tenant)
     for kind, outcome in zip(kinds, outcomes, strict=True):
         _count(report, outcome, kind)
     return report

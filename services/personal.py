@@ -13,8 +13,9 @@ A shared primitive (alerts, reminders, nudges, digests may all use it):
      verified activity);
   2. else a chat the bot opens itself: a pending conversation row that the delivery
      dispatcher opens with the Bot Connector's `POST /v3/conversations` (Teams allows it
-     for users who have the app; storage/personal_repo.py), after installing the app for
-     the person through Graph where `install` is given (services/app_install.py);
+     for users who have the app; storage/personal_repo.py), right after installing the
+     app for the person through Graph where the tenant grants it (delivery/dispatcher.py
+     `AdapterSender`, services/app_install.py): no Graph call in the caller's transaction;
   3. else (no route into the tenant yet) the coordinators of `unit_id` are told once, in
      the unit's channel, with a mention (cards/mentions.py).
 - With `own_tenant` given (the bot's own tenant; None in anonymous local mode), a person of
@@ -44,7 +45,6 @@ from cards.base import card, card_message, text
 from core.tenancy import reach
 from i18n.texts import t
 from services import mentions
-from services.context import InstallHook
 from storage import channels_repo, outbox_repo, personal_repo
 from storage.types import utcnow
 
@@ -99,13 +99,12 @@ async def send_personal(
     activity: dict[str, Any],
     unit_id: int | None = None,
     lang: str = "sv",
-    install: InstallHook | None = None,
     now: datetime | None = None,
     own_tenant: str | None = None,
 ) -> Outcome:
     """Queue `activity` for the person's 1:1 chat, in the caller's transaction."""
     message = Message(tenant_id, object_id, subject, day, activity, unit_id, lang)
-    [outcome] = await send_many(session, [message], install=install, now=now, own_tenant=own_tenant)
+    [outcome] = await send_many(session, [message], now=now, own_tenant=own_tenant)
     return outcome
 
 
@@ -113,7 +112,6 @@ async def send_many(
     session: AsyncSession,
     messages: list[Message],
     *,
-    install: InstallHook | None = None,
     now: datetime | None = None,
     own_tenant: str | None = None,
 ) -> list[Outcome]:
@@ -159,11 +157,6 @@ async def send_many(
             )
             outcomes[n] = Outcome.UNREACHABLE
             continue
-        if install is not None:
-            try:
-                await install([m.object_id])  # Teams then allows opening the chat
-            except Exception:  # a help, not a condition: opening may still work
-                log.warning("installing the app for a person failed", exc_info=True)
         chat = await personal_repo.pending_chat(session, m.tenant_id, m.object_id, route)
         assert chat.id is not None
         chats[m.object_id] = [chat]  # the next message to them queues on it too

@@ -104,7 +104,7 @@ async def confirm(turn: Turn, data: dict[str, Any]) -> None:
             s,
             indicator_upload.changed_keys(checked),
             settings.language,
-            own_tenant=None if settings.anonymous else (settings.tenant_id or "").lower(),
+            own_tenant=settings.own_tenant,
         )
     turn.services.notify_changes()
     message = turn.text(

@@ -182,9 +182,8 @@ async def _start(turn: Turn, unit: Unit, template_name: str) -> None:
             team_id=turn.team_id,
             channel_tenant=turn.tenant_id or "",
         )
-    zone = turn.services.settings.zone
     settings = turn.services.settings
-    own_tenant = None if settings.anonymous else (settings.tenant_id or "").lower()
+    zone, own_tenant = settings.zone, settings.own_tenant
     started = await service.start(
         turn.services.db, unit, template_name, zone=zone, lang=turn.lang, own_tenant=own_tenant
     )

@@ -85,6 +85,7 @@ class FakeEntraGraph:
         self.users: set[str] = set()  # object ids (lower case) that exist
         self.grant_install = True  # TeamsAppInstallation.ReadWriteForUser.All granted
         self.installed: dict[str, set[str]] = {}  # user -> app ids
+        self.install_requests: list[str] = []  # the user of every installation asked for
         self.app.router.add_post("/v1.0/users/{user}/teamwork/installedApps", self._install)
 
     @web.middleware
@@ -153,6 +154,7 @@ class FakeEntraGraph:
         return web.json_response(body)
 
     async def _install(self, request: web.Request) -> web.Response:
+        self.install_requests.append(request.match_info["user"].lower())
         if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self._issued:
             return web.json_response({"error": {"code": "InvalidAuthenticationToken"}}, status=401)
         if not self.grant_install:

@@ -9,18 +9,21 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from delivery.dispatcher import build_dispatcher
+from delivery.dispatcher import InstallApp, build_dispatcher
 from storage import outbox_repo
 from storage.models import OutboxMessage
 from tests.fakes.tokens import FakeTokenProvider
 from tests.support.harness import BotHarness, local_settings
 
 
-async def drain(h: BotHarness) -> list[str]:
-    """Run the real dispatcher until nothing is open; the keys of the dead rows."""
+async def drain(h: BotHarness, install: InstallApp | None = None) -> list[str]:
+    """Run the real dispatcher until nothing is open; the keys of the dead rows.
+    `install`: the app installation before a pending chat is opened (runtime/process.py)."""
     settings = h.settings or local_settings(h.db.url, Path(tempfile.gettempdir()))
     provider = FakeTokenProvider if settings.client_id else None
-    dispatcher = build_dispatcher(settings, h.db, poll_seconds=0.05, provider_factory=provider)
+    dispatcher = build_dispatcher(
+        settings, h.db, poll_seconds=0.05, provider_factory=provider, install=install
+    )
     await dispatcher.start()
     try:
         for _ in range(200):

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from core.org import OrgSpec, parse_org_text
-from delivery.dispatcher import build_dispatcher
+from delivery.dispatcher import InstallApp, build_dispatcher
 from storage import outbox_repo
 from storage.db import Database
 from storage.item_models import Item, ItemEvent
@@ -63,8 +63,9 @@ class Delivered:
     updated: int
 
 
-async def deliver(h: BotHarness) -> Delivered:
-    """Run the real dispatcher until the outbox is drained; what it sent and updated."""
+async def deliver(h: BotHarness, install: InstallApp | None = None) -> Delivered:
+    """Run the real dispatcher until the outbox is drained; what it sent and updated.
+    `install`: the app installation before a pending chat is opened (runtime/process.py)."""
     db = h.db
     settings = h.settings or local_settings(db.url, Path(tempfile.gettempdir()))
     async with db.session() as s:
@@ -79,7 +80,9 @@ async def deliver(h: BotHarness) -> Delivered:
         )
     # With credentials (`secured`), outgoing tokens come from the fake provider, never Entra.
     provider = FakeTokenProvider if settings.client_id else None
-    dispatcher = build_dispatcher(settings, db, poll_seconds=0.05, provider_factory=provider)
+    dispatcher = build_dispatcher(
+        settings, db, poll_seconds=0.05, provider_factory=provider, install=install
+    )
     await dispatcher.start()
     try:
         for _ in range(200):
