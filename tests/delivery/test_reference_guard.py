@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from delivery.dispatcher import build_dispatcher
 from infra.metrics import Metrics
+from infra.settings import Settings
 from runtime.process import roster_reader
 from storage.db import Database
 from tests.delivery.conftest import (
@@ -39,6 +40,18 @@ async def elsewhere() -> AsyncIterator[tuple[FakeConnector, str]]:
     await server.close()
 
 
+def _with_credentials(db: Database, tmp_path: Path, connector_url: str) -> Settings:
+    """The bot with app credentials; the fake connector is the one allowed host."""
+    return local_settings(
+        db,
+        tmp_path,
+        client_id=APP_ID,
+        client_secret="not-used-by-the-fake",
+        tenant_id=TENANT,
+        service_url_hosts=[connector_host(connector_url)],
+    )
+
+
 async def test_a_reference_to_a_host_off_the_list_is_never_posted_to(
     db: Database,
     tmp_path: Path,
@@ -51,14 +64,7 @@ async def test_a_reference_to_a_host_off_the_list_is_never_posted_to(
     _, bad_pk, _ = await add_channel(db, their_url, "Berg")
     await enqueue(db, bad_pk, "reminder:berg", text("till Berg"))
     await enqueue(db, good_pk, "reminder:krokom", text("till Krokom"))
-    settings = local_settings(
-        db,
-        tmp_path,
-        client_id=APP_ID,
-        client_secret="not-used-by-the-fake",
-        tenant_id=TENANT,
-        service_url_hosts=[connector_host(url)],
-    )
+    settings = _with_credentials(db, tmp_path, url)
     tokens = TokenLog()
     dispatcher = build_dispatcher(
         settings, db, Metrics(), provider_factory=tokens.factory, poll_seconds=0.1
@@ -101,14 +107,7 @@ async def test_the_roster_is_read_only_from_an_allowed_host_with_the_bots_token(
     theirs, their_url = elsewhere
     for where in (fake, theirs):
         where.add_member("29:anna", aad_object_id=ANNA_OID, name="Anna", upn="anna@example.se")
-    settings = local_settings(
-        db,
-        tmp_path,
-        client_id=APP_ID,
-        client_secret="not-used-by-the-fake",
-        tenant_id=TENANT,
-        service_url_hosts=[connector_host(url)],
-    )
+    settings = _with_credentials(db, tmp_path, url)
     tokens = TokenLog()
     roster = roster_reader(settings, provider_factory=tokens.factory)
     cid = "19:krokom@thread.tacv2"

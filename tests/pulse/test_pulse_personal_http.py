@@ -86,8 +86,8 @@ async def _answer_personally(h: BotHarness, who: TeamsUser, ref: str, collab: st
     return json.dumps(body, ensure_ascii=False)
 
 
-async def test_personal_delivery_reaches_members_and_counts_once(harness: BotHarness) -> None:
-    h = harness
+async def _county_with_personal_pulses(h: BotHarness) -> dict[str, int]:
+    """The example county; Östersund's pulses go personally (org file `pulse.delivery`)."""
     units = await add_units(h.db, COUNTY)
     async with h.db.session() as s:
         await s.execute(
@@ -95,6 +95,12 @@ async def test_personal_delivery_reaches_members_and_counts_once(harness: BotHar
             .where(col(Unit.id) == units["Östersund"])
             .values(defaults={"pulse": {"delivery": "personal"}})
         )
+    return units
+
+
+async def test_personal_delivery_reaches_members_and_counts_once(harness: BotHarness) -> None:
+    h = harness
+    await _county_with_personal_pulses(h)
     channel = await _setup_channel(h, "Östersund")
     await h.post(_members_added(h, channel, [ANNA, BO]))
     h.connector.add_member(
@@ -225,13 +231,7 @@ async def test_a_scheduled_pulse_reads_the_roster_from_teams_after_it_opens(
     Connector, so Cid, who is on the roster but never wrote, gets the card too, and the
     answer rate has its denominator. A second run sends no one anything again."""
     h = harness
-    units = await add_units(h.db, COUNTY)
-    async with h.db.session() as s:
-        await s.execute(
-            update(Unit)
-            .where(col(Unit.id) == units["Östersund"])
-            .values(defaults={"pulse": {"delivery": "personal"}})
-        )
+    units = await _county_with_personal_pulses(h)
     channel = await _setup_channel(h, "Östersund")
     await h.post(_members_added(h, channel, [ANNA]))
     for person in (ANNA, CID):
