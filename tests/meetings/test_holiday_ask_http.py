@@ -35,17 +35,13 @@ def _next_weekday_holiday() -> date:
     raise AssertionError("no holiday found")
 
 
-async def test_the_coordinator_is_asked_and_moves_the_meeting(harness: BotHarness) -> None:
-    h = harness
-    channel = await _bound(h)
-    holiday = _next_weekday_holiday()
-    rule = f"varje {('måndag', 'tisdag', 'onsdag', 'torsdag', 'fredag')[holiday.weekday()]} 13-15"
-    made = await _say(h, channel, SARA, f"möte ny {rule}", "Klart")
-    assert "Helgdagar det närmaste året" in made and "samordnaren får frågan" in made
-    await deliver(h)
-    assert not [c for c in cards_in(h, channel) if "infaller på" in str(c)]  # not yet
+def weekly_rule_on(day: date) -> str:
+    """A weekly series that meets on `day`'s weekday."""
+    return f"varje {('måndag', 'tisdag', 'onsdag', 'torsdag', 'fredag')[day.weekday()]} 13-15"
 
-    # The daily sync asks four weeks before the meeting.
+
+async def meeting_on(h: BotHarness, holiday: date) -> MeetingOccurrence:
+    """The series' one meeting that falls on `holiday`."""
     async with h.db.session() as s:
         [occ] = (
             (
@@ -58,8 +54,28 @@ async def test_the_coordinator_is_asked_and_moves_the_meeting(harness: BotHarnes
             .scalars()
             .all()
         )
+    return occ
+
+
+async def daily_sync(h: BotHarness, occ: MeetingOccurrence, *, days_before: int) -> None:
+    """The daily `meeting_sync` job, `days_before` the meeting (it asks four weeks ahead)."""
+    async with h.db.session() as s:
         await meeting_sync(s, Schedule(key="x", kind="meeting_sync", trigger={}),
-                           occ.starts_at - timedelta(days=27), job_context())  # fmt: skip
+                           occ.starts_at - timedelta(days=days_before), job_context())  # fmt: skip
+
+
+async def test_the_coordinator_is_asked_and_moves_the_meeting(harness: BotHarness) -> None:
+    h = harness
+    channel = await _bound(h)
+    holiday = _next_weekday_holiday()
+    made = await _say(h, channel, SARA, f"möte ny {weekly_rule_on(holiday)}", "Klart")
+    assert "Helgdagar det närmaste året" in made and "samordnaren får frågan" in made
+    await deliver(h)
+    assert not [c for c in cards_in(h, channel) if "infaller på" in str(c)]  # not yet
+
+    # The daily sync asks four weeks before the meeting.
+    occ = await meeting_on(h, holiday)
+    await daily_sync(h, occ, days_before=27)
     await deliver(h)
     asked = [c for c in cards_in(h, channel) if "infaller på" in str(c)]
     assert asked, "no question posted"

@@ -5,25 +5,33 @@ chat, the channel's copy is replaced by the answer too. Over HTTP (fake connecto
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
-from sqlmodel import col, select
-
 from cards.mentions import mentioned_ids
-from core.holidays import days_off
-from services.meetings import meeting_sync
 from storage import channels_repo
 from storage.meeting_models import MeetingOccurrence
-from storage.models import Schedule
 from tests.cardschema import assert_valid_card
-from tests.meetings.test_holiday_ask_http import _next_weekday_holiday
+from tests.meetings.test_holiday_ask_http import (
+    _next_weekday_holiday,
+    daily_sync,
+    meeting_on,
+    weekly_rule_on,
+)
 from tests.meetings.test_rules_http import COUNTY, NILS, SARA, _say
 from tests.people.test_personal_chat_http import _personal_invoke
 from tests.support.harness import BotHarness, add_units
 from tests.support.items import cards_in, deliver
-from tests.support.jobs import job_context
-from tests.teams import TENANT, TeamsUser, new_channel
+from tests.teams import TENANT, Channel, TeamsUser, new_channel
+
+
+async def _series_meeting_on_a_holiday(h: BotHarness) -> tuple[Channel, MeetingOccurrence]:
+    """Östersund's channel, bound by Sara, with a weekly series one of whose meetings falls
+    on the next weekday holiday: that meeting."""
+    channel = new_channel()
+    await _say(h, channel, SARA, "setup Östersund", "Klart")
+    holiday = _next_weekday_holiday()
+    await _say(h, channel, SARA, f"möte ny {weekly_rule_on(holiday)}", "Klart")
+    return channel, await meeting_on(h, holiday)
 
 
 async def test_the_coordinator_is_asked_personally_and_answers_there(harness: BotHarness) -> None:
@@ -34,27 +42,9 @@ async def test_the_coordinator_is_asked_personally_and_answers_there(harness: Bo
         await channels_repo.remember_person(
             s, TENANT, SARA.aad_object_id, upn=SARA.upn, display_name=SARA.name
         )
-    channel = new_channel()
-    await _say(h, channel, SARA, "setup Östersund", "Klart")
-    holiday = _next_weekday_holiday()
-    rule = f"varje {('måndag', 'tisdag', 'onsdag', 'torsdag', 'fredag')[holiday.weekday()]} 13-15"
-    await _say(h, channel, SARA, f"möte ny {rule}", "Klart")
-    async with h.db.session() as s:
-        [occ] = (
-            (
-                await s.execute(
-                    select(MeetingOccurrence).where(
-                        col(MeetingOccurrence.holiday) == days_off(holiday.year)[holiday]
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
+    channel, occ = await _series_meeting_on_a_holiday(h)
     for days in (27, 26):  # the daily sync, twice: still one card each
-        async with h.db.session() as s:
-            await meeting_sync(s, Schedule(key="x", kind="meeting_sync", trigger={}),
-                               occ.starts_at - timedelta(days=days), job_context())  # fmt: skip
+        await daily_sync(h, occ, days_before=days)
     await deliver(h)
 
     def asked(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -100,25 +90,8 @@ async def test_a_coordinator_who_chose_english_is_asked_and_told_the_answer_in_e
             )
     async with h.db.session() as s:
         await channels_repo.remember_person(s, TENANT, NILS.aad_object_id, language="en")
-    channel = new_channel()
-    await _say(h, channel, SARA, "setup Östersund", "Klart")
-    holiday = _next_weekday_holiday()
-    rule = f"varje {('måndag', 'tisdag', 'onsdag', 'torsdag', 'fredag')[holiday.weekday()]} 13-15"
-    await _say(h, channel, SARA, f"möte ny {rule}", "Klart")
-    async with h.db.session() as s:
-        [occ] = (
-            (
-                await s.execute(
-                    select(MeetingOccurrence).where(
-                        col(MeetingOccurrence.holiday) == days_off(holiday.year)[holiday]
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-        await meeting_sync(s, Schedule(key="x", kind="meeting_sync", trigger={}),
-                           occ.starts_at - timedelta(days=27), job_context())  # fmt: skip
+    channel, occ = await _series_meeting_on_a_holiday(h)
+    await daily_sync(h, occ, days_before=27)
     await deliver(h)
 
     def personal(who: TeamsUser) -> str:
