@@ -8,16 +8,11 @@ series is deleted. Both backends."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-from aiohttp.test_utils import TestServer
 from sqlmodel import col, select
 
-from clients.graph import GraphDirectory
 from clients.graph_calendar import GraphCalendar
 from core.recurrence import parse_rule
 from services import meeting_graph
@@ -34,29 +29,16 @@ from storage.meeting_models import MeetingOccurrence, MeetingSeries
 from storage.models import OutboxMessage
 from tests.fakes.graph_calendar import FakeGraphCalendar
 from tests.meetings.clock import card_text, outbox
+from tests.support.graph_calendar import calendar_directory, graph  # noqa: F401
 from tests.support.scheduler import unit_with_channel
 
-APP_ID, SECRET, TENANT = "app-id", "app-secret", "tenant"
 GROUP = "02bd9fd6-8f93-4758-87c3-1fb73740a315"
 SE = ZoneInfo("Europe/Stockholm")
 T0 = datetime(2030, 11, 25, 8, tzinfo=UTC)
 
 
-@pytest.fixture
-async def graph(tmp_path: Path) -> AsyncIterator[FakeGraphCalendar]:
-    fake = FakeGraphCalendar(tmp_path, client_id=APP_ID, client_secret=SECRET)
-    server = TestServer(fake.app, host="127.0.0.1")
-    await server.start_server(ssl=fake.ssl)
-    fake.base = f"https://127.0.0.1:{server.port}"
-    yield fake
-    await server.close()
-
-
 def _calendar(fake: FakeGraphCalendar) -> GraphCalendar:
-    return GraphCalendar(
-        GraphDirectory(client_id=APP_ID, client_secret=SECRET, tenant_id=TENANT,
-                       authority_host=fake.base, graph_url=fake.base, verify=str(fake.ca_file))
-    )  # fmt: skip
+    return GraphCalendar(calendar_directory(fake))
 
 
 async def _save(db: Database, unit_id: int, text: str, now: datetime = T0) -> int:
@@ -70,7 +52,8 @@ async def _save(db: Database, unit_id: int, text: str, now: datetime = T0) -> in
 
 
 async def test_the_series_lives_in_the_group_calendar(
-    db: Database, graph: FakeGraphCalendar
+    db: Database,
+    graph: FakeGraphCalendar,  # noqa: F811
 ) -> None:
     calendar = _calendar(graph)
     async with db.session() as s:

@@ -6,16 +6,11 @@ channel once, and a change of the series puts it back. Both backends."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-from aiohttp.test_utils import TestServer
 from sqlmodel import col, select
 
-from clients.graph import GraphDirectory
 from clients.graph_calendar import GraphCalendar
 from core import graph_recurrence as mapping
 from core.recurrence import parse_rule
@@ -30,35 +25,19 @@ from storage.models import OutboxMessage, Schedule
 from tests.cardschema import assert_valid_card
 from tests.fakes.graph_calendar import FakeGraphCalendar
 from tests.meetings.clock import card_text, outbox
+from tests.support.graph_calendar import calendar_directory, graph  # noqa: F401
 from tests.support.scheduler import unit_with_channel
 
-APP_ID, SECRET, TENANT = "app-id", "app-secret", "tenant"
 GROUP = "7c1f3c9e-2b1a-4f0e-9d7e-3a2b1c0d9e8f"
 SE = ZoneInfo("Europe/Stockholm")
 T0 = datetime(2030, 11, 25, 8, tzinfo=UTC)
-
-
-@pytest.fixture
-async def graph(tmp_path: Path) -> AsyncIterator[FakeGraphCalendar]:
-    fake = FakeGraphCalendar(tmp_path, client_id=APP_ID, client_secret=SECRET)
-    server = TestServer(fake.app, host="127.0.0.1")
-    await server.start_server(ssl=fake.ssl)
-    fake.base = f"https://127.0.0.1:{server.port}"
-    yield fake
-    await server.close()
-
-
-def _directory(fake: FakeGraphCalendar) -> GraphDirectory:
-    return GraphDirectory(client_id=APP_ID, client_secret=SECRET, tenant_id=TENANT,
-                          authority_host=fake.base, graph_url=fake.base,
-                          verify=str(fake.ca_file))  # fmt: skip
 
 
 async def _sync(db: Database, fake: FakeGraphCalendar, now: datetime = T0) -> None:
     """The daily meeting_sync job, with Graph configured: its firing transaction, then
     its group-calendar part once that has committed (scheduler/kinds.py AFTER_COMMIT)."""
     schedule = Schedule(key="meeting_sync", kind="meeting_sync", trigger={})
-    context = JobContext(secret="s", graph=_directory(fake))
+    context = JobContext(secret="s", graph=calendar_directory(fake))
     async with db.session() as s:
         await meeting_sync(s, schedule, now, context)
     await run_after_commit(db, [(schedule, now)], context)
@@ -75,7 +54,7 @@ async def _published(db: Database, fake: FakeGraphCalendar, text: str) -> tuple[
         )  # fmt: skip
         assert series.id is not None
         unit_id, series_id = unit.id, series.id
-    calendar = GraphCalendar(_directory(fake))
+    calendar = GraphCalendar(calendar_directory(fake))
     assert await meeting_graph.publish(db, series_id, calendar, T0) == "created"
     [event_id] = fake.events
     return unit_id, series_id, event_id
@@ -100,7 +79,8 @@ async def _rows(db: Database) -> list[OutboxMessage]:
 
 
 async def test_a_meeting_deleted_in_outlook_is_cancelled_here(
-    db: Database, graph: FakeGraphCalendar
+    db: Database,
+    graph: FakeGraphCalendar,  # noqa: F811
 ) -> None:
     _, series_id, event_id = await _published(db, graph, "första tisdagen varje månad 13-15")
     december = await _occurrence(db, series_id, datetime(2030, 12, 3, 13, tzinfo=SE))
@@ -148,7 +128,8 @@ async def test_a_meeting_deleted_in_outlook_is_cancelled_here(
 
 
 async def test_a_series_deleted_in_outlook_is_told_once_and_ends_nothing(
-    db: Database, graph: FakeGraphCalendar
+    db: Database,
+    graph: FakeGraphCalendar,  # noqa: F811
 ) -> None:
     unit_id, series_id, event_id = await _published(db, graph, "första tisdagen varje månad 13-15")
     graph.delete_series(event_id)
@@ -182,7 +163,7 @@ async def test_a_series_deleted_in_outlook_is_told_once_and_ends_nothing(
             s, unit_id, name="Samverkansmöte", rule=parse_rule("första tisdagen 14-16", T0.date()),
             rule_text="första tisdagen 14-16", place="Rum 2", now=T0,
         )  # fmt: skip
-    calendar = GraphCalendar(_directory(graph))
+    calendar = GraphCalendar(calendar_directory(graph))
     assert await meeting_graph.publish(db, series_id, calendar, T0) == "created"
     [again] = graph.events.values()
     assert again["start"]["dateTime"] == "2030-12-03T14:00:00"

@@ -15,8 +15,9 @@ from storage.db import Database
 from storage.models import Unit
 from tests.fakes.graph_calendar import FakeGraphCalendar
 from tests.meetings.clock import outbox
-from tests.meetings.test_graph_deleted import _directory, _published, graph  # noqa: F401
+from tests.meetings.test_graph_deleted import _published
 from tests.scheduler.test_service import eventually
+from tests.support.graph_calendar import calendar_directory, graph  # noqa: F401
 
 ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -38,7 +39,7 @@ async def test_a_slow_graph_calendar_sync_blocks_no_other_writer(
         await schedules_repo.upsert_schedule(
             s, "meetings:sync:test", meeting_series_repo.SYNC_KIND, None, {"second": "*"}
         )
-    context = JobContext(secret="s", graph=_directory(graph))
+    context = JobContext(secret="s", graph=calendar_directory(graph))
     service = ScheduleService(db, context, poll_seconds=0.3)
     await service.start()
     try:
