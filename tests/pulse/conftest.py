@@ -4,15 +4,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientSession
-from aiohttp.test_utils import TestServer
 
-from bot.web import SERVICES_KEY, build_app
+from bot.web import build_app
 from storage.db import Database
 from tests.fakes.connector import FakeConnector
 from tests.pulse.test_pulse_http import COORDINATOR
-from tests.support.harness import BotHarness, local_settings
-from tests.teams import ActivityFactory, TeamsUser
+from tests.support.harness import BotHarness, local_settings, serve_local
+from tests.teams import TeamsUser
 
 STAFF = TeamsUser(name="Anna", upn="anna@example.se")
 
@@ -27,22 +25,11 @@ async def roles(
     tmp_path: Path,
 ) -> AsyncIterator[BotHarness]:
     """Local mode with roles: only the coordinator of Östersund coordinates it."""
-    fake, connector_url = connector
-    app = build_app(local_settings(db.url, tmp_path, local_admins=[ADMIN]), db)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
+    fake, _ = connector
     for person in (COORDINATOR, STAFF):  # on the roster: their UPNs give their roles
         fake.add_member(
             person.channel_id, aad_object_id=person.aad_object_id, name=person.name, upn=person.upn
         )
-    async with ClientSession() as http:
-        yield BotHarness(
-            str(server.make_url("")).rstrip("/"),
-            http,
-            fake,
-            ActivityFactory(connector_url),
-            db,
-            settings=app[SERVICES_KEY].settings,
-            services=app[SERVICES_KEY],
-        )
-    await server.close()
+    app = build_app(local_settings(db.url, tmp_path, local_admins=[ADMIN]), db)
+    async with serve_local(app, db, connector) as h:
+        yield h

@@ -7,11 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from bot.web import build_app, build_services
 from clients.graph import GraphDirectory
 from core.org import OrgSpec, dump_org, parse_org
 from storage.db import Database
@@ -19,16 +17,13 @@ from storage.models import ChannelBinding
 from storage.org_repo import sync_org
 from tests.fakes.connector import FakeConnector
 from tests.fakes.graph import FakeEntraGraph
-from tests.fakes.issuer import LocalIssuer, install_jwks_hook, remove_jwks_hook
-from tests.fakes.tokens import FakeTokenProvider
 from tests.support.harness import (  # noqa: F401
     APP_ID,
     BotHarness,
     connector,
-    connector_host,
-    local_settings,
+    secured_harness,
 )
-from tests.teams import TENANT, ActivityFactory, TeamsUser, new_channel
+from tests.teams import TENANT, TeamsUser, new_channel
 
 SECRET = "graph-client-secret"
 GROUP = "0a1b2c3d-0000-4000-8000-00000000cafe"
@@ -88,21 +83,6 @@ async def bot(
     tmp_path: Path,
     graph: FakeEntraGraph,
 ) -> AsyncIterator[tuple[BotHarness, GraphDirectory]]:
-    fake, connector_url = connector
-    teams = ActivityFactory(connector_url)
-    issuer = LocalIssuer(service_url=teams.service_url)
-    issuer_server = TestServer(issuer.app, host="127.0.0.1")
-    await issuer_server.start_server()
-    install_jwks_hook(str(issuer_server.make_url("/keys")), TENANT)
-    settings = local_settings(
-        db.url,
-        tmp_path,
-        client_id=APP_ID,
-        client_secret=SECRET,
-        tenant_id=TENANT,
-        secret="x" * 40,
-        service_url_hosts=[connector_host(connector_url)],
-    )
     directory = GraphDirectory(
         client_id=APP_ID,
         client_secret=SECRET,
@@ -112,32 +92,13 @@ async def bot(
         ttl=600,
         verify=str(graph.ca_file),
     )
-    services = build_services(settings, db)
-    services.graph = directory
-    app = build_app(settings, db, provider_factory=FakeTokenProvider, services=services)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    spec = parse_org(org({"coordinator": [GROUP]}))
-    assert isinstance(spec, OrgSpec)
-    async with db.session() as s:
-        plan = await sync_org(s, spec, actor="test")
-        assert not plan.problems
-    async with ClientSession() as http:
-        yield (
-            BotHarness(
-                str(server.make_url("")).rstrip("/"),
-                http,
-                fake,
-                teams,
-                db,
-                settings=settings,
-                token=issuer.token(APP_ID),
-            ),
-            directory,
-        )
-    await server.close()
-    await issuer_server.close()
-    remove_jwks_hook(TENANT)
+    async with secured_harness(db, connector, tmp_path, graph=directory) as (harness, _):
+        spec = parse_org(org({"coordinator": [GROUP]}))
+        assert isinstance(spec, OrgSpec)
+        async with db.session() as s:
+            plan = await sync_org(s, spec, actor="test")
+            assert not plan.problems
+        yield harness, directory
 
 
 async def _bindings(db: Database) -> int:

@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 from sqlmodel import SQLModel
 from yarl import URL
 
 from bot.turn import Services
-from bot.web import SERVICES_KEY, build_app
+from bot.web import SERVICES_KEY, build_app, build_services
+from clients.graph import GraphDirectory
 from infra.settings import Settings
 from storage.db import Database
 from storage.models import RoleAssignment, Unit
@@ -88,21 +89,31 @@ def local_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
 async def harness(
     db: Database, connector: tuple[FakeConnector, str], tmp_path: Path
 ) -> AsyncIterator[BotHarness]:
+    async with serve_local(build_app(local_settings(db.url, tmp_path), db), db, connector) as h:
+        yield h
+
+
+@asynccontextmanager
+async def serve_local(
+    app: web.Application, db: Database, connector: tuple[FakeConnector, str]
+) -> AsyncIterator[BotHarness]:
+    """`app` (built in local mode) served on loopback, with a client for the fake connector."""
     fake, connector_url = connector
-    app = build_app(local_settings(db.url, tmp_path), db)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
-    async with ClientSession() as http:
-        yield BotHarness(
-            str(server.make_url("")).rstrip("/"),
-            http,
-            fake,
-            ActivityFactory(connector_url),
-            db,
-            settings=app[SERVICES_KEY].settings,
-            services=app[SERVICES_KEY],
-        )
-    await server.close()
+    try:
+        async with ClientSession() as http:
+            yield BotHarness(
+                str(server.make_url("")).rstrip("/"),
+                http,
+                fake,
+                ActivityFactory(connector_url),
+                db,
+                settings=app[SERVICES_KEY].settings,
+                services=app[SERVICES_KEY],
+            )
+    finally:
+        await server.close()
 
 
 async def add_units(
@@ -136,10 +147,12 @@ async def secured_harness(
     tmp_path: Path,
     *,
     tenant: str = TENANT,
+    graph: GraphDirectory | None = None,
     **overrides: Any,
 ) -> AsyncIterator[tuple[BotHarness, LocalIssuer]]:
     """The real app with credentials and JWT on, in `tenant`, its tokens from a local issuer;
-    `overrides` are further settings (e.g. `allowed_tenants`)."""
+    `graph` the Graph directory for Entra group roles; `overrides` are further settings
+    (e.g. `allowed_tenants`)."""
     fake, connector_url = connector
     teams = ActivityFactory(connector_url, tenant=tenant)
     # Tokens name the fake connector as their serviceurl, as the Bot Connector's do.
@@ -159,7 +172,9 @@ async def secured_harness(
         **overrides,
     )
     tokens = TokenLog()
-    app = build_app(settings, db, provider_factory=tokens.factory)
+    services = build_services(settings, db)
+    services.graph = graph
+    app = build_app(settings, db, provider_factory=tokens.factory, services=services)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:
