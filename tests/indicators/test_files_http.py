@@ -332,17 +332,22 @@ async def test_exports_are_refused_outside_the_persons_reach_and_outside_the_per
     await h.connector.wait_for(lambda p: "ingen enhet Krokom som du når" in p.text)
 
 
-@ON_SQLITE
-async def test_pulse_results_come_as_an_excel_file_with_aggregates_only(
-    bot: BotHarness, drive: FakeOneDrive
-) -> None:
-    h = bot
+async def _krokom_with_a_closed_pulse(h: BotHarness) -> None:
+    """The example county; Krokom's channel bound, and a closed pulse of five answers there."""
     units, _ids = await setup_county(h)
     async with h.db.session() as s:
         krokom = await s.get(Unit, units["Krokom"])
         assert krokom is not None
         await bind_channel(s, krokom)
     await closed_pulse(h.db, krokom, datetime(2026, 9, 7, 8, tzinfo=UTC), [3, 4, 4, 5, 5])
+
+
+@ON_SQLITE
+async def test_pulse_results_come_as_an_excel_file_with_aggregates_only(
+    bot: BotHarness, drive: FakeOneDrive
+) -> None:
+    h = bot
+    await _krokom_with_a_closed_pulse(h)
     await h.say(h.teams.personal_message(SARA, "exportera puls Krokom"))
     name, upload = await accept_offer(h, drive, SARA)
     assert name.endswith(".xlsx")
@@ -366,11 +371,8 @@ async def test_pulse_results_are_refused_to_staff_and_outside_the_personal_chat(
     bot: BotHarness, drive: FakeOneDrive
 ) -> None:
     h = bot
-    units, _ids = await setup_county(h)
+    await _krokom_with_a_closed_pulse(h)
     async with h.db.session() as s:
-        krokom = await s.get(Unit, units["Krokom"])
-        assert krokom is not None
-        await bind_channel(s, krokom)
         # Nils has been seen in Krokom's channel: Krokom is in his reach, but he has no role.
         await members_repo.record(
             s,
@@ -379,7 +381,6 @@ async def test_pulse_results_are_refused_to_staff_and_outside_the_personal_chat(
             tenant_id=TENANT,
             aad_object_ids=[NILS.aad_object_id],
         )
-    await closed_pulse(h.db, krokom, datetime(2026, 9, 7, 8, tzinfo=UTC), [3, 4, 4, 5, 5])
     await h.say(h.teams.personal_message(NILS, "exportera puls Krokom"))
     await h.connector.wait_for(lambda p: "Det här får bara" in p.text and "Krokom" in p.text)
     await h.say(h.teams.personal_message(SARA, "exportera puls Östersund"))  # not hers
