@@ -61,7 +61,8 @@ async def after_open(
             channel_tenant=channel.tenant_id or "",
         )
         assert current.id is not None
-        await pulse_repo.set_member_count(s, current.id, people_count(entries))
+        members = people_count(entries)
+        await pulse_repo.set_member_count(s, current.id, members)
         post = pulse.card_post(current, context.zone, context.language)
         sent = await pulse_personal.send_pulse(
             s, unit, current, post.activity, lang=context.language, own_tenant=context.own_tenant
@@ -69,6 +70,6 @@ async def after_open(
     log.info(
         "pulse %s: %d on the roster%s",
         current.ref,
-        people_count(entries),
+        members,
         f", {sent.queued} sent personally" if sent is not None else "",
     )
